@@ -1,0 +1,35 @@
+"""gradproof: derive gradients of machine-learning losses, show the steps, compile them to
+fast numpy functions, and prove them right.
+
+>>> from gradproof import derive
+>>> d = derive("perceptron")
+>>> sorted(d.gradient)
+['b', 'w']
+"""
+
+from gradproof.api import derive, list_losses
+from gradproof.data import Dataset, Point, load_data
+from gradproof.errors import (DataError, GradproofError, LimitError, OptionError, ParseError,
+                              ShapeError, UnknownLossError)
+from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.parse import parse_loss
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "derive",
+    "list_losses",
+    "parse_loss",
+    "load_data",
+    "Derivation",
+    "Dataset",
+    "Point",
+    "GradproofError",
+    "ParseError",
+    "DataError",
+    "ShapeError",
+    "LimitError",
+    "OptionError",
+    "UnknownLossError",
+    "__version__",
+]

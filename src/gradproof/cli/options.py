@@ -1,0 +1,82 @@
+"""Options shared by several commands: data, point, hyperparameters, output."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from gradproof.data import Dataset, as_dataset, load_data, parse_matrix, parse_vector
+from gradproof.errors import OptionError
+from gradproof.io import write_atomic
+
+__all__ = ["data_options", "dataset_from", "parse_params", "emit", "loss_options"]
+
+
+def data_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--X, --y, --data, --at."""
+    decorators = [
+        click.option("--X", "X", metavar="JSON", help="Samples as rows, e.g. '[[2,3],[1,-1]]'."),
+        click.option("--y", "y", metavar="JSON", help="Labels, e.g. '[1,-1]'."),
+        click.option("--data", "data_file", type=click.Path(dir_okay=False),
+                     help="A .csv (label in the last column), .npz or .json file with X and y."),
+        click.option("--at", "at", metavar="JSON",
+                     help='The point, e.g. \'{"w":[0,0],"b":0}\' (default: all zeros).'),
+    ]
+    return functools.reduce(lambda acc, dec: dec(acc), reversed(decorators), f)
+
+
+def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """LOSS argument or --expr/--reg, --param, --kink, --mean, --wrt."""
+    decorators = [
+        click.argument("loss", required=False),
+        click.option("--expr", help="Your own per-sample loss, e.g. 'max(0, 1 - y*dot(w, x))'."),
+        click.option("--reg", help="A regulariser outside the sum, e.g. 'lam/2*norm(w)^2'."),
+        click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                     help="A hyperparameter value (repeatable), e.g. --param lam=0.1."),
+        click.option("--kink", type=click.Choice(["include", "exclude", "average"]),
+                     help="Subgradient at kinks: indicator 1, 0 or 1/2 at 0 (default per loss)."),
+        click.option("--mean", is_flag=True, help="Average over samples instead of summing."),
+        click.option("--wrt", default="w,b", show_default=True,
+                     help="Parameters to differentiate by."),
+    ]
+    return functools.reduce(lambda acc, dec: dec(acc), reversed(decorators), f)
+
+
+def parse_params(items: tuple[str, ...]) -> dict[str, float]:
+    """NAME=VALUE pairs into a dict of floats."""
+    out: dict[str, float] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise OptionError(f"--param expects NAME=VALUE, got {item!r}")
+        try:
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise OptionError(f"--param {name.strip()}: {value!r} is not a number") from None
+    return out
+
+
+def dataset_from(X: str | None, y: str | None, data_file: str | None) -> Dataset | None:
+    """The dataset named on the command line, if any."""
+    if data_file and (X or y):
+        raise OptionError("give either --data FILE or --X/--y, not both")
+    if data_file:
+        return load_data(data_file)
+    if X is None and y is None:
+        return None
+    if X is None or y is None:
+        raise OptionError("--X and --y go together; give both")
+    return as_dataset(parse_matrix(X, "--X"), parse_vector(y, "--y"), "--X/--y")
+
+
+def emit(text: str, output: str | None) -> None:
+    """Print, or write atomically to ``output``."""
+    if output:
+        write_atomic(Path(output), text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))

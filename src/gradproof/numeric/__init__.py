@@ -1,0 +1,1 @@
+"""The numeric layer: derived gradients compiled to vectorised numpy functions."""

@@ -1,0 +1,58 @@
+"""The scalar symbols that stand for vector atoms, and the table of atom derivatives.
+
+A per-sample loss is a scalar SymPy expression in these symbols; the parameters w (a vector)
+and b enter only through them. The gradient is reassembled with the chain rule:
+
+==========  ============  ==========  =====================================
+symbol      atom          ∂/∂w        ∂/∂b
+==========  ============  ==========  =====================================
+``s``       w·x + b       x           1
+``z``       w·x           x           0
+``q``       w·w = ‖w‖²    2w          0
+``b``       b             0           1
+==========  ============  ==========  =====================================
+
+``y`` (the label), ``xx`` (x·x = ‖x‖²) and hyperparameters are data: their derivatives are 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+__all__ = ["S", "Z", "Q", "B", "Y", "XX", "N", "AtomInfo", "ATOMS", "hyperparameter"]
+
+S = sp.Symbol("s", real=True)
+Z = sp.Symbol("z", real=True)
+Q = sp.Symbol("q", nonnegative=True)
+B = sp.Symbol("b", real=True)
+Y = sp.Symbol("y", real=True)
+XX = sp.Symbol("xx", nonnegative=True)
+N = sp.Symbol("n", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class AtomInfo:
+    """One row of the atom table."""
+
+    symbol: sp.Symbol
+    meaning: str
+    per_sample: bool  # varies with the sample i
+    d_w: str  # what ∂atom/∂w is: "x", "2w" or "0"
+    d_b: int  # ∂atom/∂b
+
+
+ATOMS: dict[sp.Symbol, AtomInfo] = {
+    S: AtomInfo(S, "w·x + b", True, "x", 1),
+    Z: AtomInfo(Z, "w·x", True, "x", 0),
+    Q: AtomInfo(Q, "w·w", False, "2w", 0),
+    B: AtomInfo(B, "b", False, "0", 1),
+    Y: AtomInfo(Y, "y", True, "0", 0),
+    XX: AtomInfo(XX, "x·x", True, "0", 0),
+}
+
+
+def hyperparameter(name: str) -> sp.Symbol:
+    """The symbol of a hyperparameter (λ, δ, ...): a positive real constant."""
+    return sp.Symbol(name, positive=True)

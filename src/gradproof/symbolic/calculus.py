@@ -1,0 +1,154 @@
+"""Vector-form differentiation: scalar SymPy calculus on atoms, reassembled by the chain rule.
+
+For L(w, b) = Σᵢ ℓ(atomsᵢ) [/ n] + R(w, b), with the atom table of
+:mod:`gradproof.symbolic.atoms`::
+
+    ∂L/∂w = Σᵢ (cwᵢ·xᵢ + cqᵢ·w) [/ n] + rw·w        cw = ∂ℓ/∂s + ∂ℓ/∂z,  cq = 2·∂ℓ/∂q
+    ∂L/∂b = Σᵢ cbᵢ [/ n] + rb                       cb = ∂ℓ/∂s + ∂ℓ/∂b,  rw = 2·∂R/∂q, rb = ∂R/∂b
+
+The coefficients are scalar expressions, so the cost does not depend on the dimension d.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from gradproof.errors import ParseError
+from gradproof.symbolic.atoms import B, Q, S, XX, Y, Z
+from gradproof.symbolic.functions import Ramp, Step, apply_convention
+
+__all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "split_indicator",
+           "active_set_form"]
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A switching function u: the loss (or its gradient) changes formula where u = 0.
+
+    ``kind`` is ``"max"`` (from max(0, u): the gradient jumps), ``"abs"`` (from |u|: the
+    gradient jumps) or ``"piecewise"`` (a boundary of a piecewise definition).
+    ``at_kink`` is the value the indicator takes at u = 0 (None for ``abs``, whose subgradient
+    at 0 is always taken as 0).
+    """
+
+    expr: sp.Expr
+    kind: str
+    at_kink: sp.Expr | None
+
+
+@dataclass(frozen=True)
+class GradientForm:
+    """The gradient of L as per-sample scalar coefficients (see the module docstring)."""
+
+    loss: sp.Expr
+    reg: sp.Expr
+    cw: sp.Expr
+    cb: sp.Expr
+    cq: sp.Expr
+    rw: sp.Expr
+    rb: sp.Expr
+    mean: bool
+    switches: tuple[Switch, ...]
+    at_kink: sp.Expr
+
+    @property
+    def score_form(self) -> bool:
+        """True when ℓ depends on w and b only through the score s = w·x + b."""
+        return not self.loss.has(Z) and not self.loss.has(B)
+
+    @property
+    def uses(self) -> frozenset[sp.Symbol]:
+        """Atom symbols the loss, regulariser and coefficients need."""
+        exprs = (self.loss, self.reg, self.cw, self.cb, self.cq, self.rw, self.rb)
+        return frozenset().union(*(e.free_symbols for e in exprs))
+
+
+def to_score_form(loss: sp.Expr) -> sp.Expr:
+    """Rewrite ℓ(z, b) as ℓ(s) with s = z + b when it depends on z and b only through z + b."""
+    if not loss.has(Z) or not loss.has(B):
+        return loss
+    cand = loss.subs(Z, S - B)
+    if not cand.has(B):
+        return cand
+    if sp.simplify(sp.diff(cand, B)) == 0:
+        return cand.subs(B, 0)
+    return loss
+
+
+def _collect_switches(expr: sp.Expr, at_kink: sp.Expr) -> list[Switch]:
+    found: list[Switch] = []
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, Ramp):
+            found.append(Switch(node.args[0], "max", at_kink))
+        elif isinstance(node, sp.Abs):
+            found.append(Switch(node.args[0], "abs", None))
+        elif isinstance(node, sp.Piecewise):
+            for _, cond in node.args:
+                if isinstance(cond, sp.core.relational.Relational):
+                    found.append(Switch(cond.lhs - cond.rhs, "piecewise", None))
+    unique: dict[tuple[sp.Expr, str], Switch] = {}
+    for sw in found:
+        unique.setdefault((sw.expr, sw.kind), sw)
+    return list(unique.values())
+
+
+def _tidy(expr: sp.Expr, at_kink: sp.Expr) -> sp.Expr:
+    expr = apply_convention(expr, at_kink)
+    expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
+    return sp.factor_terms(expr)
+
+
+def differentiate(loss: sp.Expr, reg: sp.Expr, at_kink: sp.Expr, mean: bool) -> GradientForm:
+    """Differentiate L = Σᵢ ℓ [/ n] + R with respect to w and b, in vector form.
+
+    ``at_kink`` is the value of every max(0, u) indicator at u = 0 (1, 0 or ½).
+    """
+    for atom in (S, Z, Y, XX):
+        if reg.has(atom):
+            raise ParseError("the regulariser may only use w (through norm(w) or dot(w, w)), "
+                             "b and hyperparameters")
+    loss = to_score_form(sp.sympify(loss))
+    reg = sp.sympify(reg)
+
+    def d(e: sp.Expr, v: sp.Symbol) -> sp.Expr:
+        return sp.diff(e, v) if e.has(v) else sp.Integer(0)
+
+    cw = _tidy(d(loss, S) + d(loss, Z), at_kink)
+    cb = _tidy(d(loss, S) + d(loss, B), at_kink)
+    cq = _tidy(2 * d(loss, Q), at_kink)
+    rw = _tidy(2 * d(reg, Q), at_kink)
+    rb = _tidy(d(reg, B), at_kink)
+    switches = tuple(_collect_switches(loss, at_kink) + _collect_switches(reg, at_kink))
+    return GradientForm(loss, reg, cw, cb, cq, rw, rb, mean, switches, at_kink)
+
+
+def split_indicator(coef: sp.Expr) -> tuple[sp.Expr, Step] | None:
+    """Write coef = g·𝟙[u ≥ 0] with g free of indicators, or return None when it is not so."""
+    if isinstance(coef, Step):
+        return sp.Integer(1), coef
+    if not isinstance(coef, sp.Mul):
+        return None
+    steps = [f for f in coef.args if isinstance(f, Step)]
+    if len(steps) != 1:
+        return None
+    rest = sp.Mul(*[f for f in coef.args if f is not steps[0]])
+    if rest.has(Step):
+        return None
+    return rest, steps[0]
+
+
+def active_set_form(loss: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
+    """For ℓ = f(max(0, u)) with f(0) = 0, return (u, f(u)): then L = Σ_{i: uᵢ ≥ 0} f(uᵢ)."""
+    ramps = {r for r in loss.atoms(Ramp)}
+    if len(ramps) != 1:
+        return None
+    ramp = ramps.pop()
+    if loss.subs(ramp, 0) != 0:
+        return None
+    u = ramp.args[0]
+    inside = loss.subs(ramp, u)
+    if inside.has(Ramp):
+        return None
+    return u, inside

@@ -1,0 +1,219 @@
+"""Whole documents from a derivation: terminal text, LaTeX, Markdown. One content, three forms.
+
+Each renderer walks the same steps; formulas go through :mod:`printers`, prose through an
+escaper for the target format. No renderer computes maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from gradproof.errors import OptionError
+from gradproof.symbolic.losses import LABEL_SETS
+from gradproof.symbolic.render.printers import to_latex, to_text
+from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gradproof.symbolic.derivation import Derivation
+
+__all__ = ["render", "render_latex_math", "FORMATS", "DETAILS", "LATEX_PREAMBLE"]
+
+FORMATS = ("text", "latex", "markdown")
+DETAILS = ("summary", "full")
+
+LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2.5cm]{geometry}
+% A double-struck one for indicators: amssymb's \mathbb has no digits.
+\makeatletter
+\let\gp@mathbb\mathbb
+\renewcommand{\mathbb}[1]{\ifx1#1\mathrm{1\!\!1}\else\gp@mathbb{#1}\fi}
+\makeatother
+\DeclareMathOperator{\softplus}{softplus}
+"""
+
+_EXAMPLE_RULES = {Rule.EXAMPLE_DATA, Rule.EXAMPLE_SCORES, Rule.EXAMPLE_ACTIVE,
+                  Rule.EXAMPLE_LOSS, Rule.EXAMPLE_GRADIENT, Rule.EXAMPLE_UPDATE}
+
+# Unicode that may appear in prose, and how LaTeX writes it.
+_TEX_TEXT = {
+    "≤": r"$\le$", "≥": r"$\ge$", "∂": r"$\partial$", "Σ": r"$\Sigma$", "·": r"$\cdot$",
+    "‖": r"$\Vert$", "²": r"$^2$", "ᵢ": r"$_i$", "λ": r"$\lambda$", "δ": r"$\delta$",
+    "½": r"$\frac12$", "⊙": r"$\odot$", "𝟙": r"$\mathbb{1}$", "−": "-", "—": "---",
+    "–": "--", "∈": r"$\in$", "η": r"$\eta$", "←": r"$\leftarrow$", "σ": r"$\sigma$",
+    "×": r"$\times$", "∇": r"$\nabla$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
+}
+_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
+                "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+                "\\": r"\textbackslash{}"}
+
+
+def latex_escape(text: str) -> str:
+    """Prose made safe for pdflatex (special characters escaped, unicode maths mapped)."""
+    out = []
+    for ch in text:
+        if ch in _TEX_SPECIAL:
+            out.append(_TEX_SPECIAL[ch])
+        elif ch in _TEX_TEXT:
+            out.append(_TEX_TEXT[ch])
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            out.append("?")
+    return "".join(out).replace("$$", "")
+
+
+def _settings(d: Derivation, f: Formula) -> dict[str, Any]:
+    return {"atoms": f.atoms, "expand_score": f.expand_score, "sets": dict(d.set_names)}
+
+
+def _visible(d: Derivation, detail: str) -> list[DerivationStep]:
+    if detail not in DETAILS:
+        raise OptionError(f"unknown detail level {detail!r}; use summary or full")
+    return [s for s in d.steps if detail == "full" or s.detail == "summary"]
+
+
+def _header_facts(d: Derivation) -> list[str]:
+    facts = [f"labels: {LABEL_SETS.get(d.spec.labels, d.spec.labels)}"]
+    if d.params:
+        facts.append("hyperparameters: " + ", ".join(f"{k} = {v:g}" for k, v in d.params.items()))
+    if d.form.switches:
+        facts.append(_convention_sentence(d))
+    return facts
+
+
+def _convention_sentence(d: Derivation) -> str:
+    kinds = {s.kind for s in d.form.switches}
+    parts = []
+    if "max" in kinds:
+        where = {"include": "counts a sample exactly on the kink as active (𝟙 = 1 at 0)",
+                 "exclude": "leaves a sample exactly on the kink out (𝟙 = 0 at 0)",
+                 "average": "gives a sample exactly on the kink weight ½"}[d.kink]
+        parts.append(f"subgradient convention '{d.kink}': max(0, u) {where}")
+    if "abs" in kinds:
+        parts.append("|u| uses the subgradient 0 at u = 0")
+    return "; ".join(parts) if parts else "piecewise definition (no kink in the gradient)"
+
+
+# -- text -------------------------------------------------------------------------------------
+def _text_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+    return "".join(p if isinstance(p, str) else to_text(p.chain, **_settings(d, p)) for p in parts)
+
+
+def _render_text(d: Derivation, detail: str, standalone: bool) -> str:
+    lines = [f"{d.title} — gradient derivation", ""]
+    if d.expression:
+        lines.append(f"  as written: {d.expression}")
+    for fact in _header_facts(d):
+        lines.append(f"  {fact}")
+    lines.append("")
+    example_started = False
+    n = 0
+    for step in _visible(d, detail):
+        if step.rule in _EXAMPLE_RULES and not example_started:
+            example_started = True
+            lines += ["Worked example", ""]
+        n += 1
+        lines.append(f"{n:>2}. {step.rule.value}")
+        for f in step.formulas:
+            lines.append(f"      {to_text(f.chain, **_settings(d, f))}")
+        if step.justification:
+            lines.append(f"      — {_text_inline(d, step.justification)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- markdown ---------------------------------------------------------------------------------
+def _md_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+    out = []
+    for p in parts:
+        if isinstance(p, str):
+            out.append(p.replace("*", r"\*").replace("_", r"\_"))
+        else:
+            out.append(f"${to_latex(p.chain, **_settings(d, p))}$")
+    return "".join(out)
+
+
+def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
+    lines = [f"## {d.title}: gradient derivation", ""]
+    if d.expression:
+        lines += [f"As written: `{d.expression}`", ""]
+    for fact in _header_facts(d):
+        lines.append(f"- {fact}")
+    lines.append("")
+    example_started = False
+    n = 0
+    for step in _visible(d, detail):
+        if step.rule in _EXAMPLE_RULES and not example_started:
+            example_started = True
+            lines += ["### Worked example", ""]
+        n += 1
+        lines.append(f"**{n}. {step.rule.value[0].upper()}{step.rule.value[1:]}.**"
+                     + (f" {_md_inline(d, step.justification)}." if step.justification else ""))
+        lines.append("")
+        lines.append("```math")
+        lines.append(" \\\\\n".join(to_latex(f.chain, **_settings(d, f))
+                                     for f in step.formulas))
+        lines.append("```")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# -- latex ------------------------------------------------------------------------------------
+def _tex_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+    return "".join(latex_escape(p) if isinstance(p, str)
+                   else f"${to_latex(p.chain, **_settings(d, p))}$" for p in parts)
+
+
+def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
+    body = [rf"\section*{{{latex_escape(d.title)}: gradient derivation}}"]
+    if d.expression:
+        body.append(rf"As written: \verb|{d.expression.replace('|', '/')}|\par")
+    body.append(r"\begin{itemize}")
+    for fact in _header_facts(d):
+        body.append(rf"  \item {latex_escape(fact)}")
+    body.append(r"\end{itemize}")
+    body.append(r"\begin{enumerate}")
+    example_started = False
+    for step in _visible(d, detail):
+        if step.rule in _EXAMPLE_RULES and not example_started:
+            example_started = True
+            body.append(r"\end{enumerate}")
+            body.append(r"\subsection*{Worked example}")
+            body.append(r"\begin{enumerate}")
+        rule = latex_escape(step.rule.value[0].upper() + step.rule.value[1:])
+        just = f" {_tex_inline(d, step.justification)}." if step.justification else ""
+        body.append(rf"  \item \textbf{{{rule}.}}{just}")
+        body.append(r"  \begin{gather*}")
+        body.append("    " + r" \\" "\n    ".join(to_latex(f.chain, **_settings(d, f))
+                                                 for f in step.formulas))
+        body.append(r"  \end{gather*}")
+    body.append(r"\end{enumerate}")
+    text = "\n".join(body) + "\n"
+    if standalone:
+        return (LATEX_PREAMBLE + r"\begin{document}" + "\n" + text + r"\end{document}" + "\n")
+    return text
+
+
+_RENDERERS: dict[str, Callable[[Any, str, bool], str]] = {
+    "text": _render_text, "latex": _render_latex, "markdown": _render_markdown,
+}
+
+
+def render(d: Derivation, format: str = "text", *, detail: str = "summary",
+           standalone: bool = False) -> str:
+    """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own."""
+    if format not in _RENDERERS:
+        raise OptionError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    return _RENDERERS[format](d, detail, standalone)
+
+
+def render_latex_math(d: Derivation) -> str:
+    """The final gradient as one display-math block (what Jupyter shows for the object)."""
+    lines = [to_latex(f.chain, **_settings(d, f))
+             for s in d.steps if s.rule == Rule.COLLECT for f in s.formulas]
+    return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"

@@ -1,0 +1,1 @@
+"""The verify layer: finite differences, kink-aware gradient checks, reports."""
