@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import sympy as sp
+
 from gradproof._typing import KinkConvention
 from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, \
     validate_labels
@@ -20,7 +22,7 @@ __all__ = ["derive", "list_losses"]
 def _spec_from_expression(expr: str, reg: str | None, params: Mapping[str, float],
                           labels: str) -> LossSpec:
     parsed = parse_loss(expr, params)
-    reg_expr = parse_loss(reg, params, allow_data=False).expr if reg else 0
+    reg_expr = parse_loss(reg, params, allow_data=False).expr if reg else sp.Integer(0)
     return LossSpec(name="custom", title="Custom loss", per_sample=parsed.expr,
                     regularizer=reg_expr, params=dict(params), labels=labels,
                     kink="include", set_name="A", set_meaning="active samples",

@@ -15,6 +15,8 @@ from gradproof._typing import Array
 from gradproof.data import Dataset, Point
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
+from gradproof.symbolic.atoms import S, hyperparameter
+from gradproof.symbolic.render.printers import to_text
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule
 
@@ -126,9 +128,10 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
         Formula((_sym("w", r"\mathbf{w}"), _lit_vector(ex.w))),
         Formula((_sym("b", "b"), _lit_number(ex.b))),
     ), J(f"n = {n} samples with d = {ex.X.shape[1]} features; the point where the gradient "
-         "is evaluated" + ("; " + ", ".join(f"{k} = {fmt(v)}" for k, v in d.params.items())
+         "is evaluated" + ("; " + ", ".join(f"{to_text(hyperparameter(k))} = {fmt(v)}"
+                                            for k, v in d.params.items())
                            if d.params else "")))]
-    if "s" in coef:
+    if d.form.loss.has(S):
         shown = min(n, MAX_LISTED)
         rows = tuple(Formula((_sym(f"s{_sub(i + 1)}", f"s_{{{i + 1}}}"),
                               _lit_number(ex.scores[i]))) for i in range(shown))

@@ -17,7 +17,7 @@ import sympy as sp
 
 from gradproof.errors import ParseError
 from gradproof.symbolic.atoms import B, Q, S, XX, Y, Z
-from gradproof.symbolic.functions import Ramp, Step, apply_convention
+from gradproof.symbolic.functions import Ramp, Step, apply_convention, logistic_rewrite
 
 __all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "split_indicator",
            "active_set_form"]
@@ -97,7 +97,7 @@ def _collect_switches(expr: sp.Expr, at_kink: sp.Expr) -> list[Switch]:
 def _tidy(expr: sp.Expr, at_kink: sp.Expr) -> sp.Expr:
     expr = apply_convention(expr, at_kink)
     expr = expr.replace(lambda e: isinstance(e, sp.Derivative), lambda e: sp.Integer(0))
-    return sp.factor_terms(expr)
+    return sp.factor_terms(logistic_rewrite(expr))
 
 
 def differentiate(loss: sp.Expr, reg: sp.Expr, at_kink: sp.Expr, mean: bool) -> GradientForm:

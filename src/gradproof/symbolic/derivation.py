@@ -14,7 +14,7 @@ from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import B, N, Q, S, Z, hyperparameter
 from gradproof.symbolic.calculus import (GradientForm, active_set_form, differentiate,
                                          split_indicator)
-from gradproof.symbolic.functions import KINK_VALUES, apply_convention
+from gradproof.symbolic.functions import KINK_VALUES, apply_convention, logistic_rewrite
 from gradproof.symbolic.losses import LossSpec
 from gradproof.symbolic.steps import (DerivationStep, Formula, J, Rule, rules_used,
                                       trace_derivative)
@@ -139,7 +139,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     set_names: dict[sp.Expr, str] = {}
 
     def tidy(e: sp.Expr) -> sp.Expr:
-        return sp.factor_terms(apply_convention(e, h))
+        return sp.factor_terms(logistic_rewrite(apply_convention(e, h)))
 
     # 1. Definition
     definition = Formula((L_SYM, _sum(ell, D.ALL, mean) + reg), "index")
@@ -147,7 +147,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     if form.score_form and ell.has(S):
         defs.append(Formula((S, D.Expanded(S)), "index"))
     steps.append(DerivationStep(Rule.DEFINITION, tuple(defs), J(
-        f"the {spec.title.lower()} summed over the n samples"
+        f"{spec.title}, summed over the n samples"
         + (", averaged" if mean else "")
         + (" plus a regulariser outside the sum" if reg != 0 else "")
         + (", with the score sᵢ = w·xᵢ + b" if form.score_form and ell.has(S) else ""))))
@@ -212,9 +212,9 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     if "w" in wrt:
         for a, words in present:
             if a in (S, Z):
-                expr = D.Expanded(S) if a == S else Z
-                steps.append(DerivationStep(Rule.DOT_PRODUCT, (
-                    Formula((D.Partial(a, D.W), D.Partial(expr, D.W), D.XI)),),
+                chain = ((D.Partial(S, D.W), D.Partial(D.Expanded(S), D.W), D.XI) if a == S
+                         else (D.Partial(Z, D.W), D.XI))
+                steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),),
                     J("∂(w·x)/∂w = x for any fixed vector x" + ("; b does not depend on w"
                                                                 if a == S else ""))))
             if a == Q:
@@ -257,17 +257,17 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     for p, var in (("w", D.W), ("b", B)):
         if p in gradient:
             lines.append(Formula((D.Partial(L_SYM, var), gradient[p]), "index", expand_score=True))
-    steps.append(DerivationStep(Rule.COLLECT, tuple(lines), J(
-        "put the pieces together" + (f"; the sum runs over {spec.set_name} only"
-                                     if active is not None else ""))))
-    if active is not None and (u := next(iter(set_names))) is not None:
-        cond = None
+    if active is not None:
         from gradproof.symbolic.render.printers import step_condition
 
+        u = next(iter(set_names))
         cond = step_condition(u, h)
         if cond is not None:
             lines.append(Formula((D.SetDef(D.Sym(spec.set_name), cond),), "index",
                                  expand_score=True))
+    steps.append(DerivationStep(Rule.COLLECT, tuple(lines), J(
+        "put the pieces together" + (f"; the sum runs over {spec.set_name} only"
+                                     if active is not None else ""))))
     mlines = [Formula((D.Partial(L_SYM, var), matrix[p]), "index")
               for p, var in (("w", D.W), ("b", B)) if p in matrix]
     steps.append(DerivationStep(Rule.MATRIX_FORM, tuple(mlines), J(

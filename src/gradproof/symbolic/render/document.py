@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from gradproof.errors import OptionError
+from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.losses import LABEL_SETS
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
@@ -78,12 +79,14 @@ def _visible(d: Derivation, detail: str) -> list[DerivationStep]:
 
 
 def _header_facts(d: Derivation) -> list[str]:
-    facts = [f"labels: {LABEL_SETS.get(d.spec.labels, d.spec.labels)}"]
+    facts = [f"loss per sample: {d.spec.formula}" if d.spec.formula else "",
+             LABEL_SETS.get(d.spec.labels, d.spec.labels)]
     if d.params:
-        facts.append("hyperparameters: " + ", ".join(f"{k} = {v:g}" for k, v in d.params.items()))
+        facts.append("hyperparameters: " + ", ".join(
+            f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items()))
     if d.form.switches:
         facts.append(_convention_sentence(d))
-    return facts
+    return [f for f in facts if f]
 
 
 def _convention_sentence(d: Derivation) -> str:

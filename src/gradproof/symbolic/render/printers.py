@@ -257,7 +257,7 @@ class TextPrinter(_Shared, StrPrinter):
         top = self._join(parts) if parts else "1"
         if den:
             bottom = self._join(den)
-            if len(den) > 1 or isinstance(den[0], (sp.Add, sp.Mul)):
+            if len(den) > 1 or isinstance(den[0], sp.Mul):
                 bottom = f"({bottom})"
             if len(parts) > 1 or (parts and isinstance(parts[0], sp.Add)):
                 top = f"({top})"
@@ -344,10 +344,12 @@ class TextPrinter(_Shared, StrPrinter):
         return f"𝟙[{self._print(e.args[0])}]"
 
     def _print_Partial(self, e: D.Partial) -> str:
-        f = e.args[0]
-        top = self._print(f) if f.is_Atom or isinstance(f, sp.Function) and not isinstance(
-            f, D._Display) else f"({self._print(f)})"
-        return f"∂{top}/∂{self._print(e.args[1])}"
+        f, v = e.args
+        simple = (f.is_Atom and f != Z) or (
+            isinstance(f, sp.Function) and not isinstance(f, D._Display))
+        top = self._print(f) if simple else f"({self._print(f)})"
+        bottom = self._print(v) if v != Z else f"({self._print(v)})"
+        return f"∂{top}/∂{bottom}"
 
     def _print_SetDef(self, e: D.SetDef) -> str:
         return f"{self._print(e.args[0])} = {{i : {self._print(e.args[1])}}}"
@@ -526,7 +528,10 @@ class TexPrinter(_Shared, LatexPrinter):
         return rf"\mathbb{{1}}\left[{self._print(e.args[0])}\right]"
 
     def _print_Partial(self, e: D.Partial) -> str:
-        return rf"\frac{{\partial {self._print(e.args[0])}}}{{\partial {self._print(e.args[1])}}}"
+        f, v = e.args
+        if f.is_Atom or (isinstance(f, sp.Function) and not isinstance(f, D._Display)):
+            return rf"\frac{{\partial {self._print(f)}}}{{\partial {self._print(v)}}}"
+        return rf"\frac{{\partial}}{{\partial {self._print(v)}}}\left({self._print(f)}\right)"
 
     def _print_SetDef(self, e: D.SetDef) -> str:
         return rf"{self._print(e.args[0])} = \{{\, i : {self._print(e.args[1])} \,\}}"
