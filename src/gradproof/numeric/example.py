@@ -152,9 +152,11 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
                                 J("the loss formula evaluated at this point")))
     grads = []
     if "w" in d.wrt:
-        grads.append(Formula((D.Partial(D.Sym("L"), D.W), _lit_vector(ex.grad_w))))
+        grads.append(Formula((D.Partial(D.Sym("L"), D.W), d.gradient["w"],
+                              _lit_vector(ex.grad_w)), expand_score=True))
     if "b" in d.wrt:
-        grads.append(Formula((D.Partial(D.Sym("L"), D.Sym("b")), _lit_number(ex.grad_b))))
+        grads.append(Formula((D.Partial(D.Sym("L"), D.Sym("b")), d.gradient["b"],
+                              _lit_number(ex.grad_b)), expand_score=True))
     steps.append(DerivationStep(Rule.EXAMPLE_GRADIENT, tuple(grads), J(
         "the derived gradient evaluated: per-sample coefficients c = "
         + _lit_vector(coef["cw"]).text + ", then ∂L/∂w = Σᵢ cᵢ xᵢ"
@@ -164,13 +166,23 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
     if "w" in d.wrt:
         upd.append(Formula((D.Lit("w ← w − η ∂L/∂w", r"\mathbf{w} \leftarrow \mathbf{w} - "
                                   r"\eta\,\frac{\partial L}{\partial \mathbf{w}}"),
+                            _minus(_lit_vector(ex.w), eta, _lit_vector(ex.grad_w)),
                             _lit_vector(ex.new_w))))
     if "b" in d.wrt:
         upd.append(Formula((D.Lit("b ← b − η ∂L/∂b", r"b \leftarrow b - \eta\,\frac{\partial L}"
-                                  r"{\partial b}"), _lit_number(ex.new_b))))
+                                  r"{\partial b}"),
+                            _minus(_lit_number(ex.b), eta, _lit_number(ex.grad_b)),
+                            _lit_number(ex.new_b))))
     steps.append(DerivationStep(Rule.EXAMPLE_UPDATE, tuple(upd),
                                 J(f"one gradient-descent step with learning rate η = {eta}")))
     return steps
+
+
+def _minus(old: D.Lit, eta: str, grad: D.Lit) -> D.Lit:
+    """'old − η·grad' with the numbers filled in."""
+    g_text = f"({grad.text})" if grad.text.startswith("−") else grad.text
+    g_tex = rf"\left({grad.tex}\right)" if grad.tex.startswith("-") else grad.tex
+    return D.Lit(f"{old.text} − {eta}·{g_text}", rf"{old.tex} - {eta} \cdot {g_tex}")
 
 
 def _sub(i: int) -> str:
