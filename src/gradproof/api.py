@@ -8,8 +8,7 @@ from typing import Any
 import sympy as sp
 
 from gradproof._typing import KinkConvention
-from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, \
-    validate_labels
+from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
 from gradproof.errors import OptionError
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation

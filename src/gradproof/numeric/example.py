@@ -16,8 +16,8 @@ from gradproof.data import Dataset, Point
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import S, hyperparameter
-from gradproof.symbolic.render.printers import to_text
 from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.render.printers import to_text
 from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule
 
 __all__ = ["WorkedExample", "worked_example", "fmt"]
@@ -108,7 +108,8 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
     gb = float(gb)
     scores = np.asarray(coef.get("s", X @ w + b), dtype=float)
     active: dict[str, list[int]] = {}
-    values = dict(zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b)))
+    values = dict(zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b),
+                      strict=True))
     for u, name in d.set_names.items():
         uval = np.asarray(values[u], dtype=float)
         h = d.form.at_kink

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from gradproof.errors import ParseError
-from gradproof.symbolic.atoms import B, Q, S, XX, Y, Z
+from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Step, apply_convention, logistic_rewrite
 
 __all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "split_indicator",

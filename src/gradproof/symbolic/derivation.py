@@ -12,12 +12,15 @@ from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import B, N, Q, S, Z, hyperparameter
-from gradproof.symbolic.calculus import (GradientForm, active_set_form, differentiate,
-                                         split_indicator)
+from gradproof.symbolic.calculus import (
+    GradientForm,
+    active_set_form,
+    differentiate,
+    split_indicator,
+)
 from gradproof.symbolic.functions import KINK_VALUES, apply_convention, logistic_rewrite
 from gradproof.symbolic.losses import LossSpec
-from gradproof.symbolic.steps import (DerivationStep, Formula, J, Rule, rules_used,
-                                      trace_derivative)
+from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule, rules_used, trace_derivative
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
@@ -210,7 +213,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
             steps.append(DerivationStep(rule, (Formula((D.Partial(node, a), d)),), (),
                                         detail="full"))
     if "w" in wrt:
-        for a, words in present:
+        for a, _ in present:
             if a in (S, Z):
                 chain = ((D.Partial(S, D.W), D.Partial(D.Expanded(S), D.W), D.XI) if a == S
                          else (D.Partial(Z, D.W), D.XI))

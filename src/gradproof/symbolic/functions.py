@@ -126,8 +126,10 @@ def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:
         kept = [f for f in mul.args if not (isinstance(f, Step) and f.args[0] in ramps)]
         return sp.Mul(*kept)
 
-    return expr.replace(lambda e: isinstance(e, sp.Mul) and any(isinstance(f, Ramp) for f in e.args),
-                        fold)
+    def has_ramp(e: sp.Expr) -> bool:
+        return isinstance(e, sp.Mul) and any(isinstance(f, Ramp) for f in e.args)
+
+    return expr.replace(has_ramp, fold)
 
 
 def logistic_rewrite(expr: sp.Expr) -> sp.Expr:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from gradproof.errors import LimitError, ParseError
-from gradproof.symbolic.atoms import B, Q, XX, Y, Z, hyperparameter
+from gradproof.symbolic.atoms import XX, B, Q, Y, Z, hyperparameter
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus
 
 __all__ = ["parse_loss", "ParsedExpr", "LIMITS", "FUNCTIONS", "VECTORS", "SCALARS", "RESERVED"]

@@ -19,7 +19,7 @@ from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.str import StrPrinter
 
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import B, Q, S, XX, Y, Z
+from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 
 __all__ = ["TextPrinter", "TexPrinter", "to_text", "to_latex", "step_condition"]
@@ -57,7 +57,10 @@ def _readable_relation(rel: sp.core.relational.Relational) -> Any:
     """Put the expression on the left and the bound on the right: δ ≥ |r| reads |r| ≤ δ."""
     flip = {">=": sp.LessThan, "<=": sp.GreaterThan, ">": sp.StrictLessThan,
             "<": sp.StrictGreaterThan}
-    simple = (lambda e: e.is_Number or (isinstance(e, sp.Symbol) and e not in _PER_SAMPLE))
+
+    def simple(e: sp.Expr) -> bool:
+        return bool(e.is_Number) or (isinstance(e, sp.Symbol) and e not in _PER_SAMPLE)
+
     if rel.rel_op in flip and simple(rel.lhs) and not simple(rel.rhs):
         return flip[rel.rel_op](rel.rhs, rel.lhs, evaluate=False)
     return rel
@@ -313,7 +316,8 @@ class TextPrinter(_Shared, StrPrinter):
             return f"𝟙_{name}"
         cond = step_condition(u, expr.at_kink)
         if cond is None:
-            return f"½(𝟙[{self._print(sp.GreaterThan(u, 0))}] + 𝟙[{self._print(sp.StrictGreaterThan(u, 0))}])"
+            ge, gt = sp.GreaterThan(u, 0), sp.StrictGreaterThan(u, 0)
+            return f"½(𝟙[{self._print(ge)}] + 𝟙[{self._print(gt)}])"
         return f"𝟙[{self._print(cond)}]"
 
     def _print_Piecewise(self, expr: sp.Piecewise) -> str:
