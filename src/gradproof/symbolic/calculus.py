@@ -79,15 +79,19 @@ def to_score_form(loss: sp.Expr) -> sp.Expr:
 
 def _collect_switches(expr: sp.Expr, at_kink: sp.Expr) -> list[Switch]:
     found: list[Switch] = []
-    for node in sp.preorder_traversal(expr):
+    walk = sp.preorder_traversal(expr)
+    for node in walk:
         if isinstance(node, Ramp):
             found.append(Switch(node.args[0], "max", at_kink))
         elif isinstance(node, sp.Abs):
             found.append(Switch(node.args[0], "abs", None))
         elif isinstance(node, sp.Piecewise):
+            # Only built-in losses (Huber) are piecewise; their branches are used away from
+            # 0 of any |·| inside them, so the boundaries are the only switches.
             for _, cond in node.args:
                 if isinstance(cond, sp.core.relational.Relational):
                     found.append(Switch(cond.lhs - cond.rhs, "piecewise", None))
+            walk.skip()
     unique: dict[tuple[sp.Expr, str], Switch] = {}
     for sw in found:
         unique.setdefault((sw.expr, sw.kind), sw)

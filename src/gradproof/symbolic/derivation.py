@@ -179,29 +179,31 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
             + (f" ({spec.kink_note})" if spec.kink_note else ""))))
 
     # 3. Sum rule
+    sum_lines = []
     for p, var in (("w", D.W), ("b", B)):
-        if p not in wrt:
-            continue
-        rhs = _sum(D.Partial(inner, var), where, mean)
-        if reg.has(Q if p == "w" else B):
-            rhs = rhs + D.Partial(reg, var)
-        steps.append(DerivationStep(Rule.SUM_RULE, (Formula((D.Partial(L_SYM, var), rhs)),),
-                                    J("the derivative of a sum is the sum of the derivatives"
-                                      + (f"; {spec.set_name} is held fixed, as it changes only "
-                                         "where a sample crosses the kink"
-                                         if active is not None else ""))))
+        if p in wrt:
+            rhs = _sum(D.Partial(inner, var), where, mean)
+            if reg.has(Q if p == "w" else B):
+                rhs = rhs + D.Partial(reg, var)
+            sum_lines.append(Formula((D.Partial(L_SYM, var), rhs)))
+    steps.append(DerivationStep(Rule.SUM_RULE, tuple(sum_lines), J(
+        "the derivative of a sum is the sum of the derivatives"
+        + (f"; {spec.set_name} is held fixed, as it changes only where a sample crosses the "
+           "kink" if active is not None else ""))))
 
     # 4. Chain rule through the atoms, with the scalar derivative of the per-sample loss
-    atom_parts = [(S, "sᵢ = w·xᵢ + b"), (Z, "w·xᵢ"), (Q, "‖w‖²")]
+    atom_parts = [(S, "sᵢ = w·xᵢ + b"), (Z, "w·xᵢ"), (Q, "‖w‖²"), (B, "b")]
     present = [(a, words) for a, words in atom_parts if inner.has(a)]
+    chain_lines = []
     for p, var in (("w", D.W), ("b", B)):
-        through = [a for a, _ in present if p == "w" or a == S]
+        through = [a for a, _ in present if (a != B if p == "w" else a in (S, B))]
         if p in wrt and through:
-            rhs = sp.Add(*[D.Partial(inner, a) * D.Partial(a, var) for a in through])
-            steps.append(DerivationStep(Rule.CHAIN_RULE, (Formula((D.Partial(inner, var), rhs)),),
-                                        J("w and b reach the loss only through "
-                                          + ", ".join(words for a, words in present
-                                                      if a in through))))
+            rhs = sp.Add(*[D.Partial(inner, a) * D.Partial(a, var) if a != var
+                           else D.Partial(inner, a) for a in through])
+            chain_lines.append(Formula((D.Partial(inner, var), rhs)))
+    if chain_lines:
+        steps.append(DerivationStep(Rule.CHAIN_RULE, tuple(chain_lines), J(
+            "w and b reach the loss only through " + ", ".join(w for _, w in present))))
     for a, _ in present:
         deriv = tidy(sp.diff(inner, a))
         rules = rules_used(inner, a)

@@ -233,7 +233,7 @@ class TextPrinter(_Shared, StrPrinter):
                 out = s
             elif vec and self._per_sample(prev) and self._per_sample(f):
                 out += " ⊙ " + s
-            elif prev.is_Number and isinstance(f, sp.Symbol):
+            elif (prev.is_Number or self._is_hyper(prev)) and isinstance(f, sp.Symbol):
                 out += s
             elif isinstance(prev, D.Partial) and isinstance(f, D.Partial):
                 out += " · " + s
