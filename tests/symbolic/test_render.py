@@ -14,7 +14,7 @@ import gradproof
 from gradproof.symbolic.losses import LOSSES
 
 PERCEPTRON_RESULT = """\
-10. collect terms
+ 8. collect terms
       ∂L/∂w = −Σ_{i∈M} yᵢ xᵢ
       ∂L/∂b = −Σ_{i∈M} yᵢ
       M = {i : yᵢ (w·xᵢ + b) ≤ 0}
