@@ -158,7 +158,9 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     # 2. Active set of max(0, ·)
     where: sp.Expr = D.ALL
     inner = ell
-    active = active_set_form(ell)
+    # A set {i : u ≥ 0} needs the indicator to be 0 or 1 at the kink; with the ½ convention
+    # the indicators stay in the formulas.
+    active = active_set_form(ell) if h in (0, 1) else None
     if active is not None:
         u, inner = active
         name = spec.set_name
@@ -176,7 +178,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
             "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the "
             f"{spec.set_meaning} ({name}) contribute; a sample exactly on the kink u = 0 is "
             f"{_kink_words(h)} {name}"
-            + (f" ({spec.kink_note})" if spec.kink_note else ""))))
+            + (f" ({spec.kink_note})" if spec.kink_note and kink == spec.kink else ""))))
 
     # 3. Sum rule
     sum_lines = []

@@ -258,6 +258,8 @@ class TextPrinter(_Shared, StrPrinter):
             return sign + (f"({top}/{coeff.q})" if body else f"{top}/{coeff.q}") + body
         parts = ([sp.Integer(coeff)] if coeff != 1 else []) + num
         top = self._join(parts) if parts else "1"
+        if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
+            return f"{sign}(1/{self._join(den)}) {top}"
         if den:
             bottom = self._join(den)
             if len(den) > 1 or isinstance(den[0], sp.Mul):
@@ -316,7 +318,7 @@ class TextPrinter(_Shared, StrPrinter):
             return f"𝟙_{name}"
         cond = step_condition(u, expr.at_kink)
         if cond is None:
-            ge, gt = sp.GreaterThan(u, 0), sp.StrictGreaterThan(u, 0)
+            ge, gt = step_condition(u, sp.Integer(1)), step_condition(u, sp.Integer(0))
             return f"½(𝟙[{self._print(ge)}] + 𝟙[{self._print(gt)}])"
         return f"𝟙[{self._print(cond)}]"
 
@@ -473,6 +475,8 @@ class TexPrinter(_Shared, LatexPrinter):
             top = self._join(top_parts) if top_parts else "1"
             return sign + rf"\frac{{{top}}}{{{coeff.q}}}" + (" " + self._join(rest) if rest else "")
         parts = ([sp.Integer(coeff)] if coeff != 1 else []) + num
+        if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
+            return sign + rf"\frac{{1}}{{{self._join(den)}}} {self._join(parts)}"
         if den:
             top = self._join(parts) if parts else "1"
             return sign + rf"\frac{{{top}}}{{{self._join(den)}}}"
@@ -512,7 +516,7 @@ class TexPrinter(_Shared, LatexPrinter):
             return rf"\mathbb{{1}}_{{{name}}}"
         cond = step_condition(u, expr.at_kink)
         if cond is None:
-            ge, gt = sp.GreaterThan(u, 0), sp.StrictGreaterThan(u, 0)
+            ge, gt = step_condition(u, sp.Integer(1)), step_condition(u, sp.Integer(0))
             return (rf"\tfrac{{1}}{{2}}\left(\mathbb{{1}}[{self._print(ge)}] + "
                     rf"\mathbb{{1}}[{self._print(gt)}]\right)")
         return rf"\mathbb{{1}}\left[{self._print(cond)}\right]"
