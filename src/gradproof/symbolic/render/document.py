@@ -159,8 +159,13 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
                      + (f" {_md_inline(d, step.justification)}." if step.justification else ""))
         lines.append("")
         lines.append("```math")
-        lines.append(" \\\\\n".join(to_latex(f.chain, **_settings(d, f))
-                                     for f in step.formulas))
+        formulas = [to_latex(f.chain, **_settings(d, f)) for f in step.formulas]
+        if len(formulas) > 1:  # MathJax breaks lines only inside an environment
+            lines.append("\\begin{gathered}")
+            lines.append(" \\\\\n".join(formulas))
+            lines.append("\\end{gathered}")
+        else:
+            lines += formulas
         lines.append("```")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
