@@ -206,13 +206,15 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     if chain_lines:
         steps.append(DerivationStep(Rule.CHAIN_RULE, tuple(chain_lines), J(
             "w and b reach the loss only through " + ", ".join(w for _, w in present))))
-    for a, _ in present:
+    for a, words in present:
         deriv = tidy(sp.diff(inner, a))
         rules = rules_used(inner, a)
+        others = [r.value for r in rules[1:]]
         steps.append(DerivationStep(
-            rules[0] if len(rules) == 1 else Rule.CHAIN_RULE,
+            rules[0] if rules else Rule.CONSTANT,
             (Formula((D.Partial(inner, a), deriv)),),
-            J("by " + ", ".join(r.value for r in rules) if rules else "constant rule")))
+            J(f"the per-sample loss differentiated as a function of {words.split(' = ')[0]}"
+              + (f", also using the {', '.join(others)}" if others else ""))))
         for rule, node, d in trace_derivative(inner, a, tidy)[1:]:
             steps.append(DerivationStep(rule, (Formula((D.Partial(node, a), d)),), (),
                                         detail="full"))
