@@ -86,6 +86,9 @@ class Sigmoid(sp.Function):
     def _eval_rewrite_as_exp(self, u, **kwargs):
         return 1 / (1 + sp.exp(-u))
 
+    def _eval_evalf(self, prec):
+        return (1 / (1 + sp.exp(-self.args[0])))._eval_evalf(prec)
+
     @classmethod
     def eval(cls, u):
         if u.is_zero:
@@ -104,6 +107,9 @@ class Softplus(sp.Function):
 
     def _eval_rewrite_as_log(self, u, **kwargs):
         return sp.log(1 + sp.exp(u))
+
+    def _eval_evalf(self, prec):
+        return sp.log(1 + sp.exp(self.args[0]))._eval_evalf(prec)
 
     @classmethod
     def eval(cls, u):
