@@ -1,11 +1,12 @@
-"""Property test: random smooth loss expressions, written as text and evaluated by an
+"""Property test: random loss expressions (smooth, and with max(0, ·) and |·| away from their
+kinks), written as text and evaluated by an
 independent numpy interpreter in this file; gradproof's derived gradient must agree with
 central finite differences of that interpreter."""
 
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from oracles import central_diff
 
@@ -28,6 +29,8 @@ UNARY = {
     "sqr": None,  # written as (u)^2
     "lsq": None,  # written as log1p((u)^2)
     "neg": None,  # written as -(u)
+    "relu": None,  # written as max(0, u): a kink at u = 0
+    "abs": np.abs,  # a kink at u = 0
 }
 BINARY = ["+", "-", "*"]
 
@@ -51,36 +54,43 @@ def to_text(node) -> str:
     if kind == "un":
         _, f, a = node
         inner = to_text(a)
-        return {"sqr": f"({inner})^2", "lsq": f"log1p(({inner})^2)", "neg": f"-({inner})"}.get(
-            f, f"{f}({inner})")
+        return {"sqr": f"({inner})^2", "lsq": f"log1p(({inner})^2)", "neg": f"-({inner})",
+                "relu": f"max(0, {inner})"}.get(f, f"{f}({inner})")
     _, op, a, c = node
     return f"({to_text(a)}) {op} ({to_text(c)})"
 
 
-def evaluate(node, X, y, w, b):
+def evaluate(node, X, y, w, b, kinks=None):
+    """The per-sample values; the arguments of max(0, ·) and |·| are appended to ``kinks``."""
     kind = node[0]
     if kind == "leaf":
         return LEAVES[node[1]](X, y, w, b)
     if kind == "un":
         _, f, a = node
-        u = evaluate(a, X, y, w, b)
+        u = evaluate(a, X, y, w, b, kinks)
+        if f in ("relu", "abs") and kinks is not None:
+            kinks.append(u)
         special = {"sqr": lambda v: v ** 2, "lsq": lambda v: np.log1p(v ** 2),
-                   "neg": lambda v: -v}
+                   "neg": lambda v: -v, "relu": lambda v: np.maximum(0, v)}
         return special.get(f, UNARY[f])(u)
     _, op, a, c = node
-    u, v = evaluate(a, X, y, w, b), evaluate(c, X, y, w, b)
+    u, v = evaluate(a, X, y, w, b, kinks), evaluate(c, X, y, w, b, kinks)
     return {"+": u + v, "-": u - v, "*": u * v}[op]
 
 
 @settings(max_examples=40, deadline=None)
 @given(tree(), st.integers(0, 2**16))
-def test_random_smooth_expression(node, seed):
+def test_random_expression(node, seed):
     text = to_text(node)
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(6, 3)) * 0.5
     y = rng.normal(size=6) * 0.5
     w = rng.normal(size=3) * 0.5
     b = float(rng.normal()) * 0.5
+    kinks: list = []
+    evaluate(node, X, y, w, b, kinks)
+    # Finite differences are meaningful only away from kinks (the step is ~1e-6).
+    assume(all(np.min(np.abs(u)) > 1e-3 for u in kinks))
     deriv = gradproof.derive(expr=text)
 
     def total(w_, b_):
