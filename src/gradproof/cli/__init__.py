@@ -19,6 +19,7 @@ __all__ = ["main", "cli"]
 # Each module registers its commands on ``cli``; one line per module.
 _COMMAND_MODULES = [
     "gradproof.cli.derive",
+    "gradproof.cli.codegen",
 ]
 
 

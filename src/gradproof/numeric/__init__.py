@@ -1,1 +1,12 @@
-"""The numeric layer: derived gradients compiled to vectorised numpy functions."""
+"""The numeric layer: derived gradients compiled to vectorised numpy functions.
+
+``derive(...).numpy()`` (:func:`compile_derivation`) gives a :class:`CompiledLoss` with
+``loss``, ``grad`` and ``loss_and_grad``; :func:`export_module` writes the same functions as
+a standalone module that needs only numpy.
+"""
+
+from gradproof.numeric.compile import CompiledLoss, check_arrays, clear_cache, compile_derivation
+from gradproof.numeric.export import export_module, write_module
+
+__all__ = ["CompiledLoss", "compile_derivation", "check_arrays", "clear_cache",
+           "export_module", "write_module"]

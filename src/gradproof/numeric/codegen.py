@@ -1,16 +1,22 @@
-"""Print the scalar coefficients of a :class:`GradientForm` as numpy source code.
+"""Print the scalar coefficients of a :class:`GradientForm` as elementwise numpy source code.
 
-Only elementwise work on n numbers is printed; the two passes over X (X @ w and c @ X) are
-written once in the template. Stable forms are chosen on purpose: softplus → logaddexp,
-σ → an exp(−|u|) form that never overflows.
+Only elementwise work on n numbers is printed here; the two passes over X (``X @ w`` and
+``c @ X``) are written once by :mod:`gradproof.numeric.source`. Every construct printed is an
+array operation that Dask arrays also implement (ufuncs, ``np.where``, ``astype``), and
+numeric constants are printed as Python numbers so float32 inputs stay float32.
+
+Stable forms are chosen on purpose (:func:`stable_rewrite`, :data:`PRELUDE`): softplus and
+σ are evaluated with exponents that are never positive, log(1 + u) as ``log1p``.
 """
 
 from __future__ import annotations
 
+import math
+
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
 
-from gradproof.symbolic.atoms import B, Q, S, XX, Y, Z
+from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 
 __all__ = ["CoefficientPrinter", "stable_rewrite", "PRELUDE", "ATOM_NAMES"]
@@ -18,44 +24,187 @@ __all__ = ["CoefficientPrinter", "stable_rewrite", "PRELUDE", "ATOM_NAMES"]
 ATOM_NAMES = {S: "s", Z: "z", Q: "q", B: "b", Y: "y", XX: "xx"}
 
 PRELUDE = '''\
-import numpy as np
-
-
 def _sigmoid(u):
-    """σ(u) without overflow: exp(−|u|) is at most 1."""
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0, e) / (1.0 + e)
+    """σ(u) = 1 / (1 + e^(−u)) without overflow: both exponents are ≤ 0."""
+    return np.exp(np.minimum(u, 0)) / (1 + np.exp(-np.abs(u)))
 
 
-def _vec(v, n, dt):
-    """A per-sample array of length n in dtype dt (a constant is broadcast)."""
-    if np.ndim(v) == 0:
-        return np.full(n, v, dtype=dt)
-    return v.astype(dt, copy=False)
+def _softplus(u):
+    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|))."""
+    return np.maximum(u, 0) + np.log1p(np.exp(-np.abs(u)))
 
 
 def _step(u, at_kink):
-    """The indicator 𝟙[u ≥ 0] with the value ``at_kink`` at u = 0, in u's dtype."""
-    return np.where(u > 0, 1, np.where(u < 0, 0, at_kink)).astype(np.result_type(u, np.float32))
+    """The indicator 1[u ≥ 0] with the value ``at_kink`` at u = 0."""
+    return np.where(u > 0, 1, np.where(u < 0, 0, at_kink))
+
+
+BLOCK = 8192
+"""Samples per block of elementwise work: temporaries of 64 kB stay in cache and are reused."""
+
+
+def _scores(X, w, b):
+    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
+    s = X @ w
+    if isinstance(s, np.ndarray):
+        s += b
+        return s
+    return s + b
+
+
+def _map_blocks(f, n_full, out, arrays, shared):
+    """f(*arrays, *shared) → (n_full per-sample arrays, then sums), computed block by block.
+
+    With numpy arrays, f runs on BLOCK samples at a time and the per-sample result (at most
+    one) is written into ``out``, a buffer of n numbers owned by the caller (the scores,
+    consumed block by block); the sums are accumulated. Dask arrays, short inputs, or no
+    buffer: f runs once on the whole arrays.
+    """
+    n = arrays[0].shape[0]
+    if out is None or n <= BLOCK or not all(isinstance(a, np.ndarray) for a in arrays):
+        return f(*arrays, *shared)
+    sums = None
+    for i in range(0, n, BLOCK):
+        j = slice(i, i + BLOCK)
+        res = f(*(a[j] for a in arrays), *shared)
+        if n_full:
+            out[j] = res[0]
+        part = res[n_full:]
+        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
+    return (out,) * n_full + tuple(sums)
+
+
+def _cast(v, dt):
+    """v in dtype dt: a constant becomes a dt scalar; an array is converted only if needed."""
+    if isinstance(v, (bool, int, float)):
+        return dt.type(v)
+    return v if v.dtype == dt else v.astype(dt)
+
+
+def _per_sample(v, n, dt):
+    """v as an array of n numbers in dtype dt (a value shared by all samples is repeated)."""
+    v = _cast(v, dt)
+    return v if np.ndim(v) == 1 else np.full(n, v, dtype=dt)
 '''
+"""Helpers the generated functions call; numpy only, each one a few array operations."""
+
+
+# -- stable rewrites ----------------------------------------------------------------------
+def _exp_arg(e: sp.Expr) -> sp.Expr | None:
+    """u when e is 1 + exp(u), else None."""
+    if isinstance(e, sp.Add) and len(e.args) == 2 and sp.Integer(1) in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+    return None
+
+
+def _rewrite_mul(e: sp.Expr) -> sp.Expr:
+    """exp(u)^m · (1 + exp(u))^(−k) → σ(u)^m · σ(−u)^(k − m) for integers 0 ≤ m ≤ k."""
+    factors = list(e.args) if isinstance(e, sp.Mul) else [e]
+    changed = False
+    for i, f in enumerate(factors):
+        if not (isinstance(f, sp.Pow) and f.exp.is_Integer and f.exp < 0):
+            continue
+        u = _exp_arg(f.base)
+        if u is None:
+            continue
+        k = int(-f.exp)
+        m = 0
+        for j, g in enumerate(factors):
+            if j == i or not isinstance(g, sp.exp):
+                continue
+            ratio = sp.cancel(g.args[0] / u)  # exp(u)^m is stored as exp(m·u)
+            if ratio.is_Integer and 0 < ratio <= k:
+                m = int(ratio)
+                factors[j] = sp.Integer(1)
+                break
+        factors[i] = Sigmoid(u) ** m * Sigmoid(-u) ** (k - m)
+        changed = True
+    return sp.Mul(*factors) if changed else e
 
 
 def stable_rewrite(expr: sp.Expr) -> sp.Expr:
-    """Rewrite overflow-prone forms: log(1 + exp(u)) → softplus(u), e^u/(1 + e^u) → σ(u)."""
-    w = sp.Wild("w")
-    expr = expr.replace(sp.log(1 + sp.exp(w)), lambda w: Softplus(w))
-    expr = expr.replace(sp.exp(w) / (1 + sp.exp(w)), lambda w: Sigmoid(w))
-    expr = expr.replace(1 / (1 + sp.exp(w)), lambda w: Sigmoid(-w))
-    return expr
+    """Rewrite overflow-prone forms into :class:`Softplus` and :class:`Sigmoid`.
+
+    log(1 + e^u) → softplus(u); e^u / (1 + e^u) → σ(u); 1 / (1 + e^u) → σ(−u);
+    e^u / (1 + e^u)² → σ(u)·σ(−u); 1 − σ(u) → σ(−u). The rewrites are identities, so the
+    value is unchanged; only its rounding improves.
+    """
+    expr = sp.sympify(expr)
+    expr = expr.replace(lambda e: isinstance(e, sp.log) and _exp_arg(e.args[0]) is not None,
+                        lambda e: Softplus(_exp_arg(e.args[0])))
+    expr = _top_down(expr)
+    return expr.replace(lambda e: _one_minus_sigmoid(e) is not None,
+                        lambda e: Sigmoid(-_one_minus_sigmoid(e)))
+
+
+def _one_minus_sigmoid(e: sp.Expr) -> sp.Expr | None:
+    """u when e is 1 − σ(u) (= σ(−u), which keeps its relative accuracy for large u)."""
+    if isinstance(e, sp.Add) and len(e.args) == 2 and sp.Integer(1) in e.args:
+        other = e.args[0] if e.args[1] == 1 else e.args[1]
+        neg = -other
+        if isinstance(neg, Sigmoid):
+            return neg.args[0]
+    return None
+
+
+def _top_down(e: sp.Expr) -> sp.Expr:
+    """Apply :func:`_rewrite_mul` from the root down, so a product is rewritten as a whole
+    before its factor (1 + e^u)^(−k) could be rewritten alone."""
+    if e.is_Atom:
+        return e
+    if isinstance(e, (sp.Mul, sp.Pow)):
+        e = _rewrite_mul(e)
+        if e.is_Atom:
+            return e
+    args = [_top_down(a) for a in e.args]
+    return e.func(*args) if args != list(e.args) else e
+
+
+# -- the printer --------------------------------------------------------------------------
+def _comparison(u: sp.Expr, strict: bool) -> tuple[str, sp.Expr, sp.Expr]:
+    """u ≥ 0 (u > 0 when strict) as (ufunc, lhs, rhs) with constants moved to the right.
+
+    1 − y·s ≥ 0 becomes y·s ≤ 1: fewer operations, and the same sign as evaluating u, since
+    a rounded difference of two floats is zero exactly when they are equal.
+    """
+    const, rest = u.as_coeff_Add()
+    if rest.could_extract_minus_sign():
+        return ("less" if strict else "less_equal"), -rest, const
+    return ("greater" if strict else "greater_equal"), rest, -const
 
 
 class CoefficientPrinter(NumPyPrinter):
-    """NumPy printer that knows gradproof's functions and atom names."""
+    """NumPy printer that knows gradproof's functions, atom names and hyperparameters.
+
+    Atom symbols print as ``s``, ``z``, ``q``, ``b``, ``y``, ``xx``; CSE temporaries as
+    ``_tN``; any other symbol is a hyperparameter, printed ``p_NAME``. Indicators print as a
+    comparison converted to ``dt`` (a local of the generated function).
+    """
 
     def __init__(self) -> None:
         super().__init__({"fully_qualified_modules": False, "inline": True,
                           "allow_unknown_functions": False})
         self.module_imports.clear()
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        if isinstance(expr, sp.Expr) and expr.is_number and not expr.has(sp.Symbol):
+            return self._number(expr)
+        return super()._print(expr, **kwargs)
+
+    def _number(self, e: sp.Expr) -> str:
+        """A constant as a Python literal (a 'weak' scalar: float32 arrays stay float32)."""
+        if e.is_Integer:
+            text = str(int(e))
+        else:
+            v = complex(e.evalf(20))
+            if v.imag != 0:
+                raise ValueError(f"the constant {e} is not real and cannot be compiled")
+            x = v.real
+            text = repr(x) if math.isfinite(x) else ("np.nan" if math.isnan(x) else
+                                                     ("np.inf" if x > 0 else "-np.inf"))
+        return f"({text})" if text.startswith("-") else text
 
     def _print_Symbol(self, e: sp.Symbol) -> str:
         if e.name.startswith("_t"):
@@ -69,21 +218,37 @@ class CoefficientPrinter(NumPyPrinter):
         at = e.at_kink
         if at is None:
             raise ValueError("an indicator without a kink convention cannot be compiled")
-        u = self._print(e.args[0])
-        if at == 1:
-            return f"({u} >= 0)"
-        if at == 0:
-            return f"({u} > 0)"
-        return f"_step({u}, {float(at)!r})"
+        u = e.args[0]
+        if at in (0, 1):
+            op, lhs, rhs = _comparison(u, strict=(at == 0))
+            return f"np.{op}({self._print(lhs)}, {self._print(rhs)}).astype(dt)"
+        if at == sp.Rational(1, 2):
+            return f"(0.5 * np.sign({self._print(u)}) + 0.5)"
+        return f"_step({self._print(u)}, {self._print(at)})"
 
     def _print_Sigmoid(self, e: Sigmoid) -> str:
         return f"_sigmoid({self._print(e.args[0])})"
 
     def _print_Softplus(self, e: Softplus) -> str:
-        return f"np.logaddexp(0, {self._print(e.args[0])})"
+        return f"_softplus({self._print(e.args[0])})"
+
+    def _print_log(self, e: sp.log) -> str:
+        const, rest = e.args[0].as_coeff_Add()
+        if const == 1 and rest != 0:
+            return f"np.log1p({self._print(rest)})"
+        return f"np.log({self._print(e.args[0])})"
 
     def _print_sign(self, e: sp.sign) -> str:
         return f"np.sign({self._print(e.args[0])})"
+
+    def _print_Piecewise(self, e: sp.Piecewise) -> str:
+        out = "np.nan"
+        for value, cond in reversed(e.args):
+            if cond == sp.true:
+                out = self._print(value)
+            else:
+                out = f"np.where({self._print(cond)}, {self._print(value)}, {out})"
+        return out
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         return "np." + fqn.split(".")[-1]
