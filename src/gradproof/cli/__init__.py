@@ -20,6 +20,7 @@ __all__ = ["main", "cli"]
 _COMMAND_MODULES = [
     "gradproof.cli.derive",
     "gradproof.cli.codegen",
+    "gradproof.cli.notes",
 ]
 
 

@@ -1,0 +1,309 @@
+"""Figures for a derivation: the loss landscape with −∇L and the descent path, and the loss
+per epoch. matplotlib (the optional extra ``plot``) draws them on Agg; PNG and SVG are saved.
+
+The landscape is a slice: two chosen coordinates of (w, b) vary over a grid, the others stay
+at the starting point. The arrow is the negative gradient at that point, restricted to the
+two coordinates, drawn in data coordinates on axes of equal scale so its direction on the
+page is the direction of −∇L.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradproof._typing import Array
+from gradproof.data import Dataset, Point
+from gradproof.errors import OptionError
+from gradproof.io import write_atomic
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.figure import Figure
+
+    from gradproof.notes.train import TrainResult
+    from gradproof.symbolic.derivation import Derivation
+
+__all__ = ["FigureFile", "make_figures", "require", "landscape_figure", "loss_figure", "cjk_font",
+           "parse_coords", "LANGS", "ARROW_GID"]
+
+LANGS = ("en", "zh")
+ARROW_GID = "neg-gradient"
+MAX_KINK_LINES = 40  # kink lines (one per sample and switching function) drawn at most
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
+             "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
+             "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
+             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+
+CJK_FILES = re.compile(r"wqy|NotoSans(Mono)?CJK|NotoSans[ST]C|SourceHanSans|DroidSansFallback|"
+                       r"uming|ukai", re.IGNORECASE)
+
+_WORDS = {
+    "en": {"landscape": "Loss landscape of the {loss}", "per_epoch": "Loss per epoch",
+           "epoch": "epoch", "loss": "loss L", "path": "gradient-descent path",
+           "arrow": "−∇L at the start", "start": "start", "zero": "∇L = 0 here",
+           "converged": "converged", "slice": "other coordinates fixed at the start",
+           "kinks": "kinks (a sample changes side)",
+           "gnorm": "gradient norm ‖∇L‖"},
+    "zh": {"landscape": "{loss}的损失曲面", "per_epoch": "每轮的损失", "epoch": "轮次",
+           "loss": "损失 L", "path": "梯度下降路径", "arrow": "起点处的 −∇L",
+           "start": "起点", "zero": "此处 ∇L = 0", "converged": "已收敛",
+           "slice": "其余坐标固定在起点", "kinks": "折点（样本跨越边界）",
+           "gnorm": "梯度范数 ‖∇L‖"},
+}
+LOSS_NAMES_ZH = {"perceptron": "感知机损失", "hinge": "合页损失（软间隔 SVM）",
+                 "squared_hinge": "平方合页损失", "logistic": "逻辑斯谛损失",
+                 "squared_error": "平方误差", "huber": "Huber 损失", "custom": "自定义损失"}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The figure (and document) words in ``lang``."""
+    if lang not in _WORDS:
+        raise OptionError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
+    return _WORDS[lang]
+
+
+def loss_name(d: Derivation, lang: str) -> str:
+    """The loss's name in ``lang`` (lower case in English, for use inside a sentence)."""
+    if lang == "zh":
+        return LOSS_NAMES_ZH.get(d.name, d.title)
+    return d.title[0].lower() + d.title[1:]
+
+
+def _matplotlib() -> Any:
+    try:
+        import matplotlib
+    except ImportError:
+        raise OptionError("figures need matplotlib, which is not installed; install it with "
+                          "pip install 'gradproof[plot]' (or leave the figures out with "
+                          "--no-figures)") from None
+    return matplotlib
+
+
+def cjk_font() -> str | None:
+    """The name of an installed font with Chinese glyphs, or None."""
+    _matplotlib()
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    found = next((name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}),
+                 None)
+    if found is None:  # installed after matplotlib cached its font list: register the files
+        for path in font_manager.findSystemFonts():
+            if CJK_FILES.search(Path(path).name):
+                with contextlib.suppress(Exception):
+                    manager.addfont(path)
+        found = next((name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}),
+                     None)
+    return found
+
+
+def require(lang: str = "en") -> str | None:
+    """Check figures can be drawn in ``lang``: matplotlib, and for zh a CJK font (returned)."""
+    words(lang)
+    _matplotlib()
+    if lang != "zh":
+        return None
+    font = cjk_font()
+    if font is None:
+        raise OptionError("--lang zh needs a font with Chinese glyphs and none is installed "
+                          "(looked for Noto Sans CJK, WenQuanYi, Source Han Sans, ...); "
+                          "install one, e.g. Debian/Ubuntu: apt install fonts-noto-cjk, "
+                          "then remove matplotlib's font cache (~/.cache/matplotlib)")
+    return font
+
+
+@contextlib.contextmanager
+def _style(lang: str) -> Iterator[None]:
+    mpl = _matplotlib()
+    rc: dict[str, Any] = {"svg.hashsalt": "gradproof", "axes.unicode_minus": True}
+    font = require(lang)
+    if font is not None:
+        # a list of families: glyphs missing from the CJK font (−, ∇, ‖) come from DejaVu
+        rc.update({"font.family": [font, "DejaVu Sans"], "axes.unicode_minus": False})
+    fm_log = logging.getLogger("matplotlib.font_manager")
+    level = fm_log.level
+    fm_log.setLevel(logging.ERROR)  # CJK collections often lack a 'normal' weight: noise
+    try:
+        with mpl.rc_context(rc):
+            yield
+    finally:
+        fm_log.setLevel(level)
+
+
+def parse_coords(spec: str | Sequence[str] | None, d: int) -> tuple[int, int]:
+    """Two coordinates of θ = (w₁, …, w_d, b) by name, e.g. ``"w1,w2"`` → (0, 1); b is d."""
+    if spec is None:
+        return (0, 1) if d >= 2 else (0, d)
+    names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
+    valid = [f"w{i + 1}" for i in range(d)] + ["b"]
+    if len(names) != 2 or any(n not in valid for n in names) or names[0] == names[1]:
+        raise OptionError(f"--coords expects two different coordinates out of "
+                          f"{', '.join(valid)}, e.g. 'w1,{valid[1]}'; got {spec!r}")
+    return tuple(valid.index(n) for n in names)  # type: ignore[return-value]
+
+
+def _coord_label(i: int, d: int) -> str:
+    return "$b$" if i == d else f"$w_{{{i + 1}}}$"
+
+
+def _theta(w: Array, b: float) -> Array:
+    return np.append(np.asarray(w, dtype=float), float(b))
+
+
+def landscape_figure(d: Derivation, data: Dataset, start: Point,
+                     result: TrainResult | None = None, coords: tuple[int, int] | None = None,
+                     lang: str = "en", grid: int = 61) -> Figure:
+    """Filled contours of L over two coordinates, −∇L at ``start`` and the descent path.
+
+    The arrow is an annotation with gid :data:`ARROW_GID` from ``xytext`` (the start) to
+    ``xy`` (the tip), in data coordinates.
+    """
+    _matplotlib()
+    from matplotlib.figure import Figure
+
+    w_ = words(lang)
+    X, y = data.X, data.y
+    dim = data.d
+    i, j = coords if coords is not None else parse_coords(None, dim)
+    compiled = d.numpy()
+    theta0 = _theta(start.w, start.b)
+    _, gw, gb = compiled.loss_and_grad(X, y, start.w, start.b)
+    g = _theta(gw, gb)
+    direction = -g[[i, j]]
+    path = (np.array([_theta(w, b)[[i, j]] for w, b in zip(result.ws, result.bs, strict=True)])
+            if result is not None else theta0[[i, j]][None, :])
+    pts = np.vstack([path, theta0[[i, j]]])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    centre = (lo + hi) / 2
+    half = max(0.65 * float(np.max(hi - lo)), 1.0)
+    norm = float(np.hypot(*direction))
+    tip = theta0[[i, j]] + (0.4 * half / norm) * direction if norm > 0 else None
+    if tip is not None:
+        centre = (np.minimum(lo, tip) + np.maximum(hi, tip)) / 2
+        half = max(half, 0.65 * float(np.max(np.maximum(hi, tip) - np.minimum(lo, tip))))
+    a = np.linspace(centre[0] - half, centre[0] + half, grid)
+    c = np.linspace(centre[1] - half, centre[1] + half, grid)
+    A, C = np.meshgrid(a, c)
+    kinked = [k for k, sw in enumerate(d.form.switches) if sw.kind in ("max", "abs")]
+    if len(kinked) * data.n > MAX_KINK_LINES:
+        kinked = []  # too many lines to read, and n × grid² numbers to hold
+    Z = np.empty_like(A)
+    U = np.empty((len(kinked) * data.n,) + A.shape)
+    for r in range(grid):
+        for q in range(grid):
+            th = theta0.copy()
+            th[i], th[j] = A[r, q], C[r, q]
+            Z[r, q] = compiled.loss(X, y, th[:dim], th[dim])
+            if kinked:
+                sw = compiled.switches(X, y, th[:dim], th[dim])
+                U[:, r, q] = np.concatenate([np.asarray(sw[k], dtype=float) for k in kinked])
+
+    fig = Figure(figsize=(6.4, 6.0), layout="constrained")
+    ax = fig.add_subplot()
+    filled = ax.contourf(A, C, Z, levels=20, cmap="viridis")
+    fig.colorbar(filled, ax=ax, label=w_["loss"])
+    if kinked:
+        for k in range(U.shape[0]):
+            if U[k].min() < 0 < U[k].max():
+                ax.contour(A, C, U[k], levels=[0], colors="white", linewidths=0.8,
+                           linestyles="dashed", alpha=0.7)
+        ax.plot([], [], color="0.55", lw=0.8, ls="--", label=w_["kinks"])
+    ax.plot(path[:, 0], path[:, 1], "-o", color="#ff7f0e", mec="black", ms=4, lw=1.5,
+            label=w_["path"], zorder=3)
+    ax.plot(*theta0[[i, j]], "o", color="white", mec="black", ms=8, label=w_["start"], zorder=4)
+    if tip is not None:
+        arrow = ax.annotate("", xy=tuple(tip), xytext=tuple(theta0[[i, j]]),
+                            arrowprops={"arrowstyle": "-|>", "color": "#d62728", "lw": 2.5,
+                                        "mutation_scale": 18}, zorder=5)
+        arrow.set_gid(ARROW_GID)
+        ax.plot([], [], color="#d62728", lw=2.5, label=w_["arrow"])
+    else:
+        ax.annotate(w_["zero"], xy=tuple(theta0[[i, j]]), xytext=(8, 8),
+                    textcoords="offset points", color="white")
+    ax.set_xlim(a[0], a[-1])
+    ax.set_ylim(c[0], c[-1])
+    ax.set_aspect("equal")
+    ax.set_xlabel(_coord_label(i, dim))
+    ax.set_ylabel(_coord_label(j, dim))
+    title = w_["landscape"].format(loss=loss_name(d, lang))
+    if dim + 1 > 2:  # more coordinates than the two drawn: say where the slice is
+        title += f"\n({w_['slice']})"
+    ax.set_title(title, fontsize=11)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
+    """The full-data loss and gradient norm after each epoch (epoch 0 is the start)."""
+    _matplotlib()
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    w_ = words(lang)
+    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    epochs = np.arange(len(result.losses))
+    ax.plot(epochs, result.losses, "-o", color="#1f77b4", ms=4, label=w_["loss"])
+    ax.fill_between(epochs, result.losses, alpha=0.15, color="#1f77b4")
+    gax = ax.twinx()
+    gax.plot(epochs, result.grad_norms, "--s", color="#d62728", ms=3, lw=1.2,
+             label=w_["gnorm"])
+    gax.set_ylabel(w_["gnorm"], color="#d62728")
+    gax.tick_params(axis="y", colors="#d62728")
+    gax.set_ylim(bottom=0)
+    if result.converged:
+        ax.annotate(w_["converged"], xy=(epochs[-1], result.losses[-1]), xytext=(-10, 20),
+                    textcoords="offset points", ha="right",
+                    arrowprops={"arrowstyle": "->", "color": "black"})
+    if min(result.losses) >= 0:
+        ax.set_ylim(bottom=0, top=None if max(result.losses) > 0 else 1)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(w_["epoch"])
+    ax.set_ylabel(w_["loss"])
+    ax.set_title(w_["per_epoch"] + f" — {result.method}" if lang == "en" else w_["per_epoch"])
+    ax.grid(alpha=0.3)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    return fig
+
+
+@dataclass(frozen=True)
+class FigureFile:
+    """One saved figure: its PNG and SVG and a caption."""
+
+    key: str
+    png: Path
+    svg: Path
+    caption: str
+
+
+def _save(fig: Figure, stem: Path) -> tuple[Path, Path]:
+    out = []
+    for ext in ("png", "svg"):
+        buf = io.BytesIO()
+        kwargs: dict[str, Any] = {"dpi": 150} if ext == "png" else {"metadata": {"Date": None}}
+        fig.savefig(buf, format=ext, **kwargs)
+        out.append(write_atomic(stem.with_suffix(f".{ext}"), buf.getvalue()))
+    return out[0], out[1]
+
+
+def make_figures(d: Derivation, data: Dataset, start: Point, result: TrainResult,
+                 folder: Path, prefix: str, lang: str = "en",
+                 coords: tuple[int, int] | None = None) -> list[FigureFile]:
+    """Draw and save the landscape and the loss-per-epoch figures into ``folder``."""
+    words(lang)
+    with _style(lang):
+        land = landscape_figure(d, data, start, result, coords, lang)
+        curve = loss_figure(result, lang)
+        files = []
+        for key, fig in (("landscape", land), ("loss", curve)):
+            png, svg = _save(fig, folder / f"{prefix}-{key}")
+            files.append(FigureFile(key, png, svg, ""))
+    return files

@@ -1,0 +1,278 @@
+"""Gradient descent, SGD and momentum driven by the derived (compiled) gradient.
+
+Every step calls ``derivation.numpy().loss_and_grad`` on the current batch, so the active set
+of a piecewise loss is recomputed at every step. After each epoch the full-data loss, the
+gradient norm and the size of the active set are recorded; a zero gradient (a perceptron on
+separable data) stops the run early and marks it converged.
+
+>>> import gradproof
+>>> from gradproof.notes import train
+>>> r = train(gradproof.derive("perceptron"), gradproof.data.sample_dataset(), lr=0.1)
+>>> r.converged, r.epochs_run
+(True, 1)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from gradproof._typing import Array
+from gradproof.data import Dataset, Point, parse_point, validate_labels
+from gradproof.errors import OptionError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from gradproof.numeric.compile import CompiledLoss
+    from gradproof.symbolic.derivation import Derivation
+
+__all__ = ["TrainResult", "train", "active_count", "sparkline", "format_table", "summary",
+           "table_header", "table_rows", "fmt_vector"]
+
+SPARKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    """The history of a run; index 0 is the starting point, index k the end of epoch k.
+
+    ``active`` holds the number of samples in the active set (e.g. the misclassified samples
+    M of the perceptron) or None for a loss without one (every sample contributes).
+    """
+
+    loss_name: str
+    set_name: str | None
+    losses: list[float]
+    grad_norms: list[float]
+    ws: list[Array]
+    bs: list[float]
+    active: list[int | None]
+    converged: bool
+    lr: float
+    momentum: float
+    batch_size: int | None
+    seed: int | None
+    n: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def epochs_run(self) -> int:
+        """Number of epochs actually run (fewer than asked when the run converged)."""
+        return len(self.losses) - 1
+
+    @property
+    def w(self) -> Array:
+        """The final weights."""
+        return self.ws[-1]
+
+    @property
+    def b(self) -> float:
+        """The final bias."""
+        return self.bs[-1]
+
+    @property
+    def method(self) -> str:
+        """'gradient descent', 'SGD' and/or 'momentum', as run."""
+        base = "gradient descent" if self.batch_size is None else \
+            f"SGD (batch size {self.batch_size})"
+        return base + (f" with momentum β = {self.momentum:g}" if self.momentum else "")
+
+
+def active_count(d: Derivation, compiled: CompiledLoss, X: Array, y: Array, w: Array,
+                 b: float) -> int | None:
+    """How many samples are in the derivation's (first) active set at (w, b).
+
+    Uses the switching functions and the kink convention as the worked example does: a
+    sample is active where u > 0, and on the kink u = 0 unless the convention leaves it out.
+    """
+    if not d.set_names:
+        return None
+    values = dict(zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b),
+                      strict=True))
+    u = next(iter(d.set_names))
+    uval = np.asarray(values[u], dtype=float)
+    mask = (uval > 0) | ((uval == 0) & (float(d.form.at_kink) > 0))
+    return int(mask.sum())
+
+
+def _check(lr: float, epochs: int, momentum: float, batch_size: int | None, n: int) -> None:
+    if not np.isfinite(lr) or lr <= 0:
+        raise OptionError(f"--lr must be a positive number, got {lr}")
+    if epochs < 1:
+        raise OptionError(f"--epochs must be at least 1, got {epochs}")
+    if not np.isfinite(momentum) or not 0 <= momentum < 1:
+        raise OptionError(f"--momentum must be in [0, 1), got {momentum}")
+    if batch_size is not None and not 1 <= batch_size <= n:
+        raise OptionError(f"--batch-size must be between 1 and the number of samples ({n}), "
+                          f"got {batch_size}")
+
+
+def train(derivation: Derivation, data: Dataset, *, lr: float = 0.1, epochs: int = 100,
+          momentum: float = 0.0, batch_size: int | None = None, seed: int | None = None,
+          at: Point | str | None = None, tol: float = 0.0,
+          callback: Callable[[int], None] | None = None) -> TrainResult:
+    """Minimise the derived loss by gradient descent, SGD (``batch_size``) and/or momentum.
+
+    Parameters
+    ----------
+    derivation
+        What :func:`gradproof.derive` returned; its compiled ``loss_and_grad`` drives every
+        step.
+    data
+        The samples (labels are checked against the loss).
+    lr, epochs
+        Learning rate η and the number of passes over the data.
+    momentum
+        Heavy-ball β: v ← βv + g, θ ← θ − ηv (0 is plain gradient descent).
+    batch_size
+        None for full-batch gradient descent; k for minibatches of k samples in a fresh
+        random order each epoch (``seed`` makes it reproducible).
+    at
+        The starting point (default zeros).
+    tol
+        The run stops, converged, once the full-data gradient norm is at most ``tol``.
+    callback
+        Called with the epoch number after each epoch (e.g. to advance a progress bar).
+    """
+    if "w" not in derivation.wrt or "b" not in derivation.wrt:
+        raise OptionError("training needs the gradient with respect to both w and b "
+                          "(use --wrt w,b)")
+    validate_labels(data, derivation.spec.labels)
+    _check(lr, epochs, momentum, batch_size, data.n)
+    compiled = derivation.numpy()
+    X, y = data.X, data.y
+    start = at if isinstance(at, Point) else parse_point(at, data.d)
+    w, b = np.array(start.w, dtype=float), float(start.b)
+    vw, vb = np.zeros_like(w), 0.0
+    rng = np.random.default_rng(seed)
+
+    losses: list[float] = []
+    norms: list[float] = []
+    ws: list[Array] = []
+    bs: list[float] = []
+    active: list[int | None] = []
+
+    def record() -> float:
+        loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
+        norm = float(np.sqrt(np.sum(np.asarray(gw, dtype=float) ** 2) + float(gb) ** 2))
+        losses.append(float(loss))
+        norms.append(norm)
+        ws.append(w.copy())
+        bs.append(b)
+        active.append(active_count(derivation, compiled, X, y, w, b))
+        return norm
+
+    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+        converged = record() <= tol
+        for epoch in range(1, epochs + 1):
+            if converged:
+                break
+            if batch_size is None:
+                batches: list[Any] = [slice(None)]
+            else:
+                order = rng.permutation(data.n)
+                batches = [order[i:i + batch_size] for i in range(0, data.n, batch_size)]
+            for idx in batches:
+                _, gw, gb = compiled.loss_and_grad(X[idx], y[idx], w, b)
+                vw = momentum * vw + np.asarray(gw, dtype=float)
+                vb = momentum * vb + float(gb)
+                w = w - lr * vw
+                b = b - lr * vb
+            converged = record() <= tol
+            if not (np.all(np.isfinite(w)) and np.isfinite(b) and np.isfinite(losses[-1])):
+                raise OptionError(f"the run diverged at epoch {epoch} (the loss or w, b is no "
+                                  f"longer finite); use a smaller --lr than {lr:g}")
+            if callback is not None:
+                callback(epoch)
+    return TrainResult(
+        loss_name=derivation.name, set_name=next(iter(derivation.set_names.values()), None),
+        losses=losses, grad_norms=norms, ws=ws, bs=bs, active=active, converged=converged,
+        lr=lr, momentum=momentum, batch_size=batch_size, seed=seed, n=data.n)
+
+
+# -- presentation -----------------------------------------------------------------------------
+def fmt_number(x: float) -> str:
+    """Six significant digits, integers without '.0'."""
+    from gradproof.numeric.example import fmt
+
+    return fmt(x)
+
+
+def fmt_vector(v: Array, limit: int = 4) -> str:
+    """(a, b, …) with at most ``limit`` entries shown."""
+    items = [fmt_number(a) for a in v]
+    if len(items) > limit:
+        items = items[:limit - 1] + ["…", items[-1]]
+    return "(" + ", ".join(items) + ")"
+
+
+def rows_to_show(count: int, limit: int = 25) -> list[int]:
+    """Indices of the history to list: all of them, or an even spread keeping the ends."""
+    if count <= limit:
+        return list(range(count))
+    picks = {round(i * (count - 1) / (limit - 1)) for i in range(limit)}
+    return sorted(picks)
+
+
+def table_rows(result: TrainResult, limit: int = 25) -> list[list[str]]:
+    """One row of strings per shown epoch: epoch, loss, ‖g‖, w, b, active."""
+    out = []
+    for k in rows_to_show(len(result.losses), limit):
+        act = result.active[k]
+        out.append([str(k), fmt_number(result.losses[k]), fmt_number(result.grad_norms[k]),
+                    fmt_vector(result.ws[k]), fmt_number(result.bs[k]),
+                    "all" if act is None else f"{act}/{result.n}"])
+    return out
+
+
+def table_header(result: TrainResult) -> list[str]:
+    """Column titles of :func:`table_rows`."""
+    return ["epoch", "loss", "‖g‖", "w", "b", f"|{result.set_name}|" if result.set_name
+            else "active"]
+
+
+def format_table(result: TrainResult, limit: int = 25) -> str:
+    """The history as an aligned plain-text table."""
+    header = table_header(result)
+    rows = table_rows(result, limit)
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True))
+             for row in [header, *rows]]
+    lines.insert(1, "  ".join("─" * wd for wd in widths))
+    return "\n".join(lines)
+
+
+def sparkline(values: list[float], width: int = 60) -> str:
+    """A one-line unicode chart of ``values`` (resampled to at most ``width`` characters).
+
+    Positive values spanning more than a factor 50 are drawn on a log scale.
+
+    >>> sparkline([3, 2, 1, 0])
+    '█▆▃▁'
+    """
+    vals = np.asarray(values, dtype=float)
+    if vals.size == 0:
+        return ""
+    if vals.size > width:
+        idx = np.linspace(0, vals.size - 1, width).round().astype(int)
+        vals = vals[idx]
+    if vals.min() > 0 and vals.max() / vals.min() > 50:
+        vals = np.log(vals)  # a log scale keeps the tail of a fast decay visible
+    lo, hi = float(vals.min()), float(vals.max())
+    if hi == lo:
+        return SPARKS[0] * vals.size
+    levels = ((vals - lo) / (hi - lo) * (len(SPARKS) - 1)).round().astype(int)
+    return "".join(SPARKS[i] for i in levels)
+
+
+def summary(result: TrainResult) -> str:
+    """One sentence on how the run ended."""
+    k = result.epochs_run
+    if result.converged:
+        where = "at the start" if k == 0 else f"after {k} epoch{'s' if k != 1 else ''}"
+        return (f"converged {where}: the gradient is zero, loss = "
+                f"{fmt_number(result.losses[-1])}")
+    return (f"stopped after {k} epochs without reaching a zero gradient: loss = "
+            f"{fmt_number(result.losses[-1])}, ‖g‖ = {fmt_number(result.grad_norms[-1])}")
