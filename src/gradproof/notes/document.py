@@ -182,8 +182,11 @@ def _markdown(d: Derivation, t: dict[str, str], title: str, front_matter: bool, 
     else:
         out += [f"# {title}", ""]
     out += [f"*{t['made_with']}*", ""]
+    definition = _definition_latex(d)
+    if r" \\ " in definition:  # MathJax breaks lines only inside an environment
+        definition = rf"\begin{{gathered}}{definition}\end{{gathered}}"
     out += [f"## {t['loss']}", "", _sentence(d.spec.description), "", "```math",
-            _definition_latex(d), "```", ""]
+            definition, "```", ""]
     body = d.render("markdown").splitlines()
     if body and body[0].startswith("## "):
         body = body[1:]
