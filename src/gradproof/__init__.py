@@ -13,6 +13,7 @@ from gradproof.errors import (DataError, GradproofError, LimitError, OptionError
                               ShapeError, UnknownLossError)
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.parse import parse_loss
+from gradproof.verify import CheckReport, assert_gradient, check_gradient
 
 __version__ = "0.1.0"
 
@@ -20,6 +21,9 @@ __all__ = [
     "derive",
     "list_losses",
     "parse_loss",
+    "check_gradient",
+    "assert_gradient",
+    "CheckReport",
     "load_data",
     "Derivation",
     "Dataset",

@@ -21,6 +21,7 @@ _COMMAND_MODULES = [
     "gradproof.cli.derive",
     "gradproof.cli.codegen",
     "gradproof.cli.notes",
+    "gradproof.cli.check",
 ]
 
 

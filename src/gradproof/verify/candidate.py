@@ -1,0 +1,100 @@
+"""The gradient under test: the derived one, a user's function, or a claimed value.
+
+Whatever its source, a candidate becomes one float64 vector (w entries, then b), the unit
+roundoff of the arithmetic it was computed in, and, for a claim, the resolution of each
+written number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from gradproof._typing import Array
+from gradproof.errors import GradproofError
+from gradproof.verify.tolerance import claim_resolution, unit_roundoff
+
+__all__ = ["CandidateError", "Candidate", "from_function", "from_claim"]
+
+
+class CandidateError(GradproofError):
+    """A candidate gradient that cannot be compared: wrong shape, not numeric, raised."""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A gradient to check: ``values`` (d + 1,), its unit roundoff, per-entry resolution."""
+
+    values: Array
+    u: float
+    resolution: Array
+    source: str
+
+
+def _dtype_u(*arrays: Any) -> float:
+    us = [unit_roundoff(a.dtype) for a in arrays
+          if hasattr(a, "dtype") and np.issubdtype(a.dtype, np.floating)]
+    return max(us) if us else unit_roundoff(np.float64)
+
+
+def _vector(gw: Any, gb: Any, d: int, what: str) -> Array:
+    try:
+        w_arr = np.asarray(gw, dtype=np.float64)
+        b_arr = np.asarray(gb, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CandidateError(f"{what} must return numbers, got {type(gw).__name__} and "
+                             f"{type(gb).__name__}") from None
+    if w_arr.shape != (d,):
+        raise CandidateError(f"{what}: the w part has shape {w_arr.shape}, expected ({d},) "
+                             f"like w; return (grad_w, grad_b)")
+    if b_arr.size != 1:
+        raise CandidateError(f"{what}: the b part has shape {b_arr.shape}, expected a scalar")
+    out = np.append(w_arr, b_arr.reshape(()))
+    if not np.all(np.isfinite(out)):
+        bad = int(np.argmax(~np.isfinite(out)))
+        name = f"w[{bad}]" if bad < d else "b"
+        raise CandidateError(f"{what}: {name} is {out[bad]}; a gradient must be finite")
+    return out
+
+
+def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, *,
+                  source: str, precision: str | None = None) -> Candidate:
+    """Call ``fn(X, y, w, b)`` → (grad_w, grad_b) and wrap the result.
+
+    The candidate's precision is the lowest of its inputs and outputs (float32 data or a
+    float32 result means float32 arithmetic), unless ``precision`` names it.
+    """
+    try:
+        out = fn(X, y, w, b)
+    except GradproofError:
+        raise
+    except Exception as exc:  # the user's code: report, do not crash
+        raise CandidateError(f"{source} raised {type(exc).__name__}: {exc}") from exc
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise CandidateError(f"{source} must return a pair (grad_w, grad_b), got "
+                             f"{type(out).__name__}")
+    gw, gb = out
+    d = int(np.shape(w)[0])
+    values = _vector(gw, gb, d, source)
+    u = unit_roundoff(precision) if precision else _dtype_u(X, w, gw, np.asarray(gb))
+    return Candidate(values, u, np.zeros(d + 1), source)
+
+
+def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:
+    """A claimed gradient ``{"w": [...], "b": ...}``; each number is held to its last digit."""
+    if not isinstance(claim, Mapping) or set(claim) - {"w", "b"} or "w" not in claim:
+        raise CandidateError('a claim must look like {"w": [..], "b": ..} (b may be left out '
+                             'when the gradient is only with respect to w)')
+    w_raw = claim["w"]
+    if not isinstance(w_raw, (list, tuple, np.ndarray)):
+        w_raw = [w_raw]
+    b_raw = claim.get("b", 0)
+    try:
+        values = _vector([float(v) for v in w_raw], float(b_raw), d, "the claim")
+    except (TypeError, ValueError):
+        raise CandidateError(f"the claim has a non-numeric entry: {dict(claim)!r}") from None
+    res = np.array([claim_resolution(v) for v in list(w_raw) + [b_raw]])
+    return Candidate(values, unit_roundoff(np.float64), res, "claimed gradient")

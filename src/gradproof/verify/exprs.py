@@ -1,0 +1,236 @@
+"""Evaluate a derivation's scalar expressions independently of the compiled numpy code.
+
+The verify layer must not trust :mod:`gradproof.numeric.compile` (it checks it), so it turns
+the symbolic per-sample loss ℓ, the regulariser R, the switching functions and the gradient
+coefficients into its own callables, in three arithmetics:
+
+* ``real``: numpy, broadcasting over any shape (used for finite differences);
+* ``complex``: numpy on complex arguments, for the complex-step derivative; each non-smooth
+  function picks its branch from the real part, which is exact away from a kink;
+* ``mp``: mpmath at :data:`MP_DIGITS` digits, one sample at a time (the exact reference).
+
+In the gradient coefficients every indicator ``Step(u, h)`` and ``sign(u)`` is replaced by a
+free symbol, so the reference can force either side of a kink (:class:`Indicator`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z, hyperparameter
+from gradproof.symbolic.calculus import GradientForm
+from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
+
+__all__ = ["ATOM_ARGS", "MP_DIGITS", "Indicator", "FormFunctions", "form_functions",
+           "analytic_functions", "slopes"]
+
+ATOM_ARGS = (S, Z, Q, B, Y, XX)
+"""The argument order of every generated callable: atoms, then hyperparameters."""
+
+MP_DIGITS = 50
+"""Working precision of the reference, in decimal digits."""
+
+_ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, Softplus, Sigmoid, Ramp, sp.Abs, Step,
+             sp.sign)
+
+
+def _silent(f: Callable[..., Any]) -> Callable[..., Any]:
+    def g(*a: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return f(*a)
+    return g
+
+
+def _r_softplus(u: Any) -> Any:
+    return np.logaddexp(0.0, u)
+
+
+def _r_sigmoid(u: Any) -> Any:
+    e = np.exp(-np.abs(u))
+    return np.where(u >= 0, 1.0, e) / (1.0 + e)
+
+
+def _r_step(u: Any, h: Any = 0.5) -> Any:
+    return np.where(u > 0, 1.0, np.where(u < 0, 0.0, h))
+
+
+_REAL = {"Ramp": lambda u: np.maximum(u, 0.0), "Softplus": _silent(_r_softplus),
+         "Sigmoid": _silent(_r_sigmoid), "Step": _r_step}
+
+
+def _c_softplus(u: Any) -> Any:
+    # log(1 + e^u) = max(Re u, 0) + log(1 + e^(−|u|)) continued analytically, branch by Re u.
+    pos = u.real > 0
+    e = np.exp(np.where(pos, -u, u))
+    return np.where(pos, u, 0) + np.log1p(e)
+
+
+def _c_sigmoid(u: Any) -> Any:
+    pos = u.real > 0
+    e = np.exp(np.where(pos, -u, u))
+    return np.where(pos, 1, e) / (1 + e)
+
+
+_COMPLEX = {"Ramp": lambda u: np.where(u.real > 0, u, 0),
+            "Abs": lambda u: np.where(u.real >= 0, u, -u),
+            "sign": lambda u: np.sign(u.real),
+            "Softplus": _silent(_c_softplus), "Sigmoid": _silent(_c_sigmoid),
+            "Step": lambda u, h=0.5: _r_step(u.real, h)}
+
+
+def _mp_step(u: Any, h: Any = 0.5) -> Any:
+    return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h)
+
+
+_MP = {"Ramp": lambda u: u if u > 0 else mpmath.mpf(0),
+       "Softplus": lambda u: (u + mpmath.log1p(mpmath.exp(-u)) if u > 0
+                              else mpmath.log1p(mpmath.exp(u))),
+       "Sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)), "Step": _mp_step}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator in the gradient coefficients: ``Step(u, h)`` or ``sign(u)``.
+
+    ``below``/``above`` are its values for u < 0 and u > 0, ``at`` its value at u = 0 under
+    the derivation's convention.
+    """
+
+    symbol: sp.Symbol
+    arg: sp.Expr
+    kind: str
+    below: int
+    above: int
+    at: sp.Expr
+
+
+@dataclass(frozen=True)
+class FormFunctions:
+    """Callables for one form; all take ``(s, z, q, b, y, xx, *param_values)``."""
+
+    params: tuple[float, ...]
+    loss: Callable[..., Any]
+    reg: Callable[..., Any]
+    loss_c: Callable[..., Any] | None
+    reg_c: Callable[..., Any] | None
+    switches: tuple[Callable[..., Any], ...]
+    switch_kinds: tuple[str, ...]
+    mp_coef: Callable[..., Any]
+    mp_reg: Callable[..., Any]
+    mp_loss: Callable[..., Any]
+    mp_indicators: tuple[Callable[..., Any], ...]
+    indicators: tuple[Indicator, ...]
+    np_coef: Callable[..., Any]
+    np_indicators: tuple[Callable[..., Any], ...]
+    np_dcoef: Callable[..., Any]
+
+    def bind(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """``f`` with the hyperparameter values filled in: ``g(s, z, q, b, y, xx)``."""
+        p = self.params
+        return lambda s, z, q, b, y, xx: f(s, z, q, b, y, xx, *p)
+
+
+def analytic_functions(expr: sp.Expr) -> bool:
+    """True when ``expr`` is built only from functions the complex step can continue."""
+    for node in sp.preorder_traversal(expr):
+        if node.is_Atom:
+            continue
+        if not isinstance(node, _ANALYTIC):
+            return False
+    return True
+
+
+def _indicators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], list[Indicator]]:
+    found: dict[sp.Expr, Indicator] = {}
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if node in found:
+                continue
+            if isinstance(node, Step):
+                h = node.at_kink if node.at_kink is not None else sp.Rational(1, 2)
+                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "step",
+                                        0, 1, h)
+            elif isinstance(node, sp.sign):
+                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "sign",
+                                        -1, 1, sp.Integer(0))
+    subs = {k: v.symbol for k, v in found.items()}
+    return [e.xreplace(subs) for e in exprs], list(found.values())
+
+
+def _switch_expressions(form: GradientForm) -> list[tuple[sp.Expr, str]]:
+    """The form's switching functions, plus the argument of every |·|, max(0, ·) and sign
+    inside them or in ℓ: a stencil may cross u = δ − |r| twice between two points (through
+    r = 0), but never an affine r without a sign change."""
+    out: dict[sp.Expr, str] = {sw.expr: sw.kind for sw in form.switches}
+    sources = [sw.expr for sw in form.switches] + [form.loss, form.reg]
+    for e in sources:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Abs, sp.sign, Ramp, Step)):
+                out.setdefault(node.args[0], "abs" if isinstance(node, sp.Abs) else "max")
+            elif isinstance(node, (sp.Max, sp.Min)):
+                for a in node.args:
+                    for b in node.args:
+                        if a is not b:
+                            out.setdefault(a - b, "max")
+    return [(e, k) for e, k in out.items() if e.free_symbols]
+
+
+def form_functions(form: GradientForm, params: Mapping[str, float]) -> FormFunctions:
+    """Build every callable the checks need for ``form`` with hyperparameters ``params``."""
+    names = sorted(params)
+    psyms = tuple(hyperparameter(k) for k in names)
+    args = ATOM_ARGS + psyms
+    values = tuple(float(params[k]) for k in names)
+
+    def real(e: sp.Expr) -> Callable[..., Any]:
+        return sp.lambdify(args, e, modules=[_REAL, "numpy"])
+
+    analytic = analytic_functions(form.loss) and analytic_functions(form.reg)
+    coefs = [form.cw, form.cb, form.cq, form.rw, form.rb]
+    forced, inds = _indicators(coefs)
+    iargs = args + tuple(i.symbol for i in inds)
+    mp_coef = sp.lambdify(iargs, forced, modules=[_MP, "mpmath"])
+    np_coef = sp.lambdify(iargs, forced, modules=[_REAL, "numpy"])
+    dcoef = [sp.diff(c, S) + sp.diff(c, Z) for c in forced[:3]]
+    np_dcoef = sp.lambdify(iargs, dcoef, modules=[_REAL, "numpy"])
+    switch_exprs = _switch_expressions(form)
+    kinds = tuple(k for _, k in switch_exprs)
+    return FormFunctions(
+        params=values,
+        loss=_silent(real(form.loss)),
+        reg=_silent(real(form.reg)),
+        loss_c=_silent(sp.lambdify(args, form.loss, modules=[_COMPLEX, "numpy"]))
+        if analytic else None,
+        reg_c=_silent(sp.lambdify(args, form.reg, modules=[_COMPLEX, "numpy"]))
+        if analytic else None,
+        switches=tuple(_silent(real(e)) for e, _ in switch_exprs),
+        switch_kinds=kinds,
+        mp_coef=mp_coef,
+        mp_reg=sp.lambdify(args, form.reg, modules=[_MP, "mpmath"]),
+        mp_loss=sp.lambdify(args, form.loss, modules=[_MP, "mpmath"]),
+        mp_indicators=tuple(sp.lambdify(args, i.arg, modules=[_MP, "mpmath"]) for i in inds),
+        indicators=tuple(inds),
+        np_coef=_silent(np_coef),
+        np_indicators=tuple(_silent(real(i.arg)) for i in inds),
+        np_dcoef=_silent(np_dcoef),
+    )
+
+
+def slopes(funcs: tuple[Callable[..., Any], ...], s: Any, z: Any, q: Any, b: Any, y: Any,
+           xx: Any, p: tuple[float, ...]) -> list[Any]:
+    """|∂u/∂s| of each function u (moving s and z together), per sample, by a central
+    difference; the switching functions are smooth where this is used."""
+    s = np.asarray(s, dtype=np.float64)
+    eta = 2.0 ** -20 * np.maximum(1.0, np.abs(s))
+    out = []
+    for f in funcs:
+        hi = np.broadcast_to(f(s + eta, z + eta, q, b, y, xx, *p), s.shape)
+        lo = np.broadcast_to(f(s - eta, z - eta, q, b, y, xx, *p), s.shape)
+        out.append(np.abs(hi - lo) / (2 * eta))
+    return out
