@@ -17,7 +17,8 @@ import sympy as sp
 
 from gradproof.errors import ParseError
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
-from gradproof.symbolic.functions import Ramp, Step, apply_convention, logistic_rewrite
+from gradproof.symbolic.functions import Ramp, Step, apply_convention
+from gradproof.symbolic.rewrite import logistic_rewrite
 
 __all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "split_indicator",
            "active_set_form"]

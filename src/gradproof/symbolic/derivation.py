@@ -18,8 +18,9 @@ from gradproof.symbolic.calculus import (
     differentiate,
     split_indicator,
 )
-from gradproof.symbolic.functions import KINK_VALUES, apply_convention, logistic_rewrite
+from gradproof.symbolic.functions import KINK_VALUES, apply_convention
 from gradproof.symbolic.losses import LossSpec
+from gradproof.symbolic.rewrite import logistic_rewrite
 from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule, rules_used, trace_derivative
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Ramp", "Step", "Sigmoid", "Softplus", "apply_convention", "KINK_VALUES",
-           "logistic_rewrite"]
+__all__ = ["Ramp", "Step", "Sigmoid", "Softplus", "apply_convention", "KINK_VALUES"]
 
 KINK_VALUES = {"include": sp.Integer(1), "exclude": sp.Integer(0), "average": sp.Rational(1, 2)}
 """Value of the indicator 𝟙[u ≥ 0] at u = 0 under each named convention."""
@@ -81,7 +80,8 @@ class Sigmoid(sp.Function):
     is_real = True
 
     def fdiff(self, argindex=1):
-        return Sigmoid(self.args[0]) * (1 - Sigmoid(self.args[0]))
+        # σ(u)·σ(−u) rather than σ(u)·(1 − σ(u)): equal, but no cancellation for large u.
+        return Sigmoid(self.args[0]) * Sigmoid(-self.args[0])
 
     def _eval_rewrite_as_exp(self, u, **kwargs):
         return 1 / (1 + sp.exp(-u))
@@ -137,32 +137,3 @@ def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:
 
     return expr.replace(has_ramp, fold)
 
-
-def logistic_rewrite(expr: sp.Expr) -> sp.Expr:
-    """Exact rewrites into the logistic functions: log(1 + e^u) → softplus(u),
-    e^u/(1 + e^u) → σ(u), 1/(1 + e^u) → σ(−u). They read better and evaluate stably."""
-
-    def one_plus_exp(e: sp.Expr) -> sp.Expr | None:
-        if isinstance(e, sp.Add) and len(e.args) == 2 and sp.Integer(1) in e.args:
-            other = e.args[0] if e.args[1] == 1 else e.args[1]
-            if isinstance(other, sp.exp):
-                return other.args[0]
-        return None
-
-    def fix_mul(m: sp.Mul) -> sp.Expr:
-        factors = list(m.args)
-        for i, f in enumerate(factors):
-            if isinstance(f, sp.Pow) and f.exp == -1 and (u := one_plus_exp(f.base)) is not None:
-                rest = factors[:i] + factors[i + 1:]
-                if sp.exp(u) in rest:
-                    rest.remove(sp.exp(u))
-                    return sp.Mul(*rest) * Sigmoid(u)
-                return sp.Mul(*rest) * Sigmoid(-u)
-        return m
-
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and one_plus_exp(e.args[0]) is not None,
-                        lambda e: Softplus(one_plus_exp(e.args[0])))
-    expr = expr.replace(lambda e: isinstance(e, sp.Mul), fix_mul)
-    return expr.replace(lambda e: isinstance(e, sp.Pow) and e.exp == -1
-                        and one_plus_exp(e.base) is not None,
-                        lambda e: Sigmoid(-one_plus_exp(e.base)))
