@@ -10,6 +10,7 @@ import sympy as sp
 from gradproof._typing import KinkConvention
 from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
 from gradproof.errors import OptionError
+from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation
 from gradproof.symbolic.losses import LOSSES, LossSpec, get_loss
@@ -104,8 +105,9 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
         if labels is not None and labels != spec.labels:
             raise OptionError(f"the {spec.name} loss uses {spec.labels} labels")
     values = _check_params(spec, given)
-    d = build_derivation(spec, params=values, kink=kink or spec.kink, mean=mean, wrt=wrt,
-                         expression=expr)
+    d = run_with_limit(lambda: build_derivation(spec, params=values, kink=kink or spec.kink,
+                                                mean=mean, wrt=wrt, expression=expr),
+                       TIME_LIMITS["derive_seconds"])
     if data is None and (X is not None or y is not None):
         if X is None or y is None:
             raise OptionError("give both X and y for a worked example")

@@ -1,13 +1,18 @@
 """Loading and validating the data of a worked example or a check: X, y and a point (w, b).
 
 Every problem is a :class:`~gradproof.errors.DataError` (or ShapeError) with one line that
-names the source, what is wrong and how to mend it. Nothing here changes the caller's arrays.
+names the source, what is wrong (with the row and column where known) and how to mend it.
+Nothing here changes the caller's arrays. Files are read with bounded work: a file larger than
+``DATA_LIMITS["max_bytes"]`` or wider than ``DATA_LIMITS["max_columns"]`` is refused before it
+is parsed, and a .npz file is never unpickled.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
+import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,10 +22,16 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.errors import DataError, ShapeError
+from gradproof.errors import DataError, GradproofError, ShapeError
 
 __all__ = ["Dataset", "Point", "load_data", "parse_matrix", "parse_vector", "parse_point",
-           "sample_dataset", "validate_labels", "as_dataset"]
+           "sample_dataset", "validate_labels", "as_dataset", "DATA_LIMITS"]
+
+DATA_LIMITS = {
+    "max_bytes": 256 * 2**20,  # size of a data file (for .npz: of each array, uncompressed)
+    "max_columns": 100_000,  # features + label in one row
+}
+"""Bounds on the work of reading a data file; tests monkeypatch this dict."""
 
 
 @dataclass(frozen=True)
@@ -48,23 +59,83 @@ class Point:
     b: float
 
 
+def _name(path: str | Path) -> str:
+    """A path for a one-line message: as is, or repr() if it holds control characters."""
+    s = str(path)
+    return s if s.isprintable() else repr(s)
+
+
+def _cell(value: Any) -> str:
+    """A user's cell for a message: repr, cut to 40 characters."""
+    r = repr(value)
+    return r if len(r) <= 40 else r[:39] + "…"
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line, cut to 120 characters."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
 def _finite(a: Array, what: str, source: str) -> None:
     bad = ~np.isfinite(a)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f"row {idx[0] + 1}" + (f", column {idx[1] + 1}" if len(idx) > 1 else "")
-        raise DataError(f"{source}: {what} has a non-finite value ({a[idx]!r}) at {where}; "
+        raise DataError(f"{source}: {what} has a non-finite value ({float(a[idx])}) at {where}; "
                         f"remove or fill it")
 
 
+def _check_nested(value: Any, what: str, source: str, ndim: int) -> None:
+    """Plain lists (from JSON or a caller): numbers only, rows of equal length.
+
+    Names the first offending row/column; booleans and strings are not numbers here.
+    """
+    if not isinstance(value, (list, tuple)):
+        return
+    rows = value if ndim == 2 else [value]
+    width = None
+    for i, row in enumerate(rows, start=1):
+        if ndim == 2 and not isinstance(row, (list, tuple, np.ndarray)):
+            if isinstance(row, numbers.Real) and not isinstance(row, bool):
+                return  # a flat list: the shape check below names it
+            raise DataError(f"{source}: {what} row {i} is {_cell(row)}, not a list of numbers; "
+                            f"give a list of equal-length rows, e.g. [[2,3],[1,-1]]")
+        if isinstance(row, np.ndarray):
+            continue  # numpy checks its own rows
+        for j, cell in enumerate(row, start=1):
+            if isinstance(cell, (list, tuple, np.ndarray)):
+                return  # deeper nesting: the shape check below names it
+            if isinstance(cell, bool) or not isinstance(cell, numbers.Real):
+                where = f"row {i}, column {j}" if ndim == 2 else f"entry {j}"
+                raise DataError(f"{source}: {what} has a non-numeric value {_cell(cell)} at "
+                                f"{where}; give numbers only")
+        if ndim == 2 and not isinstance(row, np.ndarray):
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                raise DataError(f"{source}: {what} has ragged rows: row {i} has {len(row)} "
+                                f"value(s) but row 1 has {width}; give equal-length rows")
+
+
 def _numeric(value: Any, what: str, source: str, ndim: int) -> Array:
+    _check_nested(value, what, source, ndim)
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind == "c":
+        raise DataError(f"{source}: {what} has complex values; give real numbers")
+    if dtype is not None and dtype.kind not in "biuf":
+        raise DataError(f"{source}: {what} has dtype {dtype}, not numbers; save a float array")
     try:
         arr = np.asarray(value, dtype=np.float64)
-    except (ValueError, TypeError) as exc:
-        kind = "ragged rows" if "inhomogeneous" in str(exc) else "non-numeric values"
+    except (ValueError, TypeError, OverflowError) as exc:
+        kind = ("ragged rows" if "inhomogeneous" in str(exc) else
+                "a number too large for a float" if isinstance(exc, OverflowError) else
+                "non-numeric values")
         raise DataError(f"{source}: {what} has {kind}; give a "
                         f"{'list of equal-length rows' if ndim == 2 else 'list'} of numbers"
                         ) from None
+    if arr.size == 0 and arr.ndim != ndim:
+        return arr.reshape((0,) * ndim)  # e.g. X = []: as_dataset reports an empty dataset
     if arr.ndim != ndim:
         raise ShapeError(f"{source}: {what} must be {ndim}-dimensional, got shape {arr.shape}")
     return arr
@@ -105,6 +176,10 @@ def _json_value(text: str, what: str) -> Any:
     except json.JSONDecodeError as exc:
         raise DataError(f"{what}: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
                         f"write e.g. '[[2,3],[1,-1]]'") from None
+    except RecursionError:
+        raise DataError(f"{what}: JSON nested too deeply; give a flat list of rows") from None
+    except ValueError as exc:  # e.g. an integer with more than 4300 digits
+        raise DataError(f"{what}: unreadable JSON ({_one_line(exc)})") from None
 
 
 def parse_matrix(text: str, what: str = "--X") -> Array:
@@ -124,50 +199,80 @@ def parse_point(spec: str | Mapping[str, Any] | None, d: int, what: str = "--at"
         raw = _json_value(raw, what)
     if not isinstance(raw, Mapping):
         raise DataError(f'{what}: expected an object like {{"w": [0, 0], "b": 0}}')
-    unknown = set(raw) - {"w", "b"}
+    unknown = {str(k) for k in raw} - {"w", "b"}
     if unknown:
-        raise DataError(f"{what}: unknown key(s) {', '.join(sorted(unknown))}; use w and b")
+        raise DataError(f"{what}: unknown key(s) {_cell(', '.join(sorted(unknown)))}; "
+                        f"use w and b")
     w = _numeric(raw.get("w", [0.0] * d), "w", what, 1)
     if w.shape[0] != d:
         raise ShapeError(f"{what}: w has {w.shape[0]} entries but the data has {d} features")
+    b_raw = raw.get("b", 0.0)
+    if isinstance(b_raw, (bool, str)) or not isinstance(b_raw, numbers.Real):
+        raise DataError(f"{what}: b must be a number, got {_cell(b_raw)}")
     try:
-        b = float(raw.get("b", 0.0))
-    except (TypeError, ValueError):
-        raise DataError(f"{what}: b must be a number, got {raw.get('b')!r}") from None
+        b = float(b_raw)
+    except (TypeError, ValueError, OverflowError):
+        raise DataError(f"{what}: b must be a float-sized number, got {_cell(b_raw)}") from None
     _finite(w, "w", what)
     if not np.isfinite(b):
         raise DataError(f"{what}: b is not finite ({b}); give a finite number")
     return Point(w, b)
 
 
+# -- file formats ------------------------------------------------------------------------------
+
 def _load_csv(path: Path) -> Dataset:
+    src = _name(path)
     rows: list[list[float]] = []
-    with path.open(newline="") as fh:
+    first = True
+    with path.open(newline="", encoding="utf-8-sig") as fh:  # -sig: tolerate a BOM
         reader = csv.reader(fh)
-        width = None
-        for lineno, row in enumerate(reader, start=1):
-            if not row or all(not c.strip() for c in row):
-                continue
-            try:
-                values = [float(c) for c in row]
-            except ValueError:
-                if lineno == 1 and not rows:
-                    continue  # a header line
-                bad = next(c for c in row if not _is_float(c))
-                raise DataError(f"{path}: row {lineno} has a non-numeric cell {bad!r}") from None
-            if width is None:
-                width = len(values)
-            elif len(values) != width:
-                raise DataError(f"{path}: row {lineno} has {len(values)} cells but earlier rows "
-                                f"have {width}; every row needs the same number of columns")
-            rows.append(values)
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not row or all(not c.strip() for c in row):
+                    continue
+                if len(row) > DATA_LIMITS["max_columns"]:
+                    raise DataError(f"{src}: row {line} has {len(row)} columns; the limit is "
+                                    f"{DATA_LIMITS['max_columns']}")
+                values = _csv_row(row, line, src, header_ok=first)
+                first = False
+                if values is None:  # the header
+                    continue
+                if rows and len(values) != len(rows[0]):
+                    raise DataError(f"{src}: row {line} has {len(values)} cells but earlier "
+                                    f"rows have {len(rows[0])}; every row needs the same "
+                                    f"number of columns")
+                rows.append(values)
+        except csv.Error as exc:
+            raise DataError(f"{src}: not a readable CSV file at row {reader.line_num} "
+                            f"({_one_line(exc)})") from None
     if not rows:
-        raise DataError(f"{path}: no data rows; the CSV needs features then the label in the "
+        raise DataError(f"{src}: no data rows; the CSV needs features then the label in the "
                         f"last column")
     arr = np.asarray(rows)
     if arr.shape[1] < 2:
-        raise DataError(f"{path}: rows need at least one feature and a label (last column)")
-    return as_dataset(arr[:, :-1], arr[:, -1], str(path))
+        raise DataError(f"{src}: rows need at least one feature and a label (last column)")
+    return as_dataset(arr[:, :-1], arr[:, -1], src)
+
+
+def _csv_row(row: list[str], line: int, src: str, header_ok: bool) -> list[float] | None:
+    """The cells of one CSV row as floats; None for a header (a first row with no numbers)."""
+    values: list[float] = []
+    for j, cell in enumerate(row, start=1):
+        try:
+            v = float(cell)
+        except ValueError:
+            if header_ok and not any(_is_float(c) for c in row):
+                return None
+            raise DataError(f"{src}: row {line}, column {j} has a non-numeric cell "
+                            f"{_cell(cell)}; give numbers only (a header is allowed on row 1)"
+                            ) from None
+        if not math.isfinite(v):
+            raise DataError(f"{src}: row {line}, column {j} has a non-finite value "
+                            f"{_cell(cell)}; remove or fill it")
+        values.append(v)
+    return values
 
 
 def _is_float(c: str) -> bool:
@@ -179,37 +284,78 @@ def _is_float(c: str) -> bool:
 
 
 def _load_npz(path: Path) -> Dataset:
+    src = _name(path)
     try:
-        with np.load(path, allow_pickle=False) as f:
-            missing = {"X", "y"} - set(f.files)
-            if missing:
-                raise DataError(f"{path}: missing array(s) {', '.join(sorted(missing))}; save "
-                                f"with np.savez(path, X=X, y=y)")
-            return as_dataset(f["X"], f["y"], str(path))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{path}: not a readable .npz file ({exc})") from None
+        f = np.load(path, allow_pickle=False)  # never unpickle: object arrays are refused
+    except GradproofError:
+        raise
+    except Exception as exc:  # BadZipFile, EOFError, ValueError (pickled data), zlib.error...
+        raise DataError(f"{src}: not a readable .npz file ({_one_line(exc)}); save with "
+                        f"np.savez(path, X=X, y=y)") from None
+    if not isinstance(f, np.lib.npyio.NpzFile):
+        raise DataError(f"{src}: a single .npy array, not an .npz archive; save with "
+                        f"np.savez(path, X=X, y=y)")
+    with f:
+        missing = {"X", "y"} - set(f.files)
+        if missing:
+            raise DataError(f"{src}: missing array(s) {', '.join(sorted(missing))}; save "
+                            f"with np.savez(path, X=X, y=y)")
+        try:
+            arrays = {}
+            for key in ("X", "y"):
+                member = f"{key}.npy" if f"{key}.npy" in f.zip.namelist() else key
+                size = f.zip.getinfo(member).file_size
+                if size > DATA_LIMITS["max_bytes"]:
+                    raise DataError(f"{src}: array {key} is {size} bytes uncompressed; the "
+                                    f"limit is {DATA_LIMITS['max_bytes']}")
+                arrays[key] = f[key]
+        except GradproofError:
+            raise
+        except Exception as exc:  # truncated member, object arrays, bad header, CRC error
+            raise DataError(f"{src}: not a readable .npz file ({_one_line(exc)})") from None
+    return as_dataset(arrays["X"], arrays["y"], src)
 
 
 def _load_json(path: Path) -> Dataset:
-    raw = _json_value(path.read_text(), str(path))
+    src = _name(path)
+    raw = _json_value(path.read_text(encoding="utf-8-sig"), src)
     if not isinstance(raw, Mapping) or not {"X", "y"} <= set(raw):
-        raise DataError(f'{path}: expected an object {{"X": [[...], ...], "y": [...]}}')
-    return as_dataset(raw["X"], raw["y"], str(path))
+        raise DataError(f'{src}: expected an object {{"X": [[...], ...], "y": [...]}}')
+    return as_dataset(raw["X"], raw["y"], src)
 
 
 def load_data(path: str | Path) -> Dataset:
-    """Read a dataset from .csv (label in the last column), .npz (X, y) or .json (X, y)."""
+    """Read a dataset from .csv (label in the last column), .npz (X, y) or .json (X, y).
+
+    Raises
+    ------
+    DataError, ShapeError
+        For a missing, unreadable, oversized or malformed file, naming the file (and the row
+        and column where known).
+    """
     p = Path(path)
+    src = _name(p)
     if not p.is_file():
-        raise DataError(f"{p}: no such file")
+        raise DataError(f"{src}: no such file" if not p.exists() else
+                        f"{src}: not a regular file; give a .csv, .npz or .json file")
     loaders = {".csv": _load_csv, ".npz": _load_npz, ".json": _load_json}
     loader = loaders.get(p.suffix.lower())
     if loader is None:
-        raise DataError(f"{p}: unknown format {p.suffix!r}; use .csv, .npz or .json")
+        raise DataError(f"{src}: unknown format {p.suffix!r}; use .csv, .npz or .json")
     try:
+        size = p.stat().st_size
+        if size > DATA_LIMITS["max_bytes"] and loader is not _load_npz:
+            raise DataError(f"{src}: the file is {size} bytes; the limit is "
+                            f"{DATA_LIMITS['max_bytes']}")
         return loader(p)
-    except UnicodeDecodeError:
-        raise DataError(f"{p}: not a text file; a {p.suffix} file must be UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{src}: not a text file (byte {exc.start + 1} is not UTF-8); a "
+                        f"{p.suffix} file must be UTF-8 text") from None
+    except OSError as exc:
+        raise DataError(f"{src}: cannot read the file ({exc.strerror or _one_line(exc)})"
+                        ) from None
+    except MemoryError:
+        raise DataError(f"{src}: too large to load into memory") from None
 
 
 def sample_dataset(labels: str = "pm1") -> Dataset:

@@ -14,17 +14,29 @@ Grammar (loosest binding first)::
     power  := dotted (('^' | '**') unary)?         # right-associative, like Python
     dotted := atom ('·' atom)*
     atom   := NUMBER | NAME | NAME '(' args ')' | '(' expr ')'
+
+Hostile input is bounded before it costs anything (see :data:`LIMITS`): the text length, the
+nesting depth, the size of numeric exponents, the number of tree nodes (max/min repeat their
+arguments, so nesting them doubles the tree) and the size of every number the expression
+produces (at most ``max_number_bits`` bits, about the range of a float64) are checked as the
+tree is built; constants are sized with plain floats, never SymPy's ``evalf``, and non-real
+ones (``sqrt(-1)``) are refused; the whole parse runs under a wall-clock limit
+(:mod:`gradproof.limits`). Every failure is a :class:`ParseError` or :class:`LimitError` with
+one line naming the problem and its position.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from gradproof.errors import LimitError, ParseError
+from gradproof.limits import TIME_LIMITS, approx_float, rational_bits, run_with_limit, tree_size
 from gradproof.symbolic.atoms import XX, B, Q, Y, Z, hyperparameter
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus
 
@@ -35,6 +47,8 @@ LIMITS = {
     "max_depth": 60,  # nesting of parentheses / operators
     "max_exponent": 100,  # |p| for a numeric exponent u^p
     "max_number_digits": 40,  # characters in one numeric literal
+    "max_number_bits": 1100,  # bits of any numerator/denominator (a float64 needs ≤ 1075)
+    "max_size": 20_000,  # nodes of the expression tree (max/min of k terms doubles k times)
 }
 
 VECTORS = ("w", "x")
@@ -42,7 +56,11 @@ SCALARS = ("b", "y")
 FUNCTIONS = ("dot", "norm", "max", "min", "abs", "exp", "log", "log1p", "sqrt", "sigmoid",
              "softplus", "tanh", "cosh")
 RESERVED = frozenset(VECTORS + SCALARS + FUNCTIONS + ("s", "z", "q", "xx", "n"))
+_FORBIDDEN_CALLS = frozenset({"eval", "exec", "open", "lambda", "getattr", "setattr",
+                              "import", "compile", "globals", "locals", "vars", "input",
+                              "breakpoint", "help", "system"})
 
+# re.ASCII: \s is ASCII whitespace only and \d is 0-9 only (not '١' or '１').
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -50,8 +68,9 @@ _TOKEN = re.compile(
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<op>\*\*|[-+*/^(),·⋅−])
     """,
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
+_SHOW = 40  # characters of a user token shown in a message
 
 
 @dataclass(frozen=True)
@@ -63,11 +82,17 @@ class _Tok:
 
 @dataclass(frozen=True)
 class _Val:
-    """A parsed sub-expression: a scalar SymPy expression, or a bare vector name."""
+    """A parsed sub-expression: a scalar SymPy expression, or a bare vector name.
+
+    ``bits`` bounds the bit length of the numbers inside ``expr`` and ``size`` its number of
+    tree nodes (see :meth:`_Parser.make`).
+    """
 
     expr: sp.Expr | None
     vector: str | None
     pos: int
+    bits: int = 0
+    size: int = 1
 
 
 @dataclass(frozen=True)
@@ -79,6 +104,42 @@ class ParsedExpr:
     params: tuple[str, ...] = field(default=())
 
 
+def _show(text: str) -> str:
+    """A user token for a message: repr (one line, escapes), cut to ``_SHOW`` characters."""
+    return repr(text if len(text) <= _SHOW else text[:_SHOW] + "…")
+
+
+def _char_hint(ch: str) -> str:
+    if ch in "[].":
+        return " (subscripts and attributes are not part of the language)"
+    if ch in "'\"`":
+        return " (strings are not part of the language)"
+    if ch in "λδ":
+        return " (spell Greek letters out, e.g. lam, delta, and declare them with --param)"
+    if ch in ";:=#{}!@$%&|~<>?\\":
+        return " (only numbers, names, + - * / ^ ** ( ) , and · are allowed)"
+    if ord(ch) > 127:
+        name = unicodedata.name(ch, "unnamed character")
+        what = ("write powers with ^, e.g. y^2" if "SUPERSCRIPT" in name else
+                "only ASCII letters make names" if "LETTER" in name else
+                "only ASCII digits make numbers" if "DIGIT" in name else
+                "only ASCII spaces, tabs and newlines separate tokens" if ch.isspace() else
+                "only ASCII text is allowed, besides · and −")
+        return f" (U+{ord(ch):04X} {name}; {what})"
+    return ""
+
+
+def _number(text: str, pos: int) -> sp.Rational:
+    """A numeric literal as an exact Rational, refusing sizes beyond a float64's range."""
+    mantissa = text.lower().partition("e")[0]
+    value = float(text)  # cheap even for 1e999999: inf or 0.0
+    if math.isinf(value) or (value == 0.0 and mantissa.strip("0.") != ""):
+        size = "large" if math.isinf(value) else "small"
+        raise LimitError(f"number literal {_show(text)} at position {pos + 1} is too {size} "
+                         f"(beyond the float64 range); write a number between 1e-308 and 1e308")
+    return sp.Rational(text)  # safe: the regex allows only ASCII digits, '.', 'e' and a sign
+
+
 def _tokenize(text: str) -> list[_Tok]:
     toks: list[_Tok] = []
     pos = 0
@@ -86,14 +147,7 @@ def _tokenize(text: str) -> list[_Tok]:
         m = _TOKEN.match(text, pos)
         if m is None:
             ch = text[pos]
-            hint = ""
-            if ch in "[].":
-                hint = " (subscripts and attributes are not part of the language)"
-            elif ch in "'\"":
-                hint = " (strings are not part of the language)"
-            elif ch in "λδ":
-                hint = " (spell Greek letters out, e.g. lam, delta, and declare them with --param)"
-            raise ParseError(f"unexpected character {ch!r}{hint}", pos, text)
+            raise ParseError(f"unexpected character {ch!r}{_char_hint(ch)}", pos, text)
         kind = m.lastgroup or ""
         if kind == "number" and len(m.group()) > LIMITS["max_number_digits"]:
             raise LimitError(f"number literal at position {pos + 1} has more than "
@@ -126,10 +180,14 @@ class _Parser:
         self.i += 1
         return t
 
+    def found(self) -> str:
+        """The current token, in words."""
+        return "the end of the expression" if self.tok.kind == "end" else _show(self.tok.text)
+
     def expect(self, text: str) -> _Tok:
         if self.tok.text != text or self.tok.kind != "op":
-            got = "the end of the expression" if self.tok.kind == "end" else repr(self.tok.text)
-            raise ParseError(f"expected {text!r} but found {got}", self.tok.pos, self.text)
+            raise ParseError(f"expected {text!r} but found {self.found()}", self.tok.pos,
+                             self.text)
         return self.take()
 
     def enter(self, pos: int) -> None:
@@ -146,39 +204,91 @@ class _Parser:
         assert v.expr is not None
         return v.expr
 
+    def make(self, e: sp.Expr, pos: int, bits: int, size: int) -> _Val:
+        """Wrap a freshly built node, checking its numbers and its size stay within the limits.
+
+        ``bits`` and ``size`` are estimates from the operands (sums for + - * /, products for
+        powers): ``bits`` bounds the bit length of any Rational in ``e``, ``size`` its number of
+        tree nodes. Only when an estimate exceeds its limit is ``e`` measured exactly, so
+        ordinary expressions cost no traversal.
+        """
+        if size > LIMITS["max_size"]:
+            size = tree_size(e, LIMITS["max_size"] + 1)
+            if size > LIMITS["max_size"]:
+                raise self.too_big(pos)
+        limit = LIMITS["max_number_bits"]
+        if bits > limit:
+            bits = rational_bits(e)
+            if bits > limit:
+                raise LimitError(f"a number in the expression at position {pos + 1} needs "
+                                 f"{bits} bits (more than {limit}, beyond the float64 range); "
+                                 f"use smaller numbers")
+        if e.is_number and not e.is_Rational:
+            self.check_constant(e, pos)
+        return _Val(e, None, pos, bits, size)
+
+    def too_big(self, pos: int) -> LimitError:
+        return LimitError(f"the expression at position {pos + 1} grows to more than "
+                          f"{LIMITS['max_size']} terms (each max/min repeats its arguments); "
+                          f"simplify it")
+
+    def check_constant(self, e: sp.Expr, pos: int) -> float | None:
+        """Size a constant with floats: undefined/complex → ParseError, huge → LimitError."""
+        v = approx_float(e)
+        if v is not None and math.isnan(v):
+            raise ParseError(f"the constant {_show(str(e))} is undefined or not a real number "
+                             f"(e.g. log(0), sqrt(-1), log(-1))", pos, self.text)
+        if v is not None and math.isinf(v):
+            raise LimitError(f"the constant {_show(str(e))} at position {pos + 1} is beyond the "
+                             f"float64 range; use smaller numbers")
+        return v
+
     # -- grammar -------------------------------------------------------------------------
     def parse(self) -> sp.Expr:
         if self.tok.kind == "end":
             raise ParseError("the expression is empty", 0, self.text)
         v = self.expr()
         if self.tok.kind != "end":
-            raise ParseError(f"unexpected {self.tok.text!r}", self.tok.pos, self.text)
+            prev = self.toks[self.i - 1]
+            hint = ""
+            if (prev.kind in ("number", "name") or prev.text == ")") and (
+                    self.tok.kind in ("number", "name") or self.tok.text == "("):
+                hint = " (write multiplication explicitly, e.g. 2*y)"
+            raise ParseError(f"unexpected {self.found()}{hint}", self.tok.pos, self.text)
         return self.scalar(v, "the loss")
 
     def expr(self) -> _Val:
-        left = self.term()
+        first = self.term()
+        if not (self.tok.kind == "op" and self.tok.text in "+-"):
+            return first
+        terms = [self.scalar(first, f"{self.tok.text!r}")]
+        bits, size = first.bits, first.size + 1
         while self.tok.kind == "op" and self.tok.text in "+-":
             op = self.take()
             right = self.term()
-            a = self.scalar(left, f"'{op.text}'")
             c = self.scalar(right, f"'{op.text}'")
-            left = _Val(a + c if op.text == "+" else a - c, None, left.pos)
-        return left
+            terms.append(c if op.text == "+" else -c)
+            bits, size = bits + right.bits + 1, size + right.size + 2
+        # One n-ary Add: adding term by term would re-sort the growing sum each time.
+        return self.make(sp.Add(*terms), first.pos, bits, size)
 
     def term(self) -> _Val:
-        left = self.unary()
+        first = self.unary()
+        if not (self.tok.kind == "op" and self.tok.text in "*/"):
+            return first
+        factors = [self.scalar(first, f"{self.tok.text!r}")]
+        bits, size = first.bits, first.size + 1
         while self.tok.kind == "op" and self.tok.text in "*/":
             op = self.take()
             right = self.unary()
-            a = self.scalar(left, f"'{op.text}'")
             c = self.scalar(right, f"'{op.text}'")
             if op.text == "/":
-                if c.is_zero:
+                if c.is_number and self.check_constant(c, right.pos) == 0.0:
                     raise ParseError("division by zero", op.pos, self.text)
-                left = _Val(a / c, None, left.pos)
-            else:
-                left = _Val(a * c, None, left.pos)
-        return left
+                c = sp.Pow(c, -1)
+            factors.append(c)
+            bits, size = bits + right.bits + 1, size + right.size + 2
+        return self.make(sp.Mul(*factors), first.pos, bits, size)
 
     def unary(self) -> _Val:
         if self.tok.kind == "op" and self.tok.text in "+-":
@@ -187,26 +297,48 @@ class _Parser:
             v = self.unary()
             self.depth -= 1
             e = self.scalar(v, f"unary '{op.text}'")
-            return _Val(-e if op.text == "-" else e, None, op.pos)
+            return _Val(-e if op.text == "-" else e, None, op.pos, v.bits, v.size + 2)
         return self.power()
 
     def power(self) -> _Val:
         base = self.dotted()
-        if self.tok.kind == "op" and self.tok.text == "^":
-            op = self.take()
-            self.enter(op.pos)
-            exp_v = self.unary()
-            self.depth -= 1
-            b = self.scalar(base, "'^'")
-            p = self.scalar(exp_v, "an exponent")
-            if p.is_number:
-                if not p.is_real or abs(p) > LIMITS["max_exponent"]:
-                    raise LimitError(f"exponent at position {op.pos + 1} is larger than "
-                                     f"{LIMITS['max_exponent']} in size; use a smaller power")
-            if b.is_zero and p.is_number and p <= 0:
-                raise ParseError("0 raised to a non-positive power", op.pos, self.text)
-            return _Val(sp.Pow(b, p), None, base.pos)
-        return base
+        if not (self.tok.kind == "op" and self.tok.text == "^"):
+            return base
+        op = self.take()
+        self.enter(op.pos)
+        exp_v = self.unary()
+        self.depth -= 1
+        b = self.scalar(base, "'^'")
+        p = self.scalar(exp_v, "an exponent")
+        v = self.exponent_value(p, exp_v.pos)
+        if v is None:  # a symbolic exponent: no numbers combine
+            return self.make(sp.Pow(b, p), base.pos, base.bits + exp_v.bits,
+                             base.size + exp_v.size + 1)
+        if v <= 0 and b.is_number and approx_float(b) == 0.0:
+            raise ParseError("0 raised to a non-positive power", op.pos, self.text)
+        # SymPy multiplies the numbers out of a numeric base or a product, (c·u)^p = c^p·u^p:
+        # size that before SymPy computes it.
+        times = max(1, math.ceil(abs(v)))
+        grown = rational_bits(_numeric_part(b)) * times
+        if grown > LIMITS["max_number_bits"]:
+            raise LimitError(f"the power at position {op.pos + 1} would make a number of about "
+                             f"{grown} bits (more than {LIMITS['max_number_bits']}); use a "
+                             f"smaller base or exponent")
+        return self.make(sp.Pow(b, p), base.pos, base.bits * times + exp_v.bits + 1,
+                         2 * base.size + exp_v.size + 1)
+
+    def exponent_value(self, p: sp.Expr, pos: int) -> float | None:
+        """A constant exponent as a float (checked against the limit); None if symbolic."""
+        if not p.is_number:
+            return None
+        v = approx_float(p)
+        if v is None or math.isnan(v):
+            raise ParseError(f"the exponent {_show(str(p))} is not a real number that can be "
+                             f"checked; use a plain number", pos, self.text)
+        if abs(v) > LIMITS["max_exponent"]:
+            raise LimitError(f"exponent at position {pos + 1} is larger than "
+                             f"{LIMITS['max_exponent']} in size; use a smaller power")
+        return v
 
     def dotted(self) -> _Val:
         left = self.atom()
@@ -220,14 +352,15 @@ class _Parser:
         t = self.tok
         if t.kind == "number":
             self.take()
-            return _Val(sp.Rational(t.text), None, t.pos)
+            r = _number(t.text, t.pos)
+            return self.make(r, t.pos, rational_bits(r), 1)
         if t.kind == "op" and t.text == "(":
             self.take()
             self.enter(t.pos)
             v = self.expr()
             self.depth -= 1
             self.expect(")")
-            return _Val(v.expr, v.vector, t.pos)
+            return _Val(v.expr, v.vector, t.pos, v.bits, v.size)
         if t.kind == "name":
             self.take()
             if self.tok.kind == "op" and self.tok.text == "(":
@@ -235,12 +368,13 @@ class _Parser:
             return self.name(t)
         if t.kind == "end":
             raise ParseError("the expression ends too early", t.pos, self.text)
-        raise ParseError(f"unexpected {t.text!r}", t.pos, self.text)
+        raise ParseError(f"unexpected {_show(t.text)}", t.pos, self.text)
 
     def name(self, t: _Tok) -> _Val:
         n = t.text
-        if n.startswith("__"):
-            raise ParseError(f"name {n!r} is not allowed", t.pos, self.text)
+        if n.startswith("_"):
+            raise ParseError(f"name {_show(n)} is not allowed (names start with a letter)",
+                             t.pos, self.text)
         if n in FUNCTIONS:
             raise ParseError(f"function {n!r} must be called, e.g. {n}(...)", t.pos, self.text)
         if n in VECTORS:
@@ -258,18 +392,18 @@ class _Parser:
         if n in self.params:
             self.used_params.add(n)
             return _Val(hyperparameter(n), None, t.pos)
+        shown = _show(n)
         raise ParseError(
-            f"unknown name {n!r}; use w, x (vectors), b, y (scalars), one of the functions "
-            f"{', '.join(FUNCTIONS)}, or declare a hyperparameter with --param {n}=VALUE",
-            t.pos, self.text)
+            f"unknown name {shown}; use w, x (vectors), b, y (scalars), one of the functions "
+            f"{', '.join(FUNCTIONS)}, or declare a hyperparameter with --param "
+            f"{n if len(n) <= _SHOW else 'NAME'}=VALUE", t.pos, self.text)
 
     def call(self, t: _Tok) -> _Val:
         fname = t.text
         if fname not in FUNCTIONS:
-            if fname.startswith("__") or fname in ("eval", "exec", "open", "lambda",
-                                                     "getattr", "import", "compile"):
-                raise ParseError(f"calling {fname!r} is not allowed", t.pos, self.text)
-            raise ParseError(f"unknown function {fname!r}; the functions are "
+            if fname.startswith("_") or fname in _FORBIDDEN_CALLS:
+                raise ParseError(f"calling {_show(fname)} is not allowed", t.pos, self.text)
+            raise ParseError(f"unknown function {_show(fname)}; the functions are "
                              f"{', '.join(FUNCTIONS)}", t.pos, self.text)
         open_tok = self.expect("(")
         self.enter(open_tok.pos)
@@ -281,7 +415,16 @@ class _Parser:
                 args.append(self.expr())
         self.expect(")")
         self.depth -= 1
-        return _Val(self.apply(fname, args, t.pos), None, t.pos)
+        bits = 2 * sum(a.bits for a in args) + 2 * len(args)
+        size = sum(a.size for a in args) + 3
+        if fname in ("max", "min"):  # a chain acc + Ramp(v - acc): acc appears twice
+            rest = [a.size for a in args if a.expr is None or not a.expr.is_number]
+            size = 1 if len(rest) < len(args) or not rest else rest.pop(0)
+            for a_size in rest:  # as _maxmin builds it: numbers first, folded into one
+                size = 2 * size + a_size + 4
+            if size > LIMITS["max_size"]:
+                raise self.too_big(t.pos)  # before SymPy builds it: the building is the cost
+        return self.make(self.apply(fname, args, t.pos), t.pos, bits, size)
 
     # -- semantics -----------------------------------------------------------------------
     def dot(self, u: _Val, v: _Val, pos: int) -> sp.Expr:
@@ -364,7 +507,8 @@ def parse_loss(text: str, params: Mapping[str, object] | None = None, *,
     Raises
     ------
     ParseError, LimitError
-        On anything outside the language, with the position of the offending token.
+        On anything outside the language or beyond :data:`LIMITS` (or taking longer than
+        ``TIME_LIMITS["parse_seconds"]``), with the position of the offending token.
 
     Examples
     --------
@@ -375,14 +519,32 @@ def parse_loss(text: str, params: Mapping[str, object] | None = None, *,
         raise ParseError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > LIMITS["max_length"]:
         raise LimitError(f"expression is {len(text)} characters long; the limit is "
-                         f"{LIMITS['max_length']}")
+                         f"{LIMITS['max_length']} (exceeded at position {LIMITS['max_length'] + 1})"
+                         f"; shorten it")
     params = dict(params or {})
     for p in params:
-        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) or p in RESERVED:
-            raise ParseError(f"{p!r} cannot be a hyperparameter name; use a plain name that "
-                             f"is not one of {', '.join(sorted(RESERVED))}")
-    parser = _Parser(text, params, allow_data)
-    expr = parser.parse()
-    if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise ParseError("the expression is undefined (division by zero or log(0))", 0, text)
-    return ParsedExpr(text, expr, tuple(sorted(parser.used_params)))
+        if not isinstance(p, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) \
+                or p in RESERVED:
+            raise ParseError(f"{_show(str(p))} cannot be a hyperparameter name; use a plain "
+                             f"name that is not one of {', '.join(sorted(RESERVED))}")
+
+    def work() -> tuple[sp.Expr, set[str]]:
+        parser = _Parser(text, params, allow_data)
+        expr = parser.parse()
+        if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise ParseError("the expression is undefined (division by zero or log(0))", 0,
+                             text)
+        return expr, parser.used_params
+
+    expr, used = run_with_limit(work, TIME_LIMITS["parse_seconds"],
+                                what="parsing the expression", hint="simplify it")
+    return ParsedExpr(text, expr, tuple(sorted(used)))
+
+
+def _numeric_part(e: sp.Expr) -> sp.Expr:
+    """The factors of ``e`` that SymPy would combine with a numeric power."""
+    if e.is_number:
+        return e
+    if e.is_Mul:
+        return sp.Mul(*[f for f in e.args if f.is_number])
+    return sp.Integer(1)
