@@ -73,7 +73,10 @@ def to_score_form(loss: sp.Expr) -> sp.Expr:
     cand = loss.subs(Z, S - B)
     if not cand.has(B):
         return cand
-    if sp.simplify(sp.diff(cand, B)) == 0:
+    # b must cancel exactly; expanding (not simplify, which can take seconds) decides the
+    # common cases such as y·(s − b) + y·b. When in doubt, keep the z, b form: it is as right.
+    d = sp.diff(cand, B)
+    if sp.count_ops(d) <= 200 and sp.expand(d) == 0:
         return cand.subs(B, 0)
     return loss
 
