@@ -114,6 +114,8 @@ BAD = [
     ("nan", ["perceptron", "--X", "[[1,NaN]]", "--y", "[1]"], "non-finite"),
     ("ragged", ["perceptron", "--X", "[[1,2],[3]]", "--y", "[1,1]"], "ragged"),
     ("bad-at", ["perceptron", "--at", '{"w":[1,2,3]}'], "w has 3 entries"),
+    ("overflow", ["--expr", "(1e300*y+1)^100"], "not finite in float64"),
+    ("log-of-zero", ["--expr", "log(dot(w,x)^2)"], "not finite in float64"),
 ]
 
 

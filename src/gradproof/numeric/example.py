@@ -13,7 +13,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.data import Dataset, Point
-from gradproof.errors import OptionError
+from gradproof.errors import DataError, OptionError
 from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import S, hyperparameter
 from gradproof.symbolic.derivation import Derivation
@@ -102,8 +102,13 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
         raise OptionError(f"--lr must be a positive number, got {lr}")
     compiled = d.numpy()
     X, y, w, b = data.X, data.y, at.w, at.b
-    coef = compiled.coefficients(X, y, w, b)
-    loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            coef = compiled.coefficients(X, y, w, b)
+            loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
+    except FloatingPointError as exc:
+        raise DataError(f"the loss or its gradient is not finite in float64 at this point "
+                        f"({exc}); use smaller data values or another point (--at)") from None
     gw = np.asarray(gw, dtype=float)
     gb = float(gb)
     scores = np.asarray(coef.get("s", X @ w + b), dtype=float)
