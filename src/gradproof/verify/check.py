@@ -25,6 +25,7 @@ from gradproof._typing import KinkConvention
 from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
 from gradproof.errors import OptionError
 from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.render.printers import to_text
 from gradproof.verify.candidate import Candidate, CandidateError, from_claim, from_function
 from gradproof.verify.diagnose import diagnose
 from gradproof.verify.exprs import FormFunctions, form_functions
@@ -256,7 +257,7 @@ def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
                                        / np.abs(closest[fd_sig])))) if fd_sig.any()
                 else float("nan"))
     del scale
-    switch_names = [str(ind.arg) for ind in ff.indicators]
+    switch_names = [to_text(ind.arg, atoms="scalar") for ind in ff.indicators]
     kinks = [KinkSample(k.sample, switch_names[k.indicator], k.u, k.exact,
                         float(t) if np.all(np.isfinite(t)) else None)
              for k, t in zip(ref.kinks, fit.t, strict=True)]
