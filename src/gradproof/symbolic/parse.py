@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -37,19 +36,11 @@ import sympy as sp
 
 from gradproof.errors import LimitError, ParseError
 from gradproof.limits import TIME_LIMITS, approx_float, rational_bits, run_with_limit, tree_size
+from gradproof.symbolic._tokens import LIMITS, SHOW, Tok, number, show, tokenize
 from gradproof.symbolic.atoms import XX, B, Q, Y, Z, hyperparameter
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus
 
 __all__ = ["parse_loss", "ParsedExpr", "LIMITS", "FUNCTIONS", "VECTORS", "SCALARS", "RESERVED"]
-
-LIMITS = {
-    "max_length": 2000,  # characters in one expression
-    "max_depth": 60,  # nesting of parentheses / operators
-    "max_exponent": 100,  # |p| for a numeric exponent u^p
-    "max_number_digits": 40,  # characters in one numeric literal
-    "max_number_bits": 1100,  # bits of any numerator/denominator (a float64 needs ≤ 1075)
-    "max_size": 20_000,  # nodes of the expression tree (max/min of k terms doubles k times)
-}
 
 VECTORS = ("w", "x")
 SCALARS = ("b", "y")
@@ -60,24 +51,6 @@ _FORBIDDEN_CALLS = frozenset({"eval", "exec", "open", "lambda", "getattr", "seta
                               "import", "compile", "globals", "locals", "vars", "input",
                               "breakpoint", "help", "system"})
 
-# re.ASCII: \s is ASCII whitespace only and \d is 0-9 only (not '١' or '１').
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>\*\*|[-+*/^(),·⋅−])
-    """,
-    re.VERBOSE | re.ASCII,
-)
-_SHOW = 40  # characters of a user token shown in a message
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str  # number, name, op, end
-    text: str
-    pos: int
 
 
 @dataclass(frozen=True)
@@ -104,66 +77,10 @@ class ParsedExpr:
     params: tuple[str, ...] = field(default=())
 
 
-def _show(text: str) -> str:
-    """A user token for a message: repr (one line, escapes), cut to ``_SHOW`` characters."""
-    return repr(text if len(text) <= _SHOW else text[:_SHOW] + "…")
-
-
-def _char_hint(ch: str) -> str:
-    if ch in "[].":
-        return " (subscripts and attributes are not part of the language)"
-    if ch in "'\"`":
-        return " (strings are not part of the language)"
-    if ch in "λδ":
-        return " (spell Greek letters out, e.g. lam, delta, and declare them with --param)"
-    if ch in ";:=#{}!@$%&|~<>?\\":
-        return " (only numbers, names, + - * / ^ ** ( ) , and · are allowed)"
-    if ord(ch) > 127:
-        name = unicodedata.name(ch, "unnamed character")
-        what = ("write powers with ^, e.g. y^2" if "SUPERSCRIPT" in name else
-                "only ASCII letters make names" if "LETTER" in name else
-                "only ASCII digits make numbers" if "DIGIT" in name else
-                "only ASCII spaces, tabs and newlines separate tokens" if ch.isspace() else
-                "only ASCII text is allowed, besides · and −")
-        return f" (U+{ord(ch):04X} {name}; {what})"
-    return ""
-
-
-def _number(text: str, pos: int) -> sp.Rational:
-    """A numeric literal as an exact Rational, refusing sizes beyond a float64's range."""
-    mantissa = text.lower().partition("e")[0]
-    value = float(text)  # cheap even for 1e999999: inf or 0.0
-    if math.isinf(value) or (value == 0.0 and mantissa.strip("0.") != ""):
-        size = "large" if math.isinf(value) else "small"
-        raise LimitError(f"number literal {_show(text)} at position {pos + 1} is too {size} "
-                         f"(beyond the float64 range); write a number between 1e-308 and 1e308")
-    return sp.Rational(text)  # safe: the regex allows only ASCII digits, '.', 'e' and a sign
-
-
-def _tokenize(text: str) -> list[_Tok]:
-    toks: list[_Tok] = []
-    pos = 0
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None:
-            ch = text[pos]
-            raise ParseError(f"unexpected character {ch!r}{_char_hint(ch)}", pos, text)
-        kind = m.lastgroup or ""
-        if kind == "number" and len(m.group()) > LIMITS["max_number_digits"]:
-            raise LimitError(f"number literal at position {pos + 1} has more than "
-                             f"{LIMITS['max_number_digits']} characters; write it shorter")
-        if kind != "ws":
-            tok_text = {"⋅": "·", "−": "-", "**": "^"}.get(m.group(), m.group())
-            toks.append(_Tok(kind, tok_text, pos))
-        pos = m.end()
-    toks.append(_Tok("end", "", len(text)))
-    return toks
-
-
 class _Parser:
     def __init__(self, text: str, params: Mapping[str, object], allow_data: bool):
         self.text = text
-        self.toks = _tokenize(text)
+        self.toks = tokenize(text)
         self.i = 0
         self.depth = 0
         self.params = params
@@ -172,19 +89,19 @@ class _Parser:
 
     # -- token helpers -------------------------------------------------------------------
     @property
-    def tok(self) -> _Tok:
+    def tok(self) -> Tok:
         return self.toks[self.i]
 
-    def take(self) -> _Tok:
+    def take(self) -> Tok:
         t = self.tok
         self.i += 1
         return t
 
     def found(self) -> str:
         """The current token, in words."""
-        return "the end of the expression" if self.tok.kind == "end" else _show(self.tok.text)
+        return "the end of the expression" if self.tok.kind == "end" else show(self.tok.text)
 
-    def expect(self, text: str) -> _Tok:
+    def expect(self, text: str) -> Tok:
         if self.tok.text != text or self.tok.kind != "op":
             raise ParseError(f"expected {text!r} but found {self.found()}", self.tok.pos,
                              self.text)
@@ -236,10 +153,10 @@ class _Parser:
         """Size a constant with floats: undefined/complex → ParseError, huge → LimitError."""
         v = approx_float(e)
         if v is not None and math.isnan(v):
-            raise ParseError(f"the constant {_show(str(e))} is undefined or not a real number "
+            raise ParseError(f"the constant {show(str(e))} is undefined or not a real number "
                              f"(e.g. log(0), sqrt(-1), log(-1))", pos, self.text)
         if v is not None and math.isinf(v):
-            raise LimitError(f"the constant {_show(str(e))} at position {pos + 1} is beyond the "
+            raise LimitError(f"the constant {show(str(e))} at position {pos + 1} is beyond the "
                              f"float64 range; use smaller numbers")
         return v
 
@@ -333,7 +250,7 @@ class _Parser:
             return None
         v = approx_float(p)
         if v is None or math.isnan(v):
-            raise ParseError(f"the exponent {_show(str(p))} is not a real number that can be "
+            raise ParseError(f"the exponent {show(str(p))} is not a real number that can be "
                              f"checked; use a plain number", pos, self.text)
         if abs(v) > LIMITS["max_exponent"]:
             raise LimitError(f"exponent at position {pos + 1} is larger than "
@@ -352,7 +269,7 @@ class _Parser:
         t = self.tok
         if t.kind == "number":
             self.take()
-            r = _number(t.text, t.pos)
+            r = number(t.text, t.pos)
             return self.make(r, t.pos, rational_bits(r), 1)
         if t.kind == "op" and t.text == "(":
             self.take()
@@ -368,12 +285,12 @@ class _Parser:
             return self.name(t)
         if t.kind == "end":
             raise ParseError("the expression ends too early", t.pos, self.text)
-        raise ParseError(f"unexpected {_show(t.text)}", t.pos, self.text)
+        raise ParseError(f"unexpected {show(t.text)}", t.pos, self.text)
 
-    def name(self, t: _Tok) -> _Val:
+    def name(self, t: Tok) -> _Val:
         n = t.text
         if n.startswith("_"):
-            raise ParseError(f"name {_show(n)} is not allowed (names start with a letter)",
+            raise ParseError(f"name {show(n)} is not allowed (names start with a letter)",
                              t.pos, self.text)
         if n in FUNCTIONS:
             raise ParseError(f"function {n!r} must be called, e.g. {n}(...)", t.pos, self.text)
@@ -392,18 +309,18 @@ class _Parser:
         if n in self.params:
             self.used_params.add(n)
             return _Val(hyperparameter(n), None, t.pos)
-        shown = _show(n)
+        shown = show(n)
         raise ParseError(
             f"unknown name {shown}; use w, x (vectors), b, y (scalars), one of the functions "
             f"{', '.join(FUNCTIONS)}, or declare a hyperparameter with --param "
-            f"{n if len(n) <= _SHOW else 'NAME'}=VALUE", t.pos, self.text)
+            f"{n if len(n) <= SHOW else 'NAME'}=VALUE", t.pos, self.text)
 
-    def call(self, t: _Tok) -> _Val:
+    def call(self, t: Tok) -> _Val:
         fname = t.text
         if fname not in FUNCTIONS:
             if fname.startswith("_") or fname in _FORBIDDEN_CALLS:
-                raise ParseError(f"calling {_show(fname)} is not allowed", t.pos, self.text)
-            raise ParseError(f"unknown function {_show(fname)}; the functions are "
+                raise ParseError(f"calling {show(fname)} is not allowed", t.pos, self.text)
+            raise ParseError(f"unknown function {show(fname)}; the functions are "
                              f"{', '.join(FUNCTIONS)}", t.pos, self.text)
         open_tok = self.expect("(")
         self.enter(open_tok.pos)
@@ -525,7 +442,7 @@ def parse_loss(text: str, params: Mapping[str, object] | None = None, *,
     for p in params:
         if not isinstance(p, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) \
                 or p in RESERVED:
-            raise ParseError(f"{_show(str(p))} cannot be a hyperparameter name; use a plain "
+            raise ParseError(f"{show(str(p))} cannot be a hyperparameter name; use a plain "
                              f"name that is not one of {', '.join(sorted(RESERVED))}")
 
     def work() -> tuple[sp.Expr, set[str]]:
