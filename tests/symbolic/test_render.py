@@ -75,3 +75,16 @@ def test_standalone_latex_compiles(name, tmp_path):
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_active_set_losses_sum_over_their_set():
+    # Squared hinge: on V the loss is (1 − y s)², whose s-derivative is −2y(1 − y s); off V
+    # every term is 0 — so the textbook form sums over V without a max(0, ·).
+    d = gradproof.derive("squared_hinge")
+    assert d.render_formula("w") == "λw − Σ_{i∈V} 2yᵢ (1 − yᵢ (w·xᵢ + b)) xᵢ"
+    assert d.render_formula("b") == "−Σ_{i∈V} 2yᵢ (1 − yᵢ (w·xᵢ + b))"
+
+
+def test_ramp_powers_fold_their_indicator():
+    d = gradproof.derive(expr="max(0, 1 - y*dot(w, x))^3 + max(0, b)")
+    assert d.render_formula("w") == "−Σᵢ 3yᵢ max(0, 1 − yᵢ w·xᵢ)² xᵢ"

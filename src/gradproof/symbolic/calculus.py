@@ -20,7 +20,7 @@ from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Step, apply_convention
 from gradproof.symbolic.rewrite import logistic_rewrite
 
-__all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "split_indicator",
+__all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "restrict_to_active",
            "active_set_form"]
 
 
@@ -132,19 +132,23 @@ def differentiate(loss: sp.Expr, reg: sp.Expr, at_kink: sp.Expr, mean: bool) -> 
     return GradientForm(loss, reg, cw, cb, cq, rw, rb, mean, switches, at_kink)
 
 
-def split_indicator(coef: sp.Expr) -> tuple[sp.Expr, Step] | None:
-    """Write coef = g·𝟙[u ≥ 0] with g free of indicators, or return None when it is not so."""
-    if isinstance(coef, Step):
-        return sp.Integer(1), coef
-    if not isinstance(coef, sp.Mul):
+def restrict_to_active(coef: sp.Expr, u: sp.Expr) -> sp.Expr | None:
+    """g with coef = g on the active set {u ≥ 0} of max(0, u) and coef = 0 off it, or None.
+
+    Then Σᵢ coefᵢ xᵢ = Σ_{i∈A} gᵢ xᵢ. At u = 0 the two agree under the convention that chose
+    the set: with 𝟙 = 1 at 0 the sample is in A and coef = g; with 𝟙 = 0 it is out and
+    coef = 0 (and a C¹ loss has g = 0 there anyway).
+    """
+    def on_set(value: int) -> sp.Expr:
+        e = coef.replace(lambda x: isinstance(x, Step) and x.args[0] == u,
+                         lambda x: sp.Integer(value))
+        return e.replace(lambda x: isinstance(x, Ramp) and x.args[0] == u,
+                         lambda x: u if value else sp.Integer(0))
+
+    if sp.expand(on_set(0)) != 0:
         return None
-    steps = [f for f in coef.args if isinstance(f, Step)]
-    if len(steps) != 1:
-        return None
-    rest = sp.Mul(*[f for f in coef.args if f is not steps[0]])
-    if rest.has(Step):
-        return None
-    return rest, steps[0]
+    g = sp.factor_terms(on_set(1))
+    return None if g.has(Step) and any(st.args[0] == u for st in g.atoms(Step)) else g
 
 
 def active_set_form(loss: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:

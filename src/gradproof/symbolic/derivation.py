@@ -16,7 +16,7 @@ from gradproof.symbolic.calculus import (
     GradientForm,
     active_set_form,
     differentiate,
-    split_indicator,
+    restrict_to_active,
 )
 from gradproof.symbolic.functions import KINK_VALUES, apply_convention
 from gradproof.symbolic.losses import LossSpec
@@ -245,11 +245,10 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
 
     # 5. Collect terms: index form
     def index_term(coef: sp.Expr, vec: sp.Expr | None) -> sp.Expr:
-        split = split_indicator(coef)
-        if split is not None and split[1].args[0] in set_names:
-            g, step = split
-            body = g * vec if vec is not None else g
-            return _sum(body, D.Sym(set_names[step.args[0]]), mean)
+        for u, name in set_names.items():
+            g = restrict_to_active(coef, u)
+            if g is not None:
+                return _sum(g * vec if vec is not None else g, D.Sym(name), mean)
         return _sum(coef * vec if vec is not None else coef, D.ALL, mean)
 
     gradient: dict[str, sp.Expr] = {}

@@ -121,19 +121,26 @@ class Softplus(sp.Function):
 def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:
     """Fix the value at the kink of every unset ``Step(u)`` in ``expr`` to ``h``.
 
-    Also folds ``Ramp(u)·Step(u, ·)`` into ``Ramp(u)`` (both vanish together at u = 0), so the
+    Also folds ``Ramp(u)ᵏ·Step(u, ·)`` (k > 0) into ``Ramp(u)ᵏ`` (both vanish together at
+    u = 0), so the
     derivative of max(0, u)² reads 2·max(0, u) rather than 2·max(0, u)·𝟙[u ≥ 0].
     """
     expr = expr.replace(lambda e: isinstance(e, Step) and len(e.args) == 1,
                         lambda e: Step(e.args[0], h))
 
+    def ramp_arg(f: sp.Expr) -> sp.Expr | None:
+        """u when f is max(0, u) or a positive power of it."""
+        if isinstance(f, sp.Pow) and f.exp.is_positive:
+            f = f.base
+        return f.args[0] if isinstance(f, Ramp) else None
+
     def fold(mul: sp.Mul) -> sp.Expr:
-        ramps = {f.args[0] for f in mul.args if isinstance(f, Ramp)}
+        ramps = {ramp_arg(f) for f in mul.args} - {None}
         kept = [f for f in mul.args if not (isinstance(f, Step) and f.args[0] in ramps)]
         return sp.Mul(*kept)
 
     def has_ramp(e: sp.Expr) -> bool:
-        return isinstance(e, sp.Mul) and any(isinstance(f, Ramp) for f in e.args)
+        return isinstance(e, sp.Mul) and any(ramp_arg(f) is not None for f in e.args)
 
     return expr.replace(has_ramp, fold)
 
