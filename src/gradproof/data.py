@@ -79,7 +79,9 @@ def _one_line(exc: BaseException) -> str:
 
 def _finite(a: Array, what: str, source: str) -> None:
     # A finite sum means every entry is finite: one pass and no array the size of ``a``.
-    if np.isfinite(a.sum()):
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum is checked below
+        total = a.sum()
+    if np.isfinite(total):
         return
     bad = ~np.isfinite(a)
     if bad.any():
