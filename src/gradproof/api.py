@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,9 +12,8 @@ from gradproof._typing import KinkConvention
 from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
 from gradproof.errors import OptionError
 from gradproof.limits import TIME_LIMITS, run_with_limit
-from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation
-from gradproof.symbolic.losses import LOSSES, LossSpec, get_loss
+from gradproof.symbolic.losses import LABEL_SETS, LOSSES, LossSpec, get_loss
 from gradproof.symbolic.parse import parse_loss
 
 __all__ = ["derive", "list_losses"]
@@ -30,33 +30,31 @@ def _spec_from_expression(expr: str, reg: str | None, params: Mapping[str, float
 
 
 def _check_params(spec: LossSpec, given: Mapping[str, float]) -> dict[str, float]:
+    """Defaults overridden by ``given``: finite numbers ≥ 0; names the loss does not use are
+    dropped (for a user expression) or refused (for a built-in loss)."""
     values = dict(spec.params)
+    used = {s.name for e in (spec.per_sample, spec.regularizer) for s in e.free_symbols}
     for k, v in given.items():
         if spec.name != "custom" and k not in spec.params:
             known = ", ".join(spec.params) or "none"
             raise OptionError(f"the {spec.name} loss has no hyperparameter {k!r} "
                               f"(its hyperparameters: {known})")
+        if spec.name == "custom" and k not in used:
+            continue  # a value for a name the expression does not use changes nothing
         try:
             fv = float(v)
         except (TypeError, ValueError):
             raise OptionError(f"hyperparameter {k} must be a number, got {v!r}") from None
-        if not fv == fv or fv in (float("inf"), float("-inf")):
+        if not math.isfinite(fv):
             raise OptionError(f"hyperparameter {k} must be finite, got {v!r}")
+        if fv < 0:
+            raise OptionError(f"hyperparameter {k} = {fv:g} is negative; hyperparameters are "
+                              f"constants ≥ 0, so write the sign in the expression (e.g. -{k}) "
+                              f"and give {k}={-fv:g}")
+        if fv == 0 and k in spec.positive_params:
+            raise OptionError(f"hyperparameter {k} must be > 0 for the {spec.name} loss")
         values[k] = fv
-    free = {str(s) for e in (spec.per_sample, spec.regularizer)
-            for s in getattr(e, "free_symbols", set())}
-    missing = [k for k in free if hyperparameter(k) in _all_symbols(spec) and k not in values]
-    if missing:
-        raise OptionError(f"no value for hyperparameter(s) {', '.join(missing)}; "
-                          f"give --param NAME=VALUE")
     return values
-
-
-def _all_symbols(spec: LossSpec) -> set[Any]:
-    out: set[Any] = set()
-    for e in (spec.per_sample, spec.regularizer):
-        out |= set(getattr(e, "free_symbols", set()))
-    return out
 
 
 def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None = None,
@@ -94,7 +92,10 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
     Perceptron loss — gradient derivation
     """
     if (loss is None) == (expr is None):
-        raise OptionError("give a built-in loss name or an expression (expr=...), not both")
+        raise OptionError("give either a built-in loss name or an expression (expr=...)"
+                          if loss is not None else
+                          "give a built-in loss name (see list_losses()) or an expression "
+                          "(expr=...)")
     given = dict(params or {})
     if expr is not None:
         spec = _spec_from_expression(expr, reg, given, labels or "real")
@@ -103,7 +104,8 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
             raise OptionError("reg= applies to user expressions; built-in losses have their own")
         spec = get_loss(loss)  # type: ignore[arg-type]
         if labels is not None and labels != spec.labels:
-            raise OptionError(f"the {spec.name} loss uses {spec.labels} labels")
+            raise OptionError(f"the {spec.name} loss takes {LABEL_SETS[spec.labels]}, not "
+                              f"{LABEL_SETS.get(labels, labels)}")
     values = _check_params(spec, given)
     d = run_with_limit(lambda: build_derivation(spec, params=values, kink=kink or spec.kink,
                                                 mean=mean, wrt=wrt, expression=expr),

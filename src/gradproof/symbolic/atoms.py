@@ -54,5 +54,5 @@ ATOMS: dict[sp.Symbol, AtomInfo] = {
 
 
 def hyperparameter(name: str) -> sp.Symbol:
-    """The symbol of a hyperparameter (λ, δ, ...): a positive real constant."""
-    return sp.Symbol(name, positive=True)
+    """The symbol of a hyperparameter (λ, δ, ...): a real constant ≥ 0 (values are checked)."""
+    return sp.Symbol(name, nonnegative=True)

@@ -41,6 +41,7 @@ class LossSpec:
     per_sample: sp.Expr
     regularizer: sp.Expr = sp.Integer(0)
     params: Mapping[str, float] = field(default_factory=dict)
+    positive_params: tuple[str, ...] = ()  # hyperparameters that must be > 0, not just ≥ 0
     labels: str = "pm1"
     kink: KinkConvention = "include"
     set_name: str = "A"
@@ -117,6 +118,7 @@ _LOSS_LIST = [
             (DELTA * (sp.Abs(S - Y) - DELTA / 2), True),
         ),
         params={"delta": 1.0},
+        positive_params=("delta",),
         labels="real",
         kink_note="differentiable everywhere: the two pieces meet with the same slope at "
                   "|r| = δ",

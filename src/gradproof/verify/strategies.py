@@ -18,7 +18,7 @@ import numpy as np
 import sympy as sp
 from hypothesis import strategies as st
 
-from gradproof.symbolic.atoms import S, Y
+from gradproof.symbolic.atoms import S, Y, hyperparameter
 
 __all__ = ["values", "labels", "datasets", "points", "problems", "kink_problems"]
 
@@ -88,7 +88,7 @@ def _solve_kinks(spec: Any, y0: float) -> list[float]:
     from gradproof.symbolic.calculus import differentiate
 
     form = differentiate(spec.per_sample, spec.regularizer, sp.Integer(1), False)
-    params = {sp.Symbol(k, positive=True): v for k, v in spec.params.items()}
+    params = {hyperparameter(k): v for k, v in spec.params.items()}
     out = []
     for sw in form.switches:
         if sw.kind == "piecewise":

@@ -121,8 +121,12 @@ class Shared:
             return (20, str(f))
         return (6, sp.default_sort_key(f).__repr__())
 
-    def _split_mul(self, expr: sp.Mul) -> tuple[bool, sp.Expr, list[sp.Expr], list[sp.Expr]]:
-        """(negative, rational coefficient, numerator factors, denominator factors)."""
+    def _split_mul(self, expr: sp.Mul) -> tuple[bool, sp.Rational, list[sp.Expr], list[sp.Expr]]:
+        """(negative, rational coefficient, numerator factors, denominator factors).
+
+        Every factor with a negative numeric exponent goes to the denominator (λ/‖w‖, not
+        λ·1/‖w‖); the coefficient p/q stays separate so each printer can place p and q.
+        """
         neg = expr.could_extract_minus_sign()
         if neg:
             expr = -expr
@@ -132,9 +136,7 @@ class Shared:
         for f in factors:
             if f == 1:
                 continue
-            if (isinstance(f, sp.Pow) and f.exp.is_Number and f.exp.is_negative
-                    and not isinstance(f.base, sp.Symbol) or (isinstance(f, sp.Pow)
-                    and f.exp == -1)):
+            if isinstance(f, sp.Pow) and f.exp.is_Number and f.exp.is_negative:
                 den.append(sp.Pow(f.base, -f.exp))
             else:
                 num.append(f)

@@ -89,7 +89,8 @@ class TexPrinter(Shared, LatexPrinter):
             top_parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + hypers
             top = self._join(top_parts) if top_parts else "1"
             return sign + rf"\frac{{{top}}}{{{coeff.q}}}" + (" " + self._join(rest) if rest else "")
-        parts = ([sp.Integer(coeff)] if coeff != 1 else []) + num
+        parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
+        den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
         if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
             return sign + rf"\frac{{1}}{{{self._join(den)}}} {self._join(parts)}"
         if den:

@@ -109,7 +109,8 @@ class TextPrinter(Shared, StrPrinter):
             if not top:
                 return sign + self._print(sp.Rational(1, coeff.q)) + body
             return sign + (f"({top}/{coeff.q})" if body else f"{top}/{coeff.q}") + body
-        parts = ([sp.Integer(coeff)] if coeff != 1 else []) + num
+        parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
+        den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
         top = self._join(parts) if parts else "1"
         if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
             return f"{sign}(1/{self._join(den)}) {top}"
