@@ -88,3 +88,44 @@ def test_active_set_losses_sum_over_their_set():
 def test_ramp_powers_fold_their_indicator():
     d = gradproof.derive(expr="max(0, 1 - y*dot(w, x))^3 + max(0, b)")
     assert d.render_formula("w") == "−Σᵢ 3yᵢ max(0, 1 − yᵢ w·xᵢ)² xᵢ"
+
+
+# Hand derivations: with r = w·x + b − y, ∂/∂w √(1 + r²)/2 = r x / (2√(1 + r²));
+# ∂‖w‖³/∂w = 3‖w‖ w; Σᵢ λ xᵢ = λXᵀ𝟏; Σᵢ b yᵢ xᵢ = b Xᵀy.
+GOLDEN = [
+    ({"expr": "sqrt(1 + (w·x+b-y)^2)/2"}, "w", "index",
+     "Σᵢ ((w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))"),
+    ({"expr": "5*sqrt(1 + (w·x+b-y)^2)/2"}, "w", "index",
+     "Σᵢ (5·(w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))"),
+    ({"expr": "y", "reg": "norm(w)^3"}, "w", "index", "3·‖w‖ w"),
+    ({"expr": "y", "reg": "lam*norm(w)", "params": {"lam": 1}}, "w", "index", "(λw)/‖w‖"),
+    ({"expr": "lam*dot(w,x)", "params": {"lam": 1}}, "w", "matrix", "λ Xᵀ𝟏"),
+    ({"expr": "y*dot(w,x)*b"}, "w", "matrix", "b Xᵀy"),
+    ({"expr": "dot(w,x) + b"}, "b", "matrix", "n"),
+]
+
+
+@pytest.mark.parametrize("kwargs, p, form, expected", GOLDEN, ids=[g[3] for g in GOLDEN])
+def test_printed_formulas_match_hand_derivations(kwargs, p, form, expected):
+    from gradproof.symbolic.render.printers import to_text
+
+    d = gradproof.derive(**kwargs)
+    expr = d.gradient[p] if form == "index" else d.matrix_form[p]
+    assert to_text(expr, expand_score=True, sets=dict(d.set_names)) == expected
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None and not _NEED_TEX,
+                    reason="pdflatex not installed (CI installs it)")
+@pytest.mark.parametrize("expr, reg", [
+    ("max(0, −y*(w⋅x+b))", None),
+    ("dot(x,x)^2*dot(w,x) + 5*sqrt(1+(w·x+b-y)^2)/2", "norm(w)^3"),
+    ("min(1, max(0, -y*(dot(w,x)+b))) + abs(b)", "lam*norm(w)"),
+])
+def test_user_expression_latex_compiles(expr, reg, tmp_path):
+    params = {"lam": 0.5} if reg and "lam" in reg else {}
+    d = gradproof.derive(expr=expr, reg=reg, params=params, example=True,
+                         at={"w": [0.5, -0.25], "b": 0.1})
+    (tmp_path / "doc.tex").write_text(d.render("latex", standalone=True, detail="full"))
+    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:]

@@ -157,16 +157,15 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
                                                               _lit_number(ex.loss))),),
                                 J("the loss formula evaluated at this point")))
     grads = []
-    if "w" in d.wrt:
-        grads.append(Formula((D.Partial(D.Sym("L"), D.W), d.gradient["w"],
-                              _lit_vector(ex.grad_w)), expand_score=True))
-    if "b" in d.wrt:
-        grads.append(Formula((D.Partial(D.Sym("L"), D.Sym("b")), d.gradient["b"],
-                              _lit_number(ex.grad_b)), expand_score=True))
+    for p, num in (("w", _lit_vector(ex.grad_w)), ("b", _lit_number(ex.grad_b))):
+        if p in d.wrt:
+            var = D.W if p == "w" else D.Sym("b")
+            chain = (D.Partial(D.Sym("L"), var), d.gradient[p], num)
+            if d.gradient[p].is_Number:  # "∂L/∂b = 0 = 0" says nothing twice
+                chain = (chain[0], num)
+            grads.append(Formula(chain, expand_score=True))
     steps.append(DerivationStep(Rule.EXAMPLE_GRADIENT, tuple(grads), J(
-        "the derived gradient evaluated: per-sample coefficients c = "
-        + _lit_vector(coef["cw"]).text + ", then ∂L/∂w = Σᵢ cᵢ xᵢ"
-        + (" + (regulariser term)" if d.form.rw != 0 else ""))))
+        _gradient_sentence(d, coef))))
     eta = fmt(ex.lr)
     upd = []
     if "w" in d.wrt:
@@ -182,6 +181,22 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
     steps.append(DerivationStep(Rule.EXAMPLE_UPDATE, tuple(upd),
                                 J(f"one gradient-descent step with learning rate η = {eta}")))
     return steps
+
+
+def _gradient_sentence(d: Derivation, coef: dict[str, Array]) -> str:
+    """How the numbers above were computed, naming exactly the terms this gradient has."""
+    scale = "(1/n) " if d.form.mean else ""
+    if "w" in d.wrt:
+        terms = [f"{scale}Σᵢ cᵢ xᵢ"]
+        if d.form.cq != 0:
+            terms.append(f"{scale}(Σᵢ dᵢ) w with d = {_lit_vector(coef['cq']).text}")
+        if d.form.rw != 0:
+            terms.append("the regulariser's term")
+        return ("the derived formula evaluated: per-sample coefficients c = "
+                + _lit_vector(coef["cw"]).text + ", then ∂L/∂w = " + " + ".join(terms))
+    return ("the derived formula evaluated: per-sample coefficients c = "
+            + _lit_vector(coef["cb"]).text + f", then ∂L/∂b = {scale}Σᵢ cᵢ"
+            + (" + the regulariser's term" if d.form.rb != 0 else ""))
 
 
 def _minus(old: D.Lit, eta: str, grad: D.Lit) -> D.Lit:

@@ -11,7 +11,7 @@ import sympy as sp
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import B, N, Q, S, Z, hyperparameter
+from gradproof.symbolic.atoms import XX, B, N, Q, S, Y, Z, hyperparameter
 from gradproof.symbolic.calculus import (
     GradientForm,
     active_set_form,
@@ -295,12 +295,16 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
 
 
 def _matrix(coef: sp.Expr, mat: sp.Expr, mean: bool) -> sp.Expr:
+    """Xᵀc (or 𝟏ᵀc for ``mat`` = 1) with the factors shared by all samples pulled out."""
     if coef == 0:
         return sp.Integer(0)
-    if coef.could_extract_minus_sign():
-        out = -D.MatTVec(-coef, mat)
+    shared, per_sample = coef.as_independent(S, Y, Z, XX, as_Add=False)
+    if per_sample.could_extract_minus_sign():
+        shared, per_sample = -shared, -per_sample
+    if per_sample == 1 and mat == 1:
+        out = shared * N  # 𝟏ᵀ𝟏 = n
     else:
-        out = D.MatTVec(coef, mat)
+        out = shared * D.MatTVec(per_sample, mat)
     return out / N if mean else out
 
 

@@ -73,8 +73,11 @@ class Shared:
 
     def _prepare(self, e: Any) -> Any:
         """Write the score out as w·x + b where the settings ask for it."""
-        if isinstance(e, sp.Basic) and (self._settings["expand_score"]
-                                        or self._settings["atoms"] == "vector"):
+        if not isinstance(e, sp.Basic):
+            return e
+        if self._settings["atoms"] == "vector":
+            return e.subs(S, D.Expanded(S))  # Xw + b𝟏; a bare b stays the scalar b
+        if self._settings["expand_score"]:
             return e.subs(S, Z + B)
         return e
 
@@ -82,7 +85,12 @@ class Shared:
         """``e`` printed, in brackets when it binds looser than ``level`` (or is a negative
         product inside a product)."""
         s = self._print(e)  # type: ignore[attr-defined]
-        if precedence(e) < level or (isinstance(e, sp.Mul) and e.could_extract_minus_sign()
+        prec = precedence(e)
+        if isinstance(e, D.Expanded):
+            prec = PRECEDENCE["Add"]
+        elif e == XX and self._settings["atoms"] == "vector":
+            prec = PRECEDENCE["Mul"]  # printed (X ⊙ X)𝟏
+        if prec < level or (isinstance(e, sp.Mul) and e.could_extract_minus_sign()
                                      and level > PRECEDENCE["Add"]):
             return f"{self.PARENS[0]}{s}{self.PARENS[1]}"
         return s
@@ -104,6 +112,12 @@ class Shared:
             return self._print(self._prepare(e))  # type: ignore[attr-defined]
         finally:
             self._settings["atoms"] = saved
+
+    def _norm_power(self, e: sp.Pow) -> tuple[str, sp.Rational] | None:
+        """('w' or 'x', k) when e is ‖w‖ᵏ = q^(k/2) or ‖x‖ᵏ = xx^(k/2) for a rational k."""
+        if e.base in (Q, XX) and e.exp.is_Rational:
+            return ("w" if e.base == Q else "x"), sp.Rational(2 * e.exp)
+        return None
 
     def _factor_key(self, f: sp.Expr) -> tuple[int, str]:
         if f.is_Number:

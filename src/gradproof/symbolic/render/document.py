@@ -43,7 +43,8 @@ _EXAMPLE_RULES = {Rule.EXAMPLE_DATA, Rule.EXAMPLE_SCORES, Rule.EXAMPLE_ACTIVE,
 # Unicode that may appear in prose, and how LaTeX writes it.
 _TEX_TEXT = {
     "≤": r"$\le$", "≥": r"$\ge$", "∂": r"$\partial$", "Σ": r"$\Sigma$", "·": r"$\cdot$",
-    "‖": r"$\Vert$", "²": r"$^2$", "ᵢ": r"$_i$", "λ": r"$\lambda$", "δ": r"$\delta$",
+    "⋅": r"$\cdot$", "‖": r"$\Vert$", "²": r"$^2$", "ᵢ": r"$_i$", "λ": r"$\lambda$",
+    "δ": r"$\delta$",
     "½": r"$\frac12$", "⊙": r"$\odot$", "𝟙": r"$\mathbb{1}$", "−": "-", "—": "---",
     "–": "--", "∈": r"$\in$", "η": r"$\eta$", "←": r"$\leftarrow$", "σ": r"$\sigma$",
     "×": r"$\times$", "∇": r"$\nabla$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
@@ -79,7 +80,8 @@ def _visible(d: Derivation, detail: str) -> list[DerivationStep]:
 
 
 def _header_facts(d: Derivation) -> list[str]:
-    facts = [f"loss per sample: {d.spec.formula}" if d.spec.formula else "",
+    facts = [f"loss: {d.spec.formula}"
+             if d.spec.formula and d.expression is None else "",
              LABEL_SETS.get(d.spec.labels, d.spec.labels)]
     if d.params:
         facts.append("hyperparameters: " + ", ".join(
@@ -146,7 +148,7 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
     if d.expression:
         lines += [f"As written: `{d.expression}`", ""]
     for fact in _header_facts(d):
-        lines.append(f"- {fact}")
+        lines.append("- " + fact.replace("*", r"\*").replace("_", r"\_"))
     lines.append("")
     example_started = False
     n = 0
@@ -180,7 +182,7 @@ def _tex_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
 def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
     body = [rf"\section*{{{latex_escape(d.title)}: gradient derivation}}"]
     if d.expression:
-        body.append(rf"As written: \verb|{d.expression.replace('|', '/')}|\par")
+        body.append(rf"As written: \texttt{{{latex_escape(d.expression)}}}\par")
     body.append(r"\begin{itemize}")
     for fact in _header_facts(d):
         body.append(rf"  \item {latex_escape(fact)}")

@@ -9,7 +9,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE
 
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
+from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 from gradproof.symbolic.render._base import GREEK, Shared, step_condition
 
@@ -39,11 +39,11 @@ class TexPrinter(Shared, LatexPrinter):
             return r"X\mathbf{w}" if mode == "vector" else rf"\mathbf{{w}}\cdot\mathbf{{x}}{sub}"
         if e == Y:
             return r"\mathbf{y}" if mode == "vector" else "y" + sub
-        if e == B and mode == "vector":
-            return r"b\mathbf{1}"
         if e == Q:
             return r"\lVert\mathbf{w}\rVert^{2}"
         if e == XX:
+            if mode == "vector":
+                return r"\left(X \odot X\right)\mathbf{1}"
             return rf"\lVert\mathbf{{x}}{sub}\rVert^{{2}}"
         if e.name in GREEK:
             return GREEK[e.name][1]
@@ -91,8 +91,11 @@ class TexPrinter(Shared, LatexPrinter):
             return sign + rf"\frac{{{top}}}{{{coeff.q}}}" + (" " + self._join(rest) if rest else "")
         parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
         den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
-        if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
-            return sign + rf"\frac{{1}}{{{self._join(den)}}} {self._join(parts)}"
+        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
+        if den and sums:  # \frac{c}{d} Σ…, not Σ…/d
+            head = [f for f in parts if f not in sums]
+            top = self._join(head) if head else "1"
+            return sign + rf"\frac{{{top}}}{{{self._join(den)}}} {self._join(sums)}"
         if den:
             top = self._join(parts) if parts else "1"
             return sign + rf"\frac{{{top}}}{{{self._join(den)}}}"
@@ -100,13 +103,11 @@ class TexPrinter(Shared, LatexPrinter):
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, e = expr.base, expr.exp
-        if base == Q and e == sp.Rational(1, 2):
-            return r"\lVert\mathbf{w}\rVert"
-        if base == XX and e == sp.Rational(1, 2):
-            sub = "_{i}" if self._settings["atoms"] == "index" else ""
-            return rf"\lVert\mathbf{{x}}{sub}\rVert"
-        if base == Q and e.is_Integer:
-            return rf"\lVert\mathbf{{w}}\rVert^{{{2 * int(e)}}}"
+        norm = self._norm_power(expr)
+        if norm is not None and not (norm[0] == "x" and self._settings["atoms"] == "vector"):
+            sub = "_{i}" if norm[0] == "x" and self._settings["atoms"] == "index" else ""
+            head, k = rf"\lVert\mathbf{{{norm[0]}}}{sub}\rVert", norm[1]
+            return head if k == 1 else rf"{head}^{{{self._print(k)}}}"
         if e == sp.Rational(1, 2):
             return rf"\sqrt{{{self._print(base)}}}"
         if e.is_Number and e.is_negative:
@@ -164,6 +165,8 @@ class TexPrinter(Shared, LatexPrinter):
         c, mat = e.args
         inner = self._with_mode("vector", c)
         left = r"\mathbf{1}^{\top}" if mat == 1 else rf"{self._print(mat)}^{{\top}}"
+        if c == 1:
+            return left + r"\mathbf{1}"
         if isinstance(c, (sp.Symbol, Step)):
             return left + inner
         return rf"{left}\left({inner}\right)"

@@ -9,7 +9,7 @@ from sympy.printing.precedence import PRECEDENCE
 from sympy.printing.str import StrPrinter
 
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
+from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 from gradproof.symbolic.render._base import GREEK, SUP, Shared, readable_relation, step_condition
 
@@ -40,12 +40,10 @@ class TextPrinter(Shared, StrPrinter):
             return "Xw" if mode == "vector" else f"w·x{sub}"
         if e == Y:
             return "y" + sub
-        if e == B and mode == "vector":
-            return "b𝟏"
         if e == Q:
             return "‖w‖²"
         if e == XX:
-            return "‖x‖²" if mode != "index" else "‖xᵢ‖²"
+            return {"index": "‖xᵢ‖²", "vector": "(X ⊙ X)𝟏"}.get(mode, "‖x‖²")
         if e.name in GREEK:
             return GREEK[e.name][0]
         return e.name
@@ -112,8 +110,12 @@ class TextPrinter(Shared, StrPrinter):
         parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
         den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
         top = self._join(parts) if parts else "1"
-        if den and any(isinstance(f, (D.SampleSum, D.MatTVec)) for f in num):
-            return f"{sign}(1/{self._join(den)}) {top}"
+        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
+        if den and sums:  # (c/d) Σ…, not Σ…/d
+            head = [f for f in parts if f not in sums]
+            bottom = self._join(den)
+            bottom = f"({bottom})" if len(den) > 1 or isinstance(den[0], sp.Mul) else bottom
+            return f"{sign}({self._join(head) if head else '1'}/{bottom}) {self._join(sums)}"
         if den:
             bottom = self._join(den)
             if len(den) > 1 or isinstance(den[0], sp.Mul):
@@ -125,12 +127,13 @@ class TextPrinter(Shared, StrPrinter):
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, e = expr.base, expr.exp
-        if base == Q and e == sp.Rational(1, 2):
-            return "‖w‖"
-        if base == XX and e == sp.Rational(1, 2):
-            return "‖xᵢ‖" if self._settings["atoms"] == "index" else "‖x‖"
-        if base == Q and e.is_Integer:
-            return "‖w‖" + str(2 * int(e)).translate(SUP)
+        norm = self._norm_power(expr)
+        if norm is not None and not (norm[0] == "x" and self._settings["atoms"] == "vector"):
+            sub = "ᵢ" if norm[0] == "x" and self._settings["atoms"] == "index" else ""
+            head, k = f"‖{norm[0]}{sub}‖", norm[1]
+            if k == 1:
+                return head
+            return head + (str(int(k)).translate(SUP) if k.is_Integer else f"^({k})")
         if e == sp.Rational(1, 2):
             return f"√({self._print(base)})"
         if e.is_Number and e.is_negative:
@@ -218,6 +221,8 @@ class TextPrinter(Shared, StrPrinter):
         c, mat = e.args
         inner = self._with_mode("vector", c)
         left = "𝟏ᵀ" if mat == 1 else f"{self._print(mat)}ᵀ"
+        if c == 1:
+            return left + "𝟏"
         if isinstance(c, (sp.Symbol, Step)):
             return left + inner
         return f"{left}({inner})"
