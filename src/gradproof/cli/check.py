@@ -36,9 +36,11 @@ def load_function(ref: str, what: str) -> Callable[..., Any]:
             raise OptionError(f"{what}: cannot load {path} as Python")
         module = importlib.util.module_from_spec(spec)
         sys.path.insert(0, str(path.resolve().parent))
+        sys.modules[spec.name] = module  # dataclasses and typing look the module up by name
         try:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's file
+            sys.modules.pop(spec.name, None)
             raise OptionError(f"{what}: loading {path} raised {type(exc).__name__}: {exc}"
                               ) from None
         finally:

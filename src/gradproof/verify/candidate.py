@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.errors import GradproofError
+from gradproof.errors import GradproofError, OptionError
 from gradproof.verify.tolerance import claim_resolution, unit_roundoff
 
 __all__ = ["CandidateError", "Candidate", "from_function", "from_claim"]
@@ -32,6 +32,9 @@ class Candidate:
     u: float
     resolution: Array
     source: str
+
+
+PRECISIONS = ("float16", "float32", "float64")
 
 
 def _dtype_u(*arrays: Any) -> float:
@@ -67,8 +70,11 @@ def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, 
     The candidate's precision is the lowest of its inputs and outputs (float32 data or a
     float32 result means float32 arithmetic), unless ``precision`` names it.
     """
+    def own(a: Any) -> Any:  # the candidate may write into its arguments; ours stay intact
+        return a.copy() if isinstance(a, np.ndarray) else a
+
     try:
-        out = fn(X, y, w, b)
+        out = fn(own(X), own(y), own(w), b)
     except GradproofError:
         raise
     except Exception as exc:  # the user's code: report, do not crash
@@ -79,19 +85,26 @@ def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, 
     gw, gb = out
     d = int(np.shape(w)[0])
     values = _vector(gw, gb, d, source)
-    u = unit_roundoff(precision) if precision else _dtype_u(X, w, gw, np.asarray(gb))
+    u = _dtype_u(X, w, gw, np.asarray(gb))
+    if precision:
+        if precision not in PRECISIONS:
+            raise OptionError(f"precision must be one of {', '.join(PRECISIONS)}, got "
+                              f"{precision!r}")
+        u = max(u, unit_roundoff(precision))
+    # The reference works on float64 data: a candidate in extended precision is judged as
+    # float64 (its own rounding is smaller than the data's conversion to float64).
+    u = max(u, unit_roundoff(np.float64))
     return Candidate(values, u, np.zeros(d + 1), source)
 
 
 def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:
     """A claimed gradient ``{"w": [...], "b": ...}``; each number is held to its last digit."""
-    if not isinstance(claim, Mapping) or set(claim) - {"w", "b"} or "w" not in claim:
-        raise CandidateError('a claim must look like {"w": [..], "b": ..} (b may be left out '
-                             'when the gradient is only with respect to w)')
+    if not isinstance(claim, Mapping) or set(claim) != {"w", "b"}:
+        raise CandidateError('a claim must look like {"w": [..], "b": ..}, with both parts')
     w_raw = claim["w"]
     if not isinstance(w_raw, (list, tuple, np.ndarray)):
         w_raw = [w_raw]
-    b_raw = claim.get("b", 0)
+    b_raw = claim["b"]
     try:
         values = _vector([float(v) for v in w_raw], float(b_raw), d, "the claim")
     except (TypeError, ValueError):

@@ -72,13 +72,13 @@ def problems(draw: Any, loss: Any, n: tuple[int, int] = (1, 8), d: tuple[int, in
     return X, y, w, b
 
 
-_KINK_CACHE: dict[tuple[str, str, float], list[float]] = {}
+_KINK_CACHE: dict[tuple[Any, ...], list[float]] = {}
 
 
 def _kink_scores(loss: Any, y0: float) -> list[float]:
     """Scores s at which sample with label y0 sits on a kink of the loss (u(s) = 0)."""
     spec = _spec(loss)
-    key = (spec.name, str(spec.per_sample), y0)
+    key = (spec.name, str(spec.per_sample), tuple(sorted(spec.params.items())), y0)
     if key not in _KINK_CACHE:
         _KINK_CACHE[key] = _solve_kinks(spec, y0)
     return _KINK_CACHE[key]

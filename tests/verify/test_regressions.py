@@ -1,0 +1,67 @@
+"""Regressions found in review: each pins one false pass, false failure or crash."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradproof import OptionError, check_gradient
+from gradproof.cli import cli
+
+
+def _data(seed=0, n=6, d=2):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.normal(size=n), rng.normal(size=d)
+
+
+def test_candidate_that_scales_X_in_place_is_not_a_false_pass():
+    X, y, w = _data()
+    X0 = X.copy()
+
+    def mutating(X, y, w, b):
+        X /= 2.0  # computes the gradient of a different dataset
+        r = X @ w + b - y
+        return r @ X, r.sum()
+
+    report = check_gradient("squared_error", grad=mutating, X=X, y=y, w=w, b=0.1)
+    assert not report.passed
+    np.testing.assert_array_equal(X, X0)  # the caller's data is untouched
+
+
+def test_extended_precision_data_is_judged_as_float64():
+    X, y, w = _data(1)
+    y = np.sign(y)
+    assert check_gradient("logistic", X=X.astype(np.longdouble), y=y.astype(np.longdouble),
+                          w=w, b=0.1).passed
+
+
+def test_precision_never_tightens_below_the_data_and_is_validated():
+    X, y, w = _data(2)
+    f32 = dict(X=X.astype(np.float32), y=np.sign(y).astype(np.float32),
+               w=w.astype(np.float32), b=0.1)
+    assert check_gradient("logistic", precision="float64", **f32).passed
+    with pytest.raises(OptionError, match="precision must be one of"):
+        check_gradient("logistic", precision="banana", **f32)
+
+
+def test_no_agreeing_digits_claimed_when_the_reference_is_zero():
+    # squared error at a perfect fit: the gradient is exactly 0, the claim (5, 5) is wrong
+    report = check_gradient("squared_error", claim={"w": [5], "b": 5}, X=[[1.0]], y=[1.0],
+                            w=[1.0], b=0.0)
+    assert not report.passed
+    assert "significant digits" not in str(report)
+    assert json.loads(json.dumps(report.to_dict(), default=str))["passed"] is False
+
+
+def test_grad_file_with_dataclass_loads(tmp_path, monkeypatch):
+    (tmp_path / "ug.py").write_text(
+        "from __future__ import annotations\nfrom dataclasses import dataclass\n\n"
+        "@dataclass\nclass Cfg:\n    scale: float = 1.0\n\n"
+        "def grad(X, y, w, b):\n    r = X @ w + b - y\n    return r @ X, r.sum()\n")
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(cli, ["check", "squared_error", "--grad", "ug.py:grad",
+                                   "--X", "[[1,2],[3,4]]", "--y", "[1,2]"])
+    assert res.exit_code == 0, res.output
