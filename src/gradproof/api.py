@@ -108,9 +108,8 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
                               f"{LABEL_SETS.get(labels, labels)}")
     values = _check_params(spec, given)
     d = run_with_limit(lambda: build_derivation(spec, params=values, kink=kink or spec.kink,
-                                                mean=mean, wrt=wrt,
-                                                expression=expr if not reg
-                                                else f"{expr}; regulariser: {reg}"),
+                                                mean=mean, wrt=wrt, expression=expr,
+                                                reg_expression=reg),
                        TIME_LIMITS["derive_seconds"])
     if data is None and (X is not None or y is not None):
         if X is None or y is None:

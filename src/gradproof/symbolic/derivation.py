@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import sympy as sp
@@ -55,6 +55,8 @@ class Derivation:
         ∂L/∂w and ∂L/∂b in index form (display expressions), by parameter name.
     matrix_form
         The same in matrix form.
+    expression, reg_expression
+        A user loss and regulariser as typed (None for built-in losses).
     """
 
     name: str
@@ -70,7 +72,7 @@ class Derivation:
     matrix_form: Mapping[str, sp.Expr]
     example: Any = None
     expression: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    reg_expression: str | None = None
 
     # -- rendering -----------------------------------------------------------------------
     def render(self, format: str = "text", *, detail: str = "summary",
@@ -126,7 +128,8 @@ def _kink_words(h: sp.Expr) -> str:
 
 def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkConvention,
                      mean: bool, wrt: Sequence[str] = PARAMETERS,
-                     expression: str | None = None) -> Derivation:
+                     expression: str | None = None,
+                     reg_expression: str | None = None) -> Derivation:
     """Differentiate ``spec`` and write the derivation steps."""
     if kink not in KINK_VALUES:
         raise OptionError(f"unknown kink convention {kink!r}; use one of "
@@ -291,7 +294,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     return Derivation(
         name=spec.name, title=spec.title, spec=spec, form=form, params=dict(params),
         kink=kink, wrt=wrt, set_names=set_names, steps=tuple(steps), gradient=gradient,
-        matrix_form=matrix, expression=expression)
+        matrix_form=matrix, expression=expression, reg_expression=reg_expression)
 
 
 def _matrix(coef: sp.Expr, mat: sp.Expr, mean: bool) -> sp.Expr:

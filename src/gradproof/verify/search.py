@@ -24,8 +24,9 @@ __all__ = ["search_failure", "reproducer"]
 
 
 def reproducer(d: Derivation, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float,
-               candidate: str) -> str:
+               candidate: str, precision: str | None = None) -> str:
     """Python source that re-runs the check on one example."""
+    precision = f", precision={precision!r}" if precision else ""
     grad = {"your gradient function": ", grad=my_grad",
             "claimed gradient": ", claim=claim"}.get(candidate, "")
     params = f", params={dict(d.params)!r}" if d.params else ""
@@ -35,14 +36,23 @@ def reproducer(d: Derivation, X: np.ndarray, y: np.ndarray, w: np.ndarray, b: fl
     return (
         define.get(candidate, "")
         + "import numpy as np\n"
+        "from gradproof import derive\n"
         "from gradproof.verify import check_gradient\n"
         f"X = np.array({X.tolist()!r})\n"
         f"y = np.array({y.tolist()!r})\n"
         f"w = np.array({w.tolist()!r})\n"
         f"b = {float(b)!r}\n"
-        f"print(check_gradient({d.name!r}{grad}, X=X, y=y, w=w, b=b, kink={d.kink!r}"
-        f"{params}, mean={d.form.mean!r}))"
+        f"d = derive({_loss_args(d)}{params}, kink={d.kink!r}, mean={d.form.mean!r})\n"
+        f"print(check_gradient(d{grad}, X=X, y=y, w=w, b=b{precision}))"
     )
+
+
+def _loss_args(d: Derivation) -> str:
+    """The arguments of derive() that rebuild this loss: its name, or the user's text."""
+    if d.expression is None:
+        return repr(d.name)
+    reg = f", reg={d.reg_expression!r}" if d.reg_expression else ""
+    return f"expr={d.expression!r}{reg}, labels={d.spec.labels!r}"
 
 
 def search_failure(d: Derivation, *, grad: Callable[..., Any] | None = None,
@@ -78,7 +88,7 @@ def search_failure(d: Derivation, *, grad: Callable[..., Any] | None = None,
     rep = check_gradient(d, grad=grad, claim=claim, X=X, y=y, w=w, b=b, mode="full",
                          precision=precision)
     rep.seed = seed
-    rep.reproduce = reproducer(d, X, y, w, b, rep.candidate)
+    rep.reproduce = reproducer(d, X, y, w, b, rep.candidate, precision)
     rep.notes.append(f"hypothesis found this failing dataset after {count[0]} examples and "
                      f"shrank it (seed {seed})")
     return rep

@@ -79,6 +79,11 @@ def _visible(d: Derivation, detail: str) -> list[DerivationStep]:
     return [s for s in d.steps if detail == "full" or s.detail == "summary"]
 
 
+def _as_written(d: Derivation) -> str:
+    reg = f"; regulariser: {d.reg_expression}" if d.reg_expression else ""
+    return f"{d.expression}{reg}"
+
+
 def _header_facts(d: Derivation) -> list[str]:
     facts = [f"loss: {d.spec.formula}"
              if d.spec.formula and d.expression is None else "",
@@ -112,7 +117,7 @@ def _text_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
 def _render_text(d: Derivation, detail: str, standalone: bool) -> str:
     lines = [f"{d.title} — gradient derivation", ""]
     if d.expression:
-        lines.append(f"  as written: {d.expression}")
+        lines.append(f"  as written: {_as_written(d)}")
     for fact in _header_facts(d):
         lines.append(f"  {fact}")
     lines.append("")
@@ -146,7 +151,8 @@ def _md_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
 def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
     lines = [f"## {d.title}: gradient derivation", ""]
     if d.expression:
-        lines += [f"As written: `{d.expression}`", ""]
+        lines += [f"As written: `{d.expression}`"
+                  + (f", regulariser `{d.reg_expression}`" if d.reg_expression else ""), ""]
     for fact in _header_facts(d):
         lines.append("- " + fact.replace("*", r"\*").replace("_", r"\_"))
     lines.append("")
@@ -182,7 +188,7 @@ def _tex_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
 def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
     body = [rf"\section*{{{latex_escape(d.title)}: gradient derivation}}"]
     if d.expression:
-        body.append(rf"As written: \texttt{{{latex_escape(d.expression)}}}\par")
+        body.append(rf"As written: \texttt{{{latex_escape(_as_written(d))}}}\par")
     body.append(r"\begin{itemize}")
     for fact in _header_facts(d):
         body.append(rf"  \item {latex_escape(fact)}")
