@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gradproof import derive
 from gradproof.verify import check_gradient
 
 
@@ -14,7 +15,8 @@ def test_search_finds_and_shrinks_a_missing_filter():
                             max_examples=50)
     assert not report.passed
     assert report.reproduce is not None
-    assert "check_gradient('perceptron', grad=my_grad" in report.reproduce
+    assert "d = derive('perceptron'" in report.reproduce
+    assert "check_gradient(d, grad=my_grad" in report.reproduce
     assert report.n <= 2  # shrunk
     # the snippet reproduces the failure
     namespace = {"my_grad": no_filter}
@@ -37,3 +39,18 @@ def test_search_uses_real_labels_for_regression():
 
     assert check_gradient("squared_error", grad=grad, search=True, seed=2,
                           max_examples=10).passed
+
+
+def test_search_snippet_rebuilds_a_user_expression():
+    d = derive(expr="max(0, 1 - y*(dot(w,x)+b))", reg="lam/2*norm(w)^2", params={"lam": 0.1},
+               labels="pm1")
+
+    def my_grad(X, y, w, b):  # sign error in b
+        act = y * (X @ w + b) < 1
+        return -(y * act) @ X + 0.1 * w, (y * act).sum()
+
+    report = check_gradient(d, grad=my_grad, search=True, seed=1)
+    assert not report.passed
+    namespace = {"my_grad": my_grad}
+    exec(report.reproduce.replace("print(", "result = ("), namespace)  # our own snippet
+    assert not namespace["result"].passed
