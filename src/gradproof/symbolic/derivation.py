@@ -11,7 +11,7 @@ import sympy as sp
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import XX, B, N, Q, S, Y, Z, hyperparameter
+from gradproof.symbolic.atoms import XX, B, N, Q, S, Y, Z
 from gradproof.symbolic.calculus import (
     GradientForm,
     active_set_form,
@@ -30,7 +30,6 @@ __all__ = ["Derivation", "build_derivation", "PARAMETERS"]
 
 PARAMETERS = ("w", "b")
 L_SYM = D.Sym("L")
-ELL = D.Sym("ℓ")
 
 
 @dataclass(frozen=True)
@@ -310,7 +309,3 @@ def _matrix(coef: sp.Expr, mat: sp.Expr, mean: bool) -> sp.Expr:
         out = shared * D.MatTVec(per_sample, mat)
     return out / N if mean else out
 
-
-def hyper_symbols(params: Mapping[str, float]) -> dict[sp.Symbol, float]:
-    """Hyperparameter symbols and their values."""
-    return {hyperparameter(k): v for k, v in params.items()}

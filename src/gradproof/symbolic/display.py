@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["VecSymbol", "W", "XI", "X_MAT", "Dot", "Norm", "SampleSum", "Indicator",
-           "Partial", "SetDef", "MatTVec", "VectorForm", "ALL", "StackedGradient",
-           "Sym", "Expanded", "Text", "Lit"]
+__all__ = ["VecSymbol", "W", "XI", "X_MAT", "SampleSum", "Partial", "SetDef", "MatTVec", "ALL",
+           "StackedGradient", "Sym", "Expanded", "Lit"]
 
 
 class VecSymbol(sp.Symbol):
@@ -40,28 +39,10 @@ class Sym(sp.Symbol):
     """A symbol printed exactly as named (L, ℓ, M), never given a sample index."""
 
 
-class Dot(_Display):
-    """u·v."""
-
-    nargs = 2
-
-
-class Norm(_Display):
-    """‖u‖."""
-
-    nargs = 1
-
-
 class SampleSum(_Display):
     """Σ over the samples of ``body``; ``SampleSum(body, M)`` sums over the set M only."""
 
     nargs = 2
-
-
-class Indicator(_Display):
-    """𝟙[condition] for a relational condition."""
-
-    nargs = 1
 
 
 class Partial(_Display):
@@ -82,12 +63,6 @@ class MatTVec(_Display):
     nargs = 2
 
 
-class VectorForm(_Display):
-    """The per-sample expression written for all samples at once (y → y, s → Xw + b𝟏, ⊙)."""
-
-    nargs = 1
-
-
 class Expanded(_Display):
     """The score sᵢ written out as w·xᵢ + b (used in sets and final results)."""
 
@@ -96,20 +71,6 @@ class Expanded(_Display):
 
 class StackedGradient(_Display):
     """∇L = [∂L/∂w, ∂L/∂b]ᵀ."""
-
-
-class Text(_Display):
-    """Plain words inside a formula (e.g. 'for i ∉ M')."""
-
-    nargs = 1
-
-    def __new__(cls, text: str):
-        obj = super().__new__(cls, sp.Symbol(text))
-        return obj
-
-    @property
-    def text(self) -> str:
-        return self.args[0].name
 
 
 class Lit(_Display):

@@ -93,11 +93,9 @@ def dense_directions(X: Array, w: Array, b: float, V: Array,
     """
     V = np.atleast_2d(np.asarray(V, dtype=np.float64))
     vw, vb = V[:, :-1], V[:, -1]
-    if xv is not None:
-        pass
-    elif blocks is None:
+    if xv is None and blocks is None:
         xv = X @ vw.T
-    else:
+    elif xv is None:
         d = X.shape[1]
         xv = np.zeros((X.shape[0], V.shape[0]))
         for r, (a, e) in enumerate(blocks):

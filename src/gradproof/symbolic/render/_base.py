@@ -172,9 +172,3 @@ class Shared:
             return (int(t.could_extract_minus_sign()), rank)
 
         return sorted(others, key=key) + consts
-
-    def _atom_name(self, sym: sp.Symbol) -> str | None:
-        mode = self._settings["atoms"]
-        return {"scalar": None, "index": "i", "vector": "vec"}[mode]
-
-

@@ -138,19 +138,10 @@ class TexPrinter(Shared, LatexPrinter):
                     rf"\mathbb{{1}}[{self._print(gt)}]\right)")
         return rf"\mathbb{{1}}\left[{self._print(cond)}\right]"
 
-    def _print_Dot(self, e: D.Dot) -> str:
-        return rf"{self._print(e.args[0])}\cdot {self._print(e.args[1])}"
-
-    def _print_Norm(self, e: D.Norm) -> str:
-        return rf"\lVert {self._print(e.args[0])}\rVert"
-
     def _print_SampleSum(self, e: D.SampleSum) -> str:
         body, where = e.args
         sub = r"_{i=1}^{n}" if where == D.ALL else rf"_{{i \in {self._print(where)}}}"
         return rf"\sum{sub} {self._wrap(body, PRECEDENCE['Mul'])}"
-
-    def _print_Indicator(self, e: D.Indicator) -> str:
-        return rf"\mathbb{{1}}\left[{self._print(e.args[0])}\right]"
 
     def _print_Partial(self, e: D.Partial) -> str:
         f, v = e.args
@@ -171,15 +162,9 @@ class TexPrinter(Shared, LatexPrinter):
             return left + inner
         return rf"{left}\left({inner}\right)"
 
-    def _print_VectorForm(self, e: D.VectorForm) -> str:
-        return self._with_mode("vector", e.args[0])
-
     def _print_StackedGradient(self, e: D.StackedGradient) -> str:
         rows = r" \\ ".join(self._print(a) for a in e.args)
         return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
-
-    def _print_Text(self, e: D.Text) -> str:
-        return rf"\text{{{e.text}}}"
 
     def _print_Lit(self, e: D.Lit) -> str:
         return e.tex

@@ -192,19 +192,10 @@ class TextPrinter(Shared, StrPrinter):
         return "true"
 
     # -- display nodes -------------------------------------------------------------------
-    def _print_Dot(self, e: D.Dot) -> str:
-        return f"{self._print(e.args[0])}·{self._print(e.args[1])}"
-
-    def _print_Norm(self, e: D.Norm) -> str:
-        return f"‖{self._print(e.args[0])}‖"
-
     def _print_SampleSum(self, e: D.SampleSum) -> str:
         body, where = e.args
         sub = "ᵢ" if where == D.ALL else f"_{{i∈{where}}}"
         return f"Σ{sub} {self._wrap(body, PRECEDENCE['Mul'])}"
-
-    def _print_Indicator(self, e: D.Indicator) -> str:
-        return f"𝟙[{self._print(e.args[0])}]"
 
     def _print_Partial(self, e: D.Partial) -> str:
         f, v = e.args
@@ -227,14 +218,8 @@ class TextPrinter(Shared, StrPrinter):
             return left + inner
         return f"{left}({inner})"
 
-    def _print_VectorForm(self, e: D.VectorForm) -> str:
-        return self._with_mode("vector", e.args[0])
-
     def _print_StackedGradient(self, e: D.StackedGradient) -> str:
         return "[" + ", ".join(self._print(a) for a in e.args) + "]ᵀ"
-
-    def _print_Text(self, e: D.Text) -> str:
-        return e.text
 
     def _print_Lit(self, e: D.Lit) -> str:
         return e.text
