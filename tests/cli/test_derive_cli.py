@@ -116,6 +116,10 @@ BAD = [
     ("bad-at", ["perceptron", "--at", '{"w":[1,2,3]}'], "w has 3 entries"),
     ("overflow", ["--expr", "(1e300*y+1)^100"], "not finite in float64"),
     ("log-of-zero", ["--expr", "log(dot(w,x)^2)"], "not finite in float64"),
+    ("norm-at-zero", ["--expr", "y", "--reg", "lam*norm(w)", "--param", "lam=1"],
+     "‖w‖ is not differentiable at w = 0"),
+    ("undefined-constant", ["--expr", "y + log(0)"], "'log(0)' is undefined"),
+    ("negative-param", ["--expr", "c*y", "--param", "c=-1"], "c = -1 is negative"),
 ]
 
 

@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.data import Dataset, Point
 from gradproof.errors import DataError, OptionError
 from gradproof.symbolic import display as D
-from gradproof.symbolic.atoms import S, hyperparameter
+from gradproof.symbolic.atoms import Q, S, hyperparameter
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.render.printers import to_text
 from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule
@@ -107,6 +108,10 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
             coef = compiled.coefficients(X, y, w, b)
             loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
     except FloatingPointError as exc:
+        if float(w @ w) == 0 and _divides_by_norm(d):
+            raise DataError("‖w‖ is not differentiable at w = 0 (the gradient contains "
+                            "w/‖w‖); evaluate at another point, e.g. --at '{\"w\": [1, ...]}'"
+                            ) from None
         raise DataError(f"the loss or its gradient is not finite in float64 at this point "
                         f"({exc}); use smaller data values or another point (--at)") from None
     gw = np.asarray(gw, dtype=float)
@@ -181,6 +186,12 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
     steps.append(DerivationStep(Rule.EXAMPLE_UPDATE, tuple(upd),
                                 J(f"one gradient-descent step with learning rate η = {eta}")))
     return steps
+
+
+def _divides_by_norm(d: Derivation) -> bool:
+    """True when a coefficient has ‖w‖ (q = w·w) in a denominator."""
+    coefs = (d.form.cw, d.form.cb, d.form.cq, d.form.rw, d.form.rb)
+    return any(p.base == Q and p.exp.is_negative for c in coefs for p in c.atoms(sp.Pow))
 
 
 def _gradient_sentence(d: Derivation, coef: dict[str, Array]) -> str:

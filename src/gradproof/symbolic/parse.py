@@ -152,11 +152,13 @@ class _Parser:
     def check_constant(self, e: sp.Expr, pos: int) -> float | None:
         """Size a constant with floats: undefined/complex → ParseError, huge → LimitError."""
         v = approx_float(e)
+        # Quote what the user wrote (the text consumed so far from pos), not SymPy's zoo or I.
+        written = show(self.text[pos:self.tok.pos].strip() or str(e))
         if v is not None and math.isnan(v):
-            raise ParseError(f"the constant {show(str(e))} is undefined or not a real number "
+            raise ParseError(f"{written} is undefined or not a real number "
                              f"(e.g. log(0), sqrt(-1), log(-1))", pos, self.text)
         if v is not None and math.isinf(v):
-            raise LimitError(f"the constant {show(str(e))} at position {pos + 1} is beyond the "
+            raise LimitError(f"{written} at position {pos + 1} is beyond the "
                              f"float64 range; use smaller numbers")
         return v
 
