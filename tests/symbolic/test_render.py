@@ -129,3 +129,12 @@ def test_user_expression_latex_compiles(expr, reg, tmp_path):
     proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:]
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("c*d*y*dot(w,x)", "L = Σᵢ c d yᵢ w·xᵢ"),  # no "dyᵢ" or "cw·xᵢ"
+    ("2*dot(w,x)^2", "L = Σᵢ 2·(w·xᵢ)²"),      # the square is of the whole dot product
+])
+def test_products_of_names_stay_readable(expr, expected):
+    text = gradproof.derive(expr=expr, params={"c": 1, "d": 2}).render()
+    assert expected in text

@@ -90,6 +90,8 @@ class Shared:
             prec = PRECEDENCE["Add"]
         elif e == XX and self._settings["atoms"] == "vector":
             prec = PRECEDENCE["Mul"]  # printed (X ⊙ X)𝟏
+        elif e == Z:
+            prec = PRECEDENCE["Mul"]  # printed w·xᵢ: (w·xᵢ)², not w·xᵢ²
         if prec < level or (isinstance(e, sp.Mul) and e.could_extract_minus_sign()
                                      and level > PRECEDENCE["Add"]):
             return f"{self.PARENS[0]}{s}{self.PARENS[1]}"

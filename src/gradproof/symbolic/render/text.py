@@ -84,8 +84,9 @@ class TextPrinter(Shared, StrPrinter):
                 out = s
             elif vec and self._per_sample(prev) and self._per_sample(f):
                 out += " ⊙ " + s
-            elif (prev.is_Number or self._is_hyper(prev)) and isinstance(f, sp.Symbol):
-                out += s
+            elif f != Z and ((prev.is_Number and isinstance(f, sp.Symbol)) or (
+                    self._is_hyper(prev) and (isinstance(f, D.VecSymbol) or f == Q))):
+                out += s  # 2yᵢ, λw, λ‖w‖²; but 2 w·xᵢ, c yᵢ
             elif isinstance(prev, D.Partial) and isinstance(f, D.Partial):
                 out += " · " + s
             elif prev.is_Number:
