@@ -65,3 +65,14 @@ def test_grad_file_with_dataclass_loads(tmp_path, monkeypatch):
     res = CliRunner().invoke(cli, ["check", "squared_error", "--grad", "ug.py:grad",
                                    "--X", "[[1,2],[3,4]]", "--y", "[1,2]"])
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("name", ["perceptron", "hinge", "logistic"])
+def test_fast_mode_handles_rows_whose_squared_norm_overflows(name):
+    # |x| ~ 1e160: Σx² overflows float64 but the check itself is well defined (full mode
+    # accepts it), so fast mode must not refuse it.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3)) * 1e160
+    y = rng.choice([-1.0, 1.0], size=50)
+    w = rng.normal(size=3)
+    assert check_gradient(name, X=X, y=y, w=w, b=0.0, mode="fast").passed

@@ -62,8 +62,9 @@ class _Problem:
         self.atoms = (z + b, z, float(w @ w), np.einsum("ij,ij->i", X, X))
         s, z, q, xx = self.atoms
         p = ff.params
-        self.row_norm = np.sqrt(xx)
-        self.row_abs = self.row_norm * np.sqrt(q) + abs(b)  # ≥ |xᵢ|·|w| + |b| (Cauchy–Schwarz)
+        self.row_norm = _scaled_norms(X, np.sqrt(xx))
+        w_norm = float(_scaled_norms(w[None, :], np.sqrt(np.atleast_1d(q)))[0])
+        self.row_abs = self.row_norm * w_norm + abs(b)  # ≥ |xᵢ|·|w| + |b| (Cauchy–Schwarz)
         at = [float(i.at) for i in ff.indicators]
         us = [np.broadcast_to(f(s, z, q, b, y, xx, *p), (self.n,)) for f in ff.np_indicators]
         self.ind = [np.where(u > 0, i.above, np.where(u < 0, i.below, h))
@@ -249,3 +250,17 @@ def fast_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: Array, y: A
         report.notes.append("no single block failed on its own: the error is spread thinly "
                             "over many entries; run mode='full' to see them all")
     return report
+
+
+def _scaled_norms(M: Array, plain: Array) -> Array:
+    """Row norms of M: ``plain`` (√Σx²) where it is finite, else computed with each row
+    scaled by its largest entry, so |x| ~ 1e200 does not overflow to inf."""
+    bad = ~np.isfinite(plain)
+    if not bad.any():
+        return plain
+    out = np.array(plain, dtype=np.float64)
+    rows = M[bad]
+    m = np.abs(rows).max(axis=1)
+    m[m == 0] = 1.0
+    out[bad] = m * np.linalg.norm(rows / m[:, None], axis=1)
+    return out
