@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+import gradproof
 from gradproof import OptionError, check_gradient
 from gradproof.cli import cli
 
@@ -76,3 +77,24 @@ def test_fast_mode_handles_rows_whose_squared_norm_overflows(name):
     y = rng.choice([-1.0, 1.0], size=50)
     w = rng.normal(size=3)
     assert check_gradient(name, X=X, y=y, w=w, b=0.0, mode="fast").passed
+
+
+def test_fast_mode_widens_only_the_indicator_whose_kink_is_near():
+    # ℓ = 3·max(0, 1 − y s) + |s|. Sample 0 sits on the kink of |s| (s = 0) but far from the
+    # hinge's (margin 0, not 1). A gradient that drops sample 0's hinge term is wrong by
+    # 3·x₀ and must fail even though sample 0 is on *a* kink.
+    d = gradproof.derive(expr="3*max(0, 1 - y*(dot(w,x)+b)) + abs(dot(w,x)+b)", labels="pm1")
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    y = np.array([1.0, -1.0, 1.0])
+    w, b = np.array([0.5, 0.25]), -0.5  # scores 0, −0.25, 0.25
+
+    def wrong(X, y, w, b):
+        s = X @ w + b
+        act = (1 - y * s > 0).astype(float)
+        act[0] = 0.0  # sample 0's hinge term forgotten
+        c = -3 * y * act + np.sign(s)
+        return c @ X, c.sum()
+
+    for mode in ("full", "fast"):
+        assert not check_gradient(d, grad=wrong, X=X, y=y, w=w, b=b, mode=mode,
+                                  seed=0).passed, mode

@@ -19,7 +19,7 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.candidate import Candidate
-from gradproof.verify.exprs import FormFunctions
+from gradproof.verify.exprs import FormFunctions, slopes
 from gradproof.verify.finite_diff import (
     dense_directions,
     directional_fd,
@@ -78,8 +78,13 @@ class _Problem:
         # kink jumps: coefficient change from the u < 0 side to the u > 0 side
         self.jumps: list[tuple[Array, ...]] = []
         self.kink_abs = 0.0
+        # per indicator: a sample near one switch is not near the others (as in reference.py)
+        slope = slopes(ff.np_indicators, s, z, q, b, y, xx, p)
+        d_feat = X.shape[1]
         for k, (u, ind) in enumerate(zip(us, ff.indicators, strict=True)):
-            idx = np.flatnonzero(self.near & (np.abs(u) < np.inf))
+            du = slope[k] * gamma(d_feat + 2, cand.u) * self.row_abs \
+                + 4 * cand.u * (1 + np.abs(s) * slope[k] + np.abs(u))
+            idx = np.flatnonzero(np.abs(u) <= du)
             if idx.size == 0:
                 continue
             lo = [v[idx] for v in self.ind]
