@@ -60,6 +60,7 @@ class Shared:
     """Ordering, brackets and sums shared by both printers."""
 
     MINUS = "-"
+    SIGN = "-"  # in front of a negative product
     PARENS = ("(", ")")
 
     _settings: dict[str, Any]
@@ -106,6 +107,24 @@ class Shared:
             else:
                 out += ("" if i == 0 else " + ") + self._wrap(t, PRECEDENCE["Add"])
         return out
+
+    def _print_Mul(self, expr: sp.Mul) -> str:
+        """Products in one layout for both printers: (λ/2)‖w‖², (1/n) Σᵢ …, a/b, a b."""
+        neg, coeff, num, den = self._split_mul(expr)
+        sign = self.SIGN if neg else ""
+        p, q = sp.Integer(coeff.p), sp.Integer(coeff.q)
+        if q != 1 and not den:  # a rational coefficient, with any hyperparameters over it
+            hypers = [f for f in num if self._is_hyper(f)]
+            rest = [f for f in num if f not in hypers]
+            return sign + self._scaled(([p] if p != 1 else []) + hypers, [q], rest, False)
+        parts = ([p] if p != 1 else []) + num
+        den = ([q] if q != 1 else []) + den
+        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
+        if den and sums:  # (c/d) Σ…, not Σ…/d
+            return sign + self._scaled([f for f in parts if f not in sums], den, sums, True)
+        if den:
+            return sign + self._fraction(parts, den)
+        return sign + (self._join(parts) if parts else "1")
 
     def _with_mode(self, mode: str, e: sp.Expr) -> str:
         saved = self._settings["atoms"]

@@ -80,26 +80,15 @@ class TexPrinter(Shared, LatexPrinter):
             prev = f
         return out
 
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        neg, coeff, num, den = self._split_mul(expr)
-        sign = "- " if neg else ""
-        hypers = [f for f in num if self._is_hyper(f)]
-        if coeff.q != 1 and not den:
-            rest = [f for f in num if f not in hypers]
-            top_parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + hypers
-            top = self._join(top_parts) if top_parts else "1"
-            return sign + rf"\frac{{{top}}}{{{coeff.q}}}" + (" " + self._join(rest) if rest else "")
-        parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
-        den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
-        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
-        if den and sums:  # \frac{c}{d} Σ…, not Σ…/d
-            head = [f for f in parts if f not in sums]
-            top = self._join(head) if head else "1"
-            return sign + rf"\frac{{{top}}}{{{self._join(den)}}} {self._join(sums)}"
-        if den:
-            top = self._join(parts) if parts else "1"
-            return sign + rf"\frac{{{top}}}{{{self._join(den)}}}"
-        return sign + (self._join(parts) if parts else "1")
+    SIGN = "- "
+
+    def _scaled(self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr],
+                space: bool) -> str:
+        frac = rf"\frac{{{self._join(head) if head else '1'}}}{{{self._join(bottom)}}}"
+        return frac + (" " + self._join(rest) if rest else "")
+
+    def _fraction(self, top: list[sp.Expr], bottom: list[sp.Expr]) -> str:
+        return rf"\frac{{{self._join(top) if top else '1'}}}{{{self._join(bottom)}}}"
 
     def _print_Pow(self, expr: sp.Pow) -> str:
         base, e = expr.base, expr.exp

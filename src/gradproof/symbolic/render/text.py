@@ -96,35 +96,29 @@ class TextPrinter(Shared, StrPrinter):
             prev = f
         return out
 
-    def _print_Mul(self, expr: sp.Mul) -> str:
-        neg, coeff, num, den = self._split_mul(expr)
-        sign = "−" if neg else ""
-        hypers = [f for f in num if self._is_hyper(f)]
-        if coeff.q != 1 and not den:
-            head = [coeff.p] if coeff.p != 1 else []
-            rest = [f for f in num if f not in hypers]
-            top = self._join([sp.Integer(h) for h in head] + hypers) if head or hypers else ""
-            body = self._join(rest)
-            if not top:
-                return sign + self._print(sp.Rational(1, coeff.q)) + body
-            return sign + (f"({top}/{coeff.q})" if body else f"{top}/{coeff.q}") + body
-        parts = ([sp.Integer(coeff.p)] if coeff.p != 1 else []) + num
-        den = ([sp.Integer(coeff.q)] if coeff.q != 1 else []) + den
-        top = self._join(parts) if parts else "1"
-        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
-        if den and sums:  # (c/d) Σ…, not Σ…/d
-            head = [f for f in parts if f not in sums]
-            bottom = self._join(den)
-            bottom = f"({bottom})" if len(den) > 1 or isinstance(den[0], sp.Mul) else bottom
-            return f"{sign}({self._join(head) if head else '1'}/{bottom}) {self._join(sums)}"
-        if den:
-            bottom = self._join(den)
-            if len(den) > 1 or isinstance(den[0], sp.Mul):
-                bottom = f"({bottom})"
-            if len(parts) > 1 or (parts and isinstance(parts[0], sp.Add)):
-                top = f"({top})"
-            return f"{sign}{top}/{bottom}"
-        return sign + top
+    SIGN = "−"
+
+    def _scaled(self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr],
+                space: bool) -> str:
+        body = self._join(rest)
+        if not head and len(bottom) == 1 and bottom[0].is_Integer:
+            return self._print(sp.Rational(1, int(bottom[0]))) + (" " if space else "") + body
+        low = self._join(bottom)
+        if len(bottom) > 1 or isinstance(bottom[0], sp.Mul):
+            low = f"({low})"
+        frac = f"{self._join(head) if head else '1'}/{low}"
+        if not body:
+            return frac
+        return f"({frac})" + (" " if space else "") + body
+
+    def _fraction(self, top: list[sp.Expr], bottom: list[sp.Expr]) -> str:
+        low = self._join(bottom)
+        if len(bottom) > 1 or isinstance(bottom[0], sp.Mul):
+            low = f"({low})"
+        high = self._join(top) if top else "1"
+        if len(top) > 1 or (top and isinstance(top[0], sp.Add)):
+            high = f"({high})"
+        return f"{high}/{low}"
 
     def _print_Pow(self, expr: sp.Pow, rational: bool = False) -> str:
         base, e = expr.base, expr.exp
