@@ -98,3 +98,10 @@ def test_fast_mode_widens_only_the_indicator_whose_kink_is_near():
     for mode in ("full", "fast"):
         assert not check_gradient(d, grad=wrong, X=X, y=y, w=w, b=b, mode=mode,
                                   seed=0).passed, mode
+
+
+def test_derivation_options_are_not_silently_ignored():
+    d = gradproof.derive("logistic")
+    X, y, w = _data(3)
+    with pytest.raises(OptionError, match="pass them to derive"):
+        check_gradient(d, params={"lam": 5}, X=X, y=np.sign(y), w=w, b=0.0)

@@ -93,7 +93,7 @@ def check_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, gra
     """
     if loss is None and expr is None:
         raise OptionError("name a loss (see 'gradproof losses') or give --expr")
-    if [p.strip() for p in wrt.split(",")] != ["w", "b"]:
+    if sorted(p.strip() for p in wrt.split(",")) != ["b", "w"]:
         raise OptionError("check compares the whole gradient; leave --wrt at w,b")
     if grad_ref and claim:
         raise OptionError("give --grad or --claim, not both")

@@ -62,6 +62,9 @@ def functions_for(d: Derivation) -> FormFunctions:
 def _derivation(loss: str | Derivation, params: Mapping[str, float] | None,
                 kink: KinkConvention | None, mean: bool) -> Derivation:
     if isinstance(loss, Derivation):
+        if params or kink is not None or mean:
+            raise OptionError("params=, kink= and mean= define a derivation; with a "
+                              "Derivation given, pass them to derive() instead")
         return loss
     from gradproof.api import derive
 
