@@ -105,3 +105,16 @@ def test_derivation_options_are_not_silently_ignored():
     X, y, w = _data(3)
     with pytest.raises(OptionError, match="pass them to derive"):
         check_gradient(d, params={"lam": 5}, X=X, y=np.sign(y), w=w, b=0.0)
+
+
+def test_no_sign_flip_hint_when_only_one_entry_is_nonzero():
+    # at w = 0 with one sample x = 0 the only nonzero entry is ∂L/∂b; a wrong b is not
+    # evidence that "the sign is flipped everywhere"
+    def wrong_b(X, y, w, b):
+        act = y * (X @ w + b) <= 0
+        return -(y * act) @ X, (y * act).sum()
+
+    report = check_gradient("perceptron", grad=wrong_b, X=[[0.0]], y=[-1.0], w=[0.0], b=0.0)
+    assert not report.passed
+    assert "flipped everywhere" not in str(report)
+    assert "only ∂L/∂b is wrong" in str(report)

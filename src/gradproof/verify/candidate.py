@@ -70,8 +70,10 @@ def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, 
     The candidate's precision is the lowest of its inputs and outputs (float32 data or a
     float32 result means float32 arithmetic), unless ``precision`` names it.
     """
-    def own(a: Any) -> Any:  # the candidate may write into its arguments; ours stay intact
-        return a.copy() if isinstance(a, np.ndarray) else a
+    def own(a: Any) -> Any:
+        """A private numpy copy: the candidate may write into its arguments (ours stay
+        intact) and may assume numpy arrays even when the caller passed lists."""
+        return a.copy() if isinstance(a, np.ndarray) else np.array(a, dtype=np.float64)
 
     try:
         out = fn(own(X), own(y), own(w), b)

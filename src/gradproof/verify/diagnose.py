@@ -91,7 +91,9 @@ def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, 
         return out
     # a scale factor
     rr = float(reference @ reference)
-    if rr > 0:
+    # a factor is only evidence when at least two entries are clearly nonzero: with one,
+    # any wrong value is "a multiple" of the gradient
+    if rr > 0 and int(np.sum(np.abs(reference) > tol)) >= 2:
         lam = float(candidate @ reference) / rr
         if _close(candidate, lam * reference, tol) and abs(lam - 1) > 1e-6:
             if abs(lam + 1) < 1e-6:
@@ -101,8 +103,8 @@ def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, 
                 out.hints.append(f"the candidate is {lam:.6g} × the correct gradient: a "
                                  f"constant factor is wrong"
                                  + (" (a factor of 2 or ½ often comes from the derivative of "
-                                    "a square or a ½ in front)" if abs(lam) in (2.0, 0.5)
-                                    or abs(abs(lam) - 2) < 1e-6 or abs(abs(lam) - .5) < 1e-6
+                                    "a square or a ½ in front)"
+                                    if abs(abs(lam) - 2) < 1e-6 or abs(abs(lam) - .5) < 1e-6
                                     else ""))
             return out
     if not wrong[:-1].any():
