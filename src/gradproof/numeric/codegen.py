@@ -47,7 +47,7 @@ BLOCK = 8192
 def _scores(X, w, b):
     """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
     s = X @ w
-    if isinstance(s, np.ndarray):
+    if isinstance(s, _numpy.ndarray):
         s += b
         return s
     return s + b
@@ -62,7 +62,7 @@ def _map_blocks(f, n_full, out, arrays, shared):
     buffer: f runs once on the whole arrays.
     """
     n = arrays[0].shape[0]
-    if out is None or n <= BLOCK or not all(isinstance(a, np.ndarray) for a in arrays):
+    if out is None or n <= BLOCK or not all(isinstance(a, _numpy.ndarray) for a in arrays):
         return f(*arrays, *shared)
     sums = None
     for i in range(0, n, BLOCK):

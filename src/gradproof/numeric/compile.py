@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from gradproof._typing import Array
 from gradproof.errors import ShapeError
 from gradproof.numeric.prepare import prepare_arrays
-from gradproof.numeric.source import generate_source
+from gradproof.numeric.source import NUMPY_IMPORT, generate_source
 from gradproof.symbolic.calculus import GradientForm
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -59,6 +59,21 @@ class CompiledLoss:
 
     def _call(self, fname: str, X: Any, y: Any, w: Any, b: Any) -> Any:
         return self.namespace[fname](*check_arrays(X, y, w, b))
+
+    def on(self, xp: Any) -> CompiledLoss:
+        """The same functions with another NumPy-compatible array namespace in place of
+        numpy, e.g. ``f.on(jax.numpy)`` or ``f.on(cupy)``: the arrays stay on that library
+        (and its device). Dask needs nothing: numpy functions already dispatch to it.
+
+        Optional and not tested in CI; the namespace must provide the numpy functions the
+        source uses (``print(f.source)``)."""
+        namespace: dict[str, Any] = {"__name__": f"{self.namespace['__name__']}_{xp.__name__}",
+                                     "np": xp}
+        source = self.source.replace(NUMPY_IMPORT + "\n", "", 1)
+        exec(compile(source, f"<gradproof:{self.name}:{xp.__name__}>", "exec"),  # noqa: S102
+             namespace)  # our own generated source, as in _compile_cached
+        return CompiledLoss(self.name, self.source, self.form, self.params,
+                            MappingProxyType(namespace))
 
     def loss(self, X: Any, y: Any, w: Any, b: Any) -> Any:
         """L(w, b) on data X (n, d), y (n,)."""

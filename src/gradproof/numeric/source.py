@@ -219,6 +219,12 @@ def default_doc(form: GradientForm, params: Mapping[str, float], name: str) -> s
     )
 
 
+NUMPY_IMPORT = "import numpy as np"
+"""The line that binds the array namespace ``np``; another namespace (CuPy, jax.numpy) can
+take its place (:meth:`CompiledLoss.on`). In-place, blocked work keys on real numpy
+arrays (``_numpy.ndarray``), so other array types take the whole-array path."""
+
+
 def generate_source(form: GradientForm, params: Mapping[str, float], name: str = "loss",
                     doc: str | None = None) -> str:
     """Python source (numpy only) of loss, grad, loss_and_grad, coefficients and switches."""
@@ -226,7 +232,8 @@ def generate_source(form: GradientForm, params: Mapping[str, float], name: str =
     doc = default_doc(form, params, name) if doc is None else doc
     args = "X, y, w, b"
     parts = [f'"""{_docstring_safe(doc)}\n"""', "", "from __future__ import annotations", "",
-             "from typing import Any", "", "import numpy as np", ""]
+             "from typing import Any", "", "import numpy as _numpy",
+             NUMPY_IMPORT, ""]
     parts += [f"p_{k} = {float(v)!r}" for k, v in params.items()]
     parts += ["", "", PRELUDE, "", inspect.getsource(prepare_arrays), ""]  # two blank lines
 
