@@ -54,7 +54,8 @@ def test_no_raw_sympy_names_leak(name):
 def test_jupyter_reprs():
     d = gradproof.derive("perceptron")
     assert d._repr_latex_().startswith("$$") and r"\sum_{i \in M}" in d._repr_latex_()
-    assert "```math" in d._repr_markdown_()
+    md = d._repr_markdown_()  # Jupyter renders $$ blocks, not GitHub's ```math fences
+    assert "$$\n" in md and "```math" not in md and r"\sum_{i \in M}" in md
 
 
 def test_full_detail_adds_steps():

@@ -92,7 +92,9 @@ class Derivation:
         return self.render("text")
 
     def _repr_markdown_(self) -> str:
-        return self.render("markdown")
+        from gradproof.symbolic.render.document import render_markdown_jupyter
+
+        return render_markdown_jupyter(self)
 
     def _repr_latex_(self) -> str:
         from gradproof.symbolic.render.document import render_latex_math

@@ -6,6 +6,7 @@ escaper for the target format. No renderer computes maths.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +19,8 @@ from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["render", "render_latex_math", "FORMATS", "DETAILS", "LATEX_PREAMBLE"]
+__all__ = ["render", "render_latex_math", "render_markdown_jupyter", "FORMATS", "DETAILS",
+           "LATEX_PREAMBLE"]
 
 FORMATS = ("text", "latex", "markdown")
 DETAILS = ("summary", "full")
@@ -226,6 +228,12 @@ def render(d: Derivation, format: str = "text", *, detail: str = "summary",
     if format not in _RENDERERS:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     return _RENDERERS[format](d, detail, standalone)
+
+
+def render_markdown_jupyter(d: Derivation) -> str:
+    """The Markdown document with $$ blocks, which Jupyter renders (it does not know the
+    ```math fences GitHub uses)."""
+    return re.sub(r"```math\n(.*?)\n```", r"$$\n\1\n$$", render(d, "markdown"), flags=re.S)
 
 
 def render_latex_math(d: Derivation) -> str:
