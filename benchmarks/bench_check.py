@@ -51,17 +51,28 @@ def main() -> None:
     print(f"N = {N}, d = {D}, X float64 ({X.nbytes / 1e6:.0f} MB)")
     timed("bare passes: X @ w and c @ X", lambda: (X @ w) @ X)
     timed("user's gradient alone", lambda: logistic_grad(X, y, w, b))
-    rep = timed("fast check, user's gradient (4 directions)",
-                lambda: check_gradient("logistic", grad=logistic_grad, X=X, y=y, w=w, b=b,
-                                       mode="fast", seed=1))
-    print(f"  passed = {rep.passed}, {rep.digits:.1f} digits vs reference, "
-          f"{rep.fd_digits:.1f} vs finite differences")
-    rep = timed("fast check, derived gradient",
-                lambda: check_gradient("logistic", X=X, y=y, w=w, b=b, mode="fast", seed=1))
+    rep = timed(
+        "fast check, user's gradient (4 directions)",
+        lambda: check_gradient(
+            "logistic", grad=logistic_grad, X=X, y=y, w=w, b=b, mode="fast", seed=1
+        ),
+    )
+    print(
+        f"  passed = {rep.passed}, {rep.digits:.1f} digits vs reference, "
+        f"{rep.fd_digits:.1f} vs finite differences"
+    )
+    rep = timed(
+        "fast check, derived gradient",
+        lambda: check_gradient("logistic", X=X, y=y, w=w, b=b, mode="fast", seed=1),
+    )
     print(f"  passed = {rep.passed}")
-    rep = timed("fast check + bisection, one wrong entry",
-                lambda: check_gradient("logistic", grad=broken_grad, X=X, y=y, w=w, b=b,
-                                       mode="fast", seed=1), repeat=1)
+    rep = timed(
+        "fast check + bisection, one wrong entry",
+        lambda: check_gradient(
+            "logistic", grad=broken_grad, X=X, y=y, w=w, b=b, mode="fast", seed=1
+        ),
+        repeat=1,
+    )
     print(f"  passed = {rep.passed}, culprits = {rep.culprits}")
     print(f"  {rep.notes[-1]}")
 

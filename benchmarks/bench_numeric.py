@@ -41,8 +41,9 @@ def make_data(n: int, d: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np
     return X, y, w, 0.1
 
 
-def candidates(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
-               ) -> dict[str, Callable[[], object]]:
+def candidates(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
+) -> dict[str, Callable[[], object]]:
     """Name → zero-argument function computing a gradient (or the bound's two passes)."""
     v = np.ones(X.shape[0])
 
@@ -59,11 +60,13 @@ def candidates(X: np.ndarray, y: np.ndarray, w: np.ndarray, b: float
         m = y * (X @ w + b) <= 0
         return -(y[m] @ X[m]), -y[m].sum()
 
-    out: dict[str, Callable[[], object]] = {"two-pass bound": bound,
-                                            "hand-fused perceptron": hand_perceptron}
+    out: dict[str, Callable[[], object]] = {
+        "two-pass bound": bound,
+        "hand-fused perceptron": hand_perceptron,
+    }
     for spec in list_losses():
         f = derive(spec.name).numpy()
-        out[f"derived {spec.name}"] = (lambda f=f: f.grad(X, y, w, b))
+        out[f"derived {spec.name}"] = lambda f=f: f.grad(X, y, w, b)
     out["X[m] perceptron"] = rows_perceptron
     return out
 
@@ -102,8 +105,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     X, y, w, b = make_data(args.n, args.d)
     wrong = float(np.mean(y * (X @ w + b) <= 0))
-    print(f"N = {args.n}, d = {args.d}, float64, X = {X.nbytes / 1e6:.0f} MB, "
-          f"{wrong:.0%} misclassified, {args.repeat} interleaved rounds, median")
+    print(
+        f"N = {args.n}, d = {args.d}, float64, X = {X.nbytes / 1e6:.0f} MB, "
+        f"{wrong:.0%} misclassified, {args.repeat} interleaved rounds, median"
+    )
     med = time_interleaved(candidates(X, y, w, b), args.repeat)
     base = med["two-pass bound"]
     print(f"{'':<26}{'median ms':>10}{'ratio':>8}")

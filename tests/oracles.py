@@ -26,7 +26,7 @@ def hinge(X, y, w, b, lam=0.01):
 def squared_hinge(X, y, w, b, lam=0.01):
     m = y * (X @ w + b)
     r = np.maximum(0.0, 1 - m)
-    loss = (r ** 2).sum() + lam / 2 * w @ w
+    loss = (r**2).sum() + lam / 2 * w @ w
     c = -2 * y * r
     return loss, c @ X + lam * w, c.sum()
 
@@ -40,13 +40,13 @@ def logistic(X, y, w, b):
 
 def squared_error(X, y, w, b):
     r = X @ w + b - y
-    return 0.5 * (r ** 2).sum(), r @ X, r.sum()
+    return 0.5 * (r**2).sum(), r @ X, r.sum()
 
 
 def huber(X, y, w, b, delta=1.0):
     r = X @ w + b - y
     small = np.abs(r) <= delta
-    loss = np.where(small, 0.5 * r ** 2, delta * (np.abs(r) - delta / 2)).sum()
+    loss = np.where(small, 0.5 * r**2, delta * (np.abs(r) - delta / 2)).sum()
     c = np.where(small, r, delta * np.sign(r))
     return loss, c @ X, c.sum()
 

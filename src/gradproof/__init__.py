@@ -10,13 +10,13 @@ fast numpy functions, and prove them right.
 from gradproof.api import derive, list_losses
 from gradproof.data import Dataset, Point, load_data
 from gradproof.errors import (
-                              DataError,
-                              GradproofError,
-                              LimitError,
-                              OptionError,
-                              ParseError,
-                              ShapeError,
-                              UnknownLossError,
+    DataError,
+    GradproofError,
+    LimitError,
+    OptionError,
+    ParseError,
+    ShapeError,
+    UnknownLossError,
 )
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.parse import parse_loss

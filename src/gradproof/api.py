@@ -19,14 +19,23 @@ from gradproof.symbolic.parse import parse_loss
 __all__ = ["derive", "list_losses"]
 
 
-def _spec_from_expression(expr: str, reg: str | None, params: Mapping[str, float],
-                          labels: str) -> LossSpec:
+def _spec_from_expression(
+    expr: str, reg: str | None, params: Mapping[str, float], labels: str
+) -> LossSpec:
     parsed = parse_loss(expr, params)
     reg_expr = parse_loss(reg, params, allow_data=False).expr if reg else sp.Integer(0)
-    return LossSpec(name="custom", title="Custom loss", per_sample=parsed.expr,
-                    regularizer=reg_expr, params=dict(params), labels=labels,
-                    kink="include", set_name="A", set_meaning="active samples",
-                    formula=expr + (f" + {reg}" if reg else ""))
+    return LossSpec(
+        name="custom",
+        title="Custom loss",
+        per_sample=parsed.expr,
+        regularizer=reg_expr,
+        params=dict(params),
+        labels=labels,
+        kink="include",
+        set_name="A",
+        set_meaning="active samples",
+        formula=expr + (f" + {reg}" if reg else ""),
+    )
 
 
 def _check_params(spec: LossSpec, given: Mapping[str, float]) -> dict[str, float]:
@@ -37,8 +46,9 @@ def _check_params(spec: LossSpec, given: Mapping[str, float]) -> dict[str, float
     for k, v in given.items():
         if spec.name != "custom" and k not in spec.params:
             known = ", ".join(spec.params) or "none"
-            raise OptionError(f"the {spec.name} loss has no hyperparameter {k!r} "
-                              f"(its hyperparameters: {known})")
+            raise OptionError(
+                f"the {spec.name} loss has no hyperparameter {k!r} (its hyperparameters: {known})"
+            )
         if spec.name == "custom" and k not in used:
             continue  # a value for a name the expression does not use changes nothing
         try:
@@ -48,21 +58,34 @@ def _check_params(spec: LossSpec, given: Mapping[str, float]) -> dict[str, float
         if not math.isfinite(fv):
             raise OptionError(f"hyperparameter {k} must be finite, got {v!r}")
         if fv < 0:
-            raise OptionError(f"hyperparameter {k} = {fv:g} is negative; hyperparameters are "
-                              f"constants ≥ 0, so write the sign in the expression (e.g. -{k}) "
-                              f"and give {k}={-fv:g}")
+            raise OptionError(
+                f"hyperparameter {k} = {fv:g} is negative; hyperparameters are "
+                f"constants ≥ 0, so write the sign in the expression (e.g. -{k}) "
+                f"and give {k}={-fv:g}"
+            )
         if fv == 0 and k in spec.positive_params:
             raise OptionError(f"hyperparameter {k} must be > 0 for the {spec.name} loss")
         values[k] = fv
     return values
 
 
-def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None = None,
-           params: Mapping[str, float] | None = None, kink: KinkConvention | None = None,
-           mean: bool = False, wrt: Sequence[str] = PARAMETERS, labels: str | None = None,
-           X: Any = None, y: Any = None, data: Dataset | None = None,
-           at: Point | Mapping[str, Any] | str | None = None, lr: float = 0.1,
-           example: bool | None = None) -> Derivation:
+def derive(
+    loss: str | None = None,
+    *,
+    expr: str | None = None,
+    reg: str | None = None,
+    params: Mapping[str, float] | None = None,
+    kink: KinkConvention | None = None,
+    mean: bool = False,
+    wrt: Sequence[str] = PARAMETERS,
+    labels: str | None = None,
+    X: Any = None,
+    y: Any = None,
+    data: Dataset | None = None,
+    at: Point | Mapping[str, Any] | str | None = None,
+    lr: float = 0.1,
+    example: bool | None = None,
+) -> Derivation:
     """Derive the gradient of a built-in loss or of a user expression.
 
     Parameters
@@ -92,10 +115,11 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
     Perceptron loss — gradient derivation
     """
     if (loss is None) == (expr is None):
-        raise OptionError("give either a built-in loss name or an expression (expr=...)"
-                          if loss is not None else
-                          "give a built-in loss name (see list_losses()) or an expression "
-                          "(expr=...)")
+        raise OptionError(
+            "give either a built-in loss name or an expression (expr=...)"
+            if loss is not None
+            else "give a built-in loss name (see list_losses()) or an expression (expr=...)"
+        )
     given = dict(params or {})
     if expr is not None:
         spec = _spec_from_expression(expr, reg, given, labels or "real")
@@ -104,13 +128,23 @@ def derive(loss: str | None = None, *, expr: str | None = None, reg: str | None 
             raise OptionError("reg= applies to user expressions; built-in losses have their own")
         spec = get_loss(loss)  # type: ignore[arg-type]
         if labels is not None and labels != spec.labels:
-            raise OptionError(f"the {spec.name} loss takes {LABEL_SETS[spec.labels]}, not "
-                              f"{LABEL_SETS.get(labels, labels)}")
+            raise OptionError(
+                f"the {spec.name} loss takes {LABEL_SETS[spec.labels]}, not "
+                f"{LABEL_SETS.get(labels, labels)}"
+            )
     values = _check_params(spec, given)
-    d = run_with_limit(lambda: build_derivation(spec, params=values, kink=kink or spec.kink,
-                                                mean=mean, wrt=wrt, expression=expr,
-                                                reg_expression=reg),
-                       TIME_LIMITS["derive_seconds"])
+    d = run_with_limit(
+        lambda: build_derivation(
+            spec,
+            params=values,
+            kink=kink or spec.kink,
+            mean=mean,
+            wrt=wrt,
+            expression=expr,
+            reg_expression=reg,
+        ),
+        TIME_LIMITS["derive_seconds"],
+    )
     if data is None and (X is not None or y is not None):
         if X is None or y is None:
             raise OptionError("give both X and y for a worked example")

@@ -24,8 +24,18 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.errors import DataError, GradproofError, ShapeError
 
-__all__ = ["Dataset", "Point", "load_data", "parse_matrix", "parse_vector", "parse_point",
-           "sample_dataset", "validate_labels", "as_dataset", "DATA_LIMITS"]
+__all__ = [
+    "Dataset",
+    "Point",
+    "load_data",
+    "parse_matrix",
+    "parse_vector",
+    "parse_point",
+    "sample_dataset",
+    "validate_labels",
+    "as_dataset",
+    "DATA_LIMITS",
+]
 
 DATA_LIMITS = {
     "max_bytes": 256 * 2**20,  # size of a data file (for .npz: of each array, uncompressed)
@@ -87,8 +97,10 @@ def _finite(a: Array, what: str, source: str) -> None:
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
         where = f"row {idx[0] + 1}" + (f", column {idx[1] + 1}" if len(idx) > 1 else "")
-        raise DataError(f"{source}: {what} has a non-finite value ({float(a[idx])}) at {where}; "
-                        f"remove or fill it")
+        raise DataError(
+            f"{source}: {what} has a non-finite value ({float(a[idx])}) at {where}; "
+            f"remove or fill it"
+        )
 
 
 def _check_nested(value: Any, what: str, source: str, ndim: int) -> None:
@@ -104,8 +116,10 @@ def _check_nested(value: Any, what: str, source: str, ndim: int) -> None:
         if ndim == 2 and not isinstance(row, (list, tuple, np.ndarray)):
             if isinstance(row, numbers.Real) and not isinstance(row, bool):
                 return  # a flat list: the shape check below names it
-            raise DataError(f"{source}: {what} row {i} is {_cell(row)}, not a list of numbers; "
-                            f"give a list of equal-length rows, e.g. [[2,3],[1,-1]]")
+            raise DataError(
+                f"{source}: {what} row {i} is {_cell(row)}, not a list of numbers; "
+                f"give a list of equal-length rows, e.g. [[2,3],[1,-1]]"
+            )
         if isinstance(row, np.ndarray):
             continue  # numpy checks its own rows
         for j, cell in enumerate(row, start=1):
@@ -113,14 +127,18 @@ def _check_nested(value: Any, what: str, source: str, ndim: int) -> None:
                 return  # deeper nesting: the shape check below names it
             if isinstance(cell, bool) or not isinstance(cell, numbers.Real):
                 where = f"row {i}, column {j}" if ndim == 2 else f"entry {j}"
-                raise DataError(f"{source}: {what} has a non-numeric value {_cell(cell)} at "
-                                f"{where}; give numbers only")
+                raise DataError(
+                    f"{source}: {what} has a non-numeric value {_cell(cell)} at "
+                    f"{where}; give numbers only"
+                )
         if ndim == 2 and not isinstance(row, np.ndarray):
             if width is None:
                 width = len(row)
             elif len(row) != width:
-                raise DataError(f"{source}: {what} has ragged rows: row {i} has {len(row)} "
-                                f"value(s) but row 1 has {width}; give equal-length rows")
+                raise DataError(
+                    f"{source}: {what} has ragged rows: row {i} has {len(row)} "
+                    f"value(s) but row 1 has {width}; give equal-length rows"
+                )
 
 
 def _numeric(value: Any, what: str, source: str, ndim: int) -> Array:
@@ -133,12 +151,17 @@ def _numeric(value: Any, what: str, source: str, ndim: int) -> Array:
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (ValueError, TypeError, OverflowError) as exc:
-        kind = ("ragged rows" if "inhomogeneous" in str(exc) else
-                "a number too large for a float" if isinstance(exc, OverflowError) else
-                "non-numeric values")
-        raise DataError(f"{source}: {what} has {kind}; give a "
-                        f"{'list of equal-length rows' if ndim == 2 else 'list'} of numbers"
-                        ) from None
+        kind = (
+            "ragged rows"
+            if "inhomogeneous" in str(exc)
+            else "a number too large for a float"
+            if isinstance(exc, OverflowError)
+            else "non-numeric values"
+        )
+        raise DataError(
+            f"{source}: {what} has {kind}; give a "
+            f"{'list of equal-length rows' if ndim == 2 else 'list'} of numbers"
+        ) from None
     if arr.size == 0 and arr.ndim != ndim:
         return arr.reshape((0,) * ndim)  # e.g. X = []: as_dataset reports an empty dataset
     if arr.ndim != ndim:
@@ -151,11 +174,15 @@ def as_dataset(X: Any, y: Any, source: str = "data") -> Dataset:
     Xa = _numeric(X, "X", source, 2)
     ya = _numeric(y, "y", source, 1)
     if Xa.shape[0] == 0 or Xa.shape[1] == 0:
-        raise DataError(f"{source}: the dataset is empty (X has shape {Xa.shape}); give at "
-                        f"least one sample with at least one feature")
+        raise DataError(
+            f"{source}: the dataset is empty (X has shape {Xa.shape}); give at "
+            f"least one sample with at least one feature"
+        )
     if ya.shape[0] != Xa.shape[0]:
-        raise ShapeError(f"{source}: X has {Xa.shape[0]} rows but y has {ya.shape[0]} labels; "
-                         f"give one label per row")
+        raise ShapeError(
+            f"{source}: X has {Xa.shape[0]} rows but y has {ya.shape[0]} labels; "
+            f"give one label per row"
+        )
     _finite(Xa, "X", source)
     _finite(ya, "y", source)
     return Dataset(Xa, ya, source)
@@ -171,16 +198,20 @@ def validate_labels(ds: Dataset, labels: str) -> None:
             hint = ""
             if set(found) <= {0.0, 1.0}:
                 hint = "; labels look like 0/1: convert with y = 2*y - 1"
-            raise DataError(f"{ds.source}: label {ds.y[i]:g} in row {i + 1} is not −1 or +1 "
-                            f"(this loss needs labels in {{−1, +1}}){hint}")
+            raise DataError(
+                f"{ds.source}: label {ds.y[i]:g} in row {i + 1} is not −1 or +1 "
+                f"(this loss needs labels in {{−1, +1}}){hint}"
+            )
 
 
 def _json_value(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DataError(f"{what}: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
-                        f"write e.g. '[[2,3],[1,-1]]'") from None
+        raise DataError(
+            f"{what}: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
+            f"write e.g. '[[2,3],[1,-1]]'"
+        ) from None
     except RecursionError:
         raise DataError(f"{what}: JSON nested too deeply; give a flat list of rows") from None
     except ValueError as exc:  # e.g. an integer with more than 4300 digits
@@ -206,8 +237,7 @@ def parse_point(spec: str | Mapping[str, Any] | None, d: int, what: str = "--at"
         raise DataError(f'{what}: expected an object like {{"w": [0, 0], "b": 0}}')
     unknown = {str(k) for k in raw} - {"w", "b"}
     if unknown:
-        raise DataError(f"{what}: unknown key(s) {_cell(', '.join(sorted(unknown)))}; "
-                        f"use w and b")
+        raise DataError(f"{what}: unknown key(s) {_cell(', '.join(sorted(unknown)))}; use w and b")
     w = _numeric(raw.get("w", [0.0] * d), "w", what, 1)
     if w.shape[0] != d:
         raise ShapeError(f"{what}: w has {w.shape[0]} entries but the data has {d} features")
@@ -226,6 +256,7 @@ def parse_point(spec: str | Mapping[str, Any] | None, d: int, what: str = "--at"
 
 # -- file formats ------------------------------------------------------------------------------
 
+
 def _load_csv(path: Path) -> Dataset:
     src = _name(path)
     rows: list[list[float]] = []
@@ -238,23 +269,29 @@ def _load_csv(path: Path) -> Dataset:
                 if not row or all(not c.strip() for c in row):
                     continue
                 if len(row) > DATA_LIMITS["max_columns"]:
-                    raise DataError(f"{src}: row {line} has {len(row)} columns; the limit is "
-                                    f"{DATA_LIMITS['max_columns']}")
+                    raise DataError(
+                        f"{src}: row {line} has {len(row)} columns; the limit is "
+                        f"{DATA_LIMITS['max_columns']}"
+                    )
                 values = _csv_row(row, line, src, header_ok=first)
                 first = False
                 if values is None:  # the header
                     continue
                 if rows and len(values) != len(rows[0]):
-                    raise DataError(f"{src}: row {line} has {len(values)} cells but earlier "
-                                    f"rows have {len(rows[0])}; every row needs the same "
-                                    f"number of columns")
+                    raise DataError(
+                        f"{src}: row {line} has {len(values)} cells but earlier "
+                        f"rows have {len(rows[0])}; every row needs the same "
+                        f"number of columns"
+                    )
                 rows.append(values)
         except csv.Error as exc:
-            raise DataError(f"{src}: not a readable CSV file at row {reader.line_num} "
-                            f"({_one_line(exc)})") from None
+            raise DataError(
+                f"{src}: not a readable CSV file at row {reader.line_num} ({_one_line(exc)})"
+            ) from None
     if not rows:
-        raise DataError(f"{src}: no data rows; the CSV needs features then the label in the "
-                        f"last column")
+        raise DataError(
+            f"{src}: no data rows; the CSV needs features then the label in the last column"
+        )
     arr = np.asarray(rows)
     if arr.shape[1] < 2:
         raise DataError(f"{src}: rows need at least one feature and a label (last column)")
@@ -270,12 +307,15 @@ def _csv_row(row: list[str], line: int, src: str, header_ok: bool) -> list[float
         except ValueError:
             if header_ok and not any(_is_float(c) for c in row):
                 return None
-            raise DataError(f"{src}: row {line}, column {j} has a non-numeric cell "
-                            f"{_cell(cell)}; give numbers only (a header is allowed on row 1)"
-                            ) from None
+            raise DataError(
+                f"{src}: row {line}, column {j} has a non-numeric cell "
+                f"{_cell(cell)}; give numbers only (a header is allowed on row 1)"
+            ) from None
         if not math.isfinite(v):
-            raise DataError(f"{src}: row {line}, column {j} has a non-finite value "
-                            f"{_cell(cell)}; remove or fill it")
+            raise DataError(
+                f"{src}: row {line}, column {j} has a non-finite value "
+                f"{_cell(cell)}; remove or fill it"
+            )
         values.append(v)
     return values
 
@@ -295,24 +335,31 @@ def _load_npz(path: Path) -> Dataset:
     except GradproofError:
         raise
     except Exception as exc:  # BadZipFile, EOFError, ValueError (pickled data), zlib.error...
-        raise DataError(f"{src}: not a readable .npz file ({_one_line(exc)}); save with "
-                        f"np.savez(path, X=X, y=y)") from None
+        raise DataError(
+            f"{src}: not a readable .npz file ({_one_line(exc)}); save with "
+            f"np.savez(path, X=X, y=y)"
+        ) from None
     if not isinstance(f, np.lib.npyio.NpzFile):
-        raise DataError(f"{src}: a single .npy array, not an .npz archive; save with "
-                        f"np.savez(path, X=X, y=y)")
+        raise DataError(
+            f"{src}: a single .npy array, not an .npz archive; save with np.savez(path, X=X, y=y)"
+        )
     with f:
         missing = {"X", "y"} - set(f.files)
         if missing:
-            raise DataError(f"{src}: missing array(s) {', '.join(sorted(missing))}; save "
-                            f"with np.savez(path, X=X, y=y)")
+            raise DataError(
+                f"{src}: missing array(s) {', '.join(sorted(missing))}; save "
+                f"with np.savez(path, X=X, y=y)"
+            )
         try:
             arrays = {}
             for key in ("X", "y"):
                 member = f"{key}.npy" if f"{key}.npy" in f.zip.namelist() else key
                 size = f.zip.getinfo(member).file_size
                 if size > DATA_LIMITS["max_bytes"]:
-                    raise DataError(f"{src}: array {key} is {size} bytes uncompressed; the "
-                                    f"limit is {DATA_LIMITS['max_bytes']}")
+                    raise DataError(
+                        f"{src}: array {key} is {size} bytes uncompressed; the "
+                        f"limit is {DATA_LIMITS['max_bytes']}"
+                    )
                 arrays[key] = f[key]
         except GradproofError:
             raise
@@ -341,8 +388,11 @@ def load_data(path: str | Path) -> Dataset:
     p = Path(path)
     src = _name(p)
     if not p.is_file():
-        raise DataError(f"{src}: no such file" if not p.exists() else
-                        f"{src}: not a regular file; give a .csv, .npz or .json file")
+        raise DataError(
+            f"{src}: no such file"
+            if not p.exists()
+            else f"{src}: not a regular file; give a .csv, .npz or .json file"
+        )
     loaders = {".csv": _load_csv, ".npz": _load_npz, ".json": _load_json}
     loader = loaders.get(p.suffix.lower())
     if loader is None:
@@ -350,15 +400,17 @@ def load_data(path: str | Path) -> Dataset:
     try:
         size = p.stat().st_size
         if size > DATA_LIMITS["max_bytes"] and loader is not _load_npz:
-            raise DataError(f"{src}: the file is {size} bytes; the limit is "
-                            f"{DATA_LIMITS['max_bytes']}")
+            raise DataError(
+                f"{src}: the file is {size} bytes; the limit is {DATA_LIMITS['max_bytes']}"
+            )
         return loader(p)
     except UnicodeDecodeError as exc:
-        raise DataError(f"{src}: not a text file (byte {exc.start + 1} is not UTF-8); a "
-                        f"{p.suffix} file must be UTF-8 text") from None
+        raise DataError(
+            f"{src}: not a text file (byte {exc.start + 1} is not UTF-8); a "
+            f"{p.suffix} file must be UTF-8 text"
+        ) from None
     except OSError as exc:
-        raise DataError(f"{src}: cannot read the file ({exc.strerror or _one_line(exc)})"
-                        ) from None
+        raise DataError(f"{src}: cannot read the file ({exc.strerror or _one_line(exc)})") from None
     except MemoryError:
         raise DataError(f"{src}: too large to load into memory") from None
 

@@ -79,8 +79,10 @@ def write_atomic(path: str | Path, content: str | bytes) -> Path:
         except FileNotFoundError:
             pass
         if isinstance(exc, OSError):
-            raise DataError(f"{_name(p)}: writing failed ({exc.strerror or exc}); the "
-                            f"existing file, if any, is unchanged") from None
+            raise DataError(
+                f"{_name(p)}: writing failed ({exc.strerror or exc}); the "
+                f"existing file, if any, is unchanged"
+            ) from None
         raise
     _sync_folder(folder)
     return p

@@ -22,8 +22,14 @@ import sympy as sp
 
 from gradproof.errors import LimitError
 
-__all__ = ["TIME_LIMITS", "run_with_limit", "time_limit_available", "approx_float",
-           "rational_bits", "tree_size"]
+__all__ = [
+    "TIME_LIMITS",
+    "run_with_limit",
+    "time_limit_available",
+    "approx_float",
+    "rational_bits",
+    "tree_size",
+]
 
 T = TypeVar("T")
 
@@ -44,12 +50,20 @@ class _Expired(BaseException):
 
 def time_limit_available() -> bool:
     """Whether :func:`run_with_limit` can enforce a limit here (main thread, POSIX timers)."""
-    return (hasattr(signal, "setitimer") and hasattr(signal, "SIGALRM")
-            and threading.current_thread() is threading.main_thread())
+    return (
+        hasattr(signal, "setitimer")
+        and hasattr(signal, "SIGALRM")
+        and threading.current_thread() is threading.main_thread()
+    )
 
 
-def run_with_limit(fn: Callable[[], T], seconds: float, *, what: str = "deriving",
-                   hint: str = "simplify the expression") -> T:
+def run_with_limit(
+    fn: Callable[[], T],
+    seconds: float,
+    *,
+    what: str = "deriving",
+    hint: str = "simplify the expression",
+) -> T:
     """Call ``fn()`` and return its result, or raise :class:`LimitError` after ``seconds``.
 
     A ``RecursionError`` inside ``fn`` (SymPy recursing through a deep expression) becomes a
@@ -106,6 +120,7 @@ def _run_with_alarm(fn: Callable[[], T], seconds: float, what: str, hint: str) -
 # -- sizing numbers without SymPy's evalf -------------------------------------------------------
 # SymPy's comparisons and evalf on a constant such as exp(exp(exp(100))) can run for minutes;
 # these helpers size a constant with plain floats and bounded work instead.
+
 
 def rational_bits(e: Any) -> int:
     """The largest bit length of a numerator or denominator of any Rational inside ``e``."""
@@ -209,4 +224,3 @@ def approx_float(e: Any) -> float | None:
     if any(math.isnan(a) for a in args):
         return math.nan
     return _call(f, *args)
-

@@ -39,8 +39,19 @@ def test_derive_json_gradient_from_formula():
 
 
 def test_derive_at_point_and_lr():
-    res = run("derive", "hinge", "--X", "[[1,0],[0,1]]", "--y", "[1,-1]", "--at",
-              '{"w":[2,0],"b":0}', "--lr", "0.5", "--json")
+    res = run(
+        "derive",
+        "hinge",
+        "--X",
+        "[[1,0],[0,1]]",
+        "--y",
+        "[1,-1]",
+        "--at",
+        '{"w":[2,0],"b":0}',
+        "--lr",
+        "0.5",
+        "--json",
+    )
     out = json.loads(res.output)["example"]
     # margins: 1·2 = 2 (no violation), −1·0 = 0 < 1 (violation) → V = {2}
     # ∂L/∂w = −(−1)·[0,1] + 0.01·[2,0] = [0.02, 1], ∂L/∂b = 1
@@ -66,8 +77,9 @@ def test_data_files(tmp_path, suffix):
     assert json.loads(res.output)["example"]["gradient"]["w"] == [-1.0, -4.0]
 
 
-@pytest.mark.parametrize("fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{gather*}"),
-                                         ("markdown", "```math")])
+@pytest.mark.parametrize(
+    "fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{gather*}"), ("markdown", "```math")]
+)
 def test_formats_and_output_file(tmp_path, fmt, marker):
     out = tmp_path / f"out.{fmt}"
     res = run("derive", "logistic", "--format", fmt, "-o", str(out))
@@ -81,8 +93,18 @@ def test_standalone_latex_is_a_document():
 
 
 def test_user_expression_with_regulariser_and_param():
-    res = run("derive", "--expr", "max(0, 1 - y*dot(w, x))", "--reg", "lam/2*norm(w)^2",
-              "--param", "lam=0.1", "--labels", "pm1", "--no-example")
+    res = run(
+        "derive",
+        "--expr",
+        "max(0, 1 - y*dot(w, x))",
+        "--reg",
+        "lam/2*norm(w)^2",
+        "--param",
+        "lam=0.1",
+        "--labels",
+        "pm1",
+        "--no-example",
+    )
     assert res.exit_code == 0, res.output
     assert "∂L/∂w = λw − Σ_{i∈A} yᵢ xᵢ" in res.output
 
@@ -116,8 +138,11 @@ BAD = [
     ("bad-at", ["perceptron", "--at", '{"w":[1,2,3]}'], "w has 3 entries"),
     ("overflow", ["--expr", "(1e300*y+1)^100"], "not finite in float64"),
     ("log-of-zero", ["--expr", "log(dot(w,x)^2)"], "not finite in float64"),
-    ("norm-at-zero", ["--expr", "y", "--reg", "lam*norm(w)", "--param", "lam=1"],
-     "‖w‖ is not differentiable at w = 0"),
+    (
+        "norm-at-zero",
+        ["--expr", "y", "--reg", "lam*norm(w)", "--param", "lam=1"],
+        "‖w‖ is not differentiable at w = 0",
+    ),
     ("undefined-constant", ["--expr", "y + log(0)"], "'log(0)' is undefined"),
     ("negative-param", ["--expr", "c*y", "--param", "c=-1"], "c = -1 is negative"),
 ]

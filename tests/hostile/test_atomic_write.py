@@ -52,8 +52,9 @@ def test_new_file_respects_the_umask(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("step", ["write", "fsync", "chmod", "replace"])
-def test_failure_midway_leaves_the_old_file_and_no_temp(step: str, existing: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_midway_leaves_the_old_file_and_no_temp(
+    step: str, existing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
@@ -83,14 +84,17 @@ def test_failure_midway_leaves_the_old_file_and_no_temp(step: str, existing: Pat
     with pytest.raises(DataError) as info:
         write_atomic(existing, "NEW CONTENT " * 1000)
     assert type(info.value) is DataError
-    assert str(info.value) == (f"{existing}: writing failed (No space left on device); the "
-                               f"existing file, if any, is unchanged")
+    assert str(info.value) == (
+        f"{existing}: writing failed (No space left on device); the "
+        f"existing file, if any, is unchanged"
+    )
     assert existing.read_text(encoding="utf-8") == OLD
     _only(existing.parent, "out.txt")
 
 
-def test_interrupt_midway_is_reraised_and_cleaned_up(existing: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupt_midway_is_reraised_and_cleaned_up(
+    existing: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def interrupted(*args: object) -> None:
         raise KeyboardInterrupt
 
@@ -138,6 +142,7 @@ def test_symlink_replaces_the_target_not_the_link(tmp_path: Path) -> None:
 
 # -- through the CLI --------------------------------------------------------------------------
 
+
 def test_cli_error_never_touches_the_output(existing: Path, cli_error) -> None:
     cli_error("derive", "--expr", "__import__('os')", "-o", str(existing))
     cli_error("derive", "perceptron", "--X", "[[1]]", "--y", "[0.5]", "-o", str(existing))
@@ -146,14 +151,17 @@ def test_cli_error_never_touches_the_output(existing: Path, cli_error) -> None:
 
 
 def test_cli_write_failure_is_exit_2_and_keeps_the_old_file(
-        existing: Path, monkeypatch: pytest.MonkeyPatch, cli_error) -> None:
+    existing: Path, monkeypatch: pytest.MonkeyPatch, cli_error
+) -> None:
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(gradproof.io.os, "replace", disk_full)
     line = cli_error("derive", "perceptron", "--no-example", "-o", str(existing))
-    assert line == (f"gradproof: error: {existing}: writing failed (No space left on device); "
-                    f"the existing file, if any, is unchanged")
+    assert line == (
+        f"gradproof: error: {existing}: writing failed (No space left on device); "
+        f"the existing file, if any, is unchanged"
+    )
     assert existing.read_text(encoding="utf-8") == OLD
     _only(existing.parent, "out.txt")
 

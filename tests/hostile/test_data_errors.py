@@ -52,16 +52,19 @@ BAD_FILES = [
     ("csv-binary-garbage", "d.csv", bytes(range(256)) * 4, DataError, "not a text file"),
     ("csv-latin1", "d.csv", "1,2,1\n\xe9,1,1\n".encode("latin-1"), DataError, "not UTF-8"),
     ("csv-huge-field", "d.csv", "1," + "9" * 200_000 + ",1\n", DataError, "not a readable CSV"),
-    ("csv-million-columns", "d.csv", ",".join(["1"] * 1_000_000) + "\n", DataError,
-     "1000000 columns"),
+    (
+        "csv-million-columns",
+        "d.csv",
+        ",".join(["1"] * 1_000_000) + "\n",
+        DataError,
+        "1000000 columns",
+    ),
     ("json-invalid", "d.json", "{", DataError, "not valid JSON"),
     ("json-empty-file", "d.json", "", DataError, "not valid JSON"),
     ("json-list-not-object", "d.json", "[[1, 2], [3, 4]]", DataError, "expected an object"),
     ("json-missing-y", "d.json", '{"X": [[1, 2]]}', DataError, "expected an object"),
-    ("json-ragged", "d.json", '{"X": [[1, 2], [3]], "y": [1, 1]}', DataError,
-     "ragged rows: row 2"),
-    ("json-strings", "d.json", '{"X": [["1", "2"]], "y": [1]}', DataError,
-     "row 1, column 1"),
+    ("json-ragged", "d.json", '{"X": [[1, 2], [3]], "y": [1, 1]}', DataError, "ragged rows: row 2"),
+    ("json-strings", "d.json", '{"X": [["1", "2"]], "y": [1]}', DataError, "row 1, column 1"),
     ("json-booleans", "d.json", '{"X": [[1, true]], "y": [1]}', DataError, "row 1, column 2"),
     ("json-null", "d.json", '{"X": [[1, null]], "y": [1]}', DataError, "row 1, column 2"),
     ("json-object-row", "d.json", '{"X": [{"a": 1}], "y": [1]}', DataError, "row 1"),
@@ -69,40 +72,87 @@ BAD_FILES = [
     ("json-y-2d", "d.json", '{"X": [[1, 2]], "y": [[1]]}', ShapeError, "1-dimensional"),
     ("json-x-1d", "d.json", '{"X": [1, 2], "y": [1, 1]}', ShapeError, "2-dimensional"),
     ("json-x-3d", "d.json", '{"X": [[[1]]], "y": [1]}', ShapeError, "2-dimensional"),
-    ("json-length-mismatch", "d.json", '{"X": [[1], [2]], "y": [1]}', ShapeError,
-     "2 rows but y has 1"),
+    (
+        "json-length-mismatch",
+        "d.json",
+        '{"X": [[1], [2]], "y": [1]}',
+        ShapeError,
+        "2 rows but y has 1",
+    ),
     ("json-empty-arrays", "d.json", '{"X": [], "y": []}', DataError, "empty"),
     ("json-no-features", "d.json", '{"X": [[], []], "y": [1, 1]}', DataError, "empty"),
-    ("json-inf", "d.json", '{"X": [[1e999, 2]], "y": [1]}', DataError,
-     "non-finite value (inf) at row 1, column 1"),
-    ("json-nan-label", "d.json", '{"X": [[1, 2]], "y": [NaN]}', DataError,
-     "y has a non-finite value (nan) at row 1"),
+    (
+        "json-inf",
+        "d.json",
+        '{"X": [[1e999, 2]], "y": [1]}',
+        DataError,
+        "non-finite value (inf) at row 1, column 1",
+    ),
+    (
+        "json-nan-label",
+        "d.json",
+        '{"X": [[1, 2]], "y": [NaN]}',
+        DataError,
+        "y has a non-finite value (nan) at row 1",
+    ),
     ("json-deep-nesting", "d.json", "[" * 100_000, DataError, "nested too deeply"),
-    ("json-5000-digit-int", "d.json", '{"X": [[' + "1" * 5000 + "]], \"y\": [1]}", DataError,
-     "unreadable JSON"),
-    ("json-float-overflow-int", "d.json", '{"X": [[' + "9" * 400 + "]], \"y\": [1]}",
-     DataError, "too large for a float"),
+    (
+        "json-5000-digit-int",
+        "d.json",
+        '{"X": [[' + "1" * 5000 + ']], "y": [1]}',
+        DataError,
+        "unreadable JSON",
+    ),
+    (
+        "json-float-overflow-int",
+        "d.json",
+        '{"X": [[' + "9" * 400 + ']], "y": [1]}',
+        DataError,
+        "too large for a float",
+    ),
     ("json-binary", "d.json", b"\xff\xfe\x00garbage", DataError, "not a text file"),
     ("npz-empty-file", "d.npz", b"", DataError, "not a readable .npz"),
-    ("npz-garbage", "d.npz", b"PK\x03\x04 certainly not a zip", DataError,
-     "not a readable .npz"),
-    ("npz-truncated", "d.npz", GOOD_NPZ[: len(GOOD_NPZ) // 2], DataError,
-     "not a readable .npz"),
+    ("npz-garbage", "d.npz", b"PK\x03\x04 certainly not a zip", DataError, "not a readable .npz"),
+    ("npz-truncated", "d.npz", GOOD_NPZ[: len(GOOD_NPZ) // 2], DataError, "not a readable .npz"),
     ("npz-truncated-tail", "d.npz", GOOD_NPZ[:-10], DataError, "not a readable .npz"),
     ("npz-is-npy", "d.npz", _npy(np.zeros(3)), DataError, "single .npy array"),
-    ("npz-object-array", "d.npz", _npz(X=np.array([[1, "a"]], dtype=object), y=np.ones(1)),
-     DataError, "Object arrays cannot be loaded"),
-    ("npz-pickled-file", "d.npz", b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01.",
-     DataError, "not a readable .npz"),
+    (
+        "npz-object-array",
+        "d.npz",
+        _npz(X=np.array([[1, "a"]], dtype=object), y=np.ones(1)),
+        DataError,
+        "Object arrays cannot be loaded",
+    ),
+    (
+        "npz-pickled-file",
+        "d.npz",
+        b"\x80\x04\x95\x05\x00\x00\x00\x00\x00\x00\x00K\x01.",
+        DataError,
+        "not a readable .npz",
+    ),
     ("npz-missing-y", "d.npz", _npz(X=np.ones((2, 2))), DataError, "missing array(s) y"),
-    ("npz-complex", "d.npz", _npz(X=np.ones((2, 2)) * 1j, y=np.ones(2)), DataError,
-     "complex values"),
-    ("npz-strings", "d.npz", _npz(X=np.array([["a", "b"]]), y=np.ones(1)), DataError,
-     "dtype <U1"),
-    ("npz-nan", "d.npz", _npz(X=np.array([[1.0, np.nan]]), y=np.ones(1)), DataError,
-     "non-finite value (nan) at row 1, column 2"),
-    ("npz-shape-mismatch", "d.npz", _npz(X=np.ones((3, 2)), y=np.ones(2)), ShapeError,
-     "3 rows but y has 2"),
+    (
+        "npz-complex",
+        "d.npz",
+        _npz(X=np.ones((2, 2)) * 1j, y=np.ones(2)),
+        DataError,
+        "complex values",
+    ),
+    ("npz-strings", "d.npz", _npz(X=np.array([["a", "b"]]), y=np.ones(1)), DataError, "dtype <U1"),
+    (
+        "npz-nan",
+        "d.npz",
+        _npz(X=np.array([[1.0, np.nan]]), y=np.ones(1)),
+        DataError,
+        "non-finite value (nan) at row 1, column 2",
+    ),
+    (
+        "npz-shape-mismatch",
+        "d.npz",
+        _npz(X=np.ones((3, 2)), y=np.ones(2)),
+        ShapeError,
+        "3 rows but y has 2",
+    ),
     ("npz-0d", "d.npz", _npz(X=np.float64(1.0), y=np.ones(1)), ShapeError, "2-dimensional"),
     ("unknown-suffix", "d.txt", "1,2,1\n", DataError, "unknown format '.txt'"),
     ("no-suffix", "data", "1,2,1\n", DataError, "unknown format ''"),
@@ -118,10 +168,12 @@ def _write(folder: Path, name: str, content: str | bytes) -> Path:
     return p
 
 
-@pytest.mark.parametrize("name, content, error, words", [c[1:] for c in BAD_FILES],
-                         ids=[c[0] for c in BAD_FILES])
-def test_bad_file_is_one_exact_error(name: str, content: str | bytes, error: type,
-                                     words: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "name, content, error, words", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_bad_file_is_one_exact_error(
+    name: str, content: str | bytes, error: type, words: str, tmp_path: Path
+) -> None:
     p = _write(tmp_path, name, content)
     t0 = time.perf_counter()
     with pytest.raises(DataError) as info:
@@ -134,10 +186,12 @@ def test_bad_file_is_one_exact_error(name: str, content: str | bytes, error: typ
     assert "\n" not in message
 
 
-@pytest.mark.parametrize("name, content, error, words", [c[1:] for c in BAD_FILES],
-                         ids=[c[0] for c in BAD_FILES])
-def test_bad_file_cli_exit_2(name: str, content: str | bytes, error: type, words: str,
-                             tmp_path: Path, cli_error) -> None:
+@pytest.mark.parametrize(
+    "name, content, error, words", [c[1:] for c in BAD_FILES], ids=[c[0] for c in BAD_FILES]
+)
+def test_bad_file_cli_exit_2(
+    name: str, content: str | bytes, error: type, words: str, tmp_path: Path, cli_error
+) -> None:
     p = _write(tmp_path, name, content)
     line = cli_error("derive", "perceptron", "--data", str(p))
     assert str(p) in line and words in line
@@ -148,8 +202,10 @@ def test_missing_file(tmp_path: Path, cli_error) -> None:
     with pytest.raises(DataError) as info:
         load_data(p)
     assert type(info.value) is DataError and str(info.value) == f"{p}: no such file"
-    assert cli_error("derive", "perceptron", "--data", str(p)) == \
-        f"gradproof: error: {p}: no such file"
+    assert (
+        cli_error("derive", "perceptron", "--data", str(p))
+        == f"gradproof: error: {p}: no such file"
+    )
 
 
 def test_folder_instead_of_file(tmp_path: Path) -> None:
@@ -203,14 +259,17 @@ def test_million_columns_fail_fast(tmp_path: Path) -> None:
 
 # -- labels outside the loss's label set ----------------------------------------------------
 
+
 def test_zero_one_labels_for_a_pm1_loss_say_how_to_convert(tmp_path: Path, cli_error) -> None:
     p = _write(tmp_path, "d.csv", "2,3,1\n1,-1,0\n")
     with pytest.raises(DataError) as info:
         derive("perceptron", data=load_data(p))
     assert type(info.value) is DataError
-    assert str(info.value) == (f"{p}: label 0 in row 2 is not −1 or +1 (this loss needs "
-                               f"labels in {{−1, +1}}); labels look like 0/1: convert with "
-                               f"y = 2*y - 1")
+    assert str(info.value) == (
+        f"{p}: label 0 in row 2 is not −1 or +1 (this loss needs "
+        f"labels in {{−1, +1}}); labels look like 0/1: convert with "
+        f"y = 2*y - 1"
+    )
     assert "convert with y = 2*y - 1" in cli_error("derive", "hinge", "--data", str(p))
 
 
@@ -233,24 +292,41 @@ CLI_JSON = [
     ("x-empty", ["--X", "[]", "--y", "[]"], DataError, "the dataset is empty"),
     ("x-nan", ["--X", "[[NaN]]", "--y", "[1]"], DataError, "non-finite value (nan)"),
     ("y-nested", ["--X", "[[1]]", "--y", "[[1]]"], ShapeError, "must be 1-dimensional"),
-    ("y-overflow", ["--X", "[[1]]", "--y", "[" + "9" * 400 + "]"], DataError,
-     "too large for a float"),
+    (
+        "y-overflow",
+        ["--X", "[[1]]", "--y", "[" + "9" * 400 + "]"],
+        DataError,
+        "too large for a float",
+    ),
     ("y-deep", ["--X", "[[1]]", "--y", "[" * 50_000], DataError, "nested too deeply"),
     ("lengths", ["--X", "[[1],[2]]", "--y", "[1]"], ShapeError, "2 rows but y has 1"),
-    ("at-not-object", ["--X", "[[1]]", "--y", "[1]", "--at", "[1]"], DataError,
-     "expected an object"),
-    ("at-unknown-key", ["--X", "[[1]]", "--y", "[1]", "--at", '{"v": 1}'], DataError,
-     "unknown key"),
-    ("at-w-length", ["--X", "[[1]]", "--y", "[1]", "--at", '{"w": [1, 2]}'], ShapeError,
-     "w has 2"),
-    ("at-b-string", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": "1"}'], DataError,
-     "b must be a"),
-    ("at-b-bool", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": true}'], DataError,
-     "b must be a"),
-    ("at-b-huge", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": ' + "9" * 400 + "}"],
-     DataError, "float-sized"),
-    ("at-b-inf", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": 1e999}'], DataError,
-     "b is not finite"),
+    (
+        "at-not-object",
+        ["--X", "[[1]]", "--y", "[1]", "--at", "[1]"],
+        DataError,
+        "expected an object",
+    ),
+    (
+        "at-unknown-key",
+        ["--X", "[[1]]", "--y", "[1]", "--at", '{"v": 1}'],
+        DataError,
+        "unknown key",
+    ),
+    ("at-w-length", ["--X", "[[1]]", "--y", "[1]", "--at", '{"w": [1, 2]}'], ShapeError, "w has 2"),
+    ("at-b-string", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": "1"}'], DataError, "b must be a"),
+    ("at-b-bool", ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": true}'], DataError, "b must be a"),
+    (
+        "at-b-huge",
+        ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": ' + "9" * 400 + "}"],
+        DataError,
+        "float-sized",
+    ),
+    (
+        "at-b-inf",
+        ["--X", "[[1]]", "--y", "[1]", "--at", '{"b": 1e999}'],
+        DataError,
+        "b is not finite",
+    ),
 ]
 
 
@@ -262,10 +338,12 @@ def _api_equivalent(args: list[str]) -> None:
     parse_point(opts.get("--at"), ds.d)
 
 
-@pytest.mark.parametrize("args, error, words", [c[1:] for c in CLI_JSON],
-                         ids=[c[0] for c in CLI_JSON])
-def test_json_data_errors_exact_class_and_cli_exit_2(args: list[str], error: type, words: str,
-                                                    cli_error) -> None:
+@pytest.mark.parametrize(
+    "args, error, words", [c[1:] for c in CLI_JSON], ids=[c[0] for c in CLI_JSON]
+)
+def test_json_data_errors_exact_class_and_cli_exit_2(
+    args: list[str], error: type, words: str, cli_error
+) -> None:
     with pytest.raises(DataError) as info:
         _api_equivalent(args)
     assert type(info.value) is error and words in str(info.value)
@@ -287,8 +365,11 @@ def test_api_errors_have_exact_classes() -> None:
 
 
 # -- fuzzing the loaders --------------------------------------------------------------------
-LOADER_FUZZ = settings(max_examples=60, deadline=timedelta(seconds=2),
-                       suppress_health_check=[HealthCheck.function_scoped_fixture])
+LOADER_FUZZ = settings(
+    max_examples=60,
+    deadline=timedelta(seconds=2),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 CSV_ALPHABET = st.sampled_from("0123456789.,-+eE \t\n\r\"'naifNAIF;x\x00é\ufeff")
 
 
@@ -337,9 +418,12 @@ def test_fuzz_mutated_npz(data: st.DataObject, tmp_path: Path) -> None:
 
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-        st.sampled_from(["X", "y", "w", "b", "z"]), inner, max_size=3),
-    max_leaves=12)
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["X", "y", "w", "b", "z"]), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
 
 
 @LOADER_FUZZ

@@ -25,8 +25,9 @@ FAST = 1.0  # seconds
 # ..."); run_with_limit re-fires and recovers, but pytest reports the dropped one as a warning.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 
-needs_timer = pytest.mark.skipif(not time_limit_available(),
-                                 reason="no SIGALRM timer on this platform/thread")
+needs_timer = pytest.mark.skipif(
+    not time_limit_available(), reason="no SIGALRM timer on this platform/thread"
+)
 
 
 def _fails_fast(call: Callable[[], object], error: type[GradproofError]) -> str:
@@ -68,24 +69,35 @@ LIMIT_CASES = [
     ("constant-exp-tower", "y^exp(exp(exp(100)))", LimitError, "float64 range"),
     ("constant-in-max", "max(0, exp(exp(exp(100))))*y", LimitError, "float64 range"),
     # max(a, c) is built as a + Ramp(c - a): a appears twice, so nesting doubles the tree.
-    ("nested-max-doubling", ("max(" * 22 + "y" + ",b*%d)" * 22) % tuple(range(22)), LimitError,
-     "grows to more than 20000 terms"),
-    ("flat-max-doubling", "max(" + ",".join(f"y*{i}+b" for i in range(1, 21)) + ")",
-     LimitError, "grows to more than 20000 terms"),
+    (
+        "nested-max-doubling",
+        ("max(" * 22 + "y" + ",b*%d)" * 22) % tuple(range(22)),
+        LimitError,
+        "grows to more than 20000 terms",
+    ),
+    (
+        "flat-max-doubling",
+        "max(" + ",".join(f"y*{i}+b" for i in range(1, 21)) + ")",
+        LimitError,
+        "grows to more than 20000 terms",
+    ),
 ]
 
 
-@pytest.mark.parametrize("text, error, words", [c[1:] for c in LIMIT_CASES],
-                         ids=[c[0] for c in LIMIT_CASES])
+@pytest.mark.parametrize(
+    "text, error, words", [c[1:] for c in LIMIT_CASES], ids=[c[0] for c in LIMIT_CASES]
+)
 def test_parser_limit_is_fast(text: str, error: type[GradproofError], words: str) -> None:
     message = _fails_fast(lambda: parse_loss(text), error)
     assert words in message
 
 
-@pytest.mark.parametrize("text, error, words", [c[1:] for c in LIMIT_CASES],
-                         ids=[c[0] for c in LIMIT_CASES])
-def test_cli_limit_is_one_line_exit_2(text: str, error: type[GradproofError], words: str,
-                                      cli_error) -> None:
+@pytest.mark.parametrize(
+    "text, error, words", [c[1:] for c in LIMIT_CASES], ids=[c[0] for c in LIMIT_CASES]
+)
+def test_cli_limit_is_one_line_exit_2(
+    text: str, error: type[GradproofError], words: str, cli_error
+) -> None:
     line = cli_error("derive", "--expr", text)
     assert words in line
 
@@ -105,11 +117,14 @@ def test_inputs_just_inside_the_limits_parse() -> None:
     assert len(text) == 1999 and str(parse_loss(text).expr) == "1000*y"
     assert parse_loss("1e300*y").expr.as_coeff_Mul()[0] == 10**300
     # max of numbers folds to one number however many there are: max(0, ..., 299) = 299.
-    assert parse_loss("max(" + ",".join(map(str, range(300))) + ")*y").expr == \
-        299 * parse_loss("y").expr
+    assert (
+        parse_loss("max(" + ",".join(map(str, range(300))) + ")*y").expr
+        == 299 * parse_loss("y").expr
+    )
     # 10 nested max: 2^10-fold repetition, still under the size limit.
     assert parse_loss(("max(" * 10 + "y" + ",b*%d)" * 10) % tuple(range(10))).expr.has(
-        parse_loss("b").expr)
+        parse_loss("b").expr
+    )
 
 
 def test_non_real_constants_are_parse_errors() -> None:
@@ -119,6 +134,7 @@ def test_non_real_constants_are_parse_errors() -> None:
 
 
 # -- the wall-clock limit ---------------------------------------------------------------------
+
 
 def _busy(seconds: float) -> str:
     """Pure-Python work, like SymPy's: interruptible between bytecodes."""

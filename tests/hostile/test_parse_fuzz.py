@@ -26,13 +26,56 @@ PARAMS = {"lam": 0.5}
 # An alarm landing inside hypothesis's gc callback is dropped by Python ("Exception ignored in
 # ..."); run_with_limit re-fires and recovers, but pytest reports the dropped one as a warning.
 pytestmark = pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-FUZZ = settings(max_examples=60, deadline=timedelta(seconds=5),
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=60,
+    deadline=timedelta(seconds=5),
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-TOKENS = ["w", "x", "b", "y", "lam", *FUNCTIONS, "(", ")", ",", "+", "-", "*", "/", "^", "**",
-          "·", "⋅", "−", "0", "1", "2", "0.5", "1e3", "1e-3", "100", "101", " ", "\t", "\n",
-          "__import__", "os", ".", "'", "[", "]", ";", "#", "=", ":", "\x00", "é", "х"]
+TOKENS = [
+    "w",
+    "x",
+    "b",
+    "y",
+    "lam",
+    *FUNCTIONS,
+    "(",
+    ")",
+    ",",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "**",
+    "·",
+    "⋅",
+    "−",
+    "0",
+    "1",
+    "2",
+    "0.5",
+    "1e3",
+    "1e-3",
+    "100",
+    "101",
+    " ",
+    "\t",
+    "\n",
+    "__import__",
+    "os",
+    ".",
+    "'",
+    "[",
+    "]",
+    ";",
+    "#",
+    "=",
+    ":",
+    "\x00",
+    "é",
+    "х",
+]
 
 VALID = [
     "max(0, -y*(dot(w, x) + b))",
@@ -133,31 +176,58 @@ def test_mutated_valid_expressions(base: str, data: st.DataObject, workdir: Path
         if kind == "insert":
             text = text[:i] + piece + text[i:]
         elif kind == "delete":
-            text = text[:i] + text[i + 1:]
+            text = text[:i] + text[i + 1 :]
         elif kind == "replace":
-            text = text[:i] + piece + text[i + 1:]
+            text = text[:i] + piece + text[i + 1 :]
         else:
             text = text[:i] + text[i:] * 2
     check_contract(text, workdir)
 
 
-SAME_KIND = [["+", "-", "*", "/", "^"], ["w", "x"], ["b", "y", "lam", "0", "1", "0.5", "2"],
-             ["exp", "log", "log1p", "sqrt", "sigmoid", "softplus", "tanh", "cosh", "abs"],
-             ["max", "min"], ["dot", "norm"]]
-ATOMS = st.sampled_from(["y", "b", "lam", "dot(w,x)", "w·x", "norm(w)", "norm(x)", "dot(w,w)",
-                         "1", "2", "0", "0.5", "3", "y*(w·x+b)"])
+SAME_KIND = [
+    ["+", "-", "*", "/", "^"],
+    ["w", "x"],
+    ["b", "y", "lam", "0", "1", "0.5", "2"],
+    ["exp", "log", "log1p", "sqrt", "sigmoid", "softplus", "tanh", "cosh", "abs"],
+    ["max", "min"],
+    ["dot", "norm"],
+]
+ATOMS = st.sampled_from(
+    [
+        "y",
+        "b",
+        "lam",
+        "dot(w,x)",
+        "w·x",
+        "norm(w)",
+        "norm(x)",
+        "dot(w,w)",
+        "1",
+        "2",
+        "0",
+        "0.5",
+        "3",
+        "y*(w·x+b)",
+    ]
+)
 UNARY = ["abs", "exp", "log", "log1p", "sqrt", "sigmoid", "softplus", "tanh", "cosh", "-"]
 
 
 def _grammar_expressions() -> st.SearchStrategy[str]:
     """Expressions built from the grammar: most parse, so the derivation gets fuzzed too."""
-    return st.recursive(ATOMS, lambda inner: st.one_of(
-        st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^"]), inner)
-        .map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
-        st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
-        st.tuples(st.sampled_from(["max", "min"]), inner, inner)
-        .map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
-    ), max_leaves=6)
+    return st.recursive(
+        ATOMS,
+        lambda inner: st.one_of(
+            st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "^"]), inner).map(
+                lambda t: f"({t[0]}){t[1]}({t[2]})"
+            ),
+            st.tuples(st.sampled_from(UNARY), inner).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(st.sampled_from(["max", "min"]), inner, inner).map(
+                lambda t: f"{t[0]}({t[1]}, {t[2]})"
+            ),
+        ),
+        max_leaves=6,
+    )
 
 
 @settings(FUZZ, max_examples=30)

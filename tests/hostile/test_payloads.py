@@ -26,8 +26,10 @@ PAYLOADS = [
     pytest.param(f'eval("{TOUCH}")', id="eval-call"),
     pytest.param(f"compile('{OPEN}', 'f', 'exec')", id="compile-call"),
     pytest.param("().__class__.__bases__[0].__subclasses__()", id="subclasses-walk"),
-    pytest.param("y.__class__.__init__.__globals__['os'].system('touch SENTINEL')",
-                 id="globals-via-attribute-chain"),
+    pytest.param(
+        "y.__class__.__init__.__globals__['os'].system('touch SENTINEL')",
+        id="globals-via-attribute-chain",
+    ),
     pytest.param("x.__class__", id="dunder-class-attribute"),
     pytest.param("getattr(x, '__class__')", id="getattr-call"),
     pytest.param(f"lambda: {OPEN}", id="lambda"),
@@ -99,8 +101,11 @@ def test_cli_refuses_payload(payload: str, workdir: Path, cli_error) -> None:
     _untouched(workdir)
 
 
-@pytest.mark.parametrize("payload", [TOUCH, OPEN, "x.__class__", "lam;"],
-                         ids=["import", "open", "attribute", "semicolon"])
+@pytest.mark.parametrize(
+    "payload",
+    [TOUCH, OPEN, "x.__class__", "lam;"],
+    ids=["import", "open", "attribute", "semicolon"],
+)
 def test_payload_as_hyperparameter_name_is_refused(payload: str, workdir: Path) -> None:
     with pytest.raises(ParseError):
         parse_loss("y", {payload: 1.0})

@@ -20,15 +20,30 @@ def test_notes_markdown_post_with_figures(tmp_path):
     res = run("notes", "perceptron", "--X", "[[2,3],[1,-1]]", "--y", "[1,-1]", "-o", str(out))
     assert res.exit_code == 0, res.output
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
-        "figures/perceptron-landscape.png", "figures/perceptron-landscape.svg",
-        "figures/perceptron-loss.png", "figures/perceptron-loss.svg", "perceptron.md"]
+        "figures/perceptron-landscape.png",
+        "figures/perceptron-landscape.svg",
+        "figures/perceptron-loss.png",
+        "figures/perceptron-loss.svg",
+        "perceptron.md",
+    ]
     text = (out / "perceptron.md").read_text()
     assert "](figures/perceptron-landscape.png)" in text
 
 
 def test_notes_latex_and_front_matter_options(tmp_path):
-    res = run("notes", "hinge", "--format", "latex", "--no-figures", "-o", str(tmp_path),
-              "--title", "SVM notes", "--date", "2026-05-06")
+    res = run(
+        "notes",
+        "hinge",
+        "--format",
+        "latex",
+        "--no-figures",
+        "-o",
+        str(tmp_path),
+        "--title",
+        "SVM notes",
+        "--date",
+        "2026-05-06",
+    )
     assert res.exit_code == 0, res.output
     tex = (tmp_path / "hinge.tex").read_text()
     assert r"\title{SVM notes}" in tex and r"\date{2026-05-06}" in tex
@@ -52,8 +67,18 @@ def test_train_perceptron_converges_on_the_sample_data():
 
 
 def test_train_sgd_momentum_is_reproducible_with_a_seed():
-    args = ("train", "hinge", "--epochs", "12", "--momentum", "0.9", "--batch-size", "2",
-            "--seed", "3")
+    args = (
+        "train",
+        "hinge",
+        "--epochs",
+        "12",
+        "--momentum",
+        "0.9",
+        "--batch-size",
+        "2",
+        "--seed",
+        "3",
+    )
     a, b = run(*args), run(*args)
     assert a.exit_code == 0, a.output
     assert a.output == b.output
@@ -80,26 +105,34 @@ def test_compare_all_formats(fmt, tmp_path):
     assert res.exit_code == 0 and target.read_text().strip()
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    pytest.param(("notes",), "name a loss", id="notes-no-loss"),
-    pytest.param(("notes", "perceptron", "--X", "[[1,2]]"), "--X and --y", id="notes-x-only"),
-    pytest.param(("notes", "perceptron", "--coords", "w1,w9"), "--coords", id="notes-coords"),
-    pytest.param(("notes", "perceptron", "--date", "tomorrow"), "YYYY-MM-DD", id="notes-date"),
-    pytest.param(("train",), "name a loss", id="train-no-loss"),
-    pytest.param(("train", "perceptron", "--lr", "0"), "--lr", id="train-lr"),
-    pytest.param(("train", "perceptron", "--momentum", "1"), "--momentum", id="train-momentum"),
-    pytest.param(("train", "perceptron", "--batch-size", "9"), "--batch-size", id="train-batch"),
-    pytest.param(("train", "perceptron", "--rows", "1"), "--rows", id="train-rows"),
-    pytest.param(("train", "perceptron", "--y", "[0,1]", "--X", "[[1],[2]]"), "0/1",
-                 id="train-labels"),
-    pytest.param(("compare", "perceptron"), "at least two", id="compare-one"),
-    pytest.param(("compare", "perceptron", "nope"), "unknown loss", id="compare-unknown"),
-    pytest.param(("compare", "perceptron", "hinge", "--param", "mu=1"), "'mu'",
-                 id="compare-param"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        pytest.param(("notes",), "name a loss", id="notes-no-loss"),
+        pytest.param(("notes", "perceptron", "--X", "[[1,2]]"), "--X and --y", id="notes-x-only"),
+        pytest.param(("notes", "perceptron", "--coords", "w1,w9"), "--coords", id="notes-coords"),
+        pytest.param(("notes", "perceptron", "--date", "tomorrow"), "YYYY-MM-DD", id="notes-date"),
+        pytest.param(("train",), "name a loss", id="train-no-loss"),
+        pytest.param(("train", "perceptron", "--lr", "0"), "--lr", id="train-lr"),
+        pytest.param(("train", "perceptron", "--momentum", "1"), "--momentum", id="train-momentum"),
+        pytest.param(
+            ("train", "perceptron", "--batch-size", "9"), "--batch-size", id="train-batch"
+        ),
+        pytest.param(("train", "perceptron", "--rows", "1"), "--rows", id="train-rows"),
+        pytest.param(
+            ("train", "perceptron", "--y", "[0,1]", "--X", "[[1],[2]]"), "0/1", id="train-labels"
+        ),
+        pytest.param(("compare", "perceptron"), "at least two", id="compare-one"),
+        pytest.param(("compare", "perceptron", "nope"), "unknown loss", id="compare-unknown"),
+        pytest.param(
+            ("compare", "perceptron", "hinge", "--param", "mu=1"), "'mu'", id="compare-param"
+        ),
+    ],
+)
 def test_errors_are_one_line_and_exit_2(args, words, tmp_path):
-    res = CliRunner().invoke(cli, [*args, *(["-o", str(tmp_path / "o")]
-                                            if args[0] == "notes" else [])])
+    res = CliRunner().invoke(
+        cli, [*args, *(["-o", str(tmp_path / "o")] if args[0] == "notes" else [])]
+    )
     assert res.exit_code == 2, res.output
     assert words in res.output
     assert len(res.output.strip().splitlines()) == 1

@@ -26,8 +26,14 @@ def test_markdown_post(tmp_path):
     assert res.document == tmp_path / "perceptron.md"
     text = res.document.read_text()
     assert text.startswith("# The gradient of the perceptron loss, step by step\n")
-    for heading in ("## The loss", "## Derivation", "### Worked example", "## The code",
-                    "## Figures", "## Gradient descent"):
+    for heading in (
+        "## The loss",
+        "## Derivation",
+        "### Worked example",
+        "## The code",
+        "## Figures",
+        "## Gradient descent",
+    ):
         assert f"\n{heading}\n" in text
     assert "```math" in text and "```python" in text and "@ X" in text
     # The worked example: by hand, M = {1, 2} at w = 0, ∂L/∂w = −(1·[2,3] − 1·[1,−1]).
@@ -45,12 +51,23 @@ def test_markdown_post(tmp_path):
 
 
 def test_front_matter_and_jekyll_file_name(tmp_path):
-    res = write_notes(_toy(), tmp_path / "posts", front_matter=True, date="2026-03-04",
-                      title='Perceptron: "by hand"', figures=False)
+    res = write_notes(
+        _toy(),
+        tmp_path / "posts",
+        front_matter=True,
+        date="2026-03-04",
+        title='Perceptron: "by hand"',
+        figures=False,
+    )
     assert res.document.name == "2026-03-04-perceptron.md"
     lines = res.document.read_text().splitlines()
-    assert lines[:5] == ["---", "layout: post", 'title: "Perceptron: \\"by hand\\""',
-                         "date: 2026-03-04", "---"]
+    assert lines[:5] == [
+        "---",
+        "layout: post",
+        'title: "Perceptron: \\"by hand\\""',
+        "date: 2026-03-04",
+        "---",
+    ]
     assert not any(ln.startswith("# ") for ln in lines)
     assert "## Figures" not in "\n".join(lines) and res.figures == []
 
@@ -62,11 +79,14 @@ def test_zh_text_without_figures(tmp_path):
     assert "## 推导" in text and "## 梯度下降" in text
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    pytest.param({"format": "html"}, "markdown or latex", id="format"),
-    pytest.param({"lang": "fr"}, "language", id="lang"),
-    pytest.param({"date": "02/01/2026"}, "YYYY-MM-DD", id="date"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        pytest.param({"format": "html"}, "markdown or latex", id="format"),
+        pytest.param({"lang": "fr"}, "language", id="lang"),
+        pytest.param({"date": "02/01/2026"}, "YYYY-MM-DD", id="date"),
+    ],
+)
 def test_invalid_options(tmp_path, kwargs, words):
     with pytest.raises(OptionError, match=words):
         write_notes(_toy(), tmp_path / "x", **kwargs)
@@ -87,13 +107,17 @@ def test_code_excerpt_shows_the_gradient_function():
 
 
 def test_code_excerpt_of_a_fixed_source():
-    src = ("import numpy as np\np_lam = 0.5\n\n\ndef prepare_arrays(X):\n    return X\n\n"
-           "def _block(X):\n    return X\n\n"
-           "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n\n"
-           "def grad(X, y, w, b):\n    return _grad(X, y, w, b)\n\n"
-           "def loss(X, y, w, b):\n    return 0\n")
-    assert code_excerpt(src) == ("p_lam = 0.5\n\ndef _block(X):\n    return X\n\n"
-                                 "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n")
+    src = (
+        "import numpy as np\np_lam = 0.5\n\n\ndef prepare_arrays(X):\n    return X\n\n"
+        "def _block(X):\n    return X\n\n"
+        "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n\n"
+        "def grad(X, y, w, b):\n    return _grad(X, y, w, b)\n\n"
+        "def loss(X, y, w, b):\n    return 0\n"
+    )
+    assert code_excerpt(src) == (
+        "p_lam = 0.5\n\ndef _block(X):\n    return X\n\n"
+        "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n"
+    )
     assert code_excerpt(src, "loss") == "p_lam = 0.5\n\ndef loss(X, y, w, b):\n    return 0\n"
 
 
@@ -112,9 +136,13 @@ def test_latex_document_is_complete(tmp_path):
 def test_latex_compiles(tmp_path, loss):
     d = gradproof.derive(loss, X=[[2, 3], [1, -1], [-1, 2]], y=[1, -1, 1], example=True)
     res = write_notes(d, tmp_path, format="latex", epochs=8)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                           res.document.name], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", res.document.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / f"{loss}.pdf").stat().st_size > 10_000
 
@@ -133,13 +161,19 @@ def test_latex_zh_uses_the_cjk_package(tmp_path):
     assert r"\section*{推导}" in tex
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None or not _has_cjkutf8(),
-                    reason="pdflatex with the CJK package (texlive-lang-chinese) is missing")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None or not _has_cjkutf8(),
+    reason="pdflatex with the CJK package (texlive-lang-chinese) is missing",
+)
 def test_latex_zh_compiles(tmp_path):
     res = write_notes(_toy(), tmp_path, format="latex", lang="zh", figures=False)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error",
-                           res.document.name], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", res.document.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
 
 

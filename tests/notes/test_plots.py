@@ -32,11 +32,14 @@ def _unit(v):
     return np.asarray(v, dtype=float) / np.linalg.norm(v)
 
 
-@pytest.mark.parametrize(("w", "b"), [
-    pytest.param([0.0, 0.0], 0.0, id="origin"),
-    pytest.param([0.5, -1.0], 0.2, id="two-misclassified"),
-    pytest.param([-1.0, 0.3], -0.5, id="other-side"),
-])
+@pytest.mark.parametrize(
+    ("w", "b"),
+    [
+        pytest.param([0.0, 0.0], 0.0, id="origin"),
+        pytest.param([0.5, -1.0], 0.2, id="two-misclassified"),
+        pytest.param([-1.0, 0.3], -0.5, id="other-side"),
+    ],
+)
 def test_perceptron_arrow_points_along_negative_gradient(sample, w, b):
     d = gradproof.derive("perceptron")
     start = Point(np.array(w), b)
@@ -63,8 +66,9 @@ def test_hinge_arrow_in_the_w1_b_plane(sample):
 
 def test_no_arrow_where_the_gradient_is_zero():
     data = as_dataset(SAMPLE_X, SAMPLE_Y)
-    fig = plots.landscape_figure(gradproof.derive("perceptron"), data,
-                                 Point(np.array([0.2, 0.7]), 0.0), grid=9)
+    fig = plots.landscape_figure(
+        gradproof.derive("perceptron"), data, Point(np.array([0.2, 0.7]), 0.0), grid=9
+    )
     assert not [t for t in fig.axes[0].texts if t.get_gid() == plots.ARROW_GID]
 
 
@@ -83,7 +87,11 @@ def test_figures_are_written_and_not_blank(sample, tmp_path):
         assert f.svg.read_text().lstrip().startswith("<?xml")
         assert "<svg" in f.svg.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "hinge-landscape.png", "hinge-landscape.svg", "hinge-loss.png", "hinge-loss.svg"]
+        "hinge-landscape.png",
+        "hinge-landscape.svg",
+        "hinge-loss.png",
+        "hinge-loss.svg",
+    ]
 
 
 def test_path_is_drawn_through_every_epoch(sample):
@@ -116,21 +124,29 @@ def test_missing_matplotlib_says_how_to_install(monkeypatch):
         plots.require("en")
 
 
-@pytest.mark.parametrize(("spec", "d", "expected"), [
-    pytest.param(None, 2, (0, 1), id="default-2d"),
-    pytest.param(None, 1, (0, 1), id="default-1d-uses-b"),
-    pytest.param("w2,b", 3, (1, 3), id="w2-b"),
-    pytest.param(" w3 , w1 ", 3, (2, 0), id="spaces"),
-])
+@pytest.mark.parametrize(
+    ("spec", "d", "expected"),
+    [
+        pytest.param(None, 2, (0, 1), id="default-2d"),
+        pytest.param(None, 1, (0, 1), id="default-1d-uses-b"),
+        pytest.param("w2,b", 3, (1, 3), id="w2-b"),
+        pytest.param(" w3 , w1 ", 3, (2, 0), id="spaces"),
+    ],
+)
 def test_parse_coords(spec, d, expected):
     assert plots.parse_coords(spec, d) == expected
 
 
-@pytest.mark.parametrize("spec", [
-    pytest.param("w1", id="one"), pytest.param("w1,w1", id="same"),
-    pytest.param("w1,w3", id="out-of-range"), pytest.param("x,y", id="names"),
-    pytest.param("w1,w2,b", id="three"),
-])
+@pytest.mark.parametrize(
+    "spec",
+    [
+        pytest.param("w1", id="one"),
+        pytest.param("w1,w1", id="same"),
+        pytest.param("w1,w3", id="out-of-range"),
+        pytest.param("x,y", id="names"),
+        pytest.param("w1,w2,b", id="three"),
+    ],
+)
 def test_parse_coords_invalid(spec):
     with pytest.raises(OptionError, match="--coords"):
         plots.parse_coords(spec, 2)

@@ -102,17 +102,20 @@ def test_sparkline():
     assert sparkline([]) == ""
 
 
-@pytest.mark.parametrize(("kwargs", "error", "words"), [
-    pytest.param({"lr": 0}, OptionError, "--lr", id="lr-zero"),
-    pytest.param({"lr": float("nan")}, OptionError, "--lr", id="lr-nan"),
-    pytest.param({"epochs": 0}, OptionError, "--epochs", id="epochs-zero"),
-    pytest.param({"momentum": 1.0}, OptionError, "--momentum", id="momentum-one"),
-    pytest.param({"momentum": -0.1}, OptionError, "--momentum", id="momentum-negative"),
-    pytest.param({"batch_size": 0}, OptionError, "--batch-size", id="batch-zero"),
-    pytest.param({"batch_size": 5}, OptionError, "--batch-size", id="batch-too-big"),
-    pytest.param({"at": '{"w": [0]}'}, DataError, "features", id="point-shape"),
-    pytest.param({"lr": 1e200, "epochs": 5}, OptionError, "diverged", id="diverges"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        pytest.param({"lr": 0}, OptionError, "--lr", id="lr-zero"),
+        pytest.param({"lr": float("nan")}, OptionError, "--lr", id="lr-nan"),
+        pytest.param({"epochs": 0}, OptionError, "--epochs", id="epochs-zero"),
+        pytest.param({"momentum": 1.0}, OptionError, "--momentum", id="momentum-one"),
+        pytest.param({"momentum": -0.1}, OptionError, "--momentum", id="momentum-negative"),
+        pytest.param({"batch_size": 0}, OptionError, "--batch-size", id="batch-zero"),
+        pytest.param({"batch_size": 5}, OptionError, "--batch-size", id="batch-too-big"),
+        pytest.param({"at": '{"w": [0]}'}, DataError, "features", id="point-shape"),
+        pytest.param({"lr": 1e200, "epochs": 5}, OptionError, "diverged", id="diverges"),
+    ],
+)
 def test_invalid_options(sample, kwargs, error, words):
     d = gradproof.derive("squared_error" if "diverged" == words else "hinge")
     data = sample if words != "diverged" else as_dataset(SAMPLE_X * 1e100, SAMPLE_Y)

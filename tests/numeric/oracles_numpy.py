@@ -22,14 +22,16 @@ def perceptron(X, y, w, b):
 def hinge(X, y, w, b, lam=0.01):
     margin = y * (X @ w + b)
     v = margin < 1  # violators; on the margin exactly: subgradient 0
-    return (np.sum(np.clip(1 - margin, 0, None)) + lam / 2 * np.dot(w, w),
-            -(y[v] @ X[v]) + lam * w, -np.sum(y[v]))
+    return (
+        np.sum(np.clip(1 - margin, 0, None)) + lam / 2 * np.dot(w, w),
+        -(y[v] @ X[v]) + lam * w,
+        -np.sum(y[v]),
+    )
 
 
 def squared_hinge(X, y, w, b, lam=0.01):
     r = np.clip(1 - y * (X @ w + b), 0, None)
-    return (np.sum(r ** 2) + lam / 2 * np.dot(w, w), X.T @ (-2 * y * r) + lam * w,
-            np.sum(-2 * y * r))
+    return (np.sum(r**2) + lam / 2 * np.dot(w, w), X.T @ (-2 * y * r) + lam * w, np.sum(-2 * y * r))
 
 
 def _sigma(u):
@@ -56,11 +58,21 @@ def huber(X, y, w, b, delta=1.0):
 
 
 ORACLES: dict[str, Oracle] = {
-    "perceptron": perceptron, "hinge": hinge, "squared_hinge": squared_hinge,
-    "logistic": logistic, "squared_error": squared_error, "huber": huber,
+    "perceptron": perceptron,
+    "hinge": hinge,
+    "squared_hinge": squared_hinge,
+    "logistic": logistic,
+    "squared_error": squared_error,
+    "huber": huber,
 }
-LABELS = {"perceptron": "pm1", "hinge": "pm1", "squared_hinge": "pm1", "logistic": "pm1",
-          "squared_error": "real", "huber": "real"}
+LABELS = {
+    "perceptron": "pm1",
+    "hinge": "pm1",
+    "squared_hinge": "pm1",
+    "logistic": "pm1",
+    "squared_error": "real",
+    "huber": "real",
+}
 
 
 def make_data(n: int, d: int, labels: str, seed: int = 0, dtype=np.float64):

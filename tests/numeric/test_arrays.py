@@ -23,15 +23,15 @@ INVALID = [
     ("b-vector", dict(b=np.zeros(2)), "b must be a scalar", "(2,)"),
     ("b-text", dict(b="0.5"), "b must be a real number", "'0.5'"),
     ("b-none", dict(b=None), "b must be a real number", "NoneType"),
-    ("X-complex", dict(X=np.ones((4, 3), dtype=complex)), "X must hold real numbers",
-     "complex128"),
+    ("X-complex", dict(X=np.ones((4, 3), dtype=complex)), "X must hold real numbers", "complex128"),
     ("y-text", dict(y=np.array(["a", "b", "c", "d"])), "y must hold real numbers", "<U1"),
     ("X-ragged", dict(X=[[1.0, 2.0], [1.0]]), "X must be a numeric array", "list"),
 ]
 
 
-@pytest.mark.parametrize("bad, words, seen", [row[1:] for row in INVALID],
-                         ids=[row[0] for row in INVALID])
+@pytest.mark.parametrize(
+    "bad, words, seen", [row[1:] for row in INVALID], ids=[row[0] for row in INVALID]
+)
 def test_invalid_arguments_name_argument_and_shapes(bad, words, seen):
     args = dict(X=X3, y=Y3, w=W3, b=0.0) | bad
     f = derive("hinge").numpy()
@@ -48,7 +48,7 @@ def test_standalone_check_raises_value_error():
 
 def test_lists_are_accepted():
     L = derive("squared_error").numpy().loss([[1.0, 2.0]], [1.0], [1.0, 1.0], 0.5)
-    assert L == pytest.approx(0.5 * 2.5 ** 2, rel=1e-15)
+    assert L == pytest.approx(0.5 * 2.5**2, rel=1e-15)
 
 
 # -- Dask -------------------------------------------------------------------------------------
@@ -56,8 +56,9 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
 
-@pytest.mark.parametrize("name", ["perceptron", "hinge", "squared_hinge", "logistic",
-                                  "squared_error", "huber"])
+@pytest.mark.parametrize(
+    "name", ["perceptron", "hinge", "squared_hinge", "logistic", "squared_error", "huber"]
+)
 def test_dask_agrees_with_numpy(name):
     rng = np.random.default_rng(7)
     X = rng.standard_normal((10_000, 6))
@@ -83,8 +84,9 @@ def test_dask_float32_and_user_expression():
     X = rng.standard_normal((3_000, 4)).astype(np.float32)
     y = rng.standard_normal(3_000).astype(np.float32)
     w = rng.standard_normal(4).astype(np.float32)
-    f = derive(expr="(w·x + b - y)^2/2 + dot(x, x)*b", reg="lam*dot(w, w)",
-               params={"lam": 0.1}).numpy()
+    f = derive(
+        expr="(w·x + b - y)^2/2 + dot(x, x)*b", reg="lam*dot(w, w)", params={"lam": 0.1}
+    ).numpy()
     want = f.loss_and_grad(X, y, w, 0.2)
     got = dask.compute(*f.loss_and_grad(da.from_array(X, chunks=(1_000, 4)), y, w, 0.2))
     for g, e in zip(got, want, strict=True):

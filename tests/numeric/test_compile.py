@@ -55,11 +55,15 @@ def test_builtin_matches_oracle(name, n):
     check_all(derive(name).numpy(), X, y, w, b, oracles.ORACLES[name])
 
 
-@pytest.mark.parametrize("name, params, ref", [
-    ("hinge", {"lam": 0.7}, lambda X, y, w, b: oracles.hinge(X, y, w, b, lam=0.7)),
-    ("squared_hinge", {"lam": 2.0}, lambda X, y, w, b: oracles.squared_hinge(X, y, w, b, 2.0)),
-    ("huber", {"delta": 0.3}, lambda X, y, w, b: oracles.huber(X, y, w, b, delta=0.3)),
-], ids=["hinge-lam", "squared_hinge-lam", "huber-delta"])
+@pytest.mark.parametrize(
+    "name, params, ref",
+    [
+        ("hinge", {"lam": 0.7}, lambda X, y, w, b: oracles.hinge(X, y, w, b, lam=0.7)),
+        ("squared_hinge", {"lam": 2.0}, lambda X, y, w, b: oracles.squared_hinge(X, y, w, b, 2.0)),
+        ("huber", {"delta": 0.3}, lambda X, y, w, b: oracles.huber(X, y, w, b, delta=0.3)),
+    ],
+    ids=["hinge-lam", "squared_hinge-lam", "huber-delta"],
+)
 def test_hyperparameters(name, params, ref):
     X, y, w, b = oracles.make_data(500, 4, oracles.LABELS[name], seed=3)
     check_all(derive(name, params=params).numpy(), X, y, w, b, ref)
@@ -99,40 +103,87 @@ def _sig(u):
 
 
 USER = [
-    ("exp(-y*(w·x + b))", None, {},
-     lambda X, y, w, b: (np.sum(np.exp(-y * (X @ w + b))),
-                         X.T @ (-y * np.exp(-y * (X @ w + b))),
-                         np.sum(-y * np.exp(-y * (X @ w + b))))),
-    ("sqrt(1 + (w·x + b - y)^2) - 1", "lam*norm(w)", {"lam": 0.1},
-     lambda X, y, w, b: (np.sum(np.sqrt(1 + (X @ w + b - y) ** 2) - 1)
-                         + 0.1 * np.linalg.norm(w),
-                         X.T @ ((X @ w + b - y) / np.sqrt(1 + (X @ w + b - y) ** 2))
-                         + 0.1 * w / np.linalg.norm(w),
-                         np.sum((X @ w + b - y) / np.sqrt(1 + (X @ w + b - y) ** 2)))),
-    ("max(0, 1 - y*(w·x + b))^3", None, {},
-     lambda X, y, w, b: (np.sum(np.clip(1 - y * (X @ w + b), 0, None) ** 3),
-                         X.T @ (-3 * y * np.clip(1 - y * (X @ w + b), 0, None) ** 2),
-                         np.sum(-3 * y * np.clip(1 - y * (X @ w + b), 0, None) ** 2))),
-    ("log(1 + exp(-y*(w·x + b))) + lam/2*dot(w, w)", None, {"lam": 0.5},
-     lambda X, y, w, b: (np.sum(np.logaddexp(0, -y * (X @ w + b))) + len(y) * 0.25 * w @ w,
-                         X.T @ (-y * _sig(-y * (X @ w + b))) + len(y) * 0.5 * w,
-                         np.sum(-y * _sig(-y * (X @ w + b))))),
-    ("y*tanh(w·x) + b^2 + dot(x, x)*b", None, {},
-     lambda X, y, w, b: (np.sum(y * np.tanh(X @ w) + b * b + np.sum(X * X, axis=1) * b),
-                         X.T @ (y * (1 - np.tanh(X @ w) ** 2)),
-                         np.sum(2 * b + np.sum(X * X, axis=1)))),
-    ("(w·x)^2 / (1 + dot(w, w))", None, {},
-     lambda X, y, w, b: (np.sum((X @ w) ** 2) / (1 + w @ w),
-                         X.T @ (2 * (X @ w) / (1 + w @ w))
-                         - np.sum((X @ w) ** 2) * 2 * w / (1 + w @ w) ** 2,
-                         0.0)),
-    ("abs(w·x + b - y)", None, {},
-     lambda X, y, w, b: (np.sum(np.abs(X @ w + b - y)), X.T @ np.sign(X @ w + b - y),
-                         np.sum(np.sign(X @ w + b - y)))),
-    ("1/(1 + exp(y*(w·x + b)))", None, {},
-     lambda X, y, w, b: (np.sum(_sig(-y * (X @ w + b))),
-                         X.T @ (-y * _sig(y * (X @ w + b)) * _sig(-y * (X @ w + b))),
-                         np.sum(-y * _sig(y * (X @ w + b)) * _sig(-y * (X @ w + b))))),
+    (
+        "exp(-y*(w·x + b))",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum(np.exp(-y * (X @ w + b))),
+            X.T @ (-y * np.exp(-y * (X @ w + b))),
+            np.sum(-y * np.exp(-y * (X @ w + b))),
+        ),
+    ),
+    (
+        "sqrt(1 + (w·x + b - y)^2) - 1",
+        "lam*norm(w)",
+        {"lam": 0.1},
+        lambda X, y, w, b: (
+            np.sum(np.sqrt(1 + (X @ w + b - y) ** 2) - 1) + 0.1 * np.linalg.norm(w),
+            X.T @ ((X @ w + b - y) / np.sqrt(1 + (X @ w + b - y) ** 2))
+            + 0.1 * w / np.linalg.norm(w),
+            np.sum((X @ w + b - y) / np.sqrt(1 + (X @ w + b - y) ** 2)),
+        ),
+    ),
+    (
+        "max(0, 1 - y*(w·x + b))^3",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum(np.clip(1 - y * (X @ w + b), 0, None) ** 3),
+            X.T @ (-3 * y * np.clip(1 - y * (X @ w + b), 0, None) ** 2),
+            np.sum(-3 * y * np.clip(1 - y * (X @ w + b), 0, None) ** 2),
+        ),
+    ),
+    (
+        "log(1 + exp(-y*(w·x + b))) + lam/2*dot(w, w)",
+        None,
+        {"lam": 0.5},
+        lambda X, y, w, b: (
+            np.sum(np.logaddexp(0, -y * (X @ w + b))) + len(y) * 0.25 * w @ w,
+            X.T @ (-y * _sig(-y * (X @ w + b))) + len(y) * 0.5 * w,
+            np.sum(-y * _sig(-y * (X @ w + b))),
+        ),
+    ),
+    (
+        "y*tanh(w·x) + b^2 + dot(x, x)*b",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum(y * np.tanh(X @ w) + b * b + np.sum(X * X, axis=1) * b),
+            X.T @ (y * (1 - np.tanh(X @ w) ** 2)),
+            np.sum(2 * b + np.sum(X * X, axis=1)),
+        ),
+    ),
+    (
+        "(w·x)^2 / (1 + dot(w, w))",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum((X @ w) ** 2) / (1 + w @ w),
+            X.T @ (2 * (X @ w) / (1 + w @ w)) - np.sum((X @ w) ** 2) * 2 * w / (1 + w @ w) ** 2,
+            0.0,
+        ),
+    ),
+    (
+        "abs(w·x + b - y)",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum(np.abs(X @ w + b - y)),
+            X.T @ np.sign(X @ w + b - y),
+            np.sum(np.sign(X @ w + b - y)),
+        ),
+    ),
+    (
+        "1/(1 + exp(y*(w·x + b)))",
+        None,
+        {},
+        lambda X, y, w, b: (
+            np.sum(_sig(-y * (X @ w + b))),
+            X.T @ (-y * _sig(y * (X @ w + b)) * _sig(-y * (X @ w + b))),
+            np.sum(-y * _sig(y * (X @ w + b)) * _sig(-y * (X @ w + b))),
+        ),
+    ),
 ]
 
 
@@ -249,7 +300,7 @@ def test_compiled_functions_are_cached():
 def test_source_is_kept_and_has_two_passes_over_X():
     f = derive("logistic").numpy()
     assert f.form == derive("logistic").form
-    grad_src = f.source[f.source.index("def _grad("):f.source.index("def _loss_and_grad_block")]
+    grad_src = f.source[f.source.index("def _grad(") : f.source.index("def _loss_and_grad_block")]
     assert grad_src.count("X @ w") + grad_src.count("_scores(X, w, b)") == 1
     assert grad_src.count("@ X") == 1
     assert "X * X" not in f.source  # no temporary of X's size
@@ -268,8 +319,14 @@ def test_numeric_package_exports():
     assert isinstance(derive("logistic").numpy(), numeric.CompiledLoss)
 
 
-@pytest.mark.parametrize("expr", ["log(1 + exp(-y*(w·x + b)))", "1/(1 + exp(y*(w·x + b)))",
-                                  "exp(y*(w·x + b))/(1 + exp(y*(w·x + b)))"])
+@pytest.mark.parametrize(
+    "expr",
+    [
+        "log(1 + exp(-y*(w·x + b)))",
+        "1/(1 + exp(y*(w·x + b)))",
+        "exp(y*(w·x + b))/(1 + exp(y*(w·x + b)))",
+    ],
+)
 def test_user_logistic_forms_are_stable(expr):
     """The stable rewrites reach user expressions too: no overflow at margins ±1000."""
     X = np.array([[1000.0], [-1000.0], [0.5]])
@@ -285,8 +342,9 @@ def test_user_logistic_forms_are_stable(expr):
         want_c = -sig * (1 - sig)
     else:
         want_c = sig * (1 - sig)
-    np.testing.assert_allclose(f.coefficients(X, y, np.ones(1), 0.0)["cw"], want_c,
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        f.coefficients(X, y, np.ones(1), 0.0)["cw"], want_c, rtol=1e-12, atol=0
+    )
     assert np.isfinite(L) and np.isfinite(gb) and np.all(np.isfinite(gw))
 
 
@@ -295,7 +353,7 @@ def test_irrational_constants_keep_float32():
     f = derive(expr="sqrt(2)*(w·x + b - y)^2 + log(3)*b").numpy()
     L, gw, gb = f.loss_and_grad(X, y, w, b)
     assert L.dtype == gw.dtype == gb.dtype == np.float32
-    r = (X.astype(float) @ w + np.float32(b) - y)
+    r = X.astype(float) @ w + np.float32(b) - y
     assert_close(L, np.sqrt(2) * np.sum(r * r) + 30 * np.log(3) * np.float32(b), rtol=2e-5)
 
 
@@ -305,5 +363,6 @@ def test_sigmoid_loss_gradient_keeps_relative_accuracy():
     y = np.ones(3)
     f = derive(expr="sigmoid(-y*(w·x + b))").numpy()
     want = [-_sigmoid_mp(-v) * _sigmoid_mp(v) for v in X[:, 0]]
-    np.testing.assert_allclose(f.coefficients(X, y, np.ones(1), 0.0)["cw"], want,
-                               rtol=1e-12, atol=0)
+    np.testing.assert_allclose(
+        f.coefficients(X, y, np.ones(1), 0.0)["cw"], want, rtol=1e-12, atol=0
+    )

@@ -64,8 +64,7 @@ def test_docstring_holds_the_formula(tmp_path):
 
 
 def test_exported_user_expression(tmp_path):
-    d = derive(expr="log(1 + exp(-y*(w·x + b)))", reg="lam/2*dot(w, w)",
-               params={"lam": 0.5})
+    d = derive(expr="log(1 + exp(-y*(w·x + b)))", reg="lam/2*dot(w, w)", params={"lam": 0.5})
     mod = _load(write_module(d, tmp_path / "u.py"), "exported_user")
     X, y, w, b = oracles.make_data(50, 3, "pm1", seed=12)
     L, gw, gb = oracles.logistic(X, y, w, b)
@@ -84,18 +83,32 @@ def test_cli_codegen_writes_a_module(tmp_path):
 
 
 def test_cli_codegen_expression_to_stdout():
-    res = CliRunner().invoke(cli, ["codegen", "--expr", "max(0, 1 - y*(w·x + b))^2",
-                                   "--reg", "lam*dot(w, w)", "--param", "lam=0.5"])
+    res = CliRunner().invoke(
+        cli,
+        [
+            "codegen",
+            "--expr",
+            "max(0, 1 - y*(w·x + b))^2",
+            "--reg",
+            "lam*dot(w, w)",
+            "--param",
+            "lam=0.5",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "def loss_and_grad(X, y, w, b):" in res.output and "p_lam = 0.5" in res.output
     compile(res.output, "<stdout>", "exec")
 
 
-@pytest.mark.parametrize("args, words", [
-    (["codegen"], "name a loss"),
-    (["codegen", "nosuchloss"], "unknown loss"),
-    (["codegen", "hinge", "--param", "delta=1"], "no hyperparameter 'delta'"),
-], ids=["nothing", "unknown-loss", "wrong-param"])
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["codegen"], "name a loss"),
+        (["codegen", "nosuchloss"], "unknown loss"),
+        (["codegen", "hinge", "--param", "delta=1"], "no hyperparameter 'delta'"),
+    ],
+    ids=["nothing", "unknown-loss", "wrong-param"],
+)
 def test_cli_codegen_errors(args, words):
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 2 and words in res.output

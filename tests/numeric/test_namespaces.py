@@ -17,9 +17,11 @@ def test_jax_numpy_namespace_agrees_with_independent_numpy(name):
     jnp = jax.numpy
     rng = np.random.default_rng(5)
     X = rng.normal(size=(10_000, 4))
-    y = (rng.choice([-1.0, 1.0], size=10_000) if name in ("perceptron", "hinge", "logistic",
-                                                          "squared_hinge")
-         else rng.normal(size=10_000))
+    y = (
+        rng.choice([-1.0, 1.0], size=10_000)
+        if name in ("perceptron", "hinge", "logistic", "squared_hinge")
+        else rng.normal(size=10_000)
+    )
     w, b = rng.normal(size=4), 0.3
     f = derive(name).numpy().on(jnp)
     L, gw, gb = f.loss_and_grad(jnp.asarray(X), jnp.asarray(y), jnp.asarray(w), b)

@@ -13,7 +13,8 @@ from hypothesis.extra import numpy as hnp
 from gradproof import derive
 
 _spec = importlib.util.spec_from_file_location(
-    "oracles_numpy", Path(__file__).with_name("oracles_numpy.py"))
+    "oracles_numpy", Path(__file__).with_name("oracles_numpy.py")
+)
 oracles = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(oracles)
 

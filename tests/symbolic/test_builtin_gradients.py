@@ -36,8 +36,12 @@ def test_gradient_matches_finite_differences_away_from_kinks(name):
     oracle = ORACLES[name]
     # Stay away from kinks: every margin / residual at least 1e-3 from a switching point.
     s = X @ w + b
-    u = {"perceptron": y * s, "hinge": 1 - y * s, "squared_hinge": 1 - y * s,
-         "huber": np.abs(s - y) - 1.0}.get(name, np.ones_like(s))
+    u = {
+        "perceptron": y * s,
+        "hinge": 1 - y * s,
+        "squared_hinge": 1 - y * s,
+        "huber": np.abs(s - y) - 1.0,
+    }.get(name, np.ones_like(s))
     assert np.min(np.abs(u)) > 1e-3
     gw, gb = gradproof.derive(name).numpy().grad(X, y, w, b)
     fd_w, fd_b = central_diff(lambda w_, b_: oracle(X, y, w_, b_)[0], w, b)

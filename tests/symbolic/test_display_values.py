@@ -22,8 +22,12 @@ def _step(u, h=0.5):
     return np.where(u > 0, 1.0, np.where(u < 0, 0.0, float(h)))
 
 
-NUMERIC = {"Ramp": lambda u: np.maximum(0, u), "Step": _step,
-           "Sigmoid": lambda u: 1 / (1 + np.exp(-u)), "Softplus": lambda u: np.logaddexp(0, u)}
+NUMERIC = {
+    "Ramp": lambda u: np.maximum(0, u),
+    "Step": _step,
+    "Sigmoid": lambda u: 1 / (1 + np.exp(-u)),
+    "Softplus": lambda u: np.logaddexp(0, u),
+}
 
 
 def _scalar(expr, env):
@@ -37,8 +41,16 @@ def _scalar(expr, env):
 def _value(expr, d, X, y, w, b):
     """A display expression (∂L/∂w or ∂L/∂b) as a number or a vector."""
     n = X.shape[0]
-    env = {"s": X @ w + b, "z": X @ w, "y": y, "b": b, "q": w @ w,
-           "xx": (X * X).sum(axis=1), "n": n, **dict(d.params)}
+    env = {
+        "s": X @ w + b,
+        "z": X @ w,
+        "y": y,
+        "b": b,
+        "q": w @ w,
+        "xx": (X * X).sum(axis=1),
+        "n": n,
+        **dict(d.params),
+    }
     h = float(d.form.at_kink)
 
     def members(where):
@@ -94,10 +106,12 @@ def _point(labels, rng, n=9, d=3):
     return X, y, rng.normal(size=d) * 0.5, float(rng.normal()) * 0.5
 
 
-DERIVATIONS = [(name, {"loss": name}) for name in LOSSES] + [
-    (name, {"loss": name, "mean": True}) for name in ("hinge", "logistic")] + [
-    ("perceptron-average", {"loss": "perceptron", "kink": "average"})] + [
-    (c[0][:30], {"expr": c[0], "reg": c[1], "params": c[2], "labels": c[3]}) for c in CASES]
+DERIVATIONS = (
+    [(name, {"loss": name}) for name in LOSSES]
+    + [(name, {"loss": name, "mean": True}) for name in ("hinge", "logistic")]
+    + [("perceptron-average", {"loss": "perceptron", "kink": "average"})]
+    + [(c[0][:30], {"expr": c[0], "reg": c[1], "params": c[2], "labels": c[3]}) for c in CASES]
+)
 
 
 @pytest.mark.parametrize("kwargs", [k for _, k in DERIVATIONS], ids=[i for i, _ in DERIVATIONS])
@@ -109,16 +123,22 @@ def test_index_and_matrix_forms_evaluate_to_the_gradient(kwargs):
         X, y, w, b = _point(labels, rng)
         if trial == 2:  # put sample 0 exactly on a kink when the loss has one
             for sw in d.form.switches:
-                if (sw.kind == "max" and sw.expr.has(S) and sw.expr.is_polynomial(S)
-                        and sp.degree(sw.expr, S) == 1):
-                    s0 = sp.solve(sw.expr.subs(Y, y[0]).subs(
-                        {sp.Symbol(k, nonnegative=True): v for k, v in d.params.items()}), S)
+                if (
+                    sw.kind == "max"
+                    and sw.expr.has(S)
+                    and sw.expr.is_polynomial(S)
+                    and sp.degree(sw.expr, S) == 1
+                ):
+                    s0 = sp.solve(
+                        sw.expr.subs(Y, y[0]).subs(
+                            {sp.Symbol(k, nonnegative=True): v for k, v in d.params.items()}
+                        ),
+                        S,
+                    )
                     if s0:
                         b = float(s0[0]) - float(X[0] @ w)
                     break
         gw, gb = d.numpy().grad(X, y, w, b)
         for form in (d.gradient, d.matrix_form):
-            np.testing.assert_allclose(_value(form["w"], d, X, y, w, b), gw, rtol=1e-10,
-                                       atol=1e-12)
-            np.testing.assert_allclose(_value(form["b"], d, X, y, w, b), gb, rtol=1e-10,
-                                       atol=1e-12)
+            np.testing.assert_allclose(_value(form["w"], d, X, y, w, b), gw, rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(_value(form["b"], d, X, y, w, b), gb, rtol=1e-10, atol=1e-12)

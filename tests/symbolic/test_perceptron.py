@@ -24,8 +24,17 @@ def test_result_is_minus_sum_over_misclassified():
 
 def test_textbook_route_rules_in_order():
     rules = [s.rule for s in gradproof.derive("perceptron").steps]
-    expected = [Rule.DEFINITION, Rule.ACTIVE_SET, Rule.SUM_RULE, Rule.CHAIN_RULE,
-                Rule.DOT_PRODUCT, Rule.CONSTANT, Rule.COLLECT, Rule.MATRIX_FORM, Rule.RESULT]
+    expected = [
+        Rule.DEFINITION,
+        Rule.ACTIVE_SET,
+        Rule.SUM_RULE,
+        Rule.CHAIN_RULE,
+        Rule.DOT_PRODUCT,
+        Rule.CONSTANT,
+        Rule.COLLECT,
+        Rule.MATRIX_FORM,
+        Rule.RESULT,
+    ]
     positions = [rules.index(r) for r in expected]
     assert positions == sorted(positions)
 

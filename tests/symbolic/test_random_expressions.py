@@ -54,8 +54,12 @@ def to_text(node) -> str:
     if kind == "un":
         _, f, a = node
         inner = to_text(a)
-        return {"sqr": f"({inner})^2", "lsq": f"log1p(({inner})^2)", "neg": f"-({inner})",
-                "relu": f"max(0, {inner})"}.get(f, f"{f}({inner})")
+        return {
+            "sqr": f"({inner})^2",
+            "lsq": f"log1p(({inner})^2)",
+            "neg": f"-({inner})",
+            "relu": f"max(0, {inner})",
+        }.get(f, f"{f}({inner})")
     _, op, a, c = node
     return f"({to_text(a)}) {op} ({to_text(c)})"
 
@@ -70,8 +74,12 @@ def evaluate(node, X, y, w, b, kinks=None):
         u = evaluate(a, X, y, w, b, kinks)
         if f in ("relu", "abs") and kinks is not None:
             kinks.append(u)
-        special = {"sqr": lambda v: v ** 2, "lsq": lambda v: np.log1p(v ** 2),
-                   "neg": lambda v: -v, "relu": lambda v: np.maximum(0, v)}
+        special = {
+            "sqr": lambda v: v**2,
+            "lsq": lambda v: np.log1p(v**2),
+            "neg": lambda v: -v,
+            "relu": lambda v: np.maximum(0, v),
+        }
         return special.get(f, UNARY[f])(u)
     _, op, a, c = node
     u, v = evaluate(a, X, y, w, b, kinks), evaluate(c, X, y, w, b, kinks)

@@ -66,14 +66,21 @@ def test_full_detail_adds_steps():
 _NEED_TEX = bool(os.environ.get("CI"))
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None and not _NEED_TEX,
-                    reason="pdflatex not installed (CI installs it)")
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None and not _NEED_TEX,
+    reason="pdflatex not installed (CI installs it)",
+)
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_standalone_latex_compiles(name, tmp_path):
     tex = gradproof.derive(name, example=True).render("latex", standalone=True, detail="full")
     (tmp_path / "doc.tex").write_text(tex)
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
     assert (tmp_path / "doc.pdf").stat().st_size > 1000
 
@@ -94,10 +101,18 @@ def test_ramp_powers_fold_their_indicator():
 # Hand derivations: with r = w·x + b − y, ∂/∂w √(1 + r²)/2 = r x / (2√(1 + r²));
 # ∂‖w‖³/∂w = 3‖w‖ w; Σᵢ λ xᵢ = λXᵀ𝟏; Σᵢ b yᵢ xᵢ = b Xᵀy.
 GOLDEN = [
-    ({"expr": "sqrt(1 + (w·x+b-y)^2)/2"}, "w", "index",
-     "Σᵢ ((w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))"),
-    ({"expr": "5*sqrt(1 + (w·x+b-y)^2)/2"}, "w", "index",
-     "Σᵢ (5·(w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))"),
+    (
+        {"expr": "sqrt(1 + (w·x+b-y)^2)/2"},
+        "w",
+        "index",
+        "Σᵢ ((w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))",
+    ),
+    (
+        {"expr": "5*sqrt(1 + (w·x+b-y)^2)/2"},
+        "w",
+        "index",
+        "Σᵢ (5·(w·xᵢ + b − yᵢ) xᵢ)/(2·√((w·xᵢ + b − yᵢ)² + 1))",
+    ),
     ({"expr": "y", "reg": "norm(w)^3"}, "w", "index", "3·‖w‖ w"),
     ({"expr": "y", "reg": "lam*norm(w)", "params": {"lam": 1}}, "w", "index", "(λw)/‖w‖"),
     ({"expr": "lam*dot(w,x)", "params": {"lam": 1}}, "w", "matrix", "λ Xᵀ𝟏"),
@@ -115,27 +130,41 @@ def test_printed_formulas_match_hand_derivations(kwargs, p, form, expected):
     assert to_text(expr, expand_score=True, sets=dict(d.set_names)) == expected
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None and not _NEED_TEX,
-                    reason="pdflatex not installed (CI installs it)")
-@pytest.mark.parametrize("expr, reg", [
-    ("max(0, −y*(w⋅x+b))", None),
-    ("dot(x,x)^2*dot(w,x) + 5*sqrt(1+(w·x+b-y)^2)/2", "norm(w)^3"),
-    ("min(1, max(0, -y*(dot(w,x)+b))) + abs(b)", "lam*norm(w)"),
-])
+@pytest.mark.skipif(
+    shutil.which("pdflatex") is None and not _NEED_TEX,
+    reason="pdflatex not installed (CI installs it)",
+)
+@pytest.mark.parametrize(
+    "expr, reg",
+    [
+        ("max(0, −y*(w⋅x+b))", None),
+        ("dot(x,x)^2*dot(w,x) + 5*sqrt(1+(w·x+b-y)^2)/2", "norm(w)^3"),
+        ("min(1, max(0, -y*(dot(w,x)+b))) + abs(b)", "lam*norm(w)"),
+    ],
+)
 def test_user_expression_latex_compiles(expr, reg, tmp_path):
     params = {"lam": 0.5} if reg and "lam" in reg else {}
-    d = gradproof.derive(expr=expr, reg=reg, params=params, example=True,
-                         at={"w": [0.5, -0.25], "b": 0.1})
+    d = gradproof.derive(
+        expr=expr, reg=reg, params=params, example=True, at={"w": [0.5, -0.25], "b": 0.1}
+    )
     (tmp_path / "doc.tex").write_text(d.render("latex", standalone=True, detail="full"))
-    proc = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:]
 
 
-@pytest.mark.parametrize("expr, expected", [
-    ("c*d*y*dot(w,x)", "L = Σᵢ c d yᵢ w·xᵢ"),  # no "dyᵢ" or "cw·xᵢ"
-    ("2*dot(w,x)^2", "L = Σᵢ 2·(w·xᵢ)²"),      # the square is of the whole dot product
-])
+@pytest.mark.parametrize(
+    "expr, expected",
+    [
+        ("c*d*y*dot(w,x)", "L = Σᵢ c d yᵢ w·xᵢ"),  # no "dyᵢ" or "cw·xᵢ"
+        ("2*dot(w,x)^2", "L = Σᵢ 2·(w·xᵢ)²"),  # the square is of the whole dot product
+    ],
+)
 def test_products_of_names_stay_readable(expr, expected):
     text = gradproof.derive(expr=expr, params={"c": 1, "d": 2}).render()
     assert expected in text

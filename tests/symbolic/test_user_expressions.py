@@ -20,15 +20,13 @@ def _kink_free(X, y, w, b, expr):
     return all(np.min(np.abs(v)) > 1e-3 for v in dist)
 
 
-@pytest.mark.parametrize("expr, reg, params, labels, ell, R", CASES,
-                         ids=[c[0][:40] for c in CASES])
+@pytest.mark.parametrize("expr, reg, params, labels, ell, R", CASES, ids=[c[0][:40] for c in CASES])
 def test_user_expression_gradient_matches_finite_differences(expr, reg, params, labels, ell, R):
     rng = np.random.default_rng(zlib.crc32(expr.encode()))
     n, d = 25, 4
     for _ in range(50):
         X = rng.normal(size=(n, d))
-        y = (rng.choice([-1.0, 1.0], size=n) if labels == "pm1"
-             else rng.uniform(0.1, 0.9, size=n))
+        y = rng.choice([-1.0, 1.0], size=n) if labels == "pm1" else rng.uniform(0.1, 0.9, size=n)
         w, b = rng.normal(size=d) * 0.5, float(rng.normal()) * 0.5
         if _kink_free(X, y, w, b, expr):
             break
@@ -46,8 +44,9 @@ def test_user_expression_gradient_matches_finite_differences(expr, reg, params, 
 
 def test_cost_does_not_depend_on_dimension():
     # The derivation never sees d: the same Derivation serves d = 2 and d = 1000.
-    deriv = gradproof.derive(expr="max(0, 1 - y*(w·x + b))", reg="lam/2*norm(w)^2",
-                             params={"lam": 0.1})
+    deriv = gradproof.derive(
+        expr="max(0, 1 - y*(w·x + b))", reg="lam/2*norm(w)^2", params={"lam": 0.1}
+    )
     rng = np.random.default_rng(0)
     for d in (2, 1000):
         X = rng.normal(size=(5, d))
@@ -59,8 +58,12 @@ def test_cost_does_not_depend_on_dimension():
 
 
 def test_user_hinge_matches_builtin_form():
-    user = gradproof.derive(expr="max(0, 1 - y*(dot(w,x) + b))", reg="lam/2*norm(w)^2",
-                            params={"lam": 0.01}, kink="exclude")
+    user = gradproof.derive(
+        expr="max(0, 1 - y*(dot(w,x) + b))",
+        reg="lam/2*norm(w)^2",
+        params={"lam": 0.01},
+        kink="exclude",
+    )
     builtin = gradproof.derive("hinge")
     assert user.form.cw == builtin.form.cw
     assert user.form.rw == builtin.form.rw

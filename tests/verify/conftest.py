@@ -34,6 +34,7 @@ def hand_coefficient(name, s, y, at_kink=1.0):
 
 def hand_gradient(name, at_kink=1.0):
     """A user's gradient function for a built-in loss, in numpy, by hand."""
+
     def grad(X, y, w, b):
         s = X @ w + b
         c = hand_coefficient(name, s, y, at_kink).astype(X.dtype)
@@ -41,6 +42,7 @@ def hand_gradient(name, at_kink=1.0):
         if name in ("hinge", "squared_hinge"):
             gw = gw + X.dtype.type(LAM) * w
         return gw, c.sum()
+
     return grad
 
 

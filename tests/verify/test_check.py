@@ -53,15 +53,16 @@ def test_float32_gradient_of_float64_data_needs_precision_flag(hand, make_proble
     X, y, w, b = make_problem("logistic", n=200, d=5, seed=2)
 
     def grad32(X, y, w, b):
-        gw, gb = hand("logistic")(X.astype(np.float32), y.astype(np.float32),
-                                  w.astype(np.float32), np.float32(b))
+        gw, gb = hand("logistic")(
+            X.astype(np.float32), y.astype(np.float32), w.astype(np.float32), np.float32(b)
+        )
         return gw.astype(np.float64), float(gb)
 
-    assert check_gradient("logistic", grad=grad32, X=X, y=y, w=w, b=b,
-                          precision="float32").passed
+    assert check_gradient("logistic", grad=grad32, X=X, y=y, w=w, b=b, precision="float32").passed
 
 
 # -- bugs, each named ----------------------------------------------------------------------
+
 
 def test_sign_error_in_b_is_named(make_problem):
     X, y, w, b = make_problem("logistic")
@@ -75,8 +76,7 @@ def test_sign_error_in_b_is_named(make_problem):
     assert report.culprits == ["b"]
     assert any("wrong sign" in h for h in report.hints)
     s = X @ w + b
-    assert report.correct["b"] == pytest.approx(float((-y / (1 + np.exp(y * s))).sum()),
-                                                rel=1e-12)
+    assert report.correct["b"] == pytest.approx(float((-y / (1 + np.exp(y * s))).sum()), rel=1e-12)
 
 
 def test_missing_misclassified_filter_is_named():
@@ -168,16 +168,23 @@ def test_one_wrong_sample_is_named():
 
 KINK_DATA = {
     # sample 0 exactly on the kink: perceptron y·s = 0, hinge y·s = 1
-    "perceptron": (np.array([[1.0, 2.0], [2.0, -1.0], [-1.0, 1.0]]),
-                   np.array([1.0, -1.0, 1.0]), np.array([1.0, 1.0]), -3.0),
-    "hinge": (np.array([[1.0, 2.0], [2.0, -1.0], [-1.0, 1.0]]),
-              np.array([1.0, -1.0, 1.0]), np.array([1.0, 1.0]), -2.0),
+    "perceptron": (
+        np.array([[1.0, 2.0], [2.0, -1.0], [-1.0, 1.0]]),
+        np.array([1.0, -1.0, 1.0]),
+        np.array([1.0, 1.0]),
+        -3.0,
+    ),
+    "hinge": (
+        np.array([[1.0, 2.0], [2.0, -1.0], [-1.0, 1.0]]),
+        np.array([1.0, -1.0, 1.0]),
+        np.array([1.0, 1.0]),
+        -2.0,
+    ),
 }
 
 
 @pytest.mark.parametrize("name", ["perceptron", "hinge"])
-@pytest.mark.parametrize("convention,h", [("include", 1.0), ("exclude", 0.0),
-                                          ("average", 0.5)])
+@pytest.mark.parametrize("convention,h", [("include", 1.0), ("exclude", 0.0), ("average", 0.5)])
 def test_kink_conventions_pass_and_are_named(name, convention, h, hand):
     X, y, w, b = KINK_DATA[name]
     s = X @ w + b
@@ -208,8 +215,7 @@ def test_two_kink_samples_any_convention(h, hand):
     X = np.array([[0.0, 0.5], [0.0, 0.5], [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]])
     y = np.array([-1.0, -1.0, -1.0, -1.0, 1.0])
     w = np.array([0.0, 0.75])
-    assert check_gradient("hinge", grad=hand("hinge", at_kink=h), X=X, y=y, w=w,
-                          b=-1.375).passed
+    assert check_gradient("hinge", grad=hand("hinge", at_kink=h), X=X, y=y, w=w, b=-1.375).passed
 
 
 def test_subgradient_outside_the_interval_fails_at_a_kink(hand):
@@ -241,8 +247,7 @@ def test_sample_within_rounding_of_a_kink_may_take_either_side(hand):
     w = np.array([1.0, 1.0])
     b = -0.3
     for h in (0.0, 1.0):
-        assert check_gradient("perceptron", grad=hand("perceptron", h), X=X, y=y, w=w,
-                              b=b).passed
+        assert check_gradient("perceptron", grad=hand("perceptron", h), X=X, y=y, w=w, b=b).passed
 
 
 def test_squared_hinge_kink_is_not_a_jump(hand):
@@ -254,10 +259,10 @@ def test_squared_hinge_kink_is_not_a_jump(hand):
 
 # -- claims, loss values, reports --------------------------------------------------------
 
+
 def test_claim_right_and_wrong():
     X, y, w, b = KINK_DATA["perceptron"]
-    assert check_gradient("perceptron", claim={"w": [0, -3], "b": -2}, X=X, y=y, w=w,
-                          b=b).passed
+    assert check_gradient("perceptron", claim={"w": [0, -3], "b": -2}, X=X, y=y, w=w, b=b).passed
     report = check_gradient("perceptron", claim={"w": [0, -3.5], "b": -2}, X=X, y=y, w=w, b=b)
     assert not report.passed
     assert report.culprits == ["w[1]"]
@@ -270,15 +275,19 @@ def test_claim_is_held_to_its_written_digits():
     y = np.array([0.0, 0.0, 1.0])
     w = np.array([1.0 / 3.0])
     # ∂L/∂w = Σ (x w − y) x = 5/3, ∂L/∂b = Σ (x w − y) = 0
-    assert check_gradient("squared_error", claim={"w": ["1.667"], "b": "0"}, X=X, y=y, w=w,
-                          b=0.0).passed
-    assert check_gradient("squared_error", claim={"w": ["1.67"], "b": "0"}, X=X, y=y,
-                          w=w, b=0.0).passed
+    assert check_gradient(
+        "squared_error", claim={"w": ["1.667"], "b": "0"}, X=X, y=y, w=w, b=0.0
+    ).passed
+    assert check_gradient(
+        "squared_error", claim={"w": ["1.67"], "b": "0"}, X=X, y=y, w=w, b=0.0
+    ).passed
     # 1.66 is off by 0.0067, more than half a unit in its last digit
-    assert not check_gradient("squared_error", claim={"w": ["1.66"], "b": "0"}, X=X, y=y,
-                              w=w, b=0.0).passed
-    assert not check_gradient("squared_error", claim={"w": [1.6666], "b": 0}, X=X, y=y,
-                              w=w, b=0.0).passed
+    assert not check_gradient(
+        "squared_error", claim={"w": ["1.66"], "b": "0"}, X=X, y=y, w=w, b=0.0
+    ).passed
+    assert not check_gradient(
+        "squared_error", claim={"w": [1.6666], "b": 0}, X=X, y=y, w=w, b=0.0
+    ).passed
 
 
 def test_loss_fn_value_is_checked(make_problem):
@@ -329,8 +338,9 @@ def test_mean_and_derivation_objects(make_problem, hand):
 
 
 def test_user_expression_with_regulariser():
-    d = gradproof.derive(expr="max(0, 1 - y*dot(w, x))", reg="lam/2*norm(w)^2",
-                         params={"lam": 0.5}, labels="pm1")
+    d = gradproof.derive(
+        expr="max(0, 1 - y*dot(w, x))", reg="lam/2*norm(w)^2", params={"lam": 0.5}, labels="pm1"
+    )
     X = np.array([[1.0, 2.0], [-1.0, 0.5], [2.0, 2.0]])
     y = np.array([1.0, -1.0, 1.0])
     w = np.array([0.2, -0.1])
@@ -365,8 +375,9 @@ INVALID = [
 ]
 
 
-@pytest.mark.parametrize("kwargs,error", [(k, e) for _, k, e in INVALID],
-                         ids=[i for i, _, _ in INVALID])
+@pytest.mark.parametrize(
+    "kwargs,error", [(k, e) for _, k, e in INVALID], ids=[i for i, _, _ in INVALID]
+)
 def test_invalid_input(kwargs, error):
     args = dict(X=X0, y=Y0, w=[0.5, 0.5], b=0.0)
     args.update(kwargs)

@@ -11,7 +11,7 @@ from gradproof.cli import cli
 
 KINK = ["--X", "[[1,2],[2,-1],[-1,1]]", "--y", "[1,-1,1]", "--at", '{"w":[1,1],"b":-3}']
 
-USER_FILE = '''
+USER_FILE = """
 import numpy as np
 
 def grad(X, y, w, b):
@@ -30,7 +30,7 @@ def no_filter(X, y, w, b):
 
 def loss(X, y, w, b):
     return float(np.maximum(0, -y * (X @ w + b)).sum())
-'''
+"""
 
 
 @pytest.fixture
@@ -52,8 +52,9 @@ def test_derived_gradient_passes_exit_0():
 
 @pytest.mark.parametrize("func,convention", [("grad", "include"), ("grad_exclude", "exclude")])
 def test_user_gradient_at_a_kink(user_file, func, convention):
-    res = run("perceptron", *KINK, "--grad", f"{user_file}:{func}", "--loss-fn",
-              f"{user_file}:loss")
+    res = run(
+        "perceptron", *KINK, "--grad", f"{user_file}:{func}", "--loss-fn", f"{user_file}:loss"
+    )
     assert res.exit_code == 0, res.output
     assert f"follows the {convention} convention" in res.output
 
@@ -85,17 +86,29 @@ def test_fast_mode_prints_seed():
     assert "seed: 5" in res.output
 
 
-@pytest.mark.parametrize("args", [
-    ["perceptron", "--grad", "nope.py:f"],
-    ["perceptron", "--grad", "not-a-ref"],
-    ["perceptron", "--claim", "{bad json"],
-    ["perceptron", "--claim", '{"w":[1,2,3]}'],
-    ["perceptron", "--grad", "x.py:f", "--claim", "{}"],
-    ["perceptron", "--wrt", "w"],
-    [],
-    ["nosuchloss"],
-], ids=["missing-file", "bad-ref", "bad-json", "claim-shape", "grad-and-claim", "wrt",
-        "no-loss", "unknown-loss"])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["perceptron", "--grad", "nope.py:f"],
+        ["perceptron", "--grad", "not-a-ref"],
+        ["perceptron", "--claim", "{bad json"],
+        ["perceptron", "--claim", '{"w":[1,2,3]}'],
+        ["perceptron", "--grad", "x.py:f", "--claim", "{}"],
+        ["perceptron", "--wrt", "w"],
+        [],
+        ["nosuchloss"],
+    ],
+    ids=[
+        "missing-file",
+        "bad-ref",
+        "bad-json",
+        "claim-shape",
+        "grad-and-claim",
+        "wrt",
+        "no-loss",
+        "unknown-loss",
+    ],
+)
 def test_usage_errors_exit_2(args):
     res = run(*args)
     assert res.exit_code == 2, res.output

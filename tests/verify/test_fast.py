@@ -24,8 +24,9 @@ def _logistic_grad(X, y, w, b):
 
 def test_fast_mode_passes_a_correct_gradient_and_prints_the_seed():
     X, y, w, b = _logistic_problem()
-    report = check_gradient("logistic", grad=_logistic_grad, X=X, y=y, w=w, b=b, mode="fast",
-                            seed=123)
+    report = check_gradient(
+        "logistic", grad=_logistic_grad, X=X, y=y, w=w, b=b, mode="fast", seed=123
+    )
     assert report.passed, str(report)
     assert report.seed == 123 and "seed: 123" in str(report)
     assert len(report.directions) == 4
@@ -42,8 +43,7 @@ def test_fast_mode_localises_a_single_wrong_entry(j):
         g[j] += 0.5 * max(abs(g[j]), 1e-3)
         return g[:-1], g[-1]
 
-    report = check_gradient("logistic", grad=broken, X=X, y=y, w=w, b=b, mode="fast",
-                            seed=7)
+    report = check_gradient("logistic", grad=broken, X=X, y=y, w=w, b=b, mode="fast", seed=7)
     assert not report.passed
     name = "b" if j == X.shape[1] else f"w[{j}]"
     assert report.culprits == [name]
@@ -58,8 +58,9 @@ def test_fast_mode_localises_a_single_wrong_entry(j):
 def test_fast_mode_float32():
     X, y, w, b = _logistic_problem(n=400, d=500, seed=3)
     X32, y32, w32 = X.astype(np.float32), y.astype(np.float32), w.astype(np.float32)
-    report = check_gradient("logistic", grad=_logistic_grad, X=X32, y=y32, w=w32,
-                            b=np.float32(b), mode="fast", seed=1)
+    report = check_gradient(
+        "logistic", grad=_logistic_grad, X=X32, y=y32, w=w32, b=np.float32(b), mode="fast", seed=1
+    )
     assert report.passed, str(report)
     assert report.precision == "float32"
 
@@ -71,10 +72,13 @@ def test_fast_mode_at_kinks_accepts_any_convention():
     w = rng.integers(-2, 3, size=30).astype(np.float64)
     b = float(-(X[0] @ w))  # sample 0 exactly on the perceptron's kink
     for h in (0.0, 0.5, 1.0):
+
         def grad(X, y, w, b, h=h):
             s = X @ w + b
             u = -y * s
             c = -y * np.where(u > 0, 1.0, np.where(u < 0, 0.0, h))
             return c @ X, c.sum()
-        assert check_gradient("perceptron", grad=grad, X=X, y=y, w=w, b=b, mode="fast",
-                              seed=2).passed
+
+        assert check_gradient(
+            "perceptron", grad=grad, X=X, y=y, w=w, b=b, mode="fast", seed=2
+        ).passed

@@ -22,9 +22,19 @@ def _fd(name, X, y, w, b, V=None, allow_complex=True):
     near = switch_near_kink(ff, X, y, w, b, unit_roundoff(np.float64))
     ds = coordinate_directions(X, w, b) if V is None else dense_directions(X, w, b, V)
     n = X.shape[0]
-    return directional_fd(ff, X, y, w, b, ds, mean=False, near_kink=near,
-                          curvature=np.ones(n), score_err=np.zeros(n),
-                          allow_complex=allow_complex)
+    return directional_fd(
+        ff,
+        X,
+        y,
+        w,
+        b,
+        ds,
+        mean=False,
+        near_kink=near,
+        curvature=np.ones(n),
+        score_err=np.zeros(n),
+        allow_complex=allow_complex,
+    )
 
 
 def _logistic_grad(X, y, w, b):
@@ -87,17 +97,28 @@ def test_stencil_turns_away_from_a_near_kink():
     ff = form_functions(d.form, d.params)
     near = switch_near_kink(ff, X, y, w, 0.0, unit_roundoff(np.float64))
     assert not near.any()
-    res = directional_fd(ff, X, y, w, 0.0, coordinate_directions(X, w, 0.0), mean=False,
-                         near_kink=near, curvature=np.ones(2), score_err=np.zeros(2),
-                         allow_complex=False)
+    res = directional_fd(
+        ff,
+        X,
+        y,
+        w,
+        0.0,
+        coordinate_directions(X, w, 0.0),
+        mean=False,
+        near_kink=near,
+        curvature=np.ones(2),
+        score_err=np.zeros(2),
+        allow_complex=False,
+    )
     assert res.one_sided >= 1
     # ∂/∂w = −y₀x₀ (sample 0 still violates: 1 − s = 1e-6 > 0) − y₁x₁·[1 + 0.5 > 0] + λw
     expected = np.array([-1.0, 1.0]) + 0.01 * w
     np.testing.assert_allclose(res.lo[:2], expected, atol=1e-9)
 
 
-@pytest.mark.parametrize("text,res", [("1.5", 0.05), ("-3.50", 0.005), ("2", 0.0),
-                                      ("1e-3", 0.5e-3), ("1.25e2", 0.5)])
+@pytest.mark.parametrize(
+    "text,res", [("1.5", 0.05), ("-3.50", 0.005), ("2", 0.0), ("1e-3", 0.5e-3), ("1.25e2", 0.5)]
+)
 def test_claim_resolution(text, res):
     assert claim_resolution(text) == pytest.approx(res)
 
@@ -110,9 +131,9 @@ def test_claim_resolution_of_floats():
 
 def test_gamma_and_digits():
     u = unit_roundoff(np.float64)
-    assert u == 2.0 ** -53
-    assert unit_roundoff(np.float32) == 2.0 ** -24
+    assert u == 2.0**-53
+    assert unit_roundoff(np.float32) == 2.0**-24
     assert gamma(10, u) == pytest.approx(10 * u)
-    assert gamma(2 ** 25, unit_roundoff(np.float32)) == float("inf")
+    assert gamma(2**25, unit_roundoff(np.float32)) == float("inf")
     assert digits_agreeing(1.0 + 1e-10, 1.0) == pytest.approx(10.0, abs=1e-5)
     assert digits_agreeing(2.0, 2.0) == 17.0

@@ -18,7 +18,8 @@ DERIVED = {name: gradproof.derive(name) for name in LOSSES}
 
 
 GENERIC = st.sampled_from(LOSSES).flatmap(
-    lambda name: st.tuples(st.just(name), problems(name, dyadic=False)))
+    lambda name: st.tuples(st.just(name), problems(name, dyadic=False))
+)
 
 
 @given(GENERIC)

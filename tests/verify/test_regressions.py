@@ -35,14 +35,16 @@ def test_candidate_that_scales_X_in_place_is_not_a_false_pass():
 def test_extended_precision_data_is_judged_as_float64():
     X, y, w = _data(1)
     y = np.sign(y)
-    assert check_gradient("logistic", X=X.astype(np.longdouble), y=y.astype(np.longdouble),
-                          w=w, b=0.1).passed
+    assert check_gradient(
+        "logistic", X=X.astype(np.longdouble), y=y.astype(np.longdouble), w=w, b=0.1
+    ).passed
 
 
 def test_precision_never_tightens_below_the_data_and_is_validated():
     X, y, w = _data(2)
-    f32 = dict(X=X.astype(np.float32), y=np.sign(y).astype(np.float32),
-               w=w.astype(np.float32), b=0.1)
+    f32 = dict(
+        X=X.astype(np.float32), y=np.sign(y).astype(np.float32), w=w.astype(np.float32), b=0.1
+    )
     assert check_gradient("logistic", precision="float64", **f32).passed
     with pytest.raises(OptionError, match="precision must be one of"):
         check_gradient("logistic", precision="banana", **f32)
@@ -50,8 +52,9 @@ def test_precision_never_tightens_below_the_data_and_is_validated():
 
 def test_no_agreeing_digits_claimed_when_the_reference_is_zero():
     # squared error at a perfect fit: the gradient is exactly 0, the claim (5, 5) is wrong
-    report = check_gradient("squared_error", claim={"w": [5], "b": 5}, X=[[1.0]], y=[1.0],
-                            w=[1.0], b=0.0)
+    report = check_gradient(
+        "squared_error", claim={"w": [5], "b": 5}, X=[[1.0]], y=[1.0], w=[1.0], b=0.0
+    )
     assert not report.passed
     assert "significant digits" not in str(report)
     assert json.loads(json.dumps(report.to_dict(), default=str))["passed"] is False
@@ -61,10 +64,13 @@ def test_grad_file_with_dataclass_loads(tmp_path, monkeypatch):
     (tmp_path / "ug.py").write_text(
         "from __future__ import annotations\nfrom dataclasses import dataclass\n\n"
         "@dataclass\nclass Cfg:\n    scale: float = 1.0\n\n"
-        "def grad(X, y, w, b):\n    r = X @ w + b - y\n    return r @ X, r.sum()\n")
+        "def grad(X, y, w, b):\n    r = X @ w + b - y\n    return r @ X, r.sum()\n"
+    )
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(cli, ["check", "squared_error", "--grad", "ug.py:grad",
-                                   "--X", "[[1,2],[3,4]]", "--y", "[1,2]"])
+    res = CliRunner().invoke(
+        cli,
+        ["check", "squared_error", "--grad", "ug.py:grad", "--X", "[[1,2],[3,4]]", "--y", "[1,2]"],
+    )
     assert res.exit_code == 0, res.output
 
 
@@ -96,8 +102,7 @@ def test_fast_mode_widens_only_the_indicator_whose_kink_is_near():
         return c @ X, c.sum()
 
     for mode in ("full", "fast"):
-        assert not check_gradient(d, grad=wrong, X=X, y=y, w=w, b=b, mode=mode,
-                                  seed=0).passed, mode
+        assert not check_gradient(d, grad=wrong, X=X, y=y, w=w, b=b, mode=mode, seed=0).passed, mode
 
 
 def test_derivation_options_are_not_silently_ignored():

@@ -11,8 +11,7 @@ def test_search_finds_and_shrinks_a_missing_filter():
         c = -y
         return c @ X, c.sum()
 
-    report = check_gradient("perceptron", grad=no_filter, search=True, seed=0,
-                            max_examples=50)
+    report = check_gradient("perceptron", grad=no_filter, search=True, seed=0, max_examples=50)
     assert not report.passed
     assert report.reproduce is not None
     assert "d = derive('perceptron'" in report.reproduce
@@ -37,13 +36,13 @@ def test_search_uses_real_labels_for_regression():
         r = X @ w + b - y
         return r @ X, r.sum()
 
-    assert check_gradient("squared_error", grad=grad, search=True, seed=2,
-                          max_examples=10).passed
+    assert check_gradient("squared_error", grad=grad, search=True, seed=2, max_examples=10).passed
 
 
 def test_search_snippet_rebuilds_a_user_expression():
-    d = derive(expr="max(0, 1 - y*(dot(w,x)+b))", reg="lam/2*norm(w)^2", params={"lam": 0.1},
-               labels="pm1")
+    d = derive(
+        expr="max(0, 1 - y*(dot(w,x)+b))", reg="lam/2*norm(w)^2", params={"lam": 0.1}, labels="pm1"
+    )
 
     def my_grad(X, y, w, b):  # sign error in b
         act = y * (X @ w + b) < 1

@@ -33,8 +33,7 @@ class _Group(click.Group):
             click.echo(f"gradproof: error: {exc}", err=True)
             sys.exit(2)
         except RecursionError:
-            click.echo("gradproof: error: the input is nested too deeply to process",
-                       err=True)
+            click.echo("gradproof: error: the input is nested too deeply to process", err=True)
             sys.exit(2)
 
 

@@ -41,8 +41,9 @@ def load_function(ref: str, what: str) -> Callable[..., Any]:
             spec.loader.exec_module(module)
         except Exception as exc:  # the user's file
             sys.modules.pop(spec.name, None)
-            raise OptionError(f"{what}: loading {path} raised {type(exc).__name__}: {exc}"
-                              ) from None
+            raise OptionError(
+                f"{what}: loading {path} raised {type(exc).__name__}: {exc}"
+            ) from None
         finally:
             sys.path.pop(0)
     else:
@@ -61,8 +62,10 @@ def _claim(text: str) -> dict[str, Any]:
         # numbers stay text, so each is held to the digits it was written with
         raw = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
-        raise OptionError(f"--claim: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
-                          f"write e.g. '{{\"w\": [1.5, -2], \"b\": 0.5}}'") from None
+        raise OptionError(
+            f"--claim: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
+            f'write e.g. \'{{"w": [1.5, -2], "b": 0.5}}\''
+        ) from None
     if not isinstance(raw, dict):
         raise OptionError('--claim: expected an object like {"w": [1.5, -2], "b": 0.5}')
     return raw
@@ -71,21 +74,55 @@ def _claim(text: str) -> dict[str, Any]:
 @cli.command("check")
 @loss_options
 @data_options
-@click.option("--grad", "grad_ref", metavar="FILE.py:FUNC",
-              help="Your gradient function grad(X, y, w, b) -> (grad_w, grad_b).")
-@click.option("--loss-fn", "loss_ref", metavar="FILE.py:FUNC",
-              help="Your loss function loss(X, y, w, b) -> float, whose value is checked too.")
+@click.option(
+    "--grad",
+    "grad_ref",
+    metavar="FILE.py:FUNC",
+    help="Your gradient function grad(X, y, w, b) -> (grad_w, grad_b).",
+)
+@click.option(
+    "--loss-fn",
+    "loss_ref",
+    metavar="FILE.py:FUNC",
+    help="Your loss function loss(X, y, w, b) -> float, whose value is checked too.",
+)
 @click.option("--claim", metavar="JSON", help='A claimed gradient, e.g. \'{"w":[1,-2],"b":0}\'.')
-@click.option("--labels", type=click.Choice(["pm1", "real"]),
-              help="Label set of a user expression (default real).")
+@click.option(
+    "--labels",
+    type=click.Choice(["pm1", "real"]),
+    help="Label set of a user expression (default real).",
+)
 @click.option("--fast", is_flag=True, help="Random-direction checks (for large d).")
 @click.option("--seed", type=int, help="Seed of the random directions (fast mode).")
-@click.option("--precision", type=click.Choice(["float32", "float64"]),
-              help="Arithmetic of your gradient when its dtypes do not say.")
+@click.option(
+    "--precision",
+    type=click.Choice(["float32", "float64"]),
+    help="Arithmetic of your gradient when its dtypes do not say.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def check_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, grad_ref,
-              loss_ref, claim, labels, fast, seed, precision, as_json, output):
+def check_cmd(
+    loss,
+    expr,
+    reg,
+    params,
+    kink,
+    mean,
+    wrt,
+    X,
+    y,
+    data_file,
+    at,
+    grad_ref,
+    loss_ref,
+    claim,
+    labels,
+    fast,
+    seed,
+    precision,
+    as_json,
+    output,
+):
     """Check a gradient of LOSS: the derived one, yours (--grad) or a claimed value (--claim).
 
     Compares it with the exact gradient and with finite differences of the loss, kink-aware.
@@ -97,14 +134,23 @@ def check_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, gra
         raise OptionError("check compares the whole gradient; leave --wrt at w,b")
     if grad_ref and claim:
         raise OptionError("give --grad or --claim, not both")
-    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
-               labels=labels)
+    d = derive(
+        loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, labels=labels
+    )
     ds = dataset_from(X, y, data_file)
     grad = load_function(grad_ref, "--grad") if grad_ref else None
     loss_fn = load_function(loss_ref, "--loss-fn") if loss_ref else None
-    report = check_gradient(d, grad=grad, claim=_claim(claim) if claim else None,
-                            loss_fn=loss_fn, data=ds, at=at, mode="fast" if fast else "auto",
-                            seed=seed, precision=precision)
+    report = check_gradient(
+        d,
+        grad=grad,
+        claim=_claim(claim) if claim else None,
+        loss_fn=loss_fn,
+        data=ds,
+        at=at,
+        mode="fast" if fast else "auto",
+        seed=seed,
+        precision=precision,
+    )
     if as_json:
         emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
     else:

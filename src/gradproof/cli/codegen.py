@@ -13,10 +13,17 @@ from gradproof.numeric.export import export_module
 
 @cli.command("codegen")
 @loss_options
-@click.option("--labels", type=click.Choice(["pm1", "real"]),
-              help="Label set of a user expression (default real).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="Write the module to FILE (default: print it).")
+@click.option(
+    "--labels",
+    type=click.Choice(["pm1", "real"]),
+    help="Label set of a user expression (default real).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    help="Write the module to FILE (default: print it).",
+)
 def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, output):
     """Write LOSS (or --expr) as a Python module needing only numpy.
 
@@ -25,6 +32,14 @@ def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, output):
     """
     if loss is None and expr is None:
         raise OptionError("name a loss (see 'gradproof losses') or give --expr")
-    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
-               wrt=[p.strip() for p in wrt.split(",") if p.strip()], labels=labels)
+    d = derive(
+        loss,
+        expr=expr,
+        reg=reg,
+        params=parse_params(params),
+        kink=kink,
+        mean=mean,
+        wrt=[p.strip() for p in wrt.split(",") if p.strip()],
+        labels=labels,
+    )
     emit(export_module(d), output)

@@ -17,20 +17,57 @@ from gradproof.symbolic.render.printers import to_latex
 @cli.command("derive")
 @loss_options
 @data_options
-@click.option("--lr", type=float, default=0.1, show_default=True,
-              help="Learning rate of the update step in the worked example.")
-@click.option("--labels", type=click.Choice(["pm1", "real"]),
-              help="Label set of a user expression (default real).")
-@click.option("--format", "fmt", type=click.Choice(["text", "latex", "markdown"]),
-              default="text", show_default=True)
-@click.option("--detail", type=click.Choice(["summary", "full"]), default="summary",
-              show_default=True, help="full also shows each rule of the scalar derivative.")
+@click.option(
+    "--lr",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Learning rate of the update step in the worked example.",
+)
+@click.option(
+    "--labels",
+    type=click.Choice(["pm1", "real"]),
+    help="Label set of a user expression (default real).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "latex", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option(
+    "--detail",
+    type=click.Choice(["summary", "full"]),
+    default="summary",
+    show_default=True,
+    help="full also shows each rule of the scalar derivative.",
+)
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
 @click.option("--no-example", is_flag=True, help="Skip the worked example.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def derive_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr, labels, fmt,
-               detail, standalone, no_example, as_json, output):
+def derive_cmd(
+    loss,
+    expr,
+    reg,
+    params,
+    kink,
+    mean,
+    wrt,
+    X,
+    y,
+    data_file,
+    at,
+    lr,
+    labels,
+    fmt,
+    detail,
+    standalone,
+    no_example,
+    as_json,
+    output,
+):
     """Derive the gradient of LOSS (or of --expr) step by step, with a worked example.
 
     Without data, the worked example uses built-in sample data.
@@ -40,9 +77,20 @@ def derive_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr
     if standalone and fmt != "latex":
         raise OptionError("--standalone applies to --format latex")
     ds = dataset_from(X, y, data_file)
-    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
-               wrt=[p.strip() for p in wrt.split(",") if p.strip()], labels=labels, data=ds,
-               at=at, lr=lr, example=not no_example)
+    d = derive(
+        loss,
+        expr=expr,
+        reg=reg,
+        params=parse_params(params),
+        kink=kink,
+        mean=mean,
+        wrt=[p.strip() for p in wrt.split(",") if p.strip()],
+        labels=labels,
+        data=ds,
+        at=at,
+        lr=lr,
+        example=not no_example,
+    )
     if as_json:
         out = {
             "loss": d.name,
@@ -50,8 +98,13 @@ def derive_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr
             "formula": d.spec.formula,
             "kink": d.kink,
             "params": dict(d.params),
-            "gradient": {p: {"latex": to_latex(e, expand_score=True, sets=dict(d.set_names)),
-                             "text": str(d.render_formula(p))} for p, e in d.gradient.items()},
+            "gradient": {
+                p: {
+                    "latex": to_latex(e, expand_score=True, sets=dict(d.set_names)),
+                    "text": str(d.render_formula(p)),
+                }
+                for p, e in d.gradient.items()
+            },
             "example": d.example.to_dict() if d.example is not None else None,
         }
         emit(json.dumps(out, indent=2, ensure_ascii=False) + "\n", output)

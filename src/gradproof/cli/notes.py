@@ -27,27 +27,82 @@ def _need_loss(loss: str | None, expr: str | None) -> None:
 @cli.command("notes")
 @loss_options
 @data_options
-@click.option("--lr", type=float, default=0.1, show_default=True,
-              help="Learning rate of the update step and of the gradient-descent table.")
-@click.option("--epochs", type=int, default=20, show_default=True,
-              help="Epochs of gradient descent shown in the table and the figures.")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "latex"]), default="markdown",
-              show_default=True)
-@click.option("-o", "--output", "output", type=click.Path(file_okay=False), default=".",
-              show_default=True, help="The folder to write the document and figures/ into.")
-@click.option("--title", help="The document's title (default: 'The gradient of the ..., step "
-                              "by step').")
-@click.option("--front-matter", is_flag=True,
-              help="Markdown: start with Jekyll front matter (title, date); the file is then "
-                   "named DATE-LOSS.md as Jekyll posts are.")
+@click.option(
+    "--lr",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Learning rate of the update step and of the gradient-descent table.",
+)
+@click.option(
+    "--epochs",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Epochs of gradient descent shown in the table and the figures.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "latex"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="The folder to write the document and figures/ into.",
+)
+@click.option(
+    "--title", help="The document's title (default: 'The gradient of the ..., step by step')."
+)
+@click.option(
+    "--front-matter",
+    is_flag=True,
+    help="Markdown: start with Jekyll front matter (title, date); the file is then "
+    "named DATE-LOSS.md as Jekyll posts are.",
+)
 @click.option("--date", metavar="YYYY-MM-DD", help="The document's date (default: today).")
-@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
-              help="Language of the headings, prose and figure labels.")
-@click.option("--coords", metavar="A,B", help="The two coordinates of the landscape figure, "
-                                              "e.g. w1,w2 (default) or w1,b.")
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "zh"]),
+    default="en",
+    show_default=True,
+    help="Language of the headings, prose and figure labels.",
+)
+@click.option(
+    "--coords",
+    metavar="A,B",
+    help="The two coordinates of the landscape figure, e.g. w1,w2 (default) or w1,b.",
+)
 @click.option("--no-figures", is_flag=True, help="Leave the figures out (no matplotlib needed).")
-def notes_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr, epochs, fmt,
-              output, title, front_matter, date, lang, coords, no_figures):
+def notes_cmd(
+    loss,
+    expr,
+    reg,
+    params,
+    kink,
+    mean,
+    wrt,
+    X,
+    y,
+    data_file,
+    at,
+    lr,
+    epochs,
+    fmt,
+    output,
+    title,
+    front_matter,
+    date,
+    lang,
+    coords,
+    no_figures,
+):
     """Write a publishable note on LOSS: derivation, worked example, code, figures, descent.
 
     Without data, the built-in sample data is used.
@@ -59,12 +114,32 @@ def notes_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr,
     if front_matter and fmt != "markdown":
         raise OptionError("--front-matter applies to --format markdown")
     ds = dataset_from(X, y, data_file)
-    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
-               wrt=_wrt(wrt), data=ds, at=at, lr=lr, example=True)
+    d = derive(
+        loss,
+        expr=expr,
+        reg=reg,
+        params=parse_params(params),
+        kink=kink,
+        mean=mean,
+        wrt=_wrt(wrt),
+        data=ds,
+        at=at,
+        lr=lr,
+        example=True,
+    )
     ij = parse_coords(coords, d.example.X.shape[1]) if coords else None
-    result = write_notes(d, output, format=fmt, title=title, front_matter=front_matter,
-                         date=date, lang=lang, epochs=epochs, figures=not no_figures,
-                         coords=ij)
+    result = write_notes(
+        d,
+        output,
+        format=fmt,
+        title=title,
+        front_matter=front_matter,
+        date=date,
+        lang=lang,
+        epochs=epochs,
+        figures=not no_figures,
+        coords=ij,
+    )
     click.echo(f"wrote {result.document}", err=True)
     for fig in result.figures:
         click.echo(f"wrote {fig.png} and {fig.svg.name}", err=True)
@@ -74,17 +149,52 @@ def notes_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr,
 @loss_options
 @data_options
 @click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate η.")
-@click.option("--epochs", type=int, default=100, show_default=True,
-              help="Passes over the data (fewer when the gradient reaches zero).")
-@click.option("--momentum", type=float, default=0.0, show_default=True,
-              help="Heavy-ball momentum β in [0, 1): v ← βv + g, θ ← θ − ηv.")
-@click.option("--batch-size", type=int, help="Minibatch SGD with batches of this size "
-                                              "(default: full-batch gradient descent).")
+@click.option(
+    "--epochs",
+    type=int,
+    default=100,
+    show_default=True,
+    help="Passes over the data (fewer when the gradient reaches zero).",
+)
+@click.option(
+    "--momentum",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Heavy-ball momentum β in [0, 1): v ← βv + g, θ ← θ − ηv.",
+)
+@click.option(
+    "--batch-size",
+    type=int,
+    help="Minibatch SGD with batches of this size (default: full-batch gradient descent).",
+)
 @click.option("--seed", type=int, help="Seed of the sample order of SGD (reproducible runs).")
-@click.option("--rows", type=int, default=25, show_default=True,
-              help="At most this many epochs are listed (an even spread, first and last kept).")
-def train_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr, epochs,
-              momentum, batch_size, seed, rows):
+@click.option(
+    "--rows",
+    type=int,
+    default=25,
+    show_default=True,
+    help="At most this many epochs are listed (an even spread, first and last kept).",
+)
+def train_cmd(
+    loss,
+    expr,
+    reg,
+    params,
+    kink,
+    mean,
+    wrt,
+    X,
+    y,
+    data_file,
+    at,
+    lr,
+    epochs,
+    momentum,
+    batch_size,
+    seed,
+    rows,
+):
     """Train a linear model on LOSS with its derived gradient; print a per-epoch table.
 
     Without data, the built-in sample data is used.
@@ -95,18 +205,17 @@ def train_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr,
     if rows < 2:
         raise OptionError(f"--rows must be at least 2, got {rows}")
     ds = dataset_from(X, y, data_file)
-    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
-               wrt=_wrt(wrt))
+    d = derive(
+        loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, wrt=_wrt(wrt)
+    )
     data = ds if ds is not None else sample_dataset(d.spec.labels)
-    kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed,
-                  at=at)
+    kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
     if epochs >= PROGRESS_FROM:
         with click.progressbar(length=epochs, label="training", file=sys.stderr) as bar:
             result = train(d, data, callback=lambda _e: bar.update(1), **kwargs)
     else:
         result = train(d, data, **kwargs)
-    click.echo(f"{d.title} · {result.method}, η = {lr:g} · n = {data.n} samples "
-               f"({data.source})")
+    click.echo(f"{d.title} · {result.method}, η = {lr:g} · n = {data.n} samples ({data.source})")
     click.echo("")
     click.echo(format_table(result, rows))
     click.echo("")
@@ -117,11 +226,21 @@ def train_cmd(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr,
 
 @cli.command("compare")
 @click.argument("losses", nargs=-1, required=True)
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A hyperparameter value, given to every loss that has it (repeatable).")
-@click.option("--format", "fmt", type=click.Choice(["text", "latex", "markdown"]),
-              default="text", show_default=True,
-              help="latex is a complete document for pdflatex.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A hyperparameter value, given to every loss that has it (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "latex", "markdown"]),
+    default="text",
+    show_default=True,
+    help="latex is a complete document for pdflatex.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 def compare_cmd(losses, params, fmt, output):
     """Show the derivations of two or more LOSSES side by side."""

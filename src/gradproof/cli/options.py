@@ -21,10 +21,18 @@ def data_options(f: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("--X", "X", metavar="JSON", help="Samples as rows, e.g. '[[2,3],[1,-1]]'."),
         click.option("--y", "y", metavar="JSON", help="Labels, e.g. '[1,-1]'."),
-        click.option("--data", "data_file", type=click.Path(dir_okay=False),
-                     help="A .csv (label in the last column), .npz or .json file with X and y."),
-        click.option("--at", "at", metavar="JSON",
-                     help='The point, e.g. \'{"w":[0,0],"b":0}\' (default: all zeros).'),
+        click.option(
+            "--data",
+            "data_file",
+            type=click.Path(dir_okay=False),
+            help="A .csv (label in the last column), .npz or .json file with X and y.",
+        ),
+        click.option(
+            "--at",
+            "at",
+            metavar="JSON",
+            help='The point, e.g. \'{"w":[0,0],"b":0}\' (default: all zeros).',
+        ),
     ]
     return functools.reduce(lambda acc, dec: dec(acc), reversed(decorators), f)
 
@@ -35,13 +43,22 @@ def loss_options(f: Callable[..., Any]) -> Callable[..., Any]:
         click.argument("loss", required=False),
         click.option("--expr", help="Your own per-sample loss, e.g. 'max(0, 1 - y*dot(w, x))'."),
         click.option("--reg", help="A regulariser outside the sum, e.g. 'lam/2*norm(w)^2'."),
-        click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-                     help="A hyperparameter value (repeatable), e.g. --param lam=0.1."),
-        click.option("--kink", type=click.Choice(["include", "exclude", "average"]),
-                     help="Subgradient at kinks: indicator 1, 0 or 1/2 at 0 (default per loss)."),
+        click.option(
+            "--param",
+            "params",
+            multiple=True,
+            metavar="NAME=VALUE",
+            help="A hyperparameter value (repeatable), e.g. --param lam=0.1.",
+        ),
+        click.option(
+            "--kink",
+            type=click.Choice(["include", "exclude", "average"]),
+            help="Subgradient at kinks: indicator 1, 0 or 1/2 at 0 (default per loss).",
+        ),
         click.option("--mean", is_flag=True, help="Average over samples instead of summing."),
-        click.option("--wrt", default="w,b", show_default=True,
-                     help="Parameters to differentiate by."),
+        click.option(
+            "--wrt", default="w,b", show_default=True, help="Parameters to differentiate by."
+        ),
     ]
     return functools.reduce(lambda acc, dec: dec(acc), reversed(decorators), f)
 

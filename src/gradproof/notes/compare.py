@@ -28,14 +28,18 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["compare", "comparison_rows", "COMPARE_FORMATS", "ITEMS", "Plain"]
 
 COMPARE_FORMATS = ("text", "latex", "markdown")
-ITEMS = ("loss", "active set", "∂L/∂w", "∂L/∂b", "∂L/∂w (matrix)", "∂L/∂b (matrix)",
-         "convention")
-_ITEM_TEX = {"∂L/∂w": r"$\partial L/\partial \mathbf{w}$", "∂L/∂b": r"$\partial L/\partial b$",
-             "∂L/∂w (matrix)": r"$\partial L/\partial \mathbf{w}$ (matrix form)",
-             "∂L/∂b (matrix)": r"$\partial L/\partial b$ (matrix form)"}
-_KINK = {"include": "a sample on the kink counts (𝟙 = 1 at 0)",
-         "exclude": "a sample on the kink is left out (𝟙 = 0 at 0)",
-         "average": "a sample on the kink has weight ½"}
+ITEMS = ("loss", "active set", "∂L/∂w", "∂L/∂b", "∂L/∂w (matrix)", "∂L/∂b (matrix)", "convention")
+_ITEM_TEX = {
+    "∂L/∂w": r"$\partial L/\partial \mathbf{w}$",
+    "∂L/∂b": r"$\partial L/\partial b$",
+    "∂L/∂w (matrix)": r"$\partial L/\partial \mathbf{w}$ (matrix form)",
+    "∂L/∂b (matrix)": r"$\partial L/\partial b$ (matrix form)",
+}
+_KINK = {
+    "include": "a sample on the kink counts (𝟙 = 1 at 0)",
+    "exclude": "a sample on the kink is left out (𝟙 = 0 at 0)",
+    "average": "a sample on the kink has weight ½",
+}
 
 
 class Plain(str):
@@ -57,8 +61,9 @@ def _active_set(d: Derivation, printer: Callable[..., str]) -> str | None:
             continue
         for f in step.formulas:
             if isinstance(f.chain[0], D.SetDef):
-                return printer(f.chain, atoms=f.atoms, expand_score=f.expand_score,
-                               sets=dict(d.set_names))
+                return printer(
+                    f.chain, atoms=f.atoms, expand_score=f.expand_score, sets=dict(d.set_names)
+                )
     return None
 
 
@@ -70,13 +75,17 @@ def _convention(d: Derivation) -> str:
     if "abs" in kinds:
         parts.append("|u| has subgradient 0 at u = 0")
     if not parts:
-        return "differentiable: no convention needed" if not kinds else \
-            "piecewise, differentiable at the boundaries"
+        return (
+            "differentiable: no convention needed"
+            if not kinds
+            else "piecewise, differentiable at the boundaries"
+        )
     return "; ".join(parts)
 
 
-def comparison_rows(derivations: Sequence[Derivation], format: str = "text"
-                    ) -> list[tuple[str, list[str]]]:
+def comparison_rows(
+    derivations: Sequence[Derivation], format: str = "text"
+) -> list[tuple[str, list[str]]]:
     """(item, one cell per derivation).
 
     Cells are unicode text (``format="text"``) or LaTeX maths without ``$``; prose cells are
@@ -90,16 +99,29 @@ def comparison_rows(derivations: Sequence[Derivation], format: str = "text"
         return Plain(text)
 
     rows.append(("loss", [_definition(d, printer) for d in derivations]))
-    rows.append(("active set", [_active_set(d, printer) or cell_text(none)
-                                for d in derivations]))
+    rows.append(("active set", [_active_set(d, printer) or cell_text(none) for d in derivations]))
     for p in ("w", "b"):
-        rows.append((f"∂L/∂{p}", [d.render_formula(p, "text" if format == "text" else "latex")
-                                  if p in d.gradient else cell_text("—")
-                                  for d in derivations]))
+        rows.append(
+            (
+                f"∂L/∂{p}",
+                [
+                    d.render_formula(p, "text" if format == "text" else "latex")
+                    if p in d.gradient
+                    else cell_text("—")
+                    for d in derivations
+                ],
+            )
+        )
     for p in ("w", "b"):
-        rows.append((f"∂L/∂{p} (matrix)", [_print(d, d.matrix_form[p], printer)
-                                           if p in d.matrix_form else cell_text("—")
-                                           for d in derivations]))
+        rows.append(
+            (
+                f"∂L/∂{p} (matrix)",
+                [
+                    _print(d, d.matrix_form[p], printer) if p in d.matrix_form else cell_text("—")
+                    for d in derivations
+                ],
+            )
+        )
     rows.append(("convention", [Plain(_convention(d)) for d in derivations]))
     return rows
 
@@ -127,27 +149,32 @@ def _md_math(tex: str) -> str:
 
 def _render_markdown(derivations: Sequence[Derivation]) -> str:
     names = _names(derivations)
-    lines = ["## " + " vs ".join(d.title for d in derivations), "",
-             "| | " + " | ".join(f"**{n}**" for n in names) + " |",
-             "|---|" + "---|" * len(names)]
+    lines = [
+        "## " + " vs ".join(d.title for d in derivations),
+        "",
+        "| | " + " | ".join(f"**{n}**" for n in names) + " |",
+        "|---|" + "---|" * len(names),
+    ]
     for item, cells in comparison_rows(derivations, "markdown"):
-        shown = [c.replace("|", r"\|") if isinstance(c, Plain) else f"${_md_math(c)}$"
-                 for c in cells]
+        shown = [
+            c.replace("|", r"\|") if isinstance(c, Plain) else f"${_md_math(c)}$" for c in cells
+        ]
         lines.append(f"| {item} | " + " | ".join(shown) + " |")
     return "\n".join(lines) + "\n"
 
 
 def _render_latex(derivations: Sequence[Derivation]) -> str:
     names = _names(derivations)
-    body = [LATEX_PREAMBLE.rstrip(), r"\begin{document}",
-            r"\section*{" + latex_escape(" vs ".join(d.title for d in derivations)) + "}"]
+    body = [
+        LATEX_PREAMBLE.rstrip(),
+        r"\begin{document}",
+        r"\section*{" + latex_escape(" vs ".join(d.title for d in derivations)) + "}",
+    ]
     for item, cells in comparison_rows(derivations, "latex"):
-        body.append(r"\paragraph{" + _ITEM_TEX.get(item, latex_escape(item.capitalize()))
-                    + "}")
+        body.append(r"\paragraph{" + _ITEM_TEX.get(item, latex_escape(item.capitalize())) + "}")
         body.append(r"\begin{center}\begin{tabular}{@{}ll@{}}")
         for name, cell in zip(names, cells, strict=True):
-            shown = latex_escape(cell) if isinstance(cell, Plain) else \
-                rf"$\displaystyle {cell}$"
+            shown = latex_escape(cell) if isinstance(cell, Plain) else rf"$\displaystyle {cell}$"
             body.append(rf"\texttt{{{latex_escape(name)}}} & {shown} \\[4pt]")
         body.append(r"\end{tabular}\end{center}")
     body.append(r"\end{document}")
@@ -157,8 +184,11 @@ def _render_latex(derivations: Sequence[Derivation]) -> str:
 _RENDER = {"text": _render_text, "markdown": _render_markdown, "latex": _render_latex}
 
 
-def compare(losses: Sequence[str | Derivation], format: str = "text",
-            params: Mapping[str, float] | None = None) -> str:
+def compare(
+    losses: Sequence[str | Derivation],
+    format: str = "text",
+    params: Mapping[str, float] | None = None,
+) -> str:
     """Compare the derivations of ``losses`` (names or derivations) side by side.
 
     ``params`` are hyperparameter values, each given to every named loss that has it (e.g.
@@ -171,16 +201,22 @@ def compare(losses: Sequence[str | Derivation], format: str = "text",
     if format not in _RENDER:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(COMPARE_FORMATS)}")
     if len(losses) < 2:
-        raise OptionError(f"compare needs at least two losses, got {len(losses)}; e.g. "
-                          f"gradproof compare perceptron hinge")
+        raise OptionError(
+            f"compare needs at least two losses, got {len(losses)}; e.g. "
+            f"gradproof compare perceptron hinge"
+        )
     given = dict(params or {})
     specs = {item: get_loss(item) for item in losses if isinstance(item, str)}
     unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
     if unused:
-        raise OptionError(f"none of {', '.join(specs) or 'the losses'} has a hyperparameter "
-                          f"{', '.join(map(repr, unused))}")
-    derivations = [item if not isinstance(item, str) else
-                   derive(item, params={k: v for k, v in given.items()
-                                        if k in specs[item].params})
-                   for item in losses]
+        raise OptionError(
+            f"none of {', '.join(specs) or 'the losses'} has a hyperparameter "
+            f"{', '.join(map(repr, unused))}"
+        )
+    derivations = [
+        item
+        if not isinstance(item, str)
+        else derive(item, params={k: v for k, v in given.items() if k in specs[item].params})
+        for item in losses
+    ]
     return _RENDER[format](derivations)

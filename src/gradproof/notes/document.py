@@ -34,37 +34,47 @@ FIGURE_FOLDER = "figures"
 TABLE_ROWS = 12
 
 _TEXT = {
-    "en": {"title": "The gradient of the {loss}, step by step", "loss": "The loss",
-           "derivation": "Derivation", "code": "The code",
-           "code_intro": "gradproof compiles the derived gradient to numpy. The excerpt "
-                         "below is the generated gradient function: the scores s = Xw + b "
-                         "(one pass over X), the per-sample coefficients, then the gradient "
-                         "(a second pass over X).",
-           "figures": "Figures", "descent": "Gradient descent",
-           "descent_intro": "{method} with learning rate η = {lr}, starting from w = {w}, "
-                            "b = {b}, driven by the derived gradient (the active set is "
-                            "recomputed at every step); {summary}.",
-           "landscape_cap": "The loss over ({a}, {b}) with the other coordinates fixed at the "
-                            "starting point. Red arrow: −∇L at the start; orange: the "
-                            "gradient-descent path (projected onto this slice); dashed: "
-                            "where a sample changes side.",
-           "loss_cap": "The loss (solid) and the gradient norm (dashed) after each epoch; "
-                       "epoch 0 is the starting point.",
-           "made_with": "Derived, compiled and checked with gradproof {version}.",
-           "lang_note": ""},
-    "zh": {"title": "{loss}的梯度：逐步推导", "loss": "损失函数", "derivation": "推导",
-           "code": "代码",
-           "code_intro": "gradproof 把推导出的梯度编译成 numpy 代码。下面是生成的梯度函数："
-                         "先算得分 s = Xw + b（遍历 X 一次），再算每个样本的系数，"
-                         "最后得到梯度（再遍历 X 一次）。",
-           "figures": "图", "descent": "梯度下降",
-           "descent_intro": "用推导出的梯度做梯度下降（{method}），学习率 η = {lr}，"
-                            "从 w = {w}, b = {b} 出发，每一步重新计算活动集；{summary}。",
-           "landscape_cap": "损失在 ({a}, {b}) 上的截面，其余坐标固定在起点。红色箭头：起点处的 "
-                            "−∇L；橙色：梯度下降路径（投影到该截面）；虚线：样本改变类别的位置。",
-           "loss_cap": "每轮结束时的损失（实线）与梯度范数（虚线）；第 0 轮为起点。",
-           "made_with": "由 gradproof {version} 推导、编译并验证。",
-           "lang_note": "（推导步骤由 gradproof 以英文生成。）"},
+    "en": {
+        "title": "The gradient of the {loss}, step by step",
+        "loss": "The loss",
+        "derivation": "Derivation",
+        "code": "The code",
+        "code_intro": "gradproof compiles the derived gradient to numpy. The excerpt "
+        "below is the generated gradient function: the scores s = Xw + b "
+        "(one pass over X), the per-sample coefficients, then the gradient "
+        "(a second pass over X).",
+        "figures": "Figures",
+        "descent": "Gradient descent",
+        "descent_intro": "{method} with learning rate η = {lr}, starting from w = {w}, "
+        "b = {b}, driven by the derived gradient (the active set is "
+        "recomputed at every step); {summary}.",
+        "landscape_cap": "The loss over ({a}, {b}) with the other coordinates fixed at the "
+        "starting point. Red arrow: −∇L at the start; orange: the "
+        "gradient-descent path (projected onto this slice); dashed: "
+        "where a sample changes side.",
+        "loss_cap": "The loss (solid) and the gradient norm (dashed) after each epoch; "
+        "epoch 0 is the starting point.",
+        "made_with": "Derived, compiled and checked with gradproof {version}.",
+        "lang_note": "",
+    },
+    "zh": {
+        "title": "{loss}的梯度：逐步推导",
+        "loss": "损失函数",
+        "derivation": "推导",
+        "code": "代码",
+        "code_intro": "gradproof 把推导出的梯度编译成 numpy 代码。下面是生成的梯度函数："
+        "先算得分 s = Xw + b（遍历 X 一次），再算每个样本的系数，"
+        "最后得到梯度（再遍历 X 一次）。",
+        "figures": "图",
+        "descent": "梯度下降",
+        "descent_intro": "用推导出的梯度做梯度下降（{method}），学习率 η = {lr}，"
+        "从 w = {w}, b = {b} 出发，每一步重新计算活动集；{summary}。",
+        "landscape_cap": "损失在 ({a}, {b}) 上的截面，其余坐标固定在起点。红色箭头：起点处的 "
+        "−∇L；橙色：梯度下降路径（投影到该截面）；虚线：样本改变类别的位置。",
+        "loss_cap": "每轮结束时的损失（实线）与梯度范数（虚线）；第 0 轮为起点。",
+        "made_with": "由 gradproof {version} 推导、编译并验证。",
+        "lang_note": "（推导步骤由 gradproof 以英文生成。）",
+    },
 }
 _SUMMARY_ZH = {True: "在第 {k} 轮后收敛（梯度为零）", False: "{k} 轮后梯度仍不为零"}
 
@@ -86,7 +96,8 @@ def _helpers() -> set[str]:
     from gradproof.numeric import codegen
 
     return set(re.findall(r"^def (\w+)\(", getattr(codegen, "PRELUDE", ""), flags=re.M)) | {
-        "prepare_arrays"}
+        "prepare_arrays"
+    }
 
 
 def code_excerpt(source: str, entry: str | None = None) -> str:
@@ -117,9 +128,24 @@ def code_excerpt(source: str, entry: str | None = None) -> str:
     return head + "\n\n".join(defs[n] for n in defs if n in keep) + "\n"
 
 
-_ASCII = {"σ": "sigma", "𝟙": "1", "∂": "d", "Σ": "sum", "·": "*", "≥": ">=", "≤": "<=",
-          "‖": "||", "′": "'", "−": "-", "—": "--", "λ": "lam", "δ": "delta", "²": "^2",
-          "ᵢ": "_i", "…": "..."}
+_ASCII = {
+    "σ": "sigma",
+    "𝟙": "1",
+    "∂": "d",
+    "Σ": "sum",
+    "·": "*",
+    "≥": ">=",
+    "≤": "<=",
+    "‖": "||",
+    "′": "'",
+    "−": "-",
+    "—": "--",
+    "λ": "lam",
+    "δ": "delta",
+    "²": "^2",
+    "ᵢ": "_i",
+    "…": "...",
+}
 
 
 def _ascii(text: str) -> str:
@@ -128,7 +154,7 @@ def _ascii(text: str) -> str:
 
 def _tex_zh(text: str) -> str:
     """Escape LaTeX specials but keep Chinese (and map the maths symbols latex_escape maps)."""
-    return "".join(ch if ord(ch) > 0x2e80 else latex_escape(ch) for ch in text)
+    return "".join(ch if ord(ch) > 0x2E80 else latex_escape(ch) for ch in text)
 
 
 def _tex_coord(name: str) -> str:
@@ -145,12 +171,15 @@ def _sentence(text: str) -> str:
 
 def _definition_latex(d: Derivation) -> str:
     f = d.steps[0].formulas
-    return r" \\ ".join(to_latex(x.chain, atoms=x.atoms, expand_score=x.expand_score,
-                                 sets=dict(d.set_names)) for x in f)
+    return r" \\ ".join(
+        to_latex(x.chain, atoms=x.atoms, expand_score=x.expand_score, sets=dict(d.set_names))
+        for x in f
+    )
 
 
-def _words(d: Derivation, result: TrainResult, start: Point, lr: float, lang: str
-           ) -> dict[str, str]:
+def _words(
+    d: Derivation, result: TrainResult, start: Point, lr: float, lang: str
+) -> dict[str, str]:
     from gradproof import __version__
     from gradproof.notes.train import fmt_number
 
@@ -161,32 +190,57 @@ def _words(d: Derivation, result: TrainResult, start: Point, lr: float, lang: st
     else:
         summ, method = summary(result), result.method.capitalize()
     t["descent_intro"] = t["descent_intro"].format(
-        method=method, lr=fmt_number(lr), w=fmt_vector(start.w), b=fmt_number(start.b),
-        summary=summ)
+        method=method, lr=fmt_number(lr), w=fmt_vector(start.w), b=fmt_number(start.b), summary=summ
+    )
     t["made_with"] = t["made_with"].format(version=__version__)
     return t
 
 
 def _coord_names(coords: tuple[int, int], dim: int) -> tuple[str, str]:
-    return tuple("b" if i == dim else f"w{'₁₂₃₄₅₆₇₈₉'[i] if i < 9 else i + 1}"  # type: ignore
-                 for i in coords)
+    return tuple(
+        "b" if i == dim else f"w{'₁₂₃₄₅₆₇₈₉'[i] if i < 9 else i + 1}"  # type: ignore
+        for i in coords
+    )
 
 
-def _markdown(d: Derivation, t: dict[str, str], title: str, front_matter: bool, date: str,
-              figures: list[FigureFile], result: TrainResult, folder: Path,
-              coords: tuple[str, str], lang: str = "en") -> str:
+def _markdown(
+    d: Derivation,
+    t: dict[str, str],
+    title: str,
+    front_matter: bool,
+    date: str,
+    figures: list[FigureFile],
+    result: TrainResult,
+    folder: Path,
+    coords: tuple[str, str],
+    lang: str = "en",
+) -> str:
     out: list[str] = []
     if front_matter:
-        out += ["---", "layout: post", f"title: {json.dumps(title, ensure_ascii=False)}",
-                f"date: {date}", "---", ""]
+        out += [
+            "---",
+            "layout: post",
+            f"title: {json.dumps(title, ensure_ascii=False)}",
+            f"date: {date}",
+            "---",
+            "",
+        ]
     else:
         out += [f"# {title}", ""]
     out += [f"*{t['made_with']}*", ""]
     definition = _definition_latex(d)
     if r" \\ " in definition:  # MathJax breaks lines only inside an environment
         definition = rf"\begin{{gathered}}{definition}\end{{gathered}}"
-    out += [f"## {t['loss']}", "", _sentence(d.spec.description), "", "```math",
-            definition, "```", ""]
+    out += [
+        f"## {t['loss']}",
+        "",
+        _sentence(d.spec.description),
+        "",
+        "```math",
+        definition,
+        "```",
+        "",
+    ]
     body = d.render("markdown").splitlines()
     if body and body[0].startswith("## "):
         body = body[1:]
@@ -196,42 +250,74 @@ def _markdown(d: Derivation, t: dict[str, str], title: str, front_matter: bool, 
     if t["lang_note"]:
         out += [t["lang_note"], ""]
     out += [*body, ""]
-    out += [f"## {t['code']}", "", t["code_intro"], "", "```python",
-            code_excerpt(d.numpy().source).rstrip(), "```", ""]
+    out += [
+        f"## {t['code']}",
+        "",
+        t["code_intro"],
+        "",
+        "```python",
+        code_excerpt(d.numpy().source).rstrip(),
+        "```",
+        "",
+    ]
     if figures:
         out += [f"## {t['figures']}", ""]
         for fig in figures:
-            cap = t["landscape_cap"].format(a=coords[0], b=coords[1]) \
-                if fig.key == "landscape" else t["loss_cap"]
+            cap = (
+                t["landscape_cap"].format(a=coords[0], b=coords[1])
+                if fig.key == "landscape"
+                else t["loss_cap"]
+            )
             rel = fig.png.relative_to(folder).as_posix()
             w_ = words(lang)
-            alt = w_["landscape"].format(loss=loss_name(d, lang)) if fig.key == "landscape" \
+            alt = (
+                w_["landscape"].format(loss=loss_name(d, lang))
+                if fig.key == "landscape"
                 else w_["per_epoch"]
+            )
             out += [f"![{alt}]({rel})", "", f"*{cap}*", ""]
     out += [f"## {t['descent']}", "", t["descent_intro"], ""]
     header = table_header(result)
     if lang == "zh":
         header = ["轮次", "损失", *header[2:5], header[5] if result.set_name else "活动样本"]
-    for row in ([header, ["---:"] * len(header),
-                             *table_rows(result, TABLE_ROWS)]):
+    for row in [header, ["---:"] * len(header), *table_rows(result, TABLE_ROWS)]:
         out.append("| " + " | ".join(c.replace("|", r"\|") for c in row) + " |")
     return "\n".join(out).rstrip() + "\n"
 
 
-def _latex(d: Derivation, t: dict[str, str], title: str, date: str, lang: str,
-           figures: list[FigureFile], result: TrainResult, folder: Path,
-           coords: tuple[str, str]) -> str:
+def _latex(
+    d: Derivation,
+    t: dict[str, str],
+    title: str,
+    date: str,
+    lang: str,
+    figures: list[FigureFile],
+    result: TrainResult,
+    folder: Path,
+    coords: tuple[str, str],
+) -> str:
     esc = _tex_zh if lang == "zh" else latex_escape
     pre = LATEX_PREAMBLE + "\\usepackage{graphicx}\n\\usepackage{booktabs}\n\\usepackage{float}\n"
     if lang == "zh":
         pre += "\\usepackage{CJKutf8}\n"
-    out = [pre.rstrip(), rf"\title{{{esc(title)}}}", r"\author{}", rf"\date{{{esc(date)}}}",
-           r"\begin{document}"]
+    out = [
+        pre.rstrip(),
+        rf"\title{{{esc(title)}}}",
+        r"\author{}",
+        rf"\date{{{esc(date)}}}",
+        r"\begin{document}",
+    ]
     if lang == "zh":
         out.append(r"\begin{CJK}{UTF8}{gbsn}")
-    out += [r"\maketitle", rf"\begin{{center}}\emph{{{esc(t['made_with'])}}}\end{{center}}",
-            rf"\section*{{{esc(t['loss'])}}}", latex_escape(_sentence(d.spec.description)),
-            r"\begin{gather*}", _definition_latex(d), r"\end{gather*}"]
+    out += [
+        r"\maketitle",
+        rf"\begin{{center}}\emph{{{esc(t['made_with'])}}}\end{{center}}",
+        rf"\section*{{{esc(t['loss'])}}}",
+        latex_escape(_sentence(d.spec.description)),
+        r"\begin{gather*}",
+        _definition_latex(d),
+        r"\end{gather*}",
+    ]
     body = d.render("latex").splitlines()
     if body and body[0].startswith(r"\section*"):
         body = body[1:]
@@ -239,9 +325,13 @@ def _latex(d: Derivation, t: dict[str, str], title: str, date: str, lang: str,
     if t["lang_note"]:
         out.append(esc(t["lang_note"]))
     out += body
-    out += [rf"\section*{{{esc(t['code'])}}}", esc(t["code_intro"]),
-            r"\begin{verbatim}", _ascii(code_excerpt(d.numpy().source)).rstrip(),
-            r"\end{verbatim}"]
+    out += [
+        rf"\section*{{{esc(t['code'])}}}",
+        esc(t["code_intro"]),
+        r"\begin{verbatim}",
+        _ascii(code_excerpt(d.numpy().source)).rstrip(),
+        r"\end{verbatim}",
+    ]
     if figures:
         out.append(rf"\section*{{{esc(t['figures'])}}}")
         for fig in figures:
@@ -249,15 +339,32 @@ def _latex(d: Derivation, t: dict[str, str], title: str, date: str, lang: str,
             for key, name in zip(("a", "b"), coords, strict=True):
                 cap = cap.replace(rf"\{{{key}\}}", _tex_coord(name))
             width = "0.7" if fig.key == "landscape" else "0.85"
-            out += [r"\begin{figure}[H]", r"\centering",
-                    rf"\includegraphics[width={width}\linewidth]"
-                    rf"{{{fig.png.relative_to(folder).as_posix()}}}",
-                    rf"\caption{{{cap}}}", r"\end{figure}"]
-    out += [rf"\section*{{{esc(t['descent'])}}}", esc(t["descent_intro"]), "",
-            r"\begin{center}", r"\begin{tabular}{rrrlrr}", r"\toprule"]
-    header = [esc("轮次" if lang == "zh" else "epoch"), "$L$", r"$\lVert g\rVert$",
-              r"$\mathbf{w}$", "$b$", f"$|{result.set_name}|$" if result.set_name
-              else esc("活动样本" if lang == "zh" else "active")]
+            out += [
+                r"\begin{figure}[H]",
+                r"\centering",
+                rf"\includegraphics[width={width}\linewidth]"
+                rf"{{{fig.png.relative_to(folder).as_posix()}}}",
+                rf"\caption{{{cap}}}",
+                r"\end{figure}",
+            ]
+    out += [
+        rf"\section*{{{esc(t['descent'])}}}",
+        esc(t["descent_intro"]),
+        "",
+        r"\begin{center}",
+        r"\begin{tabular}{rrrlrr}",
+        r"\toprule",
+    ]
+    header = [
+        esc("轮次" if lang == "zh" else "epoch"),
+        "$L$",
+        r"$\lVert g\rVert$",
+        r"$\mathbf{w}$",
+        "$b$",
+        f"$|{result.set_name}|$"
+        if result.set_name
+        else esc("活动样本" if lang == "zh" else "active"),
+    ]
     out.append(" & ".join(header) + r" \\")
     out.append(r"\midrule")
     for row in table_rows(result, TABLE_ROWS):
@@ -269,10 +376,19 @@ def _latex(d: Derivation, t: dict[str, str], title: str, date: str, lang: str,
     return "\n".join(out) + "\n"
 
 
-def write_notes(d: Derivation, folder: str | Path, *, format: str = "markdown",
-                title: str | None = None, front_matter: bool = False, date: str | None = None,
-                lang: str = "en", epochs: int = 20, figures: bool = True,
-                coords: tuple[int, int] | None = None) -> NotesResult:
+def write_notes(
+    d: Derivation,
+    folder: str | Path,
+    *,
+    format: str = "markdown",
+    title: str | None = None,
+    front_matter: bool = False,
+    date: str | None = None,
+    lang: str = "en",
+    epochs: int = 20,
+    figures: bool = True,
+    coords: tuple[int, int] | None = None,
+) -> NotesResult:
     """Write one note (Markdown or LaTeX) and its figures into ``folder``.
 
     ``d`` must carry a worked example (derive it with data, or ``example=True`` for the
@@ -284,8 +400,10 @@ def write_notes(d: Derivation, folder: str | Path, *, format: str = "markdown",
     words(lang)
     ex = d.example
     if ex is None:
-        raise OptionError("the derivation has no worked example; derive it with data "
-                          "(X=..., y=...) or example=True for the built-in sample data")
+        raise OptionError(
+            "the derivation has no worked example; derive it with data "
+            "(X=..., y=...) or example=True for the built-in sample data"
+        )
     if date is None:
         date = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
     elif not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):

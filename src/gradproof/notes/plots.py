@@ -31,36 +31,84 @@ if TYPE_CHECKING:  # pragma: no cover
     from gradproof.notes.train import TrainResult
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["FigureFile", "make_figures", "require", "landscape_figure", "loss_figure", "cjk_font",
-           "parse_coords", "LANGS", "ARROW_GID"]
+__all__ = [
+    "FigureFile",
+    "make_figures",
+    "require",
+    "landscape_figure",
+    "loss_figure",
+    "cjk_font",
+    "parse_coords",
+    "LANGS",
+    "ARROW_GID",
+]
 
 LANGS = ("en", "zh")
 ARROW_GID = "neg-gradient"
 MAX_KINK_LINES = 40  # kink lines (one per sample and switching function) drawn at most
-CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC", "Noto Sans SC",
-             "Source Han Sans SC", "Source Han Sans CN", "WenQuanYi Zen Hei",
-             "WenQuanYi Micro Hei", "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback",
-             "SimHei", "Microsoft YaHei", "PingFang SC", "Heiti SC")
+CJK_FONTS = (
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK TC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Droid Sans Fallback",
+    "SimHei",
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Heiti SC",
+)
 
-CJK_FILES = re.compile(r"wqy|NotoSans(Mono)?CJK|NotoSans[ST]C|SourceHanSans|DroidSansFallback|"
-                       r"uming|ukai", re.IGNORECASE)
+CJK_FILES = re.compile(
+    r"wqy|NotoSans(Mono)?CJK|NotoSans[ST]C|SourceHanSans|DroidSansFallback|"
+    r"uming|ukai",
+    re.IGNORECASE,
+)
 
 _WORDS = {
-    "en": {"landscape": "Loss landscape of the {loss}", "per_epoch": "Loss per epoch",
-           "epoch": "epoch", "loss": "loss L", "path": "gradient-descent path",
-           "arrow": "−∇L at the start", "start": "start", "zero": "∇L = 0 here",
-           "converged": "converged", "slice": "other coordinates fixed at the start",
-           "kinks": "kinks (a sample changes side)",
-           "gnorm": "gradient norm ‖∇L‖"},
-    "zh": {"landscape": "{loss}的损失曲面", "per_epoch": "每轮的损失", "epoch": "轮次",
-           "loss": "损失 L", "path": "梯度下降路径", "arrow": "起点处的 −∇L",
-           "start": "起点", "zero": "此处 ∇L = 0", "converged": "已收敛",
-           "slice": "其余坐标固定在起点", "kinks": "折点（样本跨越边界）",
-           "gnorm": "梯度范数 ‖∇L‖"},
+    "en": {
+        "landscape": "Loss landscape of the {loss}",
+        "per_epoch": "Loss per epoch",
+        "epoch": "epoch",
+        "loss": "loss L",
+        "path": "gradient-descent path",
+        "arrow": "−∇L at the start",
+        "start": "start",
+        "zero": "∇L = 0 here",
+        "converged": "converged",
+        "slice": "other coordinates fixed at the start",
+        "kinks": "kinks (a sample changes side)",
+        "gnorm": "gradient norm ‖∇L‖",
+    },
+    "zh": {
+        "landscape": "{loss}的损失曲面",
+        "per_epoch": "每轮的损失",
+        "epoch": "轮次",
+        "loss": "损失 L",
+        "path": "梯度下降路径",
+        "arrow": "起点处的 −∇L",
+        "start": "起点",
+        "zero": "此处 ∇L = 0",
+        "converged": "已收敛",
+        "slice": "其余坐标固定在起点",
+        "kinks": "折点（样本跨越边界）",
+        "gnorm": "梯度范数 ‖∇L‖",
+    },
 }
-LOSS_NAMES_ZH = {"perceptron": "感知机损失", "hinge": "合页损失（软间隔 SVM）",
-                 "squared_hinge": "平方合页损失", "logistic": "逻辑斯谛损失",
-                 "squared_error": "平方误差", "huber": "Huber 损失", "custom": "自定义损失"}
+LOSS_NAMES_ZH = {
+    "perceptron": "感知机损失",
+    "hinge": "合页损失（软间隔 SVM）",
+    "squared_hinge": "平方合页损失",
+    "logistic": "逻辑斯谛损失",
+    "squared_error": "平方误差",
+    "huber": "Huber 损失",
+    "custom": "自定义损失",
+}
 
 
 def words(lang: str) -> dict[str, str]:
@@ -81,9 +129,11 @@ def _matplotlib() -> Any:
     try:
         import matplotlib
     except ImportError:
-        raise OptionError("figures need matplotlib, which is not installed; install it with "
-                          "pip install 'gradproof[plot]' (or leave the figures out with "
-                          "--no-figures)") from None
+        raise OptionError(
+            "figures need matplotlib, which is not installed; install it with "
+            "pip install 'gradproof[plot]' (or leave the figures out with "
+            "--no-figures)"
+        ) from None
     return matplotlib
 
 
@@ -93,15 +143,15 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     manager = font_manager.fontManager
-    found = next((name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}),
-                 None)
+    found = next((name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}), None)
     if found is None:  # installed after matplotlib cached its font list: register the files
         for path in font_manager.findSystemFonts():
             if CJK_FILES.search(Path(path).name):
                 with contextlib.suppress(Exception):
                     manager.addfont(path)
-        found = next((name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}),
-                     None)
+        found = next(
+            (name for name in CJK_FONTS if name in {f.name for f in manager.ttflist}), None
+        )
     return found
 
 
@@ -113,10 +163,12 @@ def require(lang: str = "en") -> str | None:
         return None
     font = cjk_font()
     if font is None:
-        raise OptionError("--lang zh needs a font with Chinese glyphs and none is installed "
-                          "(looked for Noto Sans CJK, WenQuanYi, Source Han Sans, ...); "
-                          "install one, e.g. Debian/Ubuntu: apt install fonts-noto-cjk, "
-                          "then remove matplotlib's font cache (~/.cache/matplotlib)")
+        raise OptionError(
+            "--lang zh needs a font with Chinese glyphs and none is installed "
+            "(looked for Noto Sans CJK, WenQuanYi, Source Han Sans, ...); "
+            "install one, e.g. Debian/Ubuntu: apt install fonts-noto-cjk, "
+            "then remove matplotlib's font cache (~/.cache/matplotlib)"
+        )
     return font
 
 
@@ -145,8 +197,10 @@ def parse_coords(spec: str | Sequence[str] | None, d: int) -> tuple[int, int]:
     names = [s.strip() for s in spec.split(",")] if isinstance(spec, str) else list(spec)
     valid = [f"w{i + 1}" for i in range(d)] + ["b"]
     if len(names) != 2 or any(n not in valid for n in names) or names[0] == names[1]:
-        raise OptionError(f"--coords expects two different coordinates out of "
-                          f"{', '.join(valid)}, e.g. 'w1,{valid[1]}'; got {spec!r}")
+        raise OptionError(
+            f"--coords expects two different coordinates out of "
+            f"{', '.join(valid)}, e.g. 'w1,{valid[1]}'; got {spec!r}"
+        )
     return tuple(valid.index(n) for n in names)  # type: ignore[return-value]
 
 
@@ -158,9 +212,15 @@ def _theta(w: Array, b: float) -> Array:
     return np.append(np.asarray(w, dtype=float), float(b))
 
 
-def landscape_figure(d: Derivation, data: Dataset, start: Point,
-                     result: TrainResult | None = None, coords: tuple[int, int] | None = None,
-                     lang: str = "en", grid: int = 61) -> Figure:
+def landscape_figure(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult | None = None,
+    coords: tuple[int, int] | None = None,
+    lang: str = "en",
+    grid: int = 61,
+) -> Figure:
     """Filled contours of L over two coordinates, −∇L at ``start`` and the descent path.
 
     The arrow is an annotation with gid :data:`ARROW_GID` from ``xytext`` (the start) to
@@ -178,8 +238,11 @@ def landscape_figure(d: Derivation, data: Dataset, start: Point,
     _, gw, gb = compiled.loss_and_grad(X, y, start.w, start.b)
     g = _theta(gw, gb)
     direction = -g[[i, j]]
-    path = (np.array([_theta(w, b)[[i, j]] for w, b in zip(result.ws, result.bs, strict=True)])
-            if result is not None else theta0[[i, j]][None, :])
+    path = (
+        np.array([_theta(w, b)[[i, j]] for w, b in zip(result.ws, result.bs, strict=True)])
+        if result is not None
+        else theta0[[i, j]][None, :]
+    )
     pts = np.vstack([path, theta0[[i, j]]])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     centre = (lo + hi) / 2
@@ -213,21 +276,47 @@ def landscape_figure(d: Derivation, data: Dataset, start: Point,
     if kinked:
         for k in range(U.shape[0]):
             if U[k].min() < 0 < U[k].max():
-                ax.contour(A, C, U[k], levels=[0], colors="white", linewidths=0.8,
-                           linestyles="dashed", alpha=0.7)
+                ax.contour(
+                    A,
+                    C,
+                    U[k],
+                    levels=[0],
+                    colors="white",
+                    linewidths=0.8,
+                    linestyles="dashed",
+                    alpha=0.7,
+                )
         ax.plot([], [], color="0.55", lw=0.8, ls="--", label=w_["kinks"])
-    ax.plot(path[:, 0], path[:, 1], "-o", color="#ff7f0e", mec="black", ms=4, lw=1.5,
-            label=w_["path"], zorder=3)
+    ax.plot(
+        path[:, 0],
+        path[:, 1],
+        "-o",
+        color="#ff7f0e",
+        mec="black",
+        ms=4,
+        lw=1.5,
+        label=w_["path"],
+        zorder=3,
+    )
     ax.plot(*theta0[[i, j]], "o", color="white", mec="black", ms=8, label=w_["start"], zorder=4)
     if tip is not None:
-        arrow = ax.annotate("", xy=tuple(tip), xytext=tuple(theta0[[i, j]]),
-                            arrowprops={"arrowstyle": "-|>", "color": "#d62728", "lw": 2.5,
-                                        "mutation_scale": 18}, zorder=5)
+        arrow = ax.annotate(
+            "",
+            xy=tuple(tip),
+            xytext=tuple(theta0[[i, j]]),
+            arrowprops={"arrowstyle": "-|>", "color": "#d62728", "lw": 2.5, "mutation_scale": 18},
+            zorder=5,
+        )
         arrow.set_gid(ARROW_GID)
         ax.plot([], [], color="#d62728", lw=2.5, label=w_["arrow"])
     else:
-        ax.annotate(w_["zero"], xy=tuple(theta0[[i, j]]), xytext=(8, 8),
-                    textcoords="offset points", color="white")
+        ax.annotate(
+            w_["zero"],
+            xy=tuple(theta0[[i, j]]),
+            xytext=(8, 8),
+            textcoords="offset points",
+            color="white",
+        )
     ax.set_xlim(a[0], a[-1])
     ax.set_ylim(c[0], c[-1])
     ax.set_aspect("equal")
@@ -254,15 +343,19 @@ def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
     ax.plot(epochs, result.losses, "-o", color="#1f77b4", ms=4, label=w_["loss"])
     ax.fill_between(epochs, result.losses, alpha=0.15, color="#1f77b4")
     gax = ax.twinx()
-    gax.plot(epochs, result.grad_norms, "--s", color="#d62728", ms=3, lw=1.2,
-             label=w_["gnorm"])
+    gax.plot(epochs, result.grad_norms, "--s", color="#d62728", ms=3, lw=1.2, label=w_["gnorm"])
     gax.set_ylabel(w_["gnorm"], color="#d62728")
     gax.tick_params(axis="y", colors="#d62728")
     gax.set_ylim(bottom=0)
     if result.converged:
-        ax.annotate(w_["converged"], xy=(epochs[-1], result.losses[-1]), xytext=(-10, 20),
-                    textcoords="offset points", ha="right",
-                    arrowprops={"arrowstyle": "->", "color": "black"})
+        ax.annotate(
+            w_["converged"],
+            xy=(epochs[-1], result.losses[-1]),
+            xytext=(-10, 20),
+            textcoords="offset points",
+            ha="right",
+            arrowprops={"arrowstyle": "->", "color": "black"},
+        )
     if min(result.losses) >= 0:
         ax.set_ylim(bottom=0, top=None if max(result.losses) > 0 else 1)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -294,9 +387,16 @@ def _save(fig: Figure, stem: Path) -> tuple[Path, Path]:
     return out[0], out[1]
 
 
-def make_figures(d: Derivation, data: Dataset, start: Point, result: TrainResult,
-                 folder: Path, prefix: str, lang: str = "en",
-                 coords: tuple[int, int] | None = None) -> list[FigureFile]:
+def make_figures(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult,
+    folder: Path,
+    prefix: str,
+    lang: str = "en",
+    coords: tuple[int, int] | None = None,
+) -> list[FigureFile]:
     """Draw and save the landscape and the loss-per-epoch figures into ``folder``."""
     words(lang)
     with _style(lang):

@@ -28,8 +28,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["TrainResult", "train", "active_count", "sparkline", "format_table", "summary",
-           "table_header", "table_rows", "fmt_vector"]
+__all__ = [
+    "TrainResult",
+    "train",
+    "active_count",
+    "sparkline",
+    "format_table",
+    "summary",
+    "table_header",
+    "table_rows",
+    "fmt_vector",
+]
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -75,13 +84,15 @@ class TrainResult:
     @property
     def method(self) -> str:
         """'gradient descent', 'SGD' and/or 'momentum', as run."""
-        base = "gradient descent" if self.batch_size is None else \
-            f"SGD (batch size {self.batch_size})"
+        base = (
+            "gradient descent" if self.batch_size is None else f"SGD (batch size {self.batch_size})"
+        )
         return base + (f" with momentum β = {self.momentum:g}" if self.momentum else "")
 
 
-def active_count(d: Derivation, compiled: CompiledLoss, X: Array, y: Array, w: Array,
-                 b: float) -> int | None:
+def active_count(
+    d: Derivation, compiled: CompiledLoss, X: Array, y: Array, w: Array, b: float
+) -> int | None:
     """How many samples are in the derivation's (first) active set at (w, b).
 
     Uses the switching functions and the kink convention as the worked example does: a
@@ -89,8 +100,9 @@ def active_count(d: Derivation, compiled: CompiledLoss, X: Array, y: Array, w: A
     """
     if not d.set_names:
         return None
-    values = dict(zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b),
-                      strict=True))
+    values = dict(
+        zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b), strict=True)
+    )
     u = next(iter(d.set_names))
     uval = np.asarray(values[u], dtype=float)
     mask = (uval > 0) | ((uval == 0) & (float(d.form.at_kink) > 0))
@@ -105,14 +117,24 @@ def _check(lr: float, epochs: int, momentum: float, batch_size: int | None, n: i
     if not np.isfinite(momentum) or not 0 <= momentum < 1:
         raise OptionError(f"--momentum must be in [0, 1), got {momentum}")
     if batch_size is not None and not 1 <= batch_size <= n:
-        raise OptionError(f"--batch-size must be between 1 and the number of samples ({n}), "
-                          f"got {batch_size}")
+        raise OptionError(
+            f"--batch-size must be between 1 and the number of samples ({n}), got {batch_size}"
+        )
 
 
-def train(derivation: Derivation, data: Dataset, *, lr: float = 0.1, epochs: int = 100,
-          momentum: float = 0.0, batch_size: int | None = None, seed: int | None = None,
-          at: Point | str | None = None, tol: float = 0.0,
-          callback: Callable[[int], None] | None = None) -> TrainResult:
+def train(
+    derivation: Derivation,
+    data: Dataset,
+    *,
+    lr: float = 0.1,
+    epochs: int = 100,
+    momentum: float = 0.0,
+    batch_size: int | None = None,
+    seed: int | None = None,
+    at: Point | str | None = None,
+    tol: float = 0.0,
+    callback: Callable[[int], None] | None = None,
+) -> TrainResult:
     """Minimise the derived loss by gradient descent, SGD (``batch_size``) and/or momentum.
 
     Parameters
@@ -137,8 +159,9 @@ def train(derivation: Derivation, data: Dataset, *, lr: float = 0.1, epochs: int
         Called with the epoch number after each epoch (e.g. to advance a progress bar).
     """
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
-        raise OptionError("training needs the gradient with respect to both w and b "
-                          "(use --wrt w,b)")
+        raise OptionError(
+            "training needs the gradient with respect to both w and b (use --wrt w,b)"
+        )
     validate_labels(data, derivation.spec.labels)
     _check(lr, epochs, momentum, batch_size, data.n)
     compiled = derivation.numpy()
@@ -173,7 +196,7 @@ def train(derivation: Derivation, data: Dataset, *, lr: float = 0.1, epochs: int
                 batches: list[Any] = [slice(None)]
             else:
                 order = rng.permutation(data.n)
-                batches = [order[i:i + batch_size] for i in range(0, data.n, batch_size)]
+                batches = [order[i : i + batch_size] for i in range(0, data.n, batch_size)]
             for idx in batches:
                 _, gw, gb = compiled.loss_and_grad(X[idx], y[idx], w, b)
                 vw = momentum * vw + np.asarray(gw, dtype=float)
@@ -182,14 +205,27 @@ def train(derivation: Derivation, data: Dataset, *, lr: float = 0.1, epochs: int
                 b = b - lr * vb
             converged = record() <= tol
             if not (np.all(np.isfinite(w)) and np.isfinite(b) and np.isfinite(losses[-1])):
-                raise OptionError(f"the run diverged at epoch {epoch} (the loss or w, b is no "
-                                  f"longer finite); use a smaller --lr than {lr:g}")
+                raise OptionError(
+                    f"the run diverged at epoch {epoch} (the loss or w, b is no "
+                    f"longer finite); use a smaller --lr than {lr:g}"
+                )
             if callback is not None:
                 callback(epoch)
     return TrainResult(
-        loss_name=derivation.name, set_name=next(iter(derivation.set_names.values()), None),
-        losses=losses, grad_norms=norms, ws=ws, bs=bs, active=active, converged=converged,
-        lr=lr, momentum=momentum, batch_size=batch_size, seed=seed, n=data.n)
+        loss_name=derivation.name,
+        set_name=next(iter(derivation.set_names.values()), None),
+        losses=losses,
+        grad_norms=norms,
+        ws=ws,
+        bs=bs,
+        active=active,
+        converged=converged,
+        lr=lr,
+        momentum=momentum,
+        batch_size=batch_size,
+        seed=seed,
+        n=data.n,
+    )
 
 
 # -- presentation -----------------------------------------------------------------------------
@@ -204,7 +240,7 @@ def fmt_vector(v: Array, limit: int = 4) -> str:
     """(a, b, …) with at most ``limit`` entries shown."""
     items = [fmt_number(a) for a in v]
     if len(items) > limit:
-        items = items[:limit - 1] + ["…", items[-1]]
+        items = items[: limit - 1] + ["…", items[-1]]
     return "(" + ", ".join(items) + ")"
 
 
@@ -221,16 +257,29 @@ def table_rows(result: TrainResult, limit: int = 25) -> list[list[str]]:
     out = []
     for k in rows_to_show(len(result.losses), limit):
         act = result.active[k]
-        out.append([str(k), fmt_number(result.losses[k]), fmt_number(result.grad_norms[k]),
-                    fmt_vector(result.ws[k]), fmt_number(result.bs[k]),
-                    "all" if act is None else f"{act}/{result.n}"])
+        out.append(
+            [
+                str(k),
+                fmt_number(result.losses[k]),
+                fmt_number(result.grad_norms[k]),
+                fmt_vector(result.ws[k]),
+                fmt_number(result.bs[k]),
+                "all" if act is None else f"{act}/{result.n}",
+            ]
+        )
     return out
 
 
 def table_header(result: TrainResult) -> list[str]:
     """Column titles of :func:`table_rows`."""
-    return ["epoch", "loss", "‖g‖", "w", "b", f"|{result.set_name}|" if result.set_name
-            else "active"]
+    return [
+        "epoch",
+        "loss",
+        "‖g‖",
+        "w",
+        "b",
+        f"|{result.set_name}|" if result.set_name else "active",
+    ]
 
 
 def format_table(result: TrainResult, limit: int = 25) -> str:
@@ -238,8 +287,9 @@ def format_table(result: TrainResult, limit: int = 25) -> str:
     header = table_header(result)
     rows = table_rows(result, limit)
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True))
-             for row in [header, *rows]]
+    lines = [
+        "  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)) for row in [header, *rows]
+    ]
     lines.insert(1, "  ".join("─" * wd for wd in widths))
     return "\n".join(lines)
 
@@ -272,7 +322,8 @@ def summary(result: TrainResult) -> str:
     k = result.epochs_run
     if result.converged:
         where = "at the start" if k == 0 else f"after {k} epoch{'s' if k != 1 else ''}"
-        return (f"converged {where}: the gradient is zero, loss = "
-                f"{fmt_number(result.losses[-1])}")
-    return (f"stopped after {k} epochs without reaching a zero gradient: loss = "
-            f"{fmt_number(result.losses[-1])}, ‖g‖ = {fmt_number(result.grad_norms[-1])}")
+        return f"converged {where}: the gradient is zero, loss = {fmt_number(result.losses[-1])}"
+    return (
+        f"stopped after {k} epochs without reaching a zero gradient: loss = "
+        f"{fmt_number(result.losses[-1])}, ‖g‖ = {fmt_number(result.grad_norms[-1])}"
+    )

@@ -8,5 +8,11 @@ a standalone module that needs only numpy.
 from gradproof.numeric.compile import CompiledLoss, check_arrays, clear_cache, compile_derivation
 from gradproof.numeric.export import export_module, write_module
 
-__all__ = ["CompiledLoss", "compile_derivation", "check_arrays", "clear_cache",
-           "export_module", "write_module"]
+__all__ = [
+    "CompiledLoss",
+    "compile_derivation",
+    "check_arrays",
+    "clear_cache",
+    "export_module",
+    "write_module",
+]

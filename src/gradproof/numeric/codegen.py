@@ -112,8 +112,9 @@ class CoefficientPrinter(NumPyPrinter):
     """
 
     def __init__(self) -> None:
-        super().__init__({"fully_qualified_modules": False, "inline": True,
-                          "allow_unknown_functions": False})
+        super().__init__(
+            {"fully_qualified_modules": False, "inline": True, "allow_unknown_functions": False}
+        )
         self.module_imports.clear()
 
     def _print(self, expr: object, **kwargs: object) -> str:
@@ -130,8 +131,11 @@ class CoefficientPrinter(NumPyPrinter):
             if v.imag != 0:
                 raise ValueError(f"the constant {e} is not real and cannot be compiled")
             x = v.real
-            text = repr(x) if math.isfinite(x) else ("np.nan" if math.isnan(x) else
-                                                     ("np.inf" if x > 0 else "-np.inf"))
+            text = (
+                repr(x)
+                if math.isfinite(x)
+                else ("np.nan" if math.isnan(x) else ("np.inf" if x > 0 else "-np.inf"))
+            )
         return f"({text})" if text.startswith("-") else text
 
     def _print_Symbol(self, e: sp.Symbol) -> str:

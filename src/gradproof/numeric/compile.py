@@ -33,8 +33,14 @@ from gradproof.symbolic.calculus import GradientForm
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["CompiledLoss", "compile_derivation", "compile_form", "generate_source",
-           "check_arrays", "clear_cache"]
+__all__ = [
+    "CompiledLoss",
+    "compile_derivation",
+    "compile_form",
+    "generate_source",
+    "check_arrays",
+    "clear_cache",
+]
 
 CACHE_SIZE = 256
 """Compiled losses kept in memory (least recently used are dropped first)."""
@@ -67,13 +73,18 @@ class CompiledLoss:
 
         Optional and not tested in CI; the namespace must provide the numpy functions the
         source uses (``print(f.source)``)."""
-        namespace: dict[str, Any] = {"__name__": f"{self.namespace['__name__']}_{xp.__name__}",
-                                     "np": xp}
+        namespace: dict[str, Any] = {
+            "__name__": f"{self.namespace['__name__']}_{xp.__name__}",
+            "np": xp,
+        }
         source = self.source.replace(NUMPY_IMPORT + "\n", "", 1)
-        exec(compile(source, f"<gradproof:{self.name}:{xp.__name__}>", "exec"),  # noqa: S102
-             namespace)  # our own generated source, as in _compile_cached
-        return CompiledLoss(self.name, self.source, self.form, self.params,
-                            MappingProxyType(namespace))
+        exec(
+            compile(source, f"<gradproof:{self.name}:{xp.__name__}>", "exec"),  # noqa: S102
+            namespace,
+        )  # our own generated source, as in _compile_cached
+        return CompiledLoss(
+            self.name, self.source, self.form, self.params, MappingProxyType(namespace)
+        )
 
     def loss(self, X: Any, y: Any, w: Any, b: Any) -> Any:
         """L(w, b) on data X (n, d), y (n,)."""
@@ -107,8 +118,9 @@ def check_arrays(X: Any, y: Any, w: Any, b: Any) -> tuple[Any, Any, Any, Any]:
 
 
 @functools.lru_cache(maxsize=CACHE_SIZE)
-def _compile_cached(form: GradientForm, params: tuple[tuple[str, float], ...],
-                    name: str) -> CompiledLoss:
+def _compile_cached(
+    form: GradientForm, params: tuple[tuple[str, float], ...], name: str
+) -> CompiledLoss:
     source = generate_source(form, dict(params), name)
     namespace: dict[str, Any] = {"__name__": f"gradproof_generated_{name}"}
     filename = f"<gradproof:{name}:{abs(hash((form, params))):x}>"
@@ -116,8 +128,9 @@ def _compile_cached(form: GradientForm, params: tuple[tuple[str, float], ...],
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     code = compile(source, filename, "exec")
     exec(code, namespace)  # our own printing of parsed SymPy, never user text  # noqa: S102
-    return CompiledLoss(name, source, form, MappingProxyType(dict(params)),
-                        MappingProxyType(namespace))
+    return CompiledLoss(
+        name, source, form, MappingProxyType(dict(params)), MappingProxyType(namespace)
+    )
 
 
 def compile_form(form: GradientForm, params: Mapping[str, float], name: str) -> CompiledLoss:

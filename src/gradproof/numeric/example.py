@@ -47,7 +47,8 @@ class WorkedExample:
         """JSON-ready numbers (indices are 0-based)."""
         first = next(iter(self.active.values()), None)
         return {
-            "n": int(self.X.shape[0]), "d": int(self.X.shape[1]),
+            "n": int(self.X.shape[0]),
+            "d": int(self.X.shape[1]),
             "point": {"w": self.w.tolist(), "b": float(self.b)},
             "scores": self.scores.tolist(),
             "loss": float(self.loss),
@@ -76,19 +77,28 @@ def _lit_number(x: float) -> D.Lit:
 def _lit_vector(v: Array) -> D.Lit:
     items = [fmt(a) for a in v]
     if len(items) > MAX_LISTED:
-        items = items[:MAX_LISTED - 2] + ["…", items[-1]]
+        items = items[: MAX_LISTED - 2] + ["…", items[-1]]
     text = "[" + ", ".join(items) + "]"
-    tex = r"\begin{bmatrix}" + " & ".join(i.replace("…", r"\cdots") for i in items) + \
-        r"\end{bmatrix}"
+    tex = (
+        r"\begin{bmatrix}" + " & ".join(i.replace("…", r"\cdots") for i in items) + r"\end{bmatrix}"
+    )
     return D.Lit(text.replace("-", "−"), tex)
 
 
 def _lit_matrix(M: Array) -> D.Lit:
     rows = M[:MAX_LISTED]
-    text = "[" + "; ".join(", ".join(fmt(a) for a in r) for r in rows) + \
-        ("; …" if len(M) > MAX_LISTED else "") + "]"
-    tex = r"\begin{bmatrix}" + r" \\ ".join(" & ".join(fmt(a) for a in r) for r in rows) + \
-        (r" \\ \vdots" if len(M) > MAX_LISTED else "") + r"\end{bmatrix}"
+    text = (
+        "["
+        + "; ".join(", ".join(fmt(a) for a in r) for r in rows)
+        + ("; …" if len(M) > MAX_LISTED else "")
+        + "]"
+    )
+    tex = (
+        r"\begin{bmatrix}"
+        + r" \\ ".join(" & ".join(fmt(a) for a in r) for r in rows)
+        + (r" \\ \vdots" if len(M) > MAX_LISTED else "")
+        + r"\end{bmatrix}"
+    )
     return D.Lit(text.replace("-", "−"), tex)
 
 
@@ -96,8 +106,9 @@ def _sym(text: str, tex: str) -> D.Lit:
     return D.Lit(text, tex)
 
 
-def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
-                   ) -> tuple[WorkedExample, list[DerivationStep]]:
+def worked_example(
+    d: Derivation, data: Dataset, at: Point, lr: float = 0.1
+) -> tuple[WorkedExample, list[DerivationStep]]:
     """Evaluate the derived gradient on ``data`` at ``at`` and take one step of size ``lr``."""
     if not np.isfinite(lr) or lr <= 0:
         raise OptionError(f"--lr must be a positive number, got {lr}")
@@ -109,17 +120,21 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
             loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
     except FloatingPointError as exc:
         if float(w @ w) == 0 and _divides_by_norm(d):
-            raise DataError("‖w‖ is not differentiable at w = 0 (the gradient contains "
-                            "w/‖w‖); evaluate at another point, e.g. --at '{\"w\": [1, ...]}'"
-                            ) from None
-        raise DataError(f"the loss or its gradient is not finite in float64 at this point "
-                        f"({exc}); use smaller data values or another point (--at)") from None
+            raise DataError(
+                "‖w‖ is not differentiable at w = 0 (the gradient contains "
+                "w/‖w‖); evaluate at another point, e.g. --at '{\"w\": [1, ...]}'"
+            ) from None
+        raise DataError(
+            f"the loss or its gradient is not finite in float64 at this point "
+            f"({exc}); use smaller data values or another point (--at)"
+        ) from None
     gw = np.asarray(gw, dtype=float)
     gb = float(gb)
     scores = np.asarray(coef.get("s", X @ w + b), dtype=float)
     active: dict[str, list[int]] = {}
-    values = dict(zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b),
-                      strict=True))
+    values = dict(
+        zip([sw.expr for sw in d.form.switches], compiled.switches(X, y, w, b), strict=True)
+    )
     for u, name in d.set_names.items():
         uval = np.asarray(values[u], dtype=float)
         h = d.form.at_kink
@@ -133,34 +148,77 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1
 
 def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[DerivationStep]:
     n = ex.X.shape[0]
-    steps = [DerivationStep(Rule.EXAMPLE_DATA, (
-        Formula((_sym("X", "X"), _lit_matrix(ex.X))),
-        Formula((_sym("y", r"\mathbf{y}"), _lit_vector(ex.y))),
-        Formula((_sym("w", r"\mathbf{w}"), _lit_vector(ex.w))),
-        Formula((_sym("b", "b"), _lit_number(ex.b))),
-    ), J(f"n = {n} samples with d = {ex.X.shape[1]} features; the point where the gradient "
-         "is evaluated" + ("; " + ", ".join(f"{to_text(hyperparameter(k))} = {fmt(v)}"
-                                            for k, v in d.params.items())
-                           if d.params else "")))]
+    steps = [
+        DerivationStep(
+            Rule.EXAMPLE_DATA,
+            (
+                Formula((_sym("X", "X"), _lit_matrix(ex.X))),
+                Formula((_sym("y", r"\mathbf{y}"), _lit_vector(ex.y))),
+                Formula((_sym("w", r"\mathbf{w}"), _lit_vector(ex.w))),
+                Formula((_sym("b", "b"), _lit_number(ex.b))),
+            ),
+            J(
+                f"n = {n} samples with d = {ex.X.shape[1]} features; the point where the gradient "
+                "is evaluated"
+                + (
+                    "; "
+                    + ", ".join(
+                        f"{to_text(hyperparameter(k))} = {fmt(v)}" for k, v in d.params.items()
+                    )
+                    if d.params
+                    else ""
+                )
+            ),
+        )
+    ]
     if d.form.loss.has(S):
         shown = min(n, MAX_LISTED)
-        rows = tuple(Formula((_sym(f"s{_sub(i + 1)}", f"s_{{{i + 1}}}"),
-                              _lit_number(ex.scores[i]))) for i in range(shown))
-        steps.append(DerivationStep(Rule.EXAMPLE_SCORES, rows, J(
-            "the score of each sample, sᵢ = w·xᵢ + b"
-            + (f" (the first {shown} of {n})" if shown < n else ""))))
+        rows = tuple(
+            Formula((_sym(f"s{_sub(i + 1)}", f"s_{{{i + 1}}}"), _lit_number(ex.scores[i])))
+            for i in range(shown)
+        )
+        steps.append(
+            DerivationStep(
+                Rule.EXAMPLE_SCORES,
+                rows,
+                J(
+                    "the score of each sample, sᵢ = w·xᵢ + b"
+                    + (f" (the first {shown} of {n})" if shown < n else "")
+                ),
+            )
+        )
     for name, idx in ex.active.items():
-        members = ", ".join(str(i + 1) for i in idx[:MAX_LISTED]) + (", …" if len(idx) >
-                                                                      MAX_LISTED else "")
+        members = ", ".join(str(i + 1) for i in idx[:MAX_LISTED]) + (
+            ", …" if len(idx) > MAX_LISTED else ""
+        )
         tex_members = members.replace("…", r"\ldots")
-        steps.append(DerivationStep(Rule.EXAMPLE_ACTIVE, (Formula((
-            _sym(name, name), D.Lit("{" + members + "}" if idx else "∅",
-                                    r"\{" + tex_members + r"\}" if idx else r"\emptyset"))),),
-            J(f"{len(idx)} of {n} samples are in {name} ({d.spec.set_meaning}); samples are "
-              "numbered from 1")))
-    steps.append(DerivationStep(Rule.EXAMPLE_LOSS, (Formula((_sym("L", "L"),
-                                                              _lit_number(ex.loss))),),
-                                J("the loss formula evaluated at this point")))
+        steps.append(
+            DerivationStep(
+                Rule.EXAMPLE_ACTIVE,
+                (
+                    Formula(
+                        (
+                            _sym(name, name),
+                            D.Lit(
+                                "{" + members + "}" if idx else "∅",
+                                r"\{" + tex_members + r"\}" if idx else r"\emptyset",
+                            ),
+                        )
+                    ),
+                ),
+                J(
+                    f"{len(idx)} of {n} samples are in {name} ({d.spec.set_meaning}); samples are "
+                    "numbered from 1"
+                ),
+            )
+        )
+    steps.append(
+        DerivationStep(
+            Rule.EXAMPLE_LOSS,
+            (Formula((_sym("L", "L"), _lit_number(ex.loss))),),
+            J("the loss formula evaluated at this point"),
+        )
+    )
     grads = []
     for p, num in (("w", _lit_vector(ex.grad_w)), ("b", _lit_number(ex.grad_b))):
         if p in d.wrt:
@@ -169,22 +227,46 @@ def _steps(d: Derivation, ex: WorkedExample, coef: dict[str, Array]) -> list[Der
             if d.gradient[p].is_Number:  # "∂L/∂b = 0 = 0" says nothing twice
                 chain = (chain[0], num)
             grads.append(Formula(chain, expand_score=True))
-    steps.append(DerivationStep(Rule.EXAMPLE_GRADIENT, tuple(grads), J(
-        _gradient_sentence(d, coef))))
+    steps.append(
+        DerivationStep(Rule.EXAMPLE_GRADIENT, tuple(grads), J(_gradient_sentence(d, coef)))
+    )
     eta = fmt(ex.lr)
     upd = []
     if "w" in d.wrt:
-        upd.append(Formula((D.Lit("w ← w − η ∂L/∂w", r"\mathbf{w} \leftarrow \mathbf{w} - "
-                                  r"\eta\,\frac{\partial L}{\partial \mathbf{w}}"),
-                            _minus(_lit_vector(ex.w), eta, _lit_vector(ex.grad_w)),
-                            _lit_vector(ex.new_w))))
+        upd.append(
+            Formula(
+                (
+                    D.Lit(
+                        "w ← w − η ∂L/∂w",
+                        r"\mathbf{w} \leftarrow \mathbf{w} - "
+                        r"\eta\,\frac{\partial L}{\partial \mathbf{w}}",
+                    ),
+                    _minus(_lit_vector(ex.w), eta, _lit_vector(ex.grad_w)),
+                    _lit_vector(ex.new_w),
+                )
+            )
+        )
     if "b" in d.wrt:
-        upd.append(Formula((D.Lit("b ← b − η ∂L/∂b", r"b \leftarrow b - \eta\,\frac{\partial L}"
-                                  r"{\partial b}"),
-                            _minus(_lit_number(ex.b), eta, _lit_number(ex.grad_b)),
-                            _lit_number(ex.new_b))))
-    steps.append(DerivationStep(Rule.EXAMPLE_UPDATE, tuple(upd),
-                                J(f"one gradient-descent step with learning rate η = {eta}")))
+        upd.append(
+            Formula(
+                (
+                    D.Lit(
+                        "b ← b − η ∂L/∂b",
+                        r"b \leftarrow b - \eta\,\frac{\partial L}"
+                        r"{\partial b}",
+                    ),
+                    _minus(_lit_number(ex.b), eta, _lit_number(ex.grad_b)),
+                    _lit_number(ex.new_b),
+                )
+            )
+        )
+    steps.append(
+        DerivationStep(
+            Rule.EXAMPLE_UPDATE,
+            tuple(upd),
+            J(f"one gradient-descent step with learning rate η = {eta}"),
+        )
+    )
     return steps
 
 
@@ -203,11 +285,18 @@ def _gradient_sentence(d: Derivation, coef: dict[str, Array]) -> str:
             terms.append(f"{scale}(Σᵢ dᵢ) w with d = {_lit_vector(coef['cq']).text}")
         if d.form.rw != 0:
             terms.append("the regulariser's term")
-        return ("the derived formula evaluated: per-sample coefficients c = "
-                + _lit_vector(coef["cw"]).text + ", then ∂L/∂w = " + " + ".join(terms))
-    return ("the derived formula evaluated: per-sample coefficients c = "
-            + _lit_vector(coef["cb"]).text + f", then ∂L/∂b = {scale}Σᵢ cᵢ"
-            + (" + the regulariser's term" if d.form.rb != 0 else ""))
+        return (
+            "the derived formula evaluated: per-sample coefficients c = "
+            + _lit_vector(coef["cw"]).text
+            + ", then ∂L/∂w = "
+            + " + ".join(terms)
+        )
+    return (
+        "the derived formula evaluated: per-sample coefficients c = "
+        + _lit_vector(coef["cb"]).text
+        + f", then ∂L/∂b = {scale}Σᵢ cᵢ"
+        + (" + the regulariser's term" if d.form.rb != 0 else "")
+    )
 
 
 def _minus(old: D.Lit, eta: str, grad: D.Lit) -> D.Lit:

@@ -61,9 +61,16 @@ class _Body:
     block function run by ``_map_blocks``; otherwise everything is written inline.
     """
 
-    def __init__(self, fname: str, printer: CoefficientPrinter,
-                 named: Sequence[tuple[str, sp.Expr]], *, full: Sequence[str] = (),
-                 blocked: bool = True, force: frozenset[sp.Symbol] = frozenset()) -> None:
+    def __init__(
+        self,
+        fname: str,
+        printer: CoefficientPrinter,
+        named: Sequence[tuple[str, sp.Expr]],
+        *,
+        full: Sequence[str] = (),
+        blocked: bool = True,
+        force: frozenset[sp.Symbol] = frozenset(),
+    ) -> None:
         self.block = ""  # source of the per-sample block function, if there is one
         self.sums: dict[str, str] = {}  # output → the variable holding its sum over samples
         exprs = [stable_rewrite(e) for _, e in named]
@@ -111,18 +118,28 @@ class _Body:
         shared = [printer.doprint(a) for a in (B, Q) if a in needs]
         shared += sorted(str(a) for a in needs - per_sample_syms if a.name.startswith("_t"))
         self.block = _function(
-            f"{fname}_block", ", ".join(arrays + shared),
-            "\n".join("    " + line for line in [
-                f"dt = {arrays[0]}.dtype", *inner,
-                "return " + _tuple(full + [f"{k}.sum()" for k in outputs])]),
+            f"{fname}_block",
+            ", ".join(arrays + shared),
+            "\n".join(
+                "    " + line
+                for line in [
+                    f"dt = {arrays[0]}.dtype",
+                    *inner,
+                    "return " + _tuple(full + [f"{k}.sum()" for k in outputs]),
+                ]
+            ),
             f"The per-sample part of {fname}, on a block of samples: "
-            f"{', '.join(full + [f'Σ {k}' for k in outputs])}.")
+            f"{', '.join(full + [f'Σ {k}' for k in outputs])}.",
+        )
         self.sums = {k: f"sum_{k}" for k in outputs}
         targets = full + list(self.sums.values())
-        call = (f"_map_blocks({fname}_block, {len(full)}, {owned or 'None'}, "
-                f"{_tuple(arrays)}, {_tuple(shared)})")
-        self.lines.append(f"{_tuple(targets) if len(targets) == 1 else ', '.join(targets)} "
-                          f"= {call}")
+        call = (
+            f"_map_blocks({fname}_block, {len(full)}, {owned or 'None'}, "
+            f"{_tuple(arrays)}, {_tuple(shared)})"
+        )
+        self.lines.append(
+            f"{_tuple(targets) if len(targets) == 1 else ', '.join(targets)} = {call}"
+        )
 
     def _atoms(self, used: set[sp.Symbol]) -> str | None:
         """Lines computing the per-sample atoms; the name of the X @ w buffer, if any."""
@@ -158,8 +175,15 @@ class _Body:
 
 
 def _nonzero(form: GradientForm, keys: Sequence[str]) -> list[tuple[str, sp.Expr]]:
-    key_expr = {"ell": form.loss, "reg": form.reg, "cw": form.cw, "cb": form.cb,
-                "cq": form.cq, "rw": form.rw, "rb": form.rb}
+    key_expr = {
+        "ell": form.loss,
+        "reg": form.reg,
+        "cw": form.cw,
+        "cb": form.cb,
+        "cq": form.cq,
+        "rw": form.rw,
+        "rb": form.rb,
+    }
     return [(k, key_expr[k]) for k in keys if key_expr[k] != 0]
 
 
@@ -225,25 +249,42 @@ take its place (:meth:`CompiledLoss.on`). In-place, blocked work keys on real nu
 arrays (``_numpy.ndarray``), so other array types take the whole-array path."""
 
 
-def generate_source(form: GradientForm, params: Mapping[str, float], name: str = "loss",
-                    doc: str | None = None) -> str:
+def generate_source(
+    form: GradientForm, params: Mapping[str, float], name: str = "loss", doc: str | None = None
+) -> str:
     """Python source (numpy only) of loss, grad, loss_and_grad, coefficients and switches."""
     printer = CoefficientPrinter()
     doc = default_doc(form, params, name) if doc is None else doc
     args = "X, y, w, b"
-    parts = [f'"""{_docstring_safe(doc)}\n"""', "", "from __future__ import annotations", "",
-             "from typing import Any", "", "import numpy as _numpy",
-             NUMPY_IMPORT, ""]
+    parts = [
+        f'"""{_docstring_safe(doc)}\n"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import Any",
+        "",
+        "import numpy as _numpy",
+        NUMPY_IMPORT,
+        "",
+    ]
     parts += [f"p_{k} = {float(v)!r}" for k, v in params.items()]
     parts += ["", "", PRELUDE, "", inspect.getsource(prepare_arrays), ""]  # two blank lines
 
     mean = form.mean
     hot = [
         ("_loss", ("ell", "reg"), (), lambda body: _loss_expr(body, mean)),
-        ("_grad", ("cw", "cb", "cq", "rw", "rb"), ("cw",),
-         lambda body: ", ".join(_grad_exprs(body, mean))),
-        ("_loss_and_grad", ("ell", "reg", "cw", "cb", "cq", "rw", "rb"), ("cw",),
-         lambda body: ", ".join((_loss_expr(body, mean), *_grad_exprs(body, mean)))),
+        (
+            "_grad",
+            ("cw", "cb", "cq", "rw", "rb"),
+            ("cw",),
+            lambda body: ", ".join(_grad_exprs(body, mean)),
+        ),
+        (
+            "_loss_and_grad",
+            ("ell", "reg", "cw", "cb", "cq", "rw", "rb"),
+            ("cw",),
+            lambda body: ", ".join((_loss_expr(body, mean), *_grad_exprs(body, mean))),
+        ),
     ]
     for fname, keys, full, returns in hot:
         body = _Body(fname, printer, _nonzero(form, keys), full=full)
@@ -255,18 +296,31 @@ def generate_source(form: GradientForm, params: Mapping[str, float], name: str =
     named = list(zip(per_keys, (form.loss, form.cw, form.cb, form.cq), strict=True))
     coef = _Body("_coefficients", printer, named, blocked=False, force=frozenset({S, Z}))
     ref = {k: coef.names[k] for k in per_keys}
-    out = ",\n            ".join(f'"{k}": _per_sample({v}, n, dt)' for k, v in
-                                   [("s", "s"), ("z", "z"), *ref.items()])
+    out = ",\n            ".join(
+        f'"{k}": _per_sample({v}, n, dt)' for k, v in [("s", "s"), ("z", "z"), *ref.items()]
+    )
     parts.append(_function("_coefficients", args, coef.text("{\n            " + out + "}")))
 
     sw_named = [(f"u{i}", sw.expr) for i, sw in enumerate(form.switches)]
     sw_body = _Body("_switches", printer, sw_named, blocked=False)
-    parts.append(_function("_switches", args, sw_body.text(
-        "[" + ", ".join(f"_per_sample({sw_body.names[k]}, n, dt)" for k, _ in sw_named) + "]")))
+    parts.append(
+        _function(
+            "_switches",
+            args,
+            sw_body.text(
+                "["
+                + ", ".join(f"_per_sample({sw_body.names[k]}, n, dt)" for k, _ in sw_named)
+                + "]"
+            ),
+        )
+    )
 
     for fname in PUBLIC_FUNCTIONS:
-        parts.append(_function(fname, args, f"    return _{fname}(*prepare_arrays({args}))",
-                               _PUBLIC_DOCS[fname]))
+        parts.append(
+            _function(
+                fname, args, f"    return _{fname}(*prepare_arrays({args}))", _PUBLIC_DOCS[fname]
+            )
+        )
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -274,8 +328,16 @@ def _docstring_safe(text: str) -> str:
     """Text that can sit inside a triple-quoted docstring."""
     lines = []
     for line in text.replace("\\", "\\\\").replace('"""', '\\"\\"\\"').splitlines():
-        indent = line[:len(line) - len(line.lstrip())]
-        lines.append(textwrap.fill(line, 96, subsequent_indent=indent + "    ",
-                                   break_long_words=False, break_on_hyphens=False)
-                     if len(line) > 96 else line)
+        indent = line[: len(line) - len(line.lstrip())]
+        lines.append(
+            textwrap.fill(
+                line,
+                96,
+                subsequent_indent=indent + "    ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            if len(line) > 96
+            else line
+        )
     return "\n".join(lines)

@@ -59,11 +59,17 @@ def _char_hint(ch: str) -> str:
         return " (only numbers, names, + - * / ^ ** ( ) , and · are allowed)"
     if ord(ch) > 127:
         name = unicodedata.name(ch, "unnamed character")
-        what = ("write powers with ^, e.g. y^2" if "SUPERSCRIPT" in name else
-                "only ASCII letters make names" if "LETTER" in name else
-                "only ASCII digits make numbers" if "DIGIT" in name else
-                "only ASCII spaces, tabs and newlines separate tokens" if ch.isspace() else
-                "only ASCII text is allowed, besides · and −")
+        what = (
+            "write powers with ^, e.g. y^2"
+            if "SUPERSCRIPT" in name
+            else "only ASCII letters make names"
+            if "LETTER" in name
+            else "only ASCII digits make numbers"
+            if "DIGIT" in name
+            else "only ASCII spaces, tabs and newlines separate tokens"
+            if ch.isspace()
+            else "only ASCII text is allowed, besides · and −"
+        )
         return f" (U+{ord(ch):04X} {name}; {what})"
     return ""
 
@@ -74,8 +80,10 @@ def number(text: str, pos: int) -> sp.Rational:
     value = float(text)  # cheap even for 1e999999: inf or 0.0
     if math.isinf(value) or (value == 0.0 and mantissa.strip("0.") != ""):
         size = "large" if math.isinf(value) else "small"
-        raise LimitError(f"number literal {show(text)} at position {pos + 1} is too {size} "
-                         f"(beyond the float64 range); write a number between 1e-308 and 1e308")
+        raise LimitError(
+            f"number literal {show(text)} at position {pos + 1} is too {size} "
+            f"(beyond the float64 range); write a number between 1e-308 and 1e308"
+        )
     return sp.Rational(text)  # safe: the regex allows only ASCII digits, '.', 'e' and a sign
 
 
@@ -89,8 +97,10 @@ def tokenize(text: str) -> list[Tok]:
             raise ParseError(f"unexpected character {ch!r}{_char_hint(ch)}", pos, text)
         kind = m.lastgroup or ""
         if kind == "number" and len(m.group()) > LIMITS["max_number_digits"]:
-            raise LimitError(f"number literal at position {pos + 1} has more than "
-                             f"{LIMITS['max_number_digits']} characters; write it shorter")
+            raise LimitError(
+                f"number literal at position {pos + 1} has more than "
+                f"{LIMITS['max_number_digits']} characters; write it shorter"
+            )
         if kind != "ws":
             tok_text = {"⋅": "·", "−": "-", "**": "^"}.get(m.group(), m.group())
             toks.append(Tok(kind, tok_text, pos))

@@ -20,8 +20,14 @@ from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Step, apply_convention
 from gradproof.symbolic.rewrite import logistic_rewrite
 
-__all__ = ["Switch", "GradientForm", "differentiate", "to_score_form", "restrict_to_active",
-           "active_set_form"]
+__all__ = [
+    "Switch",
+    "GradientForm",
+    "differentiate",
+    "to_score_form",
+    "restrict_to_active",
+    "active_set_form",
+]
 
 
 @dataclass(frozen=True)
@@ -115,8 +121,10 @@ def differentiate(loss: sp.Expr, reg: sp.Expr, at_kink: sp.Expr, mean: bool) -> 
     """
     for atom in (S, Z, Y, XX):
         if reg.has(atom):
-            raise ParseError("the regulariser may only use w (through norm(w) or dot(w, w)), "
-                             "b and hyperparameters")
+            raise ParseError(
+                "the regulariser may only use w (through norm(w) or dot(w, w)), "
+                "b and hyperparameters"
+            )
     loss = to_score_form(sp.sympify(loss))
     reg = sp.sympify(reg)
 
@@ -139,11 +147,15 @@ def restrict_to_active(coef: sp.Expr, u: sp.Expr) -> sp.Expr | None:
     the set: with 𝟙 = 1 at 0 the sample is in A and coef = g; with 𝟙 = 0 it is out and
     coef = 0 (and a C¹ loss has g = 0 there anyway).
     """
+
     def on_set(value: int) -> sp.Expr:
-        e = coef.replace(lambda x: isinstance(x, Step) and x.args[0] == u,
-                         lambda x: sp.Integer(value))
-        return e.replace(lambda x: isinstance(x, Ramp) and x.args[0] == u,
-                         lambda x: u if value else sp.Integer(0))
+        e = coef.replace(
+            lambda x: isinstance(x, Step) and x.args[0] == u, lambda x: sp.Integer(value)
+        )
+        return e.replace(
+            lambda x: isinstance(x, Ramp) and x.args[0] == u,
+            lambda x: u if value else sp.Integer(0),
+        )
 
     if sp.expand(on_set(0)) != 0:
         return None

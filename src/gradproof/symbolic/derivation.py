@@ -74,8 +74,9 @@ class Derivation:
     reg_expression: str | None = None
 
     # -- rendering -----------------------------------------------------------------------
-    def render(self, format: str = "text", *, detail: str = "summary",
-               standalone: bool = False) -> str:
+    def render(
+        self, format: str = "text", *, detail: str = "summary", standalone: bool = False
+    ) -> str:
         """The derivation as ``text`` (unicode), ``latex`` or ``markdown``."""
         from gradproof.symbolic.render.document import render
 
@@ -123,23 +124,31 @@ def _sum(body: sp.Expr, where: sp.Expr, mean: bool) -> sp.Expr:
 
 
 def _kink_words(h: sp.Expr) -> str:
-    return {1: "counted in", 0: "left out of"}.get(int(h) if h in (0, 1) else -1,
-                                                    "counted with weight ½ in")
+    return {1: "counted in", 0: "left out of"}.get(
+        int(h) if h in (0, 1) else -1, "counted with weight ½ in"
+    )
 
 
-def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkConvention,
-                     mean: bool, wrt: Sequence[str] = PARAMETERS,
-                     expression: str | None = None,
-                     reg_expression: str | None = None) -> Derivation:
+def build_derivation(
+    spec: LossSpec,
+    *,
+    params: Mapping[str, float],
+    kink: KinkConvention,
+    mean: bool,
+    wrt: Sequence[str] = PARAMETERS,
+    expression: str | None = None,
+    reg_expression: str | None = None,
+) -> Derivation:
     """Differentiate ``spec`` and write the derivation steps."""
     if kink not in KINK_VALUES:
-        raise OptionError(f"unknown kink convention {kink!r}; use one of "
-                          f"{', '.join(KINK_VALUES)}")
+        raise OptionError(f"unknown kink convention {kink!r}; use one of {', '.join(KINK_VALUES)}")
     wrt = tuple(wrt)
     bad = [p for p in wrt if p not in PARAMETERS]
     if bad or not wrt:
-        raise OptionError(f"cannot differentiate with respect to {', '.join(bad) or 'nothing'}"
-                          f"; choose from w, b (e.g. --wrt w,b)")
+        raise OptionError(
+            f"cannot differentiate with respect to {', '.join(bad) or 'nothing'}"
+            f"; choose from w, b (e.g. --wrt w,b)"
+        )
     h = KINK_VALUES[kink]
     form = differentiate(spec.per_sample, spec.regularizer, h, mean)
     ell, reg = form.loss, form.reg
@@ -154,11 +163,18 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     defs = [definition]
     if form.score_form and ell.has(S):
         defs.append(Formula((S, D.Expanded(S)), "index"))
-    steps.append(DerivationStep(Rule.DEFINITION, tuple(defs), J(
-        f"{spec.title}, summed over the n samples"
-        + (", averaged" if mean else "")
-        + (" plus a regulariser outside the sum" if reg != 0 else "")
-        + (", with the score sᵢ = w·xᵢ + b" if form.score_form and ell.has(S) else ""))))
+    steps.append(
+        DerivationStep(
+            Rule.DEFINITION,
+            tuple(defs),
+            J(
+                f"{spec.title}, summed over the n samples"
+                + (", averaged" if mean else "")
+                + (" plus a regulariser outside the sum" if reg != 0 else "")
+                + (", with the score sᵢ = w·xᵢ + b" if form.score_form and ell.has(S) else "")
+            ),
+        )
+    )
 
     # 2. Active set of max(0, ·)
     where: sp.Expr = D.ALL
@@ -174,16 +190,27 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
         from gradproof.symbolic.render.printers import step_condition
 
         cond = step_condition(u, h)
-        set_formula = (Formula((D.SetDef(where, cond),), "index", expand_score=True)
-                       if cond is not None else None)
+        set_formula = (
+            Formula((D.SetDef(where, cond),), "index", expand_score=True)
+            if cond is not None
+            else None
+        )
         formulas = [Formula((L_SYM, _sum(inner, where, mean) + reg), "index")]
         if set_formula is not None:
             formulas.append(set_formula)
-        steps.append(DerivationStep(Rule.ACTIVE_SET, tuple(formulas), J(
-            "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the "
-            f"{spec.set_meaning} ({name}) contribute; a sample exactly on the kink u = 0 is "
-            f"{_kink_words(h)} {name}"
-            + (f" ({spec.kink_note})" if spec.kink_note and kink == spec.kink else ""))))
+        steps.append(
+            DerivationStep(
+                Rule.ACTIVE_SET,
+                tuple(formulas),
+                J(
+                    "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the "
+                    f"{spec.set_meaning} ({name}) contribute; "
+                    f"a sample exactly on the kink u = 0 is "
+                    f"{_kink_words(h)} {name}"
+                    + (f" ({spec.kink_note})" if spec.kink_note and kink == spec.kink else "")
+                ),
+            )
+        )
 
     # 3. Sum rule
     sum_lines = []
@@ -193,10 +220,22 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
             if reg.has(Q if p == "w" else B):
                 rhs = rhs + D.Partial(reg, var)
             sum_lines.append(Formula((D.Partial(L_SYM, var), rhs)))
-    steps.append(DerivationStep(Rule.SUM_RULE, tuple(sum_lines), J(
-        "the derivative of a sum is the sum of the derivatives"
-        + (f"; {spec.set_name} is held fixed, as it changes only where a sample crosses the "
-           "kink" if active is not None else ""))))
+    steps.append(
+        DerivationStep(
+            Rule.SUM_RULE,
+            tuple(sum_lines),
+            J(
+                "the derivative of a sum is the sum of the derivatives"
+                + (
+                    f"; {spec.set_name} is held fixed, as it changes only where a sample "
+                    "crosses the "
+                    "kink"
+                    if active is not None
+                    else ""
+                )
+            ),
+        )
+    )
 
     # 4. Chain rule through the atoms, with the scalar derivative of the per-sample loss
     atom_parts = [(S, "sᵢ = w·xᵢ + b"), (Z, "w·xᵢ"), (Q, "‖w‖²"), (B, "b")]
@@ -205,47 +244,84 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     for p, var in (("w", D.W), ("b", B)):
         through = [a for a, _ in present if (a != B if p == "w" else a in (S, B))]
         if p in wrt and through:
-            rhs = sp.Add(*[D.Partial(inner, a) * D.Partial(a, var) if a != var
-                           else D.Partial(inner, a) for a in through])
+            rhs = sp.Add(
+                *[
+                    D.Partial(inner, a) * D.Partial(a, var) if a != var else D.Partial(inner, a)
+                    for a in through
+                ]
+            )
             chain_lines.append(Formula((D.Partial(inner, var), rhs)))
     if chain_lines:
-        steps.append(DerivationStep(Rule.CHAIN_RULE, tuple(chain_lines), J(
-            "w and b reach the loss only through " + ", ".join(w for _, w in present))))
+        steps.append(
+            DerivationStep(
+                Rule.CHAIN_RULE,
+                tuple(chain_lines),
+                J("w and b reach the loss only through " + ", ".join(w for _, w in present)),
+            )
+        )
     for a, words in present:
         deriv = tidy(sp.diff(inner, a))
         rules = rules_used(inner, a)
         others = [r.value for r in rules[1:]]
-        steps.append(DerivationStep(
-            rules[0] if rules else Rule.CONSTANT,
-            (Formula((D.Partial(inner, a), deriv)),),
-            J(f"the per-sample loss differentiated as a function of {words.split(' = ')[0]}"
-              + (f", also using the {', '.join(others)}" if others else ""))))
+        steps.append(
+            DerivationStep(
+                rules[0] if rules else Rule.CONSTANT,
+                (Formula((D.Partial(inner, a), deriv)),),
+                J(
+                    f"the per-sample loss differentiated as a function of {words.split(' = ')[0]}"
+                    + (f", also using the {', '.join(others)}" if others else "")
+                ),
+            )
+        )
         for rule, node, d in trace_derivative(inner, a, tidy)[1:]:
-            steps.append(DerivationStep(rule, (Formula((D.Partial(node, a), d)),), (),
-                                        detail="full"))
+            steps.append(
+                DerivationStep(rule, (Formula((D.Partial(node, a), d)),), (), detail="full")
+            )
     if "w" in wrt:
         for a, _ in present:
             if a in (S, Z):
-                chain = ((D.Partial(S, D.W), D.Partial(D.Expanded(S), D.W), D.XI) if a == S
-                         else (D.Partial(Z, D.W), D.XI))
-                steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),),
-                    J("∂(w·x)/∂w = x for any fixed vector x" + ("; b does not depend on w"
-                                                                if a == S else ""))))
+                chain = (
+                    (D.Partial(S, D.W), D.Partial(D.Expanded(S), D.W), D.XI)
+                    if a == S
+                    else (D.Partial(Z, D.W), D.XI)
+                )
+                steps.append(
+                    DerivationStep(
+                        Rule.DOT_PRODUCT,
+                        (Formula(chain),),
+                        J(
+                            "∂(w·x)/∂w = x for any fixed vector x"
+                            + ("; b does not depend on w" if a == S else "")
+                        ),
+                    )
+                )
             if a == Q:
-                steps.append(DerivationStep(Rule.NORM, (Formula((D.Partial(Q, D.W), 2 * D.W)),),
-                                            J("‖w‖² = w·w and ∂(w·w)/∂w = 2w")))
+                steps.append(
+                    DerivationStep(
+                        Rule.NORM,
+                        (Formula((D.Partial(Q, D.W), 2 * D.W)),),
+                        J("‖w‖² = w·w and ∂(w·w)/∂w = 2w"),
+                    )
+                )
     if "b" in wrt and inner.has(S):
-        steps.append(DerivationStep(Rule.CONSTANT, (
-            Formula((D.Partial(S, B), D.Partial(D.Expanded(S), B), sp.Integer(1))),),
-            J("w·xᵢ does not depend on b, and ∂b/∂b = 1")))
+        steps.append(
+            DerivationStep(
+                Rule.CONSTANT,
+                (Formula((D.Partial(S, B), D.Partial(D.Expanded(S), B), sp.Integer(1))),),
+                J("w·xᵢ does not depend on b, and ∂b/∂b = 1"),
+            )
+        )
     if reg != 0:
         for p, var, coef in (("w", D.W, form.rw), ("b", B, form.rb)):
             if p in wrt and reg.has(Q if p == "w" else B):
                 rhs = coef * D.W if p == "w" else coef
-                steps.append(DerivationStep(Rule.NORM if p == "w" else Rule.POWER,
-                                            (Formula((D.Partial(reg, var), rhs)),),
-                                            J("the regulariser, differentiated directly; "
-                                              "∂‖w‖²/∂w = 2w")))
+                steps.append(
+                    DerivationStep(
+                        Rule.NORM if p == "w" else Rule.POWER,
+                        (Formula((D.Partial(reg, var), rhs)),),
+                        J("the regulariser, differentiated directly; ∂‖w‖²/∂w = 2w"),
+                    )
+                )
 
     # 5. Collect terms: index form
     def index_term(coef: sp.Expr, vec: sp.Expr | None) -> sp.Expr:
@@ -260,8 +336,7 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
     if "w" in wrt:
         gw = index_term(form.cw, D.XI) + _sum(form.cq, D.ALL, mean) * D.W + form.rw * D.W
         gradient["w"] = gw
-        matrix["w"] = _matrix(form.cw, D.X_MAT, mean) + (_sum(form.cq, D.ALL, mean)
-                                                         + form.rw) * D.W
+        matrix["w"] = _matrix(form.cw, D.X_MAT, mean) + (_sum(form.cq, D.ALL, mean) + form.rw) * D.W
     if "b" in wrt:
         gb = index_term(form.cb, None) + form.rb
         gradient["b"] = gb
@@ -276,26 +351,69 @@ def build_derivation(spec: LossSpec, *, params: Mapping[str, float], kink: KinkC
         u = next(iter(set_names))
         cond = step_condition(u, h)
         if cond is not None:
-            lines.append(Formula((D.SetDef(D.Sym(spec.set_name), cond),), "index",
-                                 expand_score=True))
-    steps.append(DerivationStep(Rule.COLLECT, tuple(lines), J(
-        "put the pieces together" + (f"; the sum runs over {spec.set_name} only"
-                                     if active is not None else ""))))
-    mlines = [Formula((D.Partial(L_SYM, var), matrix[p]), "index")
-              for p, var in (("w", D.W), ("b", B)) if p in matrix]
-    steps.append(DerivationStep(Rule.MATRIX_FORM, tuple(mlines), J(
-        "stack the samples as the rows of X and the labels in y; ⊙ is the elementwise product"
-        + (f" and 𝟙_{spec.set_name} the indicator vector of {spec.set_name}"
-           if active is not None else ""))))
+            lines.append(
+                Formula((D.SetDef(D.Sym(spec.set_name), cond),), "index", expand_score=True)
+            )
+    steps.append(
+        DerivationStep(
+            Rule.COLLECT,
+            tuple(lines),
+            J(
+                "put the pieces together"
+                + (f"; the sum runs over {spec.set_name} only" if active is not None else "")
+            ),
+        )
+    )
+    mlines = [
+        Formula((D.Partial(L_SYM, var), matrix[p]), "index")
+        for p, var in (("w", D.W), ("b", B))
+        if p in matrix
+    ]
+    steps.append(
+        DerivationStep(
+            Rule.MATRIX_FORM,
+            tuple(mlines),
+            J(
+                "stack the samples as the rows of X and the labels in y; "
+                "⊙ is the elementwise product"
+                + (
+                    f" and 𝟙_{spec.set_name} the indicator vector of {spec.set_name}"
+                    if active is not None
+                    else ""
+                )
+            ),
+        )
+    )
     if len(gradient) == 2:
-        steps.append(DerivationStep(Rule.RESULT, (Formula((
-            D.Sym("∇L"), D.StackedGradient(gradient["w"], gradient["b"])), "index",
-            expand_score=True),), J("the gradient with respect to (w, b)")))
+        steps.append(
+            DerivationStep(
+                Rule.RESULT,
+                (
+                    Formula(
+                        (D.Sym("∇L"), D.StackedGradient(gradient["w"], gradient["b"])),
+                        "index",
+                        expand_score=True,
+                    ),
+                ),
+                J("the gradient with respect to (w, b)"),
+            )
+        )
 
     return Derivation(
-        name=spec.name, title=spec.title, spec=spec, form=form, params=dict(params),
-        kink=kink, wrt=wrt, set_names=set_names, steps=tuple(steps), gradient=gradient,
-        matrix_form=matrix, expression=expression, reg_expression=reg_expression)
+        name=spec.name,
+        title=spec.title,
+        spec=spec,
+        form=form,
+        params=dict(params),
+        kink=kink,
+        wrt=wrt,
+        set_names=set_names,
+        steps=tuple(steps),
+        gradient=gradient,
+        matrix_form=matrix,
+        expression=expression,
+        reg_expression=reg_expression,
+    )
 
 
 def _matrix(coef: sp.Expr, mat: sp.Expr, mean: bool) -> sp.Expr:
@@ -310,4 +428,3 @@ def _matrix(coef: sp.Expr, mat: sp.Expr, mean: bool) -> sp.Expr:
     else:
         out = shared * D.MatTVec(per_sample, mat)
     return out / N if mean else out
-

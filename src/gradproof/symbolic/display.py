@@ -9,8 +9,21 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["VecSymbol", "W", "XI", "X_MAT", "SampleSum", "Partial", "SetDef", "MatTVec", "ALL",
-           "StackedGradient", "Sym", "Expanded", "Lit"]
+__all__ = [
+    "VecSymbol",
+    "W",
+    "XI",
+    "X_MAT",
+    "SampleSum",
+    "Partial",
+    "SetDef",
+    "MatTVec",
+    "ALL",
+    "StackedGradient",
+    "Sym",
+    "Expanded",
+    "Lit",
+]
 
 
 class VecSymbol(sp.Symbol):

@@ -125,8 +125,9 @@ def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:
     u = 0), so the
     derivative of max(0, u)² reads 2·max(0, u) rather than 2·max(0, u)·𝟙[u ≥ 0].
     """
-    expr = expr.replace(lambda e: isinstance(e, Step) and len(e.args) == 1,
-                        lambda e: Step(e.args[0], h))
+    expr = expr.replace(
+        lambda e: isinstance(e, Step) and len(e.args) == 1, lambda e: Step(e.args[0], h)
+    )
 
     def ramp_arg(f: sp.Expr) -> sp.Expr | None:
         """u when f is max(0, u) or a positive power of it."""
@@ -143,4 +144,3 @@ def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:
         return isinstance(e, sp.Mul) and any(ramp_arg(f) is not None for f in e.args)
 
     return expr.replace(has_ramp, fold)
-

@@ -61,7 +61,7 @@ _LOSS_LIST = [
         set_name="M",
         set_meaning="misclassified samples",
         kink_note="a sample exactly on the boundary (margin 0) counts as misclassified, so the "
-                  "update at w = 0, b = 0 is not zero",
+        "update at w = 0, b = 0 is not zero",
         formula="max(0, −y(w·x + b))",
         description="Rosenblatt's perceptron criterion: zero for correctly classified samples",
     ),
@@ -76,7 +76,7 @@ _LOSS_LIST = [
         set_name="V",
         set_meaning="margin violators",
         kink_note="a sample exactly on the margin (y(w·x + b) = 1) contributes the subgradient "
-                  "0, as in Pegasos and scikit-learn",
+        "0, as in Pegasos and scikit-learn",
         formula="max(0, 1 − y(w·x + b)) + (λ/2)‖w‖²",
         description="the support vector machine's loss with L2 regularisation",
     ),
@@ -120,8 +120,7 @@ _LOSS_LIST = [
         params={"delta": 1.0},
         positive_params=("delta",),
         labels="real",
-        kink_note="differentiable everywhere: the two pieces meet with the same slope at "
-                  "|r| = δ",
+        kink_note="differentiable everywhere: the two pieces meet with the same slope at |r| = δ",
         formula="½r² if |r| ≤ δ, else δ(|r| − δ/2), with r = w·x + b − y",
         description="squared error near zero, absolute error in the tails",
     ),
@@ -134,6 +133,8 @@ def get_loss(name: str) -> LossSpec:
     """The built-in loss called ``name`` (dashes and case are forgiven)."""
     key = name.strip().lower().replace("-", "_")
     if key not in LOSSES:
-        raise UnknownLossError(f"unknown loss {name!r}; the built-in losses are "
-                               f"{', '.join(LOSSES)} (or give your own with --expr)")
+        raise UnknownLossError(
+            f"unknown loss {name!r}; the built-in losses are "
+            f"{', '.join(LOSSES)} (or give your own with --expr)"
+        )
     return LOSSES[key]

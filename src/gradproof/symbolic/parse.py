@@ -44,13 +44,41 @@ __all__ = ["parse_loss", "ParsedExpr", "LIMITS", "FUNCTIONS", "VECTORS", "SCALAR
 
 VECTORS = ("w", "x")
 SCALARS = ("b", "y")
-FUNCTIONS = ("dot", "norm", "max", "min", "abs", "exp", "log", "log1p", "sqrt", "sigmoid",
-             "softplus", "tanh", "cosh")
+FUNCTIONS = (
+    "dot",
+    "norm",
+    "max",
+    "min",
+    "abs",
+    "exp",
+    "log",
+    "log1p",
+    "sqrt",
+    "sigmoid",
+    "softplus",
+    "tanh",
+    "cosh",
+)
 RESERVED = frozenset(VECTORS + SCALARS + FUNCTIONS + ("s", "z", "q", "xx", "n"))
-_FORBIDDEN_CALLS = frozenset({"eval", "exec", "open", "lambda", "getattr", "setattr",
-                              "import", "compile", "globals", "locals", "vars", "input",
-                              "breakpoint", "help", "system"})
-
+_FORBIDDEN_CALLS = frozenset(
+    {
+        "eval",
+        "exec",
+        "open",
+        "lambda",
+        "getattr",
+        "setattr",
+        "import",
+        "compile",
+        "globals",
+        "locals",
+        "vars",
+        "input",
+        "breakpoint",
+        "help",
+        "system",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -103,21 +131,25 @@ class _Parser:
 
     def expect(self, text: str) -> Tok:
         if self.tok.text != text or self.tok.kind != "op":
-            raise ParseError(f"expected {text!r} but found {self.found()}", self.tok.pos,
-                             self.text)
+            raise ParseError(f"expected {text!r} but found {self.found()}", self.tok.pos, self.text)
         return self.take()
 
     def enter(self, pos: int) -> None:
         self.depth += 1
         if self.depth > LIMITS["max_depth"]:
-            raise LimitError(f"expression nested deeper than {LIMITS['max_depth']} levels "
-                             f"(at position {pos + 1}); simplify it")
+            raise LimitError(
+                f"expression nested deeper than {LIMITS['max_depth']} levels "
+                f"(at position {pos + 1}); simplify it"
+            )
 
     def scalar(self, v: _Val, what: str) -> sp.Expr:
         if v.vector is not None:
             raise ParseError(
                 f"vector {v.vector!r} used as a scalar in {what}; vectors may appear only "
-                f"inside dot(u, v), u·v or norm(u)", v.pos, self.text)
+                f"inside dot(u, v), u·v or norm(u)",
+                v.pos,
+                self.text,
+            )
         assert v.expr is not None
         return v.expr
 
@@ -137,29 +169,37 @@ class _Parser:
         if bits > limit:
             bits = rational_bits(e)
             if bits > limit:
-                raise LimitError(f"a number in the expression at position {pos + 1} needs "
-                                 f"{bits} bits (more than {limit}, beyond the float64 range); "
-                                 f"use smaller numbers")
+                raise LimitError(
+                    f"a number in the expression at position {pos + 1} needs "
+                    f"{bits} bits (more than {limit}, beyond the float64 range); "
+                    f"use smaller numbers"
+                )
         if e.is_number and not e.is_Rational:
             self.check_constant(e, pos)
         return _Val(e, None, pos, bits, size)
 
     def too_big(self, pos: int) -> LimitError:
-        return LimitError(f"the expression at position {pos + 1} grows to more than "
-                          f"{LIMITS['max_size']} terms (each max/min repeats its arguments); "
-                          f"simplify it")
+        return LimitError(
+            f"the expression at position {pos + 1} grows to more than "
+            f"{LIMITS['max_size']} terms (each max/min repeats its arguments); "
+            f"simplify it"
+        )
 
     def check_constant(self, e: sp.Expr, pos: int) -> float | None:
         """Size a constant with floats: undefined/complex → ParseError, huge → LimitError."""
         v = approx_float(e)
         # Quote what the user wrote (the text consumed so far from pos), not SymPy's zoo or I.
-        written = show(self.text[pos:self.tok.pos].strip() or str(e))
+        written = show(self.text[pos : self.tok.pos].strip() or str(e))
         if v is not None and math.isnan(v):
-            raise ParseError(f"{written} is undefined or not a real number "
-                             f"(e.g. log(0), sqrt(-1), log(-1))", pos, self.text)
+            raise ParseError(
+                f"{written} is undefined or not a real number (e.g. log(0), sqrt(-1), log(-1))",
+                pos,
+                self.text,
+            )
         if v is not None and math.isinf(v):
-            raise LimitError(f"{written} at position {pos + 1} is beyond the "
-                             f"float64 range; use smaller numbers")
+            raise LimitError(
+                f"{written} at position {pos + 1} is beyond the float64 range; use smaller numbers"
+            )
         return v
 
     # -- grammar -------------------------------------------------------------------------
@@ -171,7 +211,8 @@ class _Parser:
             prev = self.toks[self.i - 1]
             hint = ""
             if (prev.kind in ("number", "name") or prev.text == ")") and (
-                    self.tok.kind in ("number", "name") or self.tok.text == "("):
+                self.tok.kind in ("number", "name") or self.tok.text == "("
+            ):
                 hint = " (write multiplication explicitly, e.g. 2*y)"
             raise ParseError(f"unexpected {self.found()}{hint}", self.tok.pos, self.text)
         return self.scalar(v, "the loss")
@@ -231,8 +272,9 @@ class _Parser:
         p = self.scalar(exp_v, "an exponent")
         v = self.exponent_value(p, exp_v.pos)
         if v is None:  # a symbolic exponent: no numbers combine
-            return self.make(sp.Pow(b, p), base.pos, base.bits + exp_v.bits,
-                             base.size + exp_v.size + 1)
+            return self.make(
+                sp.Pow(b, p), base.pos, base.bits + exp_v.bits, base.size + exp_v.size + 1
+            )
         if v <= 0 and b.is_number and approx_float(b) == 0.0:
             raise ParseError("0 raised to a non-positive power", op.pos, self.text)
         # SymPy multiplies the numbers out of a numeric base or a product, (c·u)^p = c^p·u^p:
@@ -240,11 +282,17 @@ class _Parser:
         times = max(1, math.ceil(abs(v)))
         grown = rational_bits(_numeric_part(b)) * times
         if grown > LIMITS["max_number_bits"]:
-            raise LimitError(f"the power at position {op.pos + 1} would make a number of about "
-                             f"{grown} bits (more than {LIMITS['max_number_bits']}); use a "
-                             f"smaller base or exponent")
-        return self.make(sp.Pow(b, p), base.pos, base.bits * times + exp_v.bits + 1,
-                         2 * base.size + exp_v.size + 1)
+            raise LimitError(
+                f"the power at position {op.pos + 1} would make a number of about "
+                f"{grown} bits (more than {LIMITS['max_number_bits']}); use a "
+                f"smaller base or exponent"
+            )
+        return self.make(
+            sp.Pow(b, p),
+            base.pos,
+            base.bits * times + exp_v.bits + 1,
+            2 * base.size + exp_v.size + 1,
+        )
 
     def exponent_value(self, p: sp.Expr, pos: int) -> float | None:
         """A constant exponent as a float (checked against the limit); None if symbolic."""
@@ -252,11 +300,17 @@ class _Parser:
             return None
         v = approx_float(p)
         if v is None or math.isnan(v):
-            raise ParseError(f"the exponent {show(str(p))} is not a real number that can be "
-                             f"checked; use a plain number", pos, self.text)
+            raise ParseError(
+                f"the exponent {show(str(p))} is not a real number that can be "
+                f"checked; use a plain number",
+                pos,
+                self.text,
+            )
         if abs(v) > LIMITS["max_exponent"]:
-            raise LimitError(f"exponent at position {pos + 1} is larger than "
-                             f"{LIMITS['max_exponent']} in size; use a smaller power")
+            raise LimitError(
+                f"exponent at position {pos + 1} is larger than "
+                f"{LIMITS['max_exponent']} in size; use a smaller power"
+            )
         return v
 
     def dotted(self) -> _Val:
@@ -292,21 +346,28 @@ class _Parser:
     def name(self, t: Tok) -> _Val:
         n = t.text
         if n.startswith("_"):
-            raise ParseError(f"name {show(n)} is not allowed (names start with a letter)",
-                             t.pos, self.text)
+            raise ParseError(
+                f"name {show(n)} is not allowed (names start with a letter)", t.pos, self.text
+            )
         if n in FUNCTIONS:
             raise ParseError(f"function {n!r} must be called, e.g. {n}(...)", t.pos, self.text)
         if n in VECTORS:
             if n == "x" and not self.allow_data:
-                raise ParseError("the regulariser cannot use the data x; it sits outside the "
-                                 "sum over samples", t.pos, self.text)
+                raise ParseError(
+                    "the regulariser cannot use the data x; it sits outside the sum over samples",
+                    t.pos,
+                    self.text,
+                )
             return _Val(None, n, t.pos)
         if n == "b":
             return _Val(B, None, t.pos)
         if n == "y":
             if not self.allow_data:
-                raise ParseError("the regulariser cannot use the label y; it sits outside "
-                                 "the sum over samples", t.pos, self.text)
+                raise ParseError(
+                    "the regulariser cannot use the label y; it sits outside the sum over samples",
+                    t.pos,
+                    self.text,
+                )
             return _Val(Y, None, t.pos)
         if n in self.params:
             self.used_params.add(n)
@@ -315,15 +376,21 @@ class _Parser:
         raise ParseError(
             f"unknown name {shown}; use w, x (vectors), b, y (scalars), one of the functions "
             f"{', '.join(FUNCTIONS)}, or declare a hyperparameter with --param "
-            f"{n if len(n) <= SHOW else 'NAME'}=VALUE", t.pos, self.text)
+            f"{n if len(n) <= SHOW else 'NAME'}=VALUE",
+            t.pos,
+            self.text,
+        )
 
     def call(self, t: Tok) -> _Val:
         fname = t.text
         if fname not in FUNCTIONS:
             if fname.startswith("_") or fname in _FORBIDDEN_CALLS:
                 raise ParseError(f"calling {show(fname)} is not allowed", t.pos, self.text)
-            raise ParseError(f"unknown function {show(fname)}; the functions are "
-                             f"{', '.join(FUNCTIONS)}", t.pos, self.text)
+            raise ParseError(
+                f"unknown function {show(fname)}; the functions are {', '.join(FUNCTIONS)}",
+                t.pos,
+                self.text,
+            )
         open_tok = self.expect("(")
         self.enter(open_tok.pos)
         args: list[_Val] = []
@@ -348,8 +415,9 @@ class _Parser:
     # -- semantics -----------------------------------------------------------------------
     def dot(self, u: _Val, v: _Val, pos: int) -> sp.Expr:
         if u.vector is None or v.vector is None:
-            raise ParseError("a dot product needs two vectors (w or x) on both sides",
-                             pos, self.text)
+            raise ParseError(
+                "a dot product needs two vectors (w or x) on both sides", pos, self.text
+            )
         pair = {u.vector, v.vector}
         if pair == {"w", "x"}:
             return Z
@@ -360,21 +428,26 @@ class _Parser:
     def apply(self, fname: str, args: list[_Val], pos: int) -> sp.Expr:
         arity = {"dot": 2, "norm": 1, "max": None, "min": None}.get(fname, 1)
         if arity is not None and len(args) != arity:
-            raise ParseError(f"{fname}() takes {arity} argument{'s' if arity > 1 else ''}, "
-                             f"got {len(args)}", pos, self.text)
+            raise ParseError(
+                f"{fname}() takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
+                pos,
+                self.text,
+            )
         if fname == "dot":
             return self.dot(args[0], args[1], pos)
         if fname == "norm":
             v = args[0]
             if v.vector is None:
-                raise ParseError("norm() takes a vector (w or x); for a scalar use abs()",
-                                 pos, self.text)
+                raise ParseError(
+                    "norm() takes a vector (w or x); for a scalar use abs()", pos, self.text
+                )
             return sp.sqrt(Q if v.vector == "w" else XX)
         vals = [self.scalar(a, f"{fname}()") for a in args]
         if fname in ("max", "min"):
             if len(vals) < 2:
-                raise ParseError(f"{fname}() takes at least 2 arguments, got {len(vals)}",
-                                 pos, self.text)
+                raise ParseError(
+                    f"{fname}() takes at least 2 arguments, got {len(vals)}", pos, self.text
+                )
             return _maxmin(fname, vals)
         u = vals[0]
         return _UNARY[fname](u)
@@ -410,8 +483,9 @@ _UNARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
 }
 
 
-def parse_loss(text: str, params: Mapping[str, object] | None = None, *,
-               allow_data: bool = True) -> ParsedExpr:
+def parse_loss(
+    text: str, params: Mapping[str, object] | None = None, *, allow_data: bool = True
+) -> ParsedExpr:
     """Parse a loss expression into a scalar SymPy expression in atom symbols.
 
     Parameters
@@ -437,26 +511,29 @@ def parse_loss(text: str, params: Mapping[str, object] | None = None, *,
     if not isinstance(text, str):
         raise ParseError(f"the expression must be text, got {type(text).__name__}")
     if len(text) > LIMITS["max_length"]:
-        raise LimitError(f"expression is {len(text)} characters long; the limit is "
-                         f"{LIMITS['max_length']} (exceeded at position {LIMITS['max_length'] + 1})"
-                         f"; shorten it")
+        raise LimitError(
+            f"expression is {len(text)} characters long; the limit is "
+            f"{LIMITS['max_length']} (exceeded at position {LIMITS['max_length'] + 1})"
+            f"; shorten it"
+        )
     params = dict(params or {})
     for p in params:
-        if not isinstance(p, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) \
-                or p in RESERVED:
-            raise ParseError(f"{show(str(p))} cannot be a hyperparameter name; use a plain "
-                             f"name that is not one of {', '.join(sorted(RESERVED))}")
+        if not isinstance(p, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) or p in RESERVED:
+            raise ParseError(
+                f"{show(str(p))} cannot be a hyperparameter name; use a plain "
+                f"name that is not one of {', '.join(sorted(RESERVED))}"
+            )
 
     def work() -> tuple[sp.Expr, set[str]]:
         parser = _Parser(text, params, allow_data)
         expr = parser.parse()
         if expr.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise ParseError("the expression is undefined (division by zero or log(0))", 0,
-                             text)
+            raise ParseError("the expression is undefined (division by zero or log(0))", 0, text)
         return expr, parser.used_params
 
-    expr, used = run_with_limit(work, TIME_LIMITS["parse_seconds"],
-                                what="parsing the expression", hint="simplify it")
+    expr, used = run_with_limit(
+        work, TIME_LIMITS["parse_seconds"], what="parsing the expression", hint="simplify it"
+    )
     return ParsedExpr(text, expr, tuple(sorted(used)))
 
 

@@ -56,11 +56,14 @@ def logistic_rewrite(expr: sp.Expr) -> sp.Expr:
     value is unchanged; only its rounding improves.
     """
     expr = sp.sympify(expr)
-    expr = expr.replace(lambda e: isinstance(e, sp.log) and _exp_arg(e.args[0]) is not None,
-                        lambda e: Softplus(_exp_arg(e.args[0])))
+    expr = expr.replace(
+        lambda e: isinstance(e, sp.log) and _exp_arg(e.args[0]) is not None,
+        lambda e: Softplus(_exp_arg(e.args[0])),
+    )
     expr = _top_down(expr)
-    return expr.replace(lambda e: _one_minus_sigmoid(e) is not None,
-                        lambda e: Sigmoid(-_one_minus_sigmoid(e)))
+    return expr.replace(
+        lambda e: _one_minus_sigmoid(e) is not None, lambda e: Sigmoid(-_one_minus_sigmoid(e))
+    )
 
 
 def _one_minus_sigmoid(e: sp.Expr) -> sp.Expr | None:

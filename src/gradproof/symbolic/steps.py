@@ -113,9 +113,16 @@ def _rule_of(node: sp.Expr, var: sp.Symbol) -> Rule | None:
     if isinstance(node, sp.Pow):
         return Rule.POWER if not node.exp.has(var) else Rule.EXP
     table: dict[type, Rule] = {
-        sp.exp: Rule.EXP, sp.log: Rule.LOG, Sigmoid: Rule.SIGMOID, Softplus: Rule.SOFTPLUS,
-        sp.tanh: Rule.TANH, sp.cosh: Rule.COSH, sp.Abs: Rule.ABS, Ramp: Rule.RAMP,
-        sp.Piecewise: Rule.PIECEWISE, Step: Rule.CONSTANT,
+        sp.exp: Rule.EXP,
+        sp.log: Rule.LOG,
+        Sigmoid: Rule.SIGMOID,
+        Softplus: Rule.SOFTPLUS,
+        sp.tanh: Rule.TANH,
+        sp.cosh: Rule.COSH,
+        sp.Abs: Rule.ABS,
+        Ramp: Rule.RAMP,
+        sp.Piecewise: Rule.PIECEWISE,
+        Step: Rule.CONSTANT,
     }
     for cls, rule in table.items():
         if isinstance(node, cls):
@@ -149,9 +156,11 @@ def rules_used(expr: sp.Expr, var: sp.Symbol) -> list[Rule]:
     for rule, _, _ in trace_derivative(expr, var, lambda e: e):
         if rule not in rules:
             rules.append(rule)
-    inner_chain = any(isinstance(n, sp.Function) and n.args[0] != var
-                      for n in sp.preorder_traversal(expr) if n.has(var)
-                      and isinstance(n, sp.Function) and not isinstance(n, D._Display))
+    inner_chain = any(
+        isinstance(n, sp.Function) and n.args[0] != var
+        for n in sp.preorder_traversal(expr)
+        if n.has(var) and isinstance(n, sp.Function) and not isinstance(n, D._Display)
+    )
     if inner_chain and Rule.CHAIN_RULE not in rules:
         rules.append(Rule.CHAIN_RULE)
     return rules

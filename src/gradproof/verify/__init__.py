@@ -14,5 +14,12 @@ from gradproof.verify.candidate import CandidateError
 from gradproof.verify.check import assert_gradient, check_gradient
 from gradproof.verify.report import CheckReport, DirectionCheck, Entry, KinkSample
 
-__all__ = ["check_gradient", "assert_gradient", "CheckReport", "Entry", "DirectionCheck",
-           "KinkSample", "CandidateError"]
+__all__ = [
+    "check_gradient",
+    "assert_gradient",
+    "CheckReport",
+    "Entry",
+    "DirectionCheck",
+    "KinkSample",
+    "CandidateError",
+]

@@ -38,8 +38,11 @@ PRECISIONS = ("float16", "float32", "float64")
 
 
 def _dtype_u(*arrays: Any) -> float:
-    us = [unit_roundoff(a.dtype) for a in arrays
-          if hasattr(a, "dtype") and np.issubdtype(a.dtype, np.floating)]
+    us = [
+        unit_roundoff(a.dtype)
+        for a in arrays
+        if hasattr(a, "dtype") and np.issubdtype(a.dtype, np.floating)
+    ]
     return max(us) if us else unit_roundoff(np.float64)
 
 
@@ -48,11 +51,14 @@ def _vector(gw: Any, gb: Any, d: int, what: str) -> Array:
         w_arr = np.asarray(gw, dtype=np.float64)
         b_arr = np.asarray(gb, dtype=np.float64)
     except (TypeError, ValueError):
-        raise CandidateError(f"{what} must return numbers, got {type(gw).__name__} and "
-                             f"{type(gb).__name__}") from None
+        raise CandidateError(
+            f"{what} must return numbers, got {type(gw).__name__} and {type(gb).__name__}"
+        ) from None
     if w_arr.shape != (d,):
-        raise CandidateError(f"{what}: the w part has shape {w_arr.shape}, expected ({d},) "
-                             f"like w; return (grad_w, grad_b)")
+        raise CandidateError(
+            f"{what}: the w part has shape {w_arr.shape}, expected ({d},) "
+            f"like w; return (grad_w, grad_b)"
+        )
     if b_arr.size != 1:
         raise CandidateError(f"{what}: the b part has shape {b_arr.shape}, expected a scalar")
     out = np.append(w_arr, b_arr.reshape(()))
@@ -63,13 +69,22 @@ def _vector(gw: Any, gb: Any, d: int, what: str) -> Array:
     return out
 
 
-def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, *,
-                  source: str, precision: str | None = None) -> Candidate:
+def from_function(
+    fn: Callable[..., Any],
+    X: Array,
+    y: Array,
+    w: Array,
+    b: Any,
+    *,
+    source: str,
+    precision: str | None = None,
+) -> Candidate:
     """Call ``fn(X, y, w, b)`` → (grad_w, grad_b) and wrap the result.
 
     The candidate's precision is the lowest of its inputs and outputs (float32 data or a
     float32 result means float32 arithmetic), unless ``precision`` names it.
     """
+
     def own(a: Any) -> Any:
         """A private numpy copy: the candidate may write into its arguments (ours stay
         intact) and may assume numpy arrays even when the caller passed lists."""
@@ -82,16 +97,18 @@ def from_function(fn: Callable[..., Any], X: Array, y: Array, w: Array, b: Any, 
     except Exception as exc:  # the user's code: report, do not crash
         raise CandidateError(f"{source} raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise CandidateError(f"{source} must return a pair (grad_w, grad_b), got "
-                             f"{type(out).__name__}")
+        raise CandidateError(
+            f"{source} must return a pair (grad_w, grad_b), got {type(out).__name__}"
+        )
     gw, gb = out
     d = int(np.shape(w)[0])
     values = _vector(gw, gb, d, source)
     u = _dtype_u(X, w, gw, np.asarray(gb))
     if precision:
         if precision not in PRECISIONS:
-            raise OptionError(f"precision must be one of {', '.join(PRECISIONS)}, got "
-                              f"{precision!r}")
+            raise OptionError(
+                f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
+            )
         u = max(u, unit_roundoff(precision))
     # The reference works on float64 data: a candidate in extended precision is judged as
     # float64 (its own rounding is smaller than the data's conversion to float64).

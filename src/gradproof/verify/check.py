@@ -59,20 +59,33 @@ def functions_for(d: Derivation) -> FormFunctions:
     return _functions(d.form, tuple(sorted((k, float(v)) for k, v in d.params.items())))
 
 
-def _derivation(loss: str | Derivation, params: Mapping[str, float] | None,
-                kink: KinkConvention | None, mean: bool) -> Derivation:
+def _derivation(
+    loss: str | Derivation,
+    params: Mapping[str, float] | None,
+    kink: KinkConvention | None,
+    mean: bool,
+) -> Derivation:
     if isinstance(loss, Derivation):
         if params or kink is not None or mean:
-            raise OptionError("params=, kink= and mean= define a derivation; with a "
-                              "Derivation given, pass them to derive() instead")
+            raise OptionError(
+                "params=, kink= and mean= define a derivation; with a "
+                "Derivation given, pass them to derive() instead"
+            )
         return loss
     from gradproof.api import derive
 
     return derive(loss, params=params, kink=kink, mean=mean)
 
 
-def _data(d: Derivation, X: Any, y: Any, data: Dataset | None, w: Any, b: Any,
-          at: Point | Mapping[str, Any] | str | None) -> tuple[Dataset, Any, Any, Any, Any, list]:
+def _data(
+    d: Derivation,
+    X: Any,
+    y: Any,
+    data: Dataset | None,
+    w: Any,
+    b: Any,
+    at: Point | Mapping[str, Any] | str | None,
+) -> tuple[Dataset, Any, Any, Any, Any, list]:
     """Validated data (float64 copies) and the caller's own arrays (dtype kept)."""
     notes = []
     if data is None and X is None and y is None:
@@ -96,8 +109,9 @@ def _data(d: Derivation, X: Any, y: Any, data: Dataset | None, w: Any, b: Any,
         b = 0.0
     w64 = np.asarray(w, dtype=np.float64)
     if w64.shape != (data.d,) or not np.all(np.isfinite(w64)) or not np.isfinite(float(b)):
-        raise OptionError(f"w must be {data.d} finite numbers and b a finite number, got "
-                          f"w of shape {w64.shape}")
+        raise OptionError(
+            f"w must be {data.d} finite numbers and b a finite number, got w of shape {w64.shape}"
+        )
     return data, X, y, w, b, notes
 
 
@@ -105,9 +119,16 @@ def _dataset(X: Any, y: Any) -> Dataset:
     """:func:`gradproof.data.as_dataset`, with a fast path for large float arrays: a finite
     sum proves every entry finite in one pass without a temporary (an overflowing sum falls
     back to the entry-by-entry check, which names the bad value)."""
-    fast = (isinstance(X, np.ndarray) and isinstance(y, np.ndarray) and X.ndim == 2
-            and y.ndim == 1 and X.shape[0] == y.shape[0] and X.size > 0
-            and np.issubdtype(X.dtype, np.floating) and np.issubdtype(y.dtype, np.floating))
+    fast = (
+        isinstance(X, np.ndarray)
+        and isinstance(y, np.ndarray)
+        and X.ndim == 2
+        and y.ndim == 1
+        and X.shape[0] == y.shape[0]
+        and X.size > 0
+        and np.issubdtype(X.dtype, np.floating)
+        and np.issubdtype(y.dtype, np.floating)
+    )
     if fast:
         with np.errstate(over="ignore", invalid="ignore"):
             finite = bool(np.isfinite(X.sum()) and np.isfinite(y.sum()))
@@ -116,8 +137,16 @@ def _dataset(X: Any, y: Any) -> Dataset:
     return as_dataset(X, y)
 
 
-def _candidate(d: Derivation, grad: Callable[..., Any] | None, claim: Mapping[str, Any] | None,
-               X: Any, y: Any, w: Any, b: Any, precision: str | None) -> Candidate:
+def _candidate(
+    d: Derivation,
+    grad: Callable[..., Any] | None,
+    claim: Mapping[str, Any] | None,
+    X: Any,
+    y: Any,
+    w: Any,
+    b: Any,
+    precision: str | None,
+) -> Candidate:
     if grad is not None and claim is not None:
         raise OptionError("give grad= (a function) or claim= (a value), not both")
     if claim is not None:
@@ -126,22 +155,34 @@ def _candidate(d: Derivation, grad: Callable[..., Any] | None, claim: Mapping[st
         compiled = d.numpy()
         # overflow in our own code shows up as a non-finite value, reported as such
         with np.errstate(all="ignore"):
-            return from_function(compiled.grad, X, y, w, b, source="derived gradient",
-                                 precision=precision)
-    return from_function(grad, X, y, w, b, source="your gradient function",
-                         precision=precision)
+            return from_function(
+                compiled.grad, X, y, w, b, source="derived gradient", precision=precision
+            )
+    return from_function(grad, X, y, w, b, source="your gradient function", precision=precision)
 
 
-def check_gradient(loss: str | Derivation, *, grad: Callable[..., Any] | None = None,
-                   claim: Mapping[str, Any] | None = None,
-                   loss_fn: Callable[..., Any] | None = None, X: Any = None, y: Any = None,
-                   w: Any = None, b: Any = None, data: Dataset | None = None,
-                   at: Point | Mapping[str, Any] | str | None = None, mode: str = "auto",
-                   seed: int | None = None, directions: int = 4,
-                   params: Mapping[str, float] | None = None,
-                   kink: KinkConvention | None = None, mean: bool = False,
-                   precision: str | None = None, search: bool = False,
-                   max_examples: int = 200) -> CheckReport:
+def check_gradient(
+    loss: str | Derivation,
+    *,
+    grad: Callable[..., Any] | None = None,
+    claim: Mapping[str, Any] | None = None,
+    loss_fn: Callable[..., Any] | None = None,
+    X: Any = None,
+    y: Any = None,
+    w: Any = None,
+    b: Any = None,
+    data: Dataset | None = None,
+    at: Point | Mapping[str, Any] | str | None = None,
+    mode: str = "auto",
+    seed: int | None = None,
+    directions: int = 4,
+    params: Mapping[str, float] | None = None,
+    kink: KinkConvention | None = None,
+    mean: bool = False,
+    precision: str | None = None,
+    search: bool = False,
+    max_examples: int = 200,
+) -> CheckReport:
     """Check a gradient of ``loss`` at (w, b) on data (X, y).
 
     Parameters
@@ -188,8 +229,9 @@ def check_gradient(loss: str | Derivation, *, grad: Callable[..., Any] | None = 
             raise OptionError("search=True looks for its own data; leave X, y and data out")
         from gradproof.verify.search import search_failure
 
-        return search_failure(d, grad=grad, claim=claim, seed=seed,
-                              max_examples=max_examples, precision=precision)
+        return search_failure(
+            d, grad=grad, claim=claim, seed=seed, max_examples=max_examples, precision=precision
+        )
     ds, Xc, yc, wc, bc, notes = _data(d, X, y, data, w, b, at)
     cand = _candidate(d, grad, claim, Xc, yc, wc, bc, precision)
     w64 = np.asarray(wc, dtype=np.float64)
@@ -198,8 +240,9 @@ def check_gradient(loss: str | Derivation, *, grad: Callable[..., Any] | None = 
         if mode == "fast" or (mode == "auto" and ds.d > FULL_MODE_MAX_D):
             from gradproof.verify.fast import fast_check
 
-            report = fast_check(d, functions_for(d), cand, ds.X, ds.y, w64, float(bc),
-                                seed=seed, k=directions)
+            report = fast_check(
+                d, functions_for(d), cand, ds.X, ds.y, w64, float(bc), seed=seed, k=directions
+            )
         else:
             report = full_check(d, functions_for(d), cand, ds.X, ds.y, w64, float(bc))
     report.notes.extend(notes)
@@ -208,8 +251,15 @@ def check_gradient(loss: str | Derivation, *, grad: Callable[..., Any] | None = 
     return report
 
 
-def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
-               y: np.ndarray, w: np.ndarray, b: float) -> CheckReport:
+def full_check(
+    d: Derivation,
+    ff: FormFunctions,
+    cand: Candidate,
+    X: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    b: float,
+) -> CheckReport:
     """Check every entry of ``cand`` against the exact reference and finite differences."""
     n, dim = X.shape
     mean = d.form.mean
@@ -221,16 +271,27 @@ def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
     fit = fit_subgradient(g, ref.base, ref.kinks, tol)
     near = switch_near_kink(ff, X, y, w, b, u)
     score_err = gamma(dim + 2, _U64) * ref.row_abs
-    fd = directional_fd(ff, X, y, w, b, coordinate_directions(X, w, b), mean=mean,
-                        near_kink=near, curvature=ref.dcw, score_err=score_err)
+    fd = directional_fd(
+        ff,
+        X,
+        y,
+        w,
+        b,
+        coordinate_directions(X, w, b),
+        mean=mean,
+        near_kink=near,
+        curvature=ref.dcw,
+        score_err=score_err,
+    )
     fd_tol = fd.err + ref.candidate_bound(u, n, dim) + cand.resolution
     fd_ok = (g >= fd.lo - fd_tol) & (g <= fd.hi + fd_tol)
     closest = fit.closest
     if ref.kinks and not fit.valid:
         # report against the named convention nearest to the candidate, not a blend
         options = [convention_gradient(ref.base, ref.kinks, c) for c in CONVENTIONS]
-        closest = min(options, key=lambda o: (int(np.sum(np.abs(g - o) > tol)),
-                                              float(np.sum(np.abs(g - o)))))
+        closest = min(
+            options, key=lambda o: (int(np.sum(np.abs(g - o) > tol)), float(np.sum(np.abs(g - o))))
+        )
     ref_ok = np.abs(g - closest) <= tol if not fit.valid else np.abs(fit.residual) <= tol
     ok = fd_ok & ref_ok
     names = [f"w[{j}]" for j in range(dim)] + ["b"]
@@ -240,13 +301,22 @@ def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
     entries = []
     for j, name in enumerate(names):
         err = abs(g[j] - closest[j])
-        entries.append(Entry(
-            name=name, candidate=float(g[j]), reference=float(closest[j]),
-            fd_low=float(fd.lo[j]), fd_high=float(fd.hi[j]), abs_error=float(err),
-            rel_error=_rel(err, float(closest[j])),
-            bound=float(tol[j]), fd_bound=float(fd_tol[j]),
-            digits=float(digits_agreeing(g[j], closest[j], tol[j])), kink=bool(kink_cols[j]),
-            ok=bool(ok[j])))
+        entries.append(
+            Entry(
+                name=name,
+                candidate=float(g[j]),
+                reference=float(closest[j]),
+                fd_low=float(fd.lo[j]),
+                fd_high=float(fd.hi[j]),
+                abs_error=float(err),
+                rel_error=_rel(err, float(closest[j])),
+                bound=float(tol[j]),
+                fd_bound=float(fd_tol[j]),
+                digits=float(digits_agreeing(g[j], closest[j], tol[j])),
+                kink=bool(kink_cols[j]),
+                ok=bool(ok[j]),
+            )
+        )
     passed = bool(ok.all())
     sig = np.abs(closest) > np.maximum(tol, 1e-300)
     # With nothing significant to compare (the reference is 0 within its bound) there are no
@@ -255,17 +325,30 @@ def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
     smooth_fd = fd.lo == fd.hi
     fd_mid = (fd.lo + fd.hi) / 2
     fd_sig = sig & smooth_fd
-    fd_digits = (float(np.min(digits_agreeing(g, fd_mid, 0.0)[fd_sig])) if fd_sig.any()
-                 else float("nan"))
-    floor = float(np.min(-np.log10(np.maximum(tol[sig], 1e-300) / np.abs(closest[sig]))))\
-        if sig.any() else float("nan")
-    fd_floor = (float(np.min(-np.log10(np.maximum(fd.err[fd_sig], 1e-300)
-                                       / np.abs(closest[fd_sig])))) if fd_sig.any()
-                else float("nan"))
+    fd_digits = (
+        float(np.min(digits_agreeing(g, fd_mid, 0.0)[fd_sig])) if fd_sig.any() else float("nan")
+    )
+    floor = (
+        float(np.min(-np.log10(np.maximum(tol[sig], 1e-300) / np.abs(closest[sig]))))
+        if sig.any()
+        else float("nan")
+    )
+    fd_floor = (
+        float(np.min(-np.log10(np.maximum(fd.err[fd_sig], 1e-300) / np.abs(closest[fd_sig]))))
+        if fd_sig.any()
+        else float("nan")
+    )
     switch_names = [to_text(ind.arg, atoms="scalar") for ind in ff.indicators]
-    kinks = [KinkSample(k.sample, switch_names[k.indicator], k.u, k.exact,
-                        float(t) if np.all(np.isfinite(t)) else None)
-             for k, t in zip(ref.kinks, fit.t, strict=True)]
+    kinks = [
+        KinkSample(
+            k.sample,
+            switch_names[k.indicator],
+            k.u,
+            k.exact,
+            float(t) if np.all(np.isfinite(t)) else None,
+        )
+        for k, t in zip(ref.kinks, fit.t, strict=True)
+    ]
     method = fd.method
     if fd.one_sided:
         method += f"; {fd.one_sided} stencil(s) made one-sided to avoid crossing a kink"
@@ -274,39 +357,64 @@ def full_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: np.ndarray,
     matched = fit.conventions if ref.kinks else ()
     if ref.kinks and all(ff.indicators[k.indicator].kind == "sign" for k in ref.kinks):
         # for |u| the "indicator" is sign(u): ½ ↔ sign(0) = 0, 1 ↔ +1, 0 ↔ −1
-        matched = tuple({"include": "sign(0) = +1", "exclude": "sign(0) = −1",
-                         "average": "sign(0) = 0"}[c] for c in matched)
+        matched = tuple(
+            {"include": "sign(0) = +1", "exclude": "sign(0) = −1", "average": "sign(0) = 0"}[c]
+            for c in matched
+        )
     report = CheckReport(
-        loss=d.name, candidate=cand.source, mode="full", passed=passed,
-        precision=precision_name(u), method=method, convention=d.kink,
+        loss=d.name,
+        candidate=cand.source,
+        mode="full",
+        passed=passed,
+        precision=precision_name(u),
+        method=method,
+        convention=d.kink,
         kink_convention_matched=matched,
-        digits=min(digits, 17.0), fd_digits=fd_digits, noise_floor_digits=min(floor, 17.0),
+        digits=min(digits, 17.0),
+        fd_digits=fd_digits,
+        noise_floor_digits=min(floor, 17.0),
         fd_noise_floor_digits=min(fd_floor, 17.0),
-        n=n, d=dim, entries=entries, kinks=kinks,
-        culprits=[e.name for e in sorted(entries, key=lambda e: -e.abs_error / max(e.bound,
-                                                                                    1e-300))
-                  if not e.ok])
+        n=n,
+        d=dim,
+        entries=entries,
+        kinks=kinks,
+        culprits=[
+            e.name
+            for e in sorted(entries, key=lambda e: -e.abs_error / max(e.bound, 1e-300))
+            if not e.ok
+        ],
+    )
     if not ref.exact:
-        report.notes.append("reference evaluated in float64 with a rounding-error bound "
-                            "(the problem is too large for mpmath)")
+        report.notes.append(
+            "reference evaluated in float64 with a rounding-error bound "
+            "(the problem is too large for mpmath)"
+        )
     if ref.kinks and fit.valid and not fit.conventions:
-        report.notes.append("weights on the kink samples (0 = u < 0 side, 1 = u > 0 side): "
-                            + ", ".join(f"{t:.3g}" for t in fit.t[:10]))
+        report.notes.append(
+            "weights on the kink samples (0 = u < 0 side, 1 = u > 0 side): "
+            + ", ".join(f"{t:.3g}" for t in fit.t[:10])
+        )
     if not passed:
         diag = diagnose(g, closest, tol, ff, X, y, w, b, mean=mean, cw=ref.cw)
         report.hints.extend(diag.hints)
         report.samples = diag.samples
         if not fd_ok.all() and ref_ok.all():
-            report.hints.append("the exact reference accepts it but finite differences of the "
-                                "loss do not: the loss and its gradient formula disagree")
+            report.hints.append(
+                "the exact reference accepts it but finite differences of the "
+                "loss do not: the loss and its gradient formula disagree"
+            )
         diff = g - ref.grad
-        report.correct = {"w": [float(v) for v in ref.grad[:-1]], "b": float(ref.grad[-1]),
-                          "difference": {"w": [float(v) for v in diff[:-1]],
-                                         "b": float(diff[-1])}}
+        report.correct = {
+            "w": [float(v) for v in ref.grad[:-1]],
+            "b": float(ref.grad[-1]),
+            "difference": {"w": [float(v) for v in diff[:-1]], "b": float(diff[-1])},
+        }
         if ref.kinks and not fit.valid:
-            report.notes.append("entries are compared with the named convention closest to "
-                                "the candidate; the correct gradient is given under the "
-                                f"derivation's convention ({d.kink})")
+            report.notes.append(
+                "entries are compared with the named convention closest to "
+                "the candidate; the correct gradient is given under the "
+                f"derivation's convention ({d.kink})"
+            )
     return report
 
 
@@ -316,8 +424,17 @@ def _rel(err: float, ref: float) -> float:
     return float("inf") if err else 0.0
 
 
-def _check_loss_value(report: CheckReport, d: Derivation, loss_fn: Callable[..., Any],
-                      ds: Dataset, X: Any, y: Any, w: Any, b: Any, u: float) -> None:
+def _check_loss_value(
+    report: CheckReport,
+    d: Derivation,
+    loss_fn: Callable[..., Any],
+    ds: Dataset,
+    X: Any,
+    y: Any,
+    w: Any,
+    b: Any,
+    u: float,
+) -> None:
     ff = functions_for(d)
     try:
         value = float(loss_fn(X, y, w, b))
@@ -329,15 +446,29 @@ def _check_loss_value(report: CheckReport, d: Derivation, loss_fn: Callable[...,
     bound = gamma(n + dim + 4, u) * bound_terms + 8 * u * abs(exact)
     err = abs(value - exact)
     ok = err <= bound
-    report.entries.append(Entry("L", value, exact, exact, exact, err,
-                                _rel(err, exact),
-                                bound, bound, float(digits_agreeing(value, exact, bound)),
-                                False, ok))
+    report.entries.append(
+        Entry(
+            "L",
+            value,
+            exact,
+            exact,
+            exact,
+            err,
+            _rel(err, exact),
+            bound,
+            bound,
+            float(digits_agreeing(value, exact, bound)),
+            False,
+            ok,
+        )
+    )
     if not ok:
         report.passed = False
         report.culprits.insert(0, "L")
-        report.hints.append(f"your loss value {value!r} differs from the exact loss "
-                            f"{exact!r} by {err:.3g} (bound {bound:.3g})")
+        report.hints.append(
+            f"your loss value {value!r} differs from the exact loss "
+            f"{exact!r} by {err:.3g} (bound {bound:.3g})"
+        )
 
 
 def assert_gradient(loss: str | Derivation, **kwargs: Any) -> CheckReport:

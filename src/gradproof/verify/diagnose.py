@@ -36,8 +36,9 @@ def _close(a: Array, b: Array, tol: Array) -> bool:
     return bool(np.all(np.abs(a - b) <= 2 * tol))
 
 
-def _forced_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, mean: bool,
-                     side: str) -> tuple[Array, Array] | None:
+def _forced_gradient(
+    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, mean: bool, side: str
+) -> tuple[Array, Array] | None:
     """The gradient with every indicator forced to one side, and the per-sample coefficients
     (float64; for hypotheses only)."""
     if not ff.indicators:
@@ -48,8 +49,10 @@ def _forced_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, 
     q = float(w @ w)
     xx = np.einsum("ij,ij->i", X, X)
     vals = [np.full(n, float(getattr(i, side))) for i in ff.indicators]
-    c = [np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
-         for v in ff.np_coef(s, z, q, b, y, xx, *ff.params, *vals)]
+    c = [
+        np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))
+        for v in ff.np_coef(s, z, q, b, y, xx, *ff.params, *vals)
+    ]
     scale = float(n) if mean else 1.0
     gw = (c[0] @ X + (c[2].sum() + c[3][0] * scale) * w) / scale
     gb = (c[1].sum() + c[4][0] * scale) / scale
@@ -79,9 +82,20 @@ def _omp(e: Array, A: Array, tol: Array, max_atoms: int) -> tuple[list[int], Arr
     return chosen, coef, False
 
 
-def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, X: Array,
-             y: Array, w: Array, b: float, *, mean: bool, cw: Array,
-             natural_side: Array | None = None) -> Diagnosis:
+def diagnose(
+    candidate: Array,
+    reference: Array,
+    tol: Array,
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    *,
+    mean: bool,
+    cw: Array,
+    natural_side: Array | None = None,
+) -> Diagnosis:
     """Explain the difference between ``candidate`` and ``reference`` (both (d + 1,))."""
     out = Diagnosis()
     n, d = X.shape
@@ -97,15 +111,20 @@ def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, 
         lam = float(candidate @ reference) / rr
         if _close(candidate, lam * reference, tol) and abs(lam - 1) > 1e-6:
             if abs(lam + 1) < 1e-6:
-                out.hints.append("the candidate is the negative of the gradient: the sign is "
-                                 "flipped everywhere")
+                out.hints.append(
+                    "the candidate is the negative of the gradient: the sign is flipped everywhere"
+                )
             else:
-                out.hints.append(f"the candidate is {lam:.6g} × the correct gradient: a "
-                                 f"constant factor is wrong"
-                                 + (" (a factor of 2 or ½ often comes from the derivative of "
-                                    "a square or a ½ in front)"
-                                    if abs(abs(lam) - 2) < 1e-6 or abs(abs(lam) - .5) < 1e-6
-                                    else ""))
+                out.hints.append(
+                    f"the candidate is {lam:.6g} × the correct gradient: a "
+                    f"constant factor is wrong"
+                    + (
+                        " (a factor of 2 or ½ often comes from the derivative of "
+                        "a square or a ½ in front)"
+                        if abs(abs(lam) - 2) < 1e-6 or abs(abs(lam) - 0.5) < 1e-6
+                        else ""
+                    )
+                )
             return out
     if not wrong[:-1].any():
         if abs(e[-1] + 2 * reference[-1]) <= 2 * tol[-1] and reference[-1] != 0:
@@ -119,17 +138,21 @@ def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, 
     if forced is not None and _close(candidate, forced[0], tol):
         extra = np.flatnonzero(np.abs(forced[1] - cw) > 0)
         out.samples = [int(i) for i in extra]
-        out.hints.append("the candidate counts every sample as active, as if the indicator "
-                         "𝟙[u ≥ 0] were always 1: the filter to the active set "
-                         "(e.g. the misclassified samples) is missing; samples "
-                         + ", ".join(map(str, out.samples[:10])) + " should not contribute")
+        out.hints.append(
+            "the candidate counts every sample as active, as if the indicator "
+            "𝟙[u ≥ 0] were always 1: the filter to the active set "
+            "(e.g. the misclassified samples) is missing; samples "
+            + ", ".join(map(str, out.samples[:10]))
+            + " should not contribute"
+        )
         return out
     # X where Xᵀ belongs
     if n == d:
         gw_t = (X @ cw) / scale + (reference[:-1] - (cw @ X) / scale)
         if _close(candidate[:-1], gw_t, tol[:-1]):
-            out.hints.append("∂L/∂w matches X·c instead of Xᵀ·c: a transposed matrix "
-                             "(use X.T @ c, or c @ X)")
+            out.hints.append(
+                "∂L/∂w matches X·c instead of Xᵀ·c: a transposed matrix (use X.T @ c, or c @ X)"
+            )
             return out
     # a sparse per-sample explanation
     A = np.vstack([X.T, np.ones((1, n))]) / scale
@@ -146,8 +169,14 @@ def diagnose(candidate: Array, reference: Array, tol: Array, ff: FormFunctions, 
             elif abs(a - cw[i]) <= 1e-9 * max(1.0, abs(cw[i])):
                 what = " (counted twice)"
             parts.append(f"sample {i}: coefficient off by {a:.6g}{what}")
-        unique = "" if len(chosen) >= n or n <= d + 1 else \
-            " (with more samples than unknowns other sets could explain it too)"
-        out.hints.append("the error is what wrong per-sample coefficients would give: "
-                         + "; ".join(parts) + unique)
+        unique = (
+            ""
+            if len(chosen) >= n or n <= d + 1
+            else " (with more samples than unknowns other sets could explain it too)"
+        )
+        out.hints.append(
+            "the error is what wrong per-sample coefficients would give: "
+            + "; ".join(parts)
+            + unique
+        )
     return out

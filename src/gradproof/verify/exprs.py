@@ -27,8 +27,15 @@ from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 
-__all__ = ["ATOM_ARGS", "MP_DIGITS", "Indicator", "FormFunctions", "form_functions",
-           "analytic_functions", "slopes"]
+__all__ = [
+    "ATOM_ARGS",
+    "MP_DIGITS",
+    "Indicator",
+    "FormFunctions",
+    "form_functions",
+    "analytic_functions",
+    "slopes",
+]
 
 ATOM_ARGS = (S, Z, Q, B, Y, XX)
 """The argument order of every generated callable: atoms, then hyperparameters."""
@@ -36,14 +43,14 @@ ATOM_ARGS = (S, Z, Q, B, Y, XX)
 MP_DIGITS = 50
 """Working precision of the reference, in decimal digits."""
 
-_ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, Softplus, Sigmoid, Ramp, sp.Abs, Step,
-             sp.sign)
+_ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, Softplus, Sigmoid, Ramp, sp.Abs, Step, sp.sign)
 
 
 def _silent(f: Callable[..., Any]) -> Callable[..., Any]:
     def g(*a: Any) -> Any:
         with np.errstate(all="ignore"):
             return f(*a)
+
     return g
 
 
@@ -60,8 +67,12 @@ def _r_step(u: Any, h: Any = 0.5) -> Any:
     return np.where(u > 0, 1.0, np.where(u < 0, 0.0, h))
 
 
-_REAL = {"Ramp": lambda u: np.maximum(u, 0.0), "Softplus": _silent(_r_softplus),
-         "Sigmoid": _silent(_r_sigmoid), "Step": _r_step}
+_REAL = {
+    "Ramp": lambda u: np.maximum(u, 0.0),
+    "Softplus": _silent(_r_softplus),
+    "Sigmoid": _silent(_r_sigmoid),
+    "Step": _r_step,
+}
 
 
 def _c_softplus(u: Any) -> Any:
@@ -77,21 +88,28 @@ def _c_sigmoid(u: Any) -> Any:
     return np.where(pos, 1, e) / (1 + e)
 
 
-_COMPLEX = {"Ramp": lambda u: np.where(u.real > 0, u, 0),
-            "Abs": lambda u: np.where(u.real >= 0, u, -u),
-            "sign": lambda u: np.sign(u.real),
-            "Softplus": _silent(_c_softplus), "Sigmoid": _silent(_c_sigmoid),
-            "Step": lambda u, h=0.5: _r_step(u.real, h)}
+_COMPLEX = {
+    "Ramp": lambda u: np.where(u.real > 0, u, 0),
+    "Abs": lambda u: np.where(u.real >= 0, u, -u),
+    "sign": lambda u: np.sign(u.real),
+    "Softplus": _silent(_c_softplus),
+    "Sigmoid": _silent(_c_sigmoid),
+    "Step": lambda u, h=0.5: _r_step(u.real, h),
+}
 
 
 def _mp_step(u: Any, h: Any = 0.5) -> Any:
     return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h)
 
 
-_MP = {"Ramp": lambda u: u if u > 0 else mpmath.mpf(0),
-       "Softplus": lambda u: (u + mpmath.log1p(mpmath.exp(-u)) if u > 0
-                              else mpmath.log1p(mpmath.exp(u))),
-       "Sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)), "Step": _mp_step}
+_MP = {
+    "Ramp": lambda u: u if u > 0 else mpmath.mpf(0),
+    "Softplus": lambda u: (
+        u + mpmath.log1p(mpmath.exp(-u)) if u > 0 else mpmath.log1p(mpmath.exp(u))
+    ),
+    "Sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
+    "Step": _mp_step,
+}
 
 
 @dataclass(frozen=True)
@@ -154,11 +172,11 @@ def _indicators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], list[Indicator]]:
                 continue
             if isinstance(node, Step):
                 h = node.at_kink if node.at_kink is not None else sp.Rational(1, 2)
-                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "step",
-                                        0, 1, h)
+                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "step", 0, 1, h)
             elif isinstance(node, sp.sign):
-                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "sign",
-                                        -1, 1, sp.Integer(0))
+                found[node] = Indicator(
+                    sp.Dummy(f"ind{len(found)}"), node.args[0], "sign", -1, 1, sp.Integer(0)
+                )
     subs = {k: v.symbol for k, v in found.items()}
     return [e.xreplace(subs) for e in exprs], list(found.values())
 
@@ -206,9 +224,11 @@ def form_functions(form: GradientForm, params: Mapping[str, float]) -> FormFunct
         loss=_silent(real(form.loss)),
         reg=_silent(real(form.reg)),
         loss_c=_silent(sp.lambdify(args, form.loss, modules=[_COMPLEX, "numpy"]))
-        if analytic else None,
+        if analytic
+        else None,
         reg_c=_silent(sp.lambdify(args, form.reg, modules=[_COMPLEX, "numpy"]))
-        if analytic else None,
+        if analytic
+        else None,
         switches=tuple(_silent(real(e)) for e, _ in switch_exprs),
         switch_kinds=kinds,
         mp_coef=mp_coef,
@@ -222,12 +242,20 @@ def form_functions(form: GradientForm, params: Mapping[str, float]) -> FormFunct
     )
 
 
-def slopes(funcs: tuple[Callable[..., Any], ...], s: Any, z: Any, q: Any, b: Any, y: Any,
-           xx: Any, p: tuple[float, ...]) -> list[Any]:
+def slopes(
+    funcs: tuple[Callable[..., Any], ...],
+    s: Any,
+    z: Any,
+    q: Any,
+    b: Any,
+    y: Any,
+    xx: Any,
+    p: tuple[float, ...],
+) -> list[Any]:
     """|∂u/∂s| of each function u (moving s and z together), per sample, by a central
     difference; the switching functions are smooth where this is used."""
     s = np.asarray(s, dtype=np.float64)
-    eta = 2.0 ** -20 * np.maximum(1.0, np.abs(s))
+    eta = 2.0**-20 * np.maximum(1.0, np.abs(s))
     out = []
     for f in funcs:
         hi = np.broadcast_to(f(s + eta, z + eta, q, b, y, xx, *p), s.shape)

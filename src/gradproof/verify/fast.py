@@ -48,8 +48,17 @@ _ETA = underflow(_U64)
 class _Problem:
     """Everything the directional checks share: atoms, coefficients, error-model terms."""
 
-    def __init__(self, d: Derivation, ff: FormFunctions, cand: Candidate, X: Array, y: Array,
-                 w: Array, b: float, V: Array) -> None:
+    def __init__(
+        self,
+        d: Derivation,
+        ff: FormFunctions,
+        cand: Candidate,
+        X: Array,
+        y: Array,
+        w: Array,
+        b: float,
+        V: Array,
+    ) -> None:
         self.ff, self.X, self.y, self.w, self.b = ff, X, y, w, b
         self.n, self.dim = X.shape
         self.mean = d.form.mean
@@ -67,14 +76,15 @@ class _Problem:
         self.row_abs = self.row_norm * w_norm + abs(b)  # ≥ |xᵢ|·|w| + |b| (Cauchy–Schwarz)
         at = [float(i.at) for i in ff.indicators]
         us = [np.broadcast_to(f(s, z, q, b, y, xx, *p), (self.n,)) for f in ff.np_indicators]
-        self.ind = [np.where(u > 0, i.above, np.where(u < 0, i.below, h))
-                    for u, i, h in zip(us, ff.indicators, at, strict=True)]
+        self.ind = [
+            np.where(u > 0, i.above, np.where(u < 0, i.below, h))
+            for u, i, h in zip(us, ff.indicators, at, strict=True)
+        ]
         c = self._coef(self.ind)
         self.cw, self.cb, self.cq, self.rw, self.rb = c
         dc = ff.np_dcoef(s, z, q, b, y, xx, *p, *self.ind)
         self.dc = np.max([np.abs(np.broadcast_to(v, (self.n,))) for v in dc], axis=0)
-        self.near = switch_near_kink(ff, X, y, w, b, cand.u, atoms=self.atoms,
-                                     row_abs=self.row_abs)
+        self.near = switch_near_kink(ff, X, y, w, b, cand.u, atoms=self.atoms, row_abs=self.row_abs)
         # kink jumps: coefficient change from the u < 0 side to the u > 0 side
         self.jumps: list[tuple[Array, ...]] = []
         self.kink_abs = 0.0
@@ -82,8 +92,9 @@ class _Problem:
         slope = slopes(ff.np_indicators, s, z, q, b, y, xx, p)
         d_feat = X.shape[1]
         for k, (u, ind) in enumerate(zip(us, ff.indicators, strict=True)):
-            du = slope[k] * gamma(d_feat + 2, cand.u) * self.row_abs \
-                + 4 * cand.u * (1 + np.abs(s) * slope[k] + np.abs(u))
+            du = slope[k] * gamma(d_feat + 2, cand.u) * self.row_abs + 4 * cand.u * (
+                1 + np.abs(s) * slope[k] + np.abs(u)
+            )
             idx = np.flatnonzero(np.abs(u) <= du)
             if idx.size == 0:
                 continue
@@ -108,12 +119,18 @@ class _Problem:
         m = s.shape[0]
         out = self.ff.np_coef(s, z, q, self.b, y, xx, *self.ff.params, *ind)
         per = [np.broadcast_to(np.asarray(v, dtype=np.float64), (m,)) for v in out[:3]]
-        return per + [float(np.asarray(out[3]).reshape(-1)[0]),
-                      float(np.asarray(out[4]).reshape(-1)[0])]
+        return per + [
+            float(np.asarray(out[3]).reshape(-1)[0]),
+            float(np.asarray(out[4]).reshape(-1)[0]),
+        ]
 
-    def check(self, V: Array, labels: tuple[str, ...],
-              blocks: list[tuple[int, int]] | None = None,
-              xv: Array | None = None) -> list[DirectionCheck]:
+    def check(
+        self,
+        V: Array,
+        labels: tuple[str, ...],
+        blocks: list[tuple[int, int]] | None = None,
+        xv: Array | None = None,
+    ) -> list[DirectionCheck]:
         """Check g·v for each row v of V (m, d + 1) (supported on ``blocks`` if given;
         ``xv`` = X·v_w when already known)."""
         X, w, b = self.X, self.w, self.b
@@ -122,8 +139,11 @@ class _Problem:
         vb = V[:, -1]
         sc = self.scale
         xv = ds.xv
-        ref = (self.cw @ xv + (self.cq.sum() + self.rw * sc) * ds.wv
-               + (self.cb.sum() + self.rb * sc) * vb) / sc
+        ref = (
+            self.cw @ xv
+            + (self.cq.sum() + self.rw * sc) * ds.wv
+            + (self.cb.sum() + self.rb * sc) * vb
+        ) / sc
         lo_k = np.zeros(V.shape[0])
         hi_k = np.zeros(V.shape[0])
         for idx, dw, db, dq, ow, ob, oq in self.jumps:
@@ -133,32 +153,59 @@ class _Problem:
             lo_k += (np.minimum(rate, 0) - off).sum(axis=0) / sc
             hi_k += (np.maximum(rate, 0) - off).sum(axis=0) / sc
         u = self.cand.u
-        terms = (np.abs(self.cw) * self.row_norm).sum() * vw_norm + self.kink_abs * vw_norm \
-            + (np.abs(self.cq).sum() + abs(self.rw) * sc) * np.sqrt(self.atoms[2]) * vw_norm \
+        terms = (
+            (np.abs(self.cw) * self.row_norm).sum() * vw_norm
+            + self.kink_abs * vw_norm
+            + (np.abs(self.cq).sum() + abs(self.rw) * sc) * np.sqrt(self.atoms[2]) * vw_norm
             + (np.abs(self.cb).sum() + abs(self.rb) * sc) * np.abs(vb)
-        score = (self.dc * self.row_abs * self.row_norm).sum() * vw_norm \
-            + (self.dc * self.row_abs).sum() * np.abs(vb)
+        )
+        score = (self.dc * self.row_abs * self.row_norm).sum() * vw_norm + (
+            self.dc * self.row_abs
+        ).sum() * np.abs(vb)
         g = self.cand.values
         gv = V @ g
-        cand_b = ((gamma(self.n + 2, u) + ELEMENTARY_ULPS * u) * terms
-                  + gamma(self.dim + 2, u) * score) / sc
-        ref_b = ((gamma(self.n + 2, _U64) + ELEMENTARY_ULPS * _U64) * terms
-                 + gamma(self.dim + 2, _U64) * score) / sc
-        dot_b = gamma(self.dim + 1, _U64) * (np.abs(V) @ np.abs(g)) \
-            + np.abs(V) @ self.cand.resolution
+        cand_b = (
+            (gamma(self.n + 2, u) + ELEMENTARY_ULPS * u) * terms + gamma(self.dim + 2, u) * score
+        ) / sc
+        ref_b = (
+            (gamma(self.n + 2, _U64) + ELEMENTARY_ULPS * _U64) * terms
+            + gamma(self.dim + 2, _U64) * score
+        ) / sc
+        dot_b = (
+            gamma(self.dim + 1, _U64) * (np.abs(V) @ np.abs(g)) + np.abs(V) @ self.cand.resolution
+        )
         dot_b = dot_b + 2 * (self.n + self.dim + ELEMENTARY_ULPS) * (underflow(u) + _ETA)
         tol = cand_b + ref_b + dot_b
-        fd = directional_fd(self.ff, X, self.y, w, b, ds, mean=self.mean, near_kink=self.near,
-                            curvature=self.dc, score_err=gamma(self.dim + 2, _U64)
-                            * self.row_abs, atoms=self.atoms)
+        fd = directional_fd(
+            self.ff,
+            X,
+            self.y,
+            w,
+            b,
+            ds,
+            mean=self.mean,
+            near_kink=self.near,
+            curvature=self.dc,
+            score_err=gamma(self.dim + 2, _U64) * self.row_abs,
+            atoms=self.atoms,
+        )
         fd_tol = fd.err + cand_b + dot_b
         self.method = fd.method
         out = []
         for i, lab in enumerate(labels):
             ok_ref = ref[i] + lo_k[i] - tol[i] <= gv[i] <= ref[i] + hi_k[i] + tol[i]
             ok_fd = fd.lo[i] - fd_tol[i] <= gv[i] <= fd.hi[i] + fd_tol[i]
-            out.append(DirectionCheck(lab, float(gv[i]), float(ref[i]), float(fd.lo[i]),
-                                      float(fd.hi[i]), float(tol[i]), bool(ok_ref and ok_fd)))
+            out.append(
+                DirectionCheck(
+                    lab,
+                    float(gv[i]),
+                    float(ref[i]),
+                    float(fd.lo[i]),
+                    float(fd.hi[i]),
+                    float(tol[i]),
+                    bool(ok_ref and ok_fd),
+                )
+            )
         return out
 
     def entry(self, j: int) -> Entry:
@@ -168,8 +215,9 @@ class _Problem:
         if j < self.dim:
             col = self.X[:, j]
             r = (self.cw @ col + (self.cq.sum() + self.rw * sc) * self.w[j]) / sc
-            terms = (np.abs(self.cw) @ np.abs(col) + abs(self.cq.sum() + self.rw * sc)
-                     * abs(self.w[j])) / sc
+            terms = (
+                np.abs(self.cw) @ np.abs(col) + abs(self.cq.sum() + self.rw * sc) * abs(self.w[j])
+            ) / sc
             score = (self.dc * self.row_abs) @ np.abs(col) / sc
             name = f"w[{j}]"
         else:
@@ -178,13 +226,27 @@ class _Problem:
             score = (self.dc * self.row_abs).sum() / sc
             name = "b"
         u = self.cand.u
-        bound = ((gamma(self.n + 2, u) + gamma(self.n + 2, _U64) + 2 * ELEMENTARY_ULPS * u)
-                 * terms + 2 * gamma(self.dim + 2, u) * score + self.cand.resolution[j]
-                 + 2 * (self.n + self.dim + ELEMENTARY_ULPS) * underflow(u))
+        bound = (
+            (gamma(self.n + 2, u) + gamma(self.n + 2, _U64) + 2 * ELEMENTARY_ULPS * u) * terms
+            + 2 * gamma(self.dim + 2, u) * score
+            + self.cand.resolution[j]
+            + 2 * (self.n + self.dim + ELEMENTARY_ULPS) * underflow(u)
+        )
         err = abs(g - r)
-        return Entry(name, float(g), float(r), float("nan"), float("nan"), float(err),
-                     float(err / abs(r)) if r else float("inf"), float(bound), float(bound),
-                     float(digits_agreeing(g, r, bound)), False, bool(err <= bound))
+        return Entry(
+            name,
+            float(g),
+            float(r),
+            float("nan"),
+            float("nan"),
+            float(err),
+            float(err / abs(r)) if r else float("inf"),
+            float(bound),
+            float(bound),
+            float(digits_agreeing(g, r, bound)),
+            False,
+            bool(err <= bound),
+        )
 
 
 def _random_on(rng: np.random.Generator, size: int, blocks: list[tuple[int, int]]) -> Array:
@@ -195,35 +257,58 @@ def _random_on(rng: np.random.Generator, size: int, blocks: list[tuple[int, int]
     return V
 
 
-def fast_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: Array, y: Array,
-               w: Array, b: float, *, seed: int | None = None, k: int = 4) -> CheckReport:
+def fast_check(
+    d: Derivation,
+    ff: FormFunctions,
+    cand: Candidate,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    *,
+    seed: int | None = None,
+    k: int = 4,
+) -> CheckReport:
     """Check ``cand`` along ``k`` random directions; localise wrong entries by bisection."""
     if seed is None:
-        seed = int(np.random.SeedSequence().entropy % (2 ** 32))
+        seed = int(np.random.SeedSequence().entropy % (2**32))
     rng = np.random.default_rng(seed)
     size = X.shape[1] + 1
     V = rng.standard_normal((k, size))
     V /= np.linalg.norm(V, axis=1, keepdims=True)
     prob = _Problem(d, ff, cand, X, y, w, b, V)
     checks = prob.check(V, tuple(f"direction {i + 1}" for i in range(k)), xv=prob.first_xv)
-    require_finite(np.array([c.reference for c in checks]),
-                    np.array([c.bound for c in checks]), cand.u)
+    require_finite(
+        np.array([c.reference for c in checks]), np.array([c.bound for c in checks]), cand.u
+    )
     passed = all(c.ok for c in checks)
-    report = CheckReport(loss=d.name, candidate=cand.source, mode="fast", passed=passed,
-                         precision=precision_name(cand.u), method=prob.method,
-                         convention=d.kink, seed=seed, n=prob.n, d=prob.dim,
-                         directions=checks)
+    report = CheckReport(
+        loss=d.name,
+        candidate=cand.source,
+        mode="fast",
+        passed=passed,
+        precision=precision_name(cand.u),
+        method=prob.method,
+        convention=d.kink,
+        seed=seed,
+        n=prob.n,
+        d=prob.dim,
+        directions=checks,
+    )
     dig = digits_agreeing([c.candidate for c in checks], [c.reference for c in checks], 0.0)
     report.digits = float(np.min(dig))
     floor = [-np.log10(c.bound / abs(c.reference)) for c in checks if c.reference]
     report.noise_floor_digits = float(min(floor)) if floor else 17.0
     smooth = [c for c in checks if c.fd_low == c.fd_high]
     if smooth:
-        report.fd_digits = float(np.min(digits_agreeing([c.candidate for c in smooth],
-                                                        [c.fd_low for c in smooth], 0.0)))
+        report.fd_digits = float(
+            np.min(digits_agreeing([c.candidate for c in smooth], [c.fd_low for c in smooth], 0.0))
+        )
     if int(prob.near.sum()):
-        report.notes.append(f"{int(prob.near.sum())} sample(s) on or within rounding of a "
-                            f"kink: checked against the interval of valid subgradients")
+        report.notes.append(
+            f"{int(prob.near.sum())} sample(s) on or within rounding of a "
+            f"kink: checked against the interval of valid subgradients"
+        )
     if passed:
         return report
     # bisection over coordinate blocks
@@ -245,15 +330,23 @@ def fast_check(d: Derivation, ff: FormFunctions, cand: Candidate, X: Array, y: A
         blocks = [h for h, c in zip(halves, res, strict=True) if not c.ok][:MAX_CULPRITS]
     entries = [prob.entry(j) for j in sorted(found)]
     report.entries = entries
-    report.culprits = [e.name for e in sorted(entries, key=lambda e: -e.abs_error / e.bound
-                                              if e.bound else 0)]
-    report.notes.append(f"bisection over coordinate blocks: {n_checks} directional checks "
-                        f"localised {len(found)} wrong entr{'y' if len(found) == 1 else 'ies'}"
-                        + (f" (following at most {MAX_CULPRITS} blocks per level)"
-                           if len(found) >= MAX_CULPRITS else ""))
+    report.culprits = [
+        e.name for e in sorted(entries, key=lambda e: -e.abs_error / e.bound if e.bound else 0)
+    ]
+    report.notes.append(
+        f"bisection over coordinate blocks: {n_checks} directional checks "
+        f"localised {len(found)} wrong entr{'y' if len(found) == 1 else 'ies'}"
+        + (
+            f" (following at most {MAX_CULPRITS} blocks per level)"
+            if len(found) >= MAX_CULPRITS
+            else ""
+        )
+    )
     if not found:
-        report.notes.append("no single block failed on its own: the error is spread thinly "
-                            "over many entries; run mode='full' to see them all")
+        report.notes.append(
+            "no single block failed on its own: the error is spread thinly "
+            "over many entries; run mode='full' to see them all"
+        )
     return report
 
 

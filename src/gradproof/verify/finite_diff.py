@@ -29,14 +29,23 @@ from gradproof._typing import Array
 from gradproof.verify.exprs import FormFunctions, slopes
 from gradproof.verify.tolerance import TRUNCATION_SAFETY, gamma, underflow, unit_roundoff
 
-__all__ = ["Directions", "FDResult", "coordinate_directions", "dense_directions",
-           "directional_fd", "switch_near_kink", "data_atoms", "STEP", "COMPLEX_STEP"]
+__all__ = [
+    "Directions",
+    "FDResult",
+    "coordinate_directions",
+    "dense_directions",
+    "directional_fd",
+    "switch_near_kink",
+    "data_atoms",
+    "STEP",
+    "COMPLEX_STEP",
+]
 
 _U = unit_roundoff(np.float64)
 _ETA = underflow(_U)
-STEP = 2.0 ** -11
+STEP = 2.0**-11
 """Relative real step, ≈ ε^(1/5) (ε = 2⁻⁵²), a power of two so t = k·h is exact."""
-COMPLEX_STEP = 2.0 ** -70
+COMPLEX_STEP = 2.0**-70
 """Relative complex step: tiny, since the complex step has no cancellation."""
 _K = np.arange(-4, 5, dtype=np.float64)  # stencil offsets k, t = k·h
 
@@ -82,10 +91,15 @@ def coordinate_directions(X: Array, w: Array, b: float) -> Directions:
     return Directions(xv, vb, wv, vv, STEP * np.maximum(1.0, theta), labels)
 
 
-def dense_directions(X: Array, w: Array, b: float, V: Array,
-                     labels: tuple[str, ...] | None = None,
-                     blocks: list[tuple[int, int]] | None = None,
-                     xv: Array | None = None) -> Directions:
+def dense_directions(
+    X: Array,
+    w: Array,
+    b: float,
+    V: Array,
+    labels: tuple[str, ...] | None = None,
+    blocks: list[tuple[int, int]] | None = None,
+    xv: Array | None = None,
+) -> Directions:
     """Directions given as rows of V (m, d + 1), w part then b; one pass ``X @ V_wᵀ``.
 
     With ``blocks`` (one (start, stop) per row, the row's support), only those columns of X
@@ -100,7 +114,7 @@ def dense_directions(X: Array, w: Array, b: float, V: Array,
         xv = np.zeros((X.shape[0], V.shape[0]))
         for r, (a, e) in enumerate(blocks):
             if a < d:
-                xv[:, r] = X[:, a:min(e, d)] @ vw[r, a:min(e, d)]
+                xv[:, r] = X[:, a : min(e, d)] @ vw[r, a : min(e, d)]
     norm = np.linalg.norm(V, axis=1)
     theta = np.sqrt((np.square(w).sum() + b * b) / (w.size + 1))
     step = STEP * np.maximum(1.0, theta) / np.where(norm > 0, norm, 1.0)
@@ -112,10 +126,12 @@ def _atoms(ds: Directions, s: Array, z: Array, q: float, b: float, t: Array):
     """Atoms at θ + t·v, broadcast to (n, m, len(t))."""
     xv = ds.xv[:, :, None]
     tt = t[None, :, :] if t.ndim == 2 else t
-    return (s[:, None, None] + tt * (xv + ds.vb[None, :, None]),
-            z[:, None, None] + tt * xv,
-            q + 2 * tt * ds.wv[None, :, None] + tt * tt * ds.vv[None, :, None],
-            b + tt * ds.vb[None, :, None])
+    return (
+        s[:, None, None] + tt * (xv + ds.vb[None, :, None]),
+        z[:, None, None] + tt * xv,
+        q + 2 * tt * ds.wv[None, :, None] + tt * tt * ds.vv[None, :, None],
+        b + tt * ds.vb[None, :, None],
+    )
 
 
 def _switch_side(ff: FormFunctions, at: tuple, y: Array, xx: Array, near: Array):
@@ -132,10 +148,21 @@ def _switch_side(ff: FormFunctions, at: tuple, y: Array, xx: Array, near: Array)
     return right, left
 
 
-def directional_fd(ff: FormFunctions, X: Array, y: Array, w: Array, b: float,
-                   ds: Directions, *, mean: bool, near_kink: Array, curvature: Array,
-                   score_err: Array, allow_complex: bool = True,
-                   atoms: tuple[Array, Array, float, Array] | None = None) -> FDResult:
+def directional_fd(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    ds: Directions,
+    *,
+    mean: bool,
+    near_kink: Array,
+    curvature: Array,
+    score_err: Array,
+    allow_complex: bool = True,
+    atoms: tuple[Array, Array, float, Array] | None = None,
+) -> FDResult:
     """Finite-difference directional derivatives of L along each direction of ``ds``.
 
     ``near_kink`` (n,) marks samples within rounding of a kink, ``curvature`` (n,) bounds
@@ -157,8 +184,12 @@ def directional_fd(ff: FormFunctions, X: Array, y: Array, w: Array, b: float,
         at = _atoms(ds, s, z, q, b, tc)
         val = ff.loss_c(*at, y[:, None, None], xx[:, None, None], *p)
         est = np.broadcast_to(np.imag(val)[..., 0] / hc[None, :], (n, m))
-        err_i = (8 * _U * np.abs(est) + 4 * _U * (curvature * np.abs(s))[:, None] * rate
-                 + drift + 8 * _ETA / hc[None, :])
+        err_i = (
+            8 * _U * np.abs(est)
+            + 4 * _U * (curvature * np.abs(s))[:, None] * rate
+            + drift
+            + 8 * _ETA / hc[None, :]
+        )
         reg_at = _atoms(ds, np.zeros(1), np.zeros(1), q, b, tc)
         rv = np.broadcast_to(ff.reg_c(*reg_at, 0.0, 0.0, *p), (1, m, 1))
         reg_d = np.imag(rv)[0, :, 0] / hc
@@ -190,8 +221,7 @@ def directional_fd(ff: FormFunctions, X: Array, y: Array, w: Array, b: float,
     b_trunc = np.abs(bwd + (F[..., 4:0:-1] @ c3) / hh)
     # noise of one evaluation: its own rounding, and ℓ′ times the rounding of its argument
     slope = np.abs(central) / np.where(rate > 0, rate, 1.0)
-    nu = 4 * _U * (np.abs(F).max(axis=-1) + slope * (np.abs(s)[:, None] + 4 * hh * rate)) \
-        + 4 * _ETA
+    nu = 4 * _U * (np.abs(F).max(axis=-1) + slope * (np.abs(s)[:, None] + 4 * hh * rate)) + 4 * _ETA
     both = near | (right & left)
     only_b = right & ~both
     only_f = left & ~both
@@ -200,8 +230,14 @@ def directional_fd(ff: FormFunctions, X: Array, y: Array, w: Array, b: float,
     one_hi = np.maximum(fwd, bwd)
     lo_i = np.where(plain, central, np.where(only_f, fwd, np.where(only_b, bwd, one_lo)))
     hi_i = np.where(plain, central, np.where(only_f, fwd, np.where(only_b, bwd, one_hi)))
-    err_i = np.where(plain, TRUNCATION_SAFETY * c_trunc + 2 * nu / hh,
-                     TRUNCATION_SAFETY * np.maximum(f_trunc, b_trunc) + 11 * nu / hh) + drift
+    err_i = (
+        np.where(
+            plain,
+            TRUNCATION_SAFETY * c_trunc + 2 * nu / hh,
+            TRUNCATION_SAFETY * np.maximum(f_trunc, b_trunc) + 11 * nu / hh,
+        )
+        + drift
+    )
     err_i = np.where(only_f, TRUNCATION_SAFETY * f_trunc + 11 * nu / hh + drift, err_i)
     err_i = np.where(only_b, TRUNCATION_SAFETY * b_trunc + 11 * nu / hh + drift, err_i)
     # regulariser: no per-sample kinks, central differences
@@ -229,9 +265,16 @@ def data_atoms(X: Array, w: Array, b: float) -> tuple[Array, Array, float, Array
     return z + b, z, float(w @ w), np.einsum("ij,ij->i", X, X)
 
 
-def switch_near_kink(ff: FormFunctions, X: Array, y: Array, w: Array, b: float,
-                     u_cand: float, atoms: tuple[Array, Array, float, Array] | None = None,
-                     row_abs: Array | None = None) -> Array:
+def switch_near_kink(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    u_cand: float,
+    atoms: tuple[Array, Array, float, Array] | None = None,
+    row_abs: Array | None = None,
+) -> Array:
     """(n,) samples whose switching value is within the rounding error of 0.
 
     The bound is the one of :mod:`gradproof.verify.reference`: |∂u/∂s| times the score's

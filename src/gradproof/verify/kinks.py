@@ -70,8 +70,9 @@ def _box_lsq(J: Array, e: Array, weight: Array, iters: int = 3000) -> Array:
     return t
 
 
-def fit_subgradient(candidate: Array, base: Array, kinks: tuple[KinkPair, ...],
-                    tol: Array) -> SubgradientFit:
+def fit_subgradient(
+    candidate: Array, base: Array, kinks: tuple[KinkPair, ...], tol: Array
+) -> SubgradientFit:
     """Find the valid subgradient closest to ``candidate`` (weighted by 1/``tol``)."""
     candidate = np.asarray(candidate, dtype=np.float64)
     matches = []

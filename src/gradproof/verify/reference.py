@@ -74,11 +74,14 @@ class Reference:
         γ_{n+2}·Σ|terms| for the sum over samples, ELEMENTARY_ULPS·u on each coefficient,
         and |∂c/∂s|·γ_{d+2}·(|xᵢ|·|w| + |b|) for the rounding of the scores it starts from.
         """
-        kink_terms = np.sum([np.abs(k.jump) for k in self.kinks], axis=0) if self.kinks \
-            else 0.0  # a kink sample may carry any coefficient between its two sides
-        return ((gamma(n + 2, u) + ELEMENTARY_ULPS * u) * (self.abs_terms + kink_terms)
-                + self.score_terms * gamma(d + 2, u)
-                + 2 * (n + d + ELEMENTARY_ULPS) * underflow(u))
+        kink_terms = (
+            np.sum([np.abs(k.jump) for k in self.kinks], axis=0) if self.kinks else 0.0
+        )  # a kink sample may carry any coefficient between its two sides
+        return (
+            (gamma(n + 2, u) + ELEMENTARY_ULPS * u) * (self.abs_terms + kink_terms)
+            + self.score_terms * gamma(d + 2, u)
+            + 2 * (n + d + ELEMENTARY_ULPS) * underflow(u)
+        )
 
 
 def _rows(kinks: list[tuple[int, int]], X: Array, w: Array, dc: Array, scale: float) -> Array:
@@ -94,8 +97,17 @@ def _side(u: float, ind_below: int, ind_above: int, at: float) -> float:
     return ind_above if u > 0 else ind_below if u < 0 else at
 
 
-def reference_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *,
-                       mean: bool, u_cand: float, exact: bool | None = None) -> Reference:
+def reference_gradient(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    *,
+    mean: bool,
+    u_cand: float,
+    exact: bool | None = None,
+) -> Reference:
     """Evaluate the reference gradient of ``ff`` at (w, b) on (X, y).
 
     ``u_cand`` is the unit roundoff of the candidate: samples whose switching value is within
@@ -125,13 +137,19 @@ def reference_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float
     rwf, rbf = float(rw), float(rb)
 
     # error-model ingredients: |∂c/∂s| per sample, and Σ|terms| per entry
-    ivals = [np.where(uvals[:, k] > 0, inds[k].above,
-                      np.where(uvals[:, k] < 0, inds[k].below, at[k])) for k in range(len(inds))]
+    ivals = [
+        np.where(uvals[:, k] > 0, inds[k].above, np.where(uvals[:, k] < 0, inds[k].below, at[k]))
+        for k in range(len(inds))
+    ]
     z = s - b
     q = float(w @ w)
     xx = (X * X).sum(axis=1)
-    dcs = np.abs(np.asarray(np.broadcast_arrays(*ff.np_dcoef(s, z, q, b, y, xx, *p, *ivals),
-                                                np.zeros(n))[:3], dtype=np.float64))
+    dcs = np.abs(
+        np.asarray(
+            np.broadcast_arrays(*ff.np_dcoef(s, z, q, b, y, xx, *p, *ivals), np.zeros(n))[:3],
+            dtype=np.float64,
+        )
+    )
     dcw = np.max(dcs, axis=0)
     aw = np.abs(cw) @ np.abs(X) + (np.abs(cq).sum() / scale + abs(rwf)) * np.abs(w) * scale
     ab = np.abs(cb).sum() + abs(rbf) * scale
@@ -143,8 +161,9 @@ def reference_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float
         # float64 rounding of the exact value is the only error left: half an ulp.
         bound = np.abs(grad) * _U64 + abs_terms * 10.0 ** -(MP_DIGITS - 5)
     else:
-        bound = (gamma(n + 2, _U64) + ELEMENTARY_ULPS * _U64) * abs_terms \
-            + score_terms * gamma(d + 2, _U64)
+        bound = (gamma(n + 2, _U64) + ELEMENTARY_ULPS * _U64) * abs_terms + score_terms * gamma(
+            d + 2, _U64
+        )
 
     # kinks: samples whose switching value is within the candidate's rounding of 0
     pairs: list[tuple[int, int]] = []
@@ -153,8 +172,9 @@ def reference_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float
     us: list[float] = []
     slope = slopes(ff.np_indicators, s, z, q, b, y, xx, p)
     for k in range(len(inds)):
-        du = slope[k] * gamma(d + 2, u_cand) * row_abs \
-            + 4 * u_cand * (1 + np.abs(s) * slope[k] + np.abs(uvals[:, k]))
+        du = slope[k] * gamma(d + 2, u_cand) * row_abs + 4 * u_cand * (
+            1 + np.abs(s) * slope[k] + np.abs(uvals[:, k])
+        )
         near = np.flatnonzero(np.abs(uvals[:, k]) <= du)
         for i in near:
             below, above = forced[(int(i), k)]
@@ -169,15 +189,30 @@ def reference_gradient(ff: FormFunctions, X: Array, y: Array, w: Array, b: float
             us.append(float(uvals[i, k]))
     rows = _rows(pairs, X, w, np.asarray(deltas).reshape(-1, 3), scale)
     base = grad - (np.asarray(ts)[:, None] * rows).sum(axis=0) if pairs else grad.copy()
-    kinks = tuple(KinkPair(i, k, u, rows[r], ts[r], us[r] == 0.0)
-                  for r, ((i, k), u) in enumerate(zip(pairs, us, strict=True)))
-    return Reference(grad=grad, bound=bound, exact=exact, scores=s, cw=cw, cb=cb, cq=cq,
-                     dcw=dcw, row_abs=row_abs, abs_terms=abs_terms, score_terms=score_terms,
-                     kinks=kinks, base=base)
+    kinks = tuple(
+        KinkPair(i, k, u, rows[r], ts[r], us[r] == 0.0)
+        for r, ((i, k), u) in enumerate(zip(pairs, us, strict=True))
+    )
+    return Reference(
+        grad=grad,
+        bound=bound,
+        exact=exact,
+        scores=s,
+        cw=cw,
+        cb=cb,
+        cq=cq,
+        dcw=dcw,
+        row_abs=row_abs,
+        abs_terms=abs_terms,
+        score_terms=score_terms,
+        kinks=kinks,
+        base=base,
+    )
 
 
-def _exact(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[float],
-           p: tuple[float, ...]):
+def _exact(
+    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[float], p: tuple[float, ...]
+):
     n, d = X.shape
     mpf = mpmath.mpf
     wl = [mpf(float(v)) for v in w]
@@ -198,8 +233,10 @@ def _exact(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[f
         yi = mpf(float(y[i]))
         atoms = (s, z, q, bm, yi, xx, *pm)
         us = [f(*atoms) for f in ff.mp_indicators]
-        vals = [_side(u, ind.below, ind.above, at[k])
-                for k, (u, ind) in enumerate(zip(us, inds, strict=True))]
+        vals = [
+            _side(u, ind.below, ind.above, at[k])
+            for k, (u, ind) in enumerate(zip(us, inds, strict=True))
+        ]
         c = ff.mp_coef(*atoms, *vals)
         nat.append(c[:3])
         rw, rb = c[3], c[4]
@@ -208,27 +245,35 @@ def _exact(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[f
             uvals[i, k] = float(u)
             lo, hi = list(vals), list(vals)
             lo[k], hi[k] = inds[k].below, inds[k].above
-            forced[(i, k)] = (np.array([float(v) for v in ff.mp_coef(*atoms, *lo)[:3]]),
-                              np.array([float(v) for v in ff.mp_coef(*atoms, *hi)[:3]]))
+            forced[(i, k)] = (
+                np.array([float(v) for v in ff.mp_coef(*atoms, *lo)[:3]]),
+                np.array([float(v) for v in ff.mp_coef(*atoms, *hi)[:3]]),
+            )
     return s_out, np.array(nat, dtype=object), forced, uvals, rw, rb
 
 
-def _float(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[float],
-           p: tuple[float, ...]):
+def _float(
+    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, at: list[float], p: tuple[float, ...]
+):
     n = X.shape[0]
     z = X @ w
     s = z + b
     q = float(w @ w)
     xx = (X * X).sum(axis=1)
     inds = ff.indicators
-    us = [np.broadcast_to(f(s, z, q, b, y, xx, *p), (n,)).astype(np.float64)
-          for f in ff.np_indicators]
-    vals = [np.where(u > 0, ind.above, np.where(u < 0, ind.below, at[k]))
-            for k, (u, ind) in enumerate(zip(us, inds, strict=True))]
+    us = [
+        np.broadcast_to(f(s, z, q, b, y, xx, *p), (n,)).astype(np.float64) for f in ff.np_indicators
+    ]
+    vals = [
+        np.where(u > 0, ind.above, np.where(u < 0, ind.below, at[k]))
+        for k, (u, ind) in enumerate(zip(us, inds, strict=True))
+    ]
 
     def coef(v: list) -> list:
-        return [np.broadcast_to(np.asarray(c, dtype=np.float64), (n,))
-                for c in ff.np_coef(s, z, q, b, y, xx, *p, *v)]
+        return [
+            np.broadcast_to(np.asarray(c, dtype=np.float64), (n,))
+            for c in ff.np_coef(s, z, q, b, y, xx, *p, *v)
+        ]
 
     c = coef(vals)
     nat = np.stack(c[:3], axis=1)
@@ -261,9 +306,18 @@ def _assemble(exact: bool, X: Array, w: Array, nat, rw, rb, scale: float):
         with mpmath.workdps(MP_DIGITS):
             cw = list(nat[:, 0])
             cq = mpmath.fsum(nat[:, 2])
-            gw = np.array([float((mpmath.fdot(cw, X[:, j].tolist())
-                                  + (cq + rw * scale) * mpmath.mpf(float(w[j]))) / scale)
-                           for j in range(d)])
+            gw = np.array(
+                [
+                    float(
+                        (
+                            mpmath.fdot(cw, X[:, j].tolist())
+                            + (cq + rw * scale) * mpmath.mpf(float(w[j]))
+                        )
+                        / scale
+                    )
+                    for j in range(d)
+                ]
+            )
             gb = float((mpmath.fsum(nat[:, 1]) + rb * scale) / scale)
         return gw, gb
     nat = np.asarray(nat, dtype=np.float64)
@@ -272,8 +326,9 @@ def _assemble(exact: bool, X: Array, w: Array, nat, rw, rb, scale: float):
     return gw, gb
 
 
-def reference_loss(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *,
-                   mean: bool) -> tuple[float, float]:
+def reference_loss(
+    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *, mean: bool
+) -> tuple[float, float]:
     """The exact loss L(w, b) (rounded to float64) and Σ|terms| for its error bound
     (Σ|ℓᵢ| + |R| + Σ|∂ℓ/∂s|·(|xᵢ|·|w| + |b|))."""
     n, d = X.shape
@@ -285,11 +340,15 @@ def reference_loss(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *,
     ell = np.broadcast_to(np.asarray(ff.loss(s, z, q, b, y, xx, *p), dtype=np.float64), (n,))
     reg = float(np.asarray(ff.reg(s, z, q, b, y, xx, *p)).reshape(-1)[0])
     row_abs = np.abs(X) @ np.abs(w) + abs(b)
-    eta = 2.0 ** -20 * np.maximum(1.0, np.abs(s))
-    lp = np.abs(np.broadcast_to(ff.loss(s + eta, z + eta, q, b, y, xx, *p)
-                                - ff.loss(s - eta, z - eta, q, b, y, xx, *p), (n,))) / (2 * eta)
+    eta = 2.0**-20 * np.maximum(1.0, np.abs(s))
+    lp = np.abs(
+        np.broadcast_to(
+            ff.loss(s + eta, z + eta, q, b, y, xx, *p) - ff.loss(s - eta, z - eta, q, b, y, xx, *p),
+            (n,),
+        )
+    ) / (2 * eta)
     scale = float(n) if mean else 1.0
-    terms = (np.abs(ell).sum() / scale + abs(reg) + (lp * row_abs).sum() / scale)
+    terms = np.abs(ell).sum() / scale + abs(reg) + (lp * row_abs).sum() / scale
     if n * d <= EXACT_LIMIT and n <= EXACT_SAMPLES:
         with mpmath.workdps(MP_DIGITS):
             mpf = mpmath.mpf
@@ -301,8 +360,7 @@ def reference_loss(ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *,
             for i in range(n):
                 xl = [mpf(float(v)) for v in X[i]]
                 zi = mpmath.fdot(xl, wl)
-                total += ff.mp_loss(zi + bm, zi, qm, bm, mpf(float(y[i])),
-                                    mpmath.fdot(xl, xl), *pm)
+                total += ff.mp_loss(zi + bm, zi, qm, bm, mpf(float(y[i])), mpmath.fdot(xl, xl), *pm)
             value = float(total / scale + ff.mp_reg(bm, bm, qm, bm, mpf(0), mpf(0), *pm))
         return value, float(terms)
     return float(ell.sum() / scale + reg), float(terms * (1 + gamma(n + d + 4, _U64)))

@@ -38,21 +38,26 @@ def labels(kind: str = "pm1", n: int = 1) -> st.SearchStrategy[np.ndarray]:
 
 
 @st.composite
-def datasets(draw: Any, kind: str = "pm1", n: tuple[int, int] = (1, 8),
-             d: tuple[int, int] = (1, 4), dyadic: bool = True) -> tuple[np.ndarray, np.ndarray]:
+def datasets(
+    draw: Any,
+    kind: str = "pm1",
+    n: tuple[int, int] = (1, 8),
+    d: tuple[int, int] = (1, 4),
+    dyadic: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """(X, y) with n samples and d features in the given ranges."""
     nn = draw(st.integers(*n))
     dd = draw(st.integers(*d))
-    X = np.array(draw(st.lists(values(dyadic), min_size=nn * dd, max_size=nn * dd)),
-                 dtype=np.float64).reshape(nn, dd)
+    X = np.array(
+        draw(st.lists(values(dyadic), min_size=nn * dd, max_size=nn * dd)), dtype=np.float64
+    ).reshape(nn, dd)
     return X, draw(labels(kind, nn))
 
 
 @st.composite
 def points(draw: Any, d: int, dyadic: bool = True) -> tuple[np.ndarray, float]:
     """A point (w, b) with d weights."""
-    w = np.array(draw(st.lists(values(dyadic, 2.0), min_size=d, max_size=d)),
-                 dtype=np.float64)
+    w = np.array(draw(st.lists(values(dyadic, 2.0), min_size=d, max_size=d)), dtype=np.float64)
     return w, float(draw(values(dyadic, 2.0)))
 
 
@@ -64,8 +69,13 @@ def _spec(loss: Any) -> Any:
 
 
 @st.composite
-def problems(draw: Any, loss: Any, n: tuple[int, int] = (1, 8), d: tuple[int, int] = (1, 4),
-             dyadic: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def problems(
+    draw: Any,
+    loss: Any,
+    n: tuple[int, int] = (1, 8),
+    d: tuple[int, int] = (1, 4),
+    dyadic: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(X, y, w, b) for a loss (name or Derivation), with labels of the loss's kind."""
     X, y = draw(datasets(_spec(loss).labels, n, d, dyadic))
     w, b = draw(points(X.shape[1], dyadic))
@@ -103,9 +113,9 @@ def _solve_kinks(spec: Any, y0: float) -> list[float]:
 
 
 @st.composite
-def kink_problems(draw: Any, loss: Any, n: tuple[int, int] = (1, 8),
-                  d: tuple[int, int] = (1, 4)) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                        float]:
+def kink_problems(
+    draw: Any, loss: Any, n: tuple[int, int] = (1, 8), d: tuple[int, int] = (1, 4)
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(X, y, w, b) with sample 0 exactly on a kink: b is chosen so that u(s₀) = 0
     (y·s = 0 for the perceptron, y·s = 1 for the hinge); dyadic values keep it exact."""
     X, y, w, b = draw(problems(loss, n, d, True))

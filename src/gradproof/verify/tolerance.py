@@ -24,9 +24,17 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.errors import DataError
 
-__all__ = ["unit_roundoff", "underflow", "gamma", "ELEMENTARY_ULPS", "TRUNCATION_SAFETY",
-           "digits_agreeing", "require_finite",
-           "claim_resolution", "precision_name"]
+__all__ = [
+    "unit_roundoff",
+    "underflow",
+    "gamma",
+    "ELEMENTARY_ULPS",
+    "TRUNCATION_SAFETY",
+    "digits_agreeing",
+    "require_finite",
+    "claim_resolution",
+    "precision_name",
+]
 
 ELEMENTARY_ULPS = 8
 """Ulps an elementwise coefficient (exp, log, σ, products of a few terms) may be off."""
@@ -101,13 +109,17 @@ def claim_resolution(value: Any) -> float:
 
 def require_finite(reference: Array, tol: Array, u: float) -> None:
     """Refuse to judge when the data's magnitudes overflow the arithmetic of the check."""
-    if np.all(np.isfinite(reference)) and np.any(np.isinf(tol)) and u > 2.0 ** -30:
+    if np.all(np.isfinite(reference)) and np.any(np.isinf(tol)) and u > 2.0**-30:
         # γₘ is infinite once m·u ≥ 1: the worst-case rounding bound of a long sum in a
         # short float says nothing, though nothing overflowed.
-        raise DataError(f"too many terms for a {precision_name(u)} check: the worst-case "
-                        f"rounding bound of the sums exceeds the values themselves; check "
-                        f"a float64 version of the gradient or fewer samples")
+        raise DataError(
+            f"too many terms for a {precision_name(u)} check: the worst-case "
+            f"rounding bound of the sums exceeds the values themselves; check "
+            f"a float64 version of the gradient or fewer samples"
+        )
     if not (np.all(np.isfinite(reference)) and np.all(np.isfinite(tol))):
-        raise DataError(f"the data and point are too large for a {precision_name(u)} check: "
-                        "sums of |x|·|w| or of the gradient terms overflow; rescale X (or w) "
-                        "and check again")
+        raise DataError(
+            f"the data and point are too large for a {precision_name(u)} check: "
+            "sums of |x|·|w| or of the gradient terms overflow; rescale X (or w) "
+            "and check again"
+        )

@@ -15,12 +15,24 @@ from gradproof.symbolic.functions import Step
 __all__ = ["step_condition", "readable_relation", "Shared", "PER_SAMPLE", "GREEK", "SUP"]
 
 PER_SAMPLE = (S, Y, Z, XX)
-GREEK = {"lam": ("λ", r"\lambda"), "lambda_": ("λ", r"\lambda"), "delta": ("δ", r"\delta"),
-          "alpha": ("α", r"\alpha"), "beta": ("β", r"\beta"), "gamma": ("γ", r"\gamma"),
-          "eta": ("η", r"\eta"), "mu": ("μ", r"\mu"), "sigma": ("σ", r"\sigma"),
-          "tau": ("τ", r"\tau"), "epsilon": ("ε", r"\epsilon"), "rho": ("ρ", r"\rho"),
-          "kappa": ("κ", r"\kappa"), "theta": ("θ", r"\theta"), "nu": ("ν", r"\nu"),
-          "C": ("C", "C")}
+GREEK = {
+    "lam": ("λ", r"\lambda"),
+    "lambda_": ("λ", r"\lambda"),
+    "delta": ("δ", r"\delta"),
+    "alpha": ("α", r"\alpha"),
+    "beta": ("β", r"\beta"),
+    "gamma": ("γ", r"\gamma"),
+    "eta": ("η", r"\eta"),
+    "mu": ("μ", r"\mu"),
+    "sigma": ("σ", r"\sigma"),
+    "tau": ("τ", r"\tau"),
+    "epsilon": ("ε", r"\epsilon"),
+    "rho": ("ρ", r"\rho"),
+    "kappa": ("κ", r"\kappa"),
+    "theta": ("θ", r"\theta"),
+    "nu": ("ν", r"\nu"),
+    "C": ("C", "C"),
+}
 SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 _FACTOR_ORDER = {"y": 1, "s": 2, "z": 2}
 
@@ -36,17 +48,27 @@ def step_condition(u: sp.Expr, at_kink: sp.Expr | None) -> sp.Expr | None:
         return None
     if rest != 0 and rest.could_extract_minus_sign():
         lhs, rhs = -rest, const
-        return sp.StrictLessThan(lhs, rhs, evaluate=False) if strict else sp.LessThan(
-            lhs, rhs, evaluate=False)
+        return (
+            sp.StrictLessThan(lhs, rhs, evaluate=False)
+            if strict
+            else sp.LessThan(lhs, rhs, evaluate=False)
+        )
     lhs, rhs = rest if rest != 0 else u, -const if rest != 0 else sp.Integer(0)
-    return sp.StrictGreaterThan(lhs, rhs, evaluate=False) if strict else sp.GreaterThan(
-        lhs, rhs, evaluate=False)
+    return (
+        sp.StrictGreaterThan(lhs, rhs, evaluate=False)
+        if strict
+        else sp.GreaterThan(lhs, rhs, evaluate=False)
+    )
 
 
 def readable_relation(rel: sp.core.relational.Relational) -> Any:
     """Put the expression on the left and the bound on the right: δ ≥ |r| reads |r| ≤ δ."""
-    flip = {">=": sp.LessThan, "<=": sp.GreaterThan, ">": sp.StrictLessThan,
-            "<": sp.StrictGreaterThan}
+    flip = {
+        ">=": sp.LessThan,
+        "<=": sp.GreaterThan,
+        ">": sp.StrictLessThan,
+        "<": sp.StrictGreaterThan,
+    }
 
     def simple(e: sp.Expr) -> bool:
         return bool(e.is_Number) or (isinstance(e, sp.Symbol) and e not in PER_SAMPLE)
@@ -69,8 +91,13 @@ class Shared:
         return isinstance(e, Step) or any(e.has(a) for a in PER_SAMPLE)
 
     def _is_hyper(self, f: sp.Expr) -> bool:
-        return (isinstance(f, sp.Symbol) and f.is_commutative and not isinstance(f, D.Sym)
-                and f not in PER_SAMPLE and f not in (B, Q))
+        return (
+            isinstance(f, sp.Symbol)
+            and f.is_commutative
+            and not isinstance(f, D.Sym)
+            and f not in PER_SAMPLE
+            and f not in (B, Q)
+        )
 
     def _prepare(self, e: Any) -> Any:
         """Write the score out as w·x + b where the settings ask for it."""
@@ -93,8 +120,9 @@ class Shared:
             prec = PRECEDENCE["Mul"]  # printed (X ⊙ X)𝟏
         elif e == Z:
             prec = PRECEDENCE["Mul"]  # printed w·xᵢ: (w·xᵢ)², not w·xᵢ²
-        if prec < level or (isinstance(e, sp.Mul) and e.could_extract_minus_sign()
-                                     and level > PRECEDENCE["Add"]):
+        if prec < level or (
+            isinstance(e, sp.Mul) and e.could_extract_minus_sign() and level > PRECEDENCE["Add"]
+        ):
             return f"{self.PARENS[0]}{s}{self.PARENS[1]}"
         return s
 
@@ -185,6 +213,7 @@ class Shared:
         others = [t for t in terms if not t.is_Number]
         if consts and others and others[0].could_extract_minus_sign():
             return consts + others
+
         def key(t: sp.Expr) -> tuple[int, int]:
             if t.has(D.SampleSum) or t.has(D.MatTVec):
                 rank = -1

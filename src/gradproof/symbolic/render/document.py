@@ -19,8 +19,14 @@ from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["render", "render_latex_math", "render_markdown_jupyter", "FORMATS", "DETAILS",
-           "LATEX_PREAMBLE"]
+__all__ = [
+    "render",
+    "render_latex_math",
+    "render_markdown_jupyter",
+    "FORMATS",
+    "DETAILS",
+    "LATEX_PREAMBLE",
+]
 
 FORMATS = ("text", "latex", "markdown")
 DETAILS = ("summary", "full")
@@ -39,21 +45,55 @@ LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
 \DeclareMathOperator{\softplus}{softplus}
 """
 
-_EXAMPLE_RULES = {Rule.EXAMPLE_DATA, Rule.EXAMPLE_SCORES, Rule.EXAMPLE_ACTIVE,
-                  Rule.EXAMPLE_LOSS, Rule.EXAMPLE_GRADIENT, Rule.EXAMPLE_UPDATE}
+_EXAMPLE_RULES = {
+    Rule.EXAMPLE_DATA,
+    Rule.EXAMPLE_SCORES,
+    Rule.EXAMPLE_ACTIVE,
+    Rule.EXAMPLE_LOSS,
+    Rule.EXAMPLE_GRADIENT,
+    Rule.EXAMPLE_UPDATE,
+}
 
 # Unicode that may appear in prose, and how LaTeX writes it.
 _TEX_TEXT = {
-    "≤": r"$\le$", "≥": r"$\ge$", "∂": r"$\partial$", "Σ": r"$\Sigma$", "·": r"$\cdot$",
-    "⋅": r"$\cdot$", "‖": r"$\Vert$", "²": r"$^2$", "ᵢ": r"$_i$", "λ": r"$\lambda$",
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "∂": r"$\partial$",
+    "Σ": r"$\Sigma$",
+    "·": r"$\cdot$",
+    "⋅": r"$\cdot$",
+    "‖": r"$\Vert$",
+    "²": r"$^2$",
+    "ᵢ": r"$_i$",
+    "λ": r"$\lambda$",
     "δ": r"$\delta$",
-    "½": r"$\frac12$", "⊙": r"$\odot$", "𝟙": r"$\mathbb{1}$", "−": "-", "—": "---",
-    "–": "--", "∈": r"$\in$", "η": r"$\eta$", "←": r"$\leftarrow$", "σ": r"$\sigma$",
-    "×": r"$\times$", "∇": r"$\nabla$", "ε": r"$\varepsilon$", "≈": r"$\approx$",
+    "½": r"$\frac12$",
+    "⊙": r"$\odot$",
+    "𝟙": r"$\mathbb{1}$",
+    "−": "-",
+    "—": "---",
+    "–": "--",
+    "∈": r"$\in$",
+    "η": r"$\eta$",
+    "←": r"$\leftarrow$",
+    "σ": r"$\sigma$",
+    "×": r"$\times$",
+    "∇": r"$\nabla$",
+    "ε": r"$\varepsilon$",
+    "≈": r"$\approx$",
 }
-_TEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-                "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-                "\\": r"\textbackslash{}"}
+_TEX_SPECIAL = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+}
 
 
 def latex_escape(text: str) -> str:
@@ -87,12 +127,15 @@ def _as_written(d: Derivation) -> str:
 
 
 def _header_facts(d: Derivation) -> list[str]:
-    facts = [f"loss: {d.spec.formula}"
-             if d.spec.formula and d.expression is None else "",
-             LABEL_SETS.get(d.spec.labels, d.spec.labels)]
+    facts = [
+        f"loss: {d.spec.formula}" if d.spec.formula and d.expression is None else "",
+        LABEL_SETS.get(d.spec.labels, d.spec.labels),
+    ]
     if d.params:
-        facts.append("hyperparameters: " + ", ".join(
-            f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items()))
+        facts.append(
+            "hyperparameters: "
+            + ", ".join(f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items())
+        )
     if d.form.switches:
         facts.append(_convention_sentence(d))
     return [f for f in facts if f]
@@ -102,9 +145,11 @@ def _convention_sentence(d: Derivation) -> str:
     kinds = {s.kind for s in d.form.switches}
     parts = []
     if "max" in kinds:
-        where = {"include": "counts a sample exactly on the kink as active (𝟙 = 1 at 0)",
-                 "exclude": "leaves a sample exactly on the kink out (𝟙 = 0 at 0)",
-                 "average": "gives a sample exactly on the kink weight ½"}[d.kink]
+        where = {
+            "include": "counts a sample exactly on the kink as active (𝟙 = 1 at 0)",
+            "exclude": "leaves a sample exactly on the kink out (𝟙 = 0 at 0)",
+            "average": "gives a sample exactly on the kink weight ½",
+        }[d.kink]
         parts.append(f"subgradient convention '{d.kink}': max(0, u) {where}")
     if "abs" in kinds:
         parts.append("|u| uses the subgradient 0 at u = 0")
@@ -153,8 +198,11 @@ def _md_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
 def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
     lines = [f"## {d.title}: gradient derivation", ""]
     if d.expression:
-        lines += [f"As written: `{d.expression}`"
-                  + (f", regulariser `{d.reg_expression}`" if d.reg_expression else ""), ""]
+        lines += [
+            f"As written: `{d.expression}`"
+            + (f", regulariser `{d.reg_expression}`" if d.reg_expression else ""),
+            "",
+        ]
     for fact in _header_facts(d):
         lines.append("- " + fact.replace("*", r"\*").replace("_", r"\_"))
     lines.append("")
@@ -165,8 +213,10 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
             example_started = True
             lines += ["### Worked example", ""]
         n += 1
-        lines.append(f"**{n}. {step.rule.value[0].upper()}{step.rule.value[1:]}.**"
-                     + (f" {_md_inline(d, step.justification)}." if step.justification else ""))
+        lines.append(
+            f"**{n}. {step.rule.value[0].upper()}{step.rule.value[1:]}.**"
+            + (f" {_md_inline(d, step.justification)}." if step.justification else "")
+        )
         lines.append("")
         lines.append("```math")
         formulas = [to_latex(f.chain, **_settings(d, f)) for f in step.formulas]
@@ -183,8 +233,10 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
 
 # -- latex ------------------------------------------------------------------------------------
 def _tex_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
-    return "".join(latex_escape(p) if isinstance(p, str)
-                   else f"${to_latex(p.chain, **_settings(d, p))}$" for p in parts)
+    return "".join(
+        latex_escape(p) if isinstance(p, str) else f"${to_latex(p.chain, **_settings(d, p))}$"
+        for p in parts
+    )
 
 
 def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
@@ -207,23 +259,28 @@ def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
         just = f" {_tex_inline(d, step.justification)}." if step.justification else ""
         body.append(rf"  \item \textbf{{{rule}.}}{just}")
         body.append(r"  \begin{gather*}")
-        body.append("    " + r" \\" "\n    ".join(to_latex(f.chain, **_settings(d, f))
-                                                 for f in step.formulas))
+        body.append(
+            "    "
+            + r" \\" "\n    ".join(to_latex(f.chain, **_settings(d, f)) for f in step.formulas)
+        )
         body.append(r"  \end{gather*}")
     body.append(r"\end{enumerate}")
     text = "\n".join(body) + "\n"
     if standalone:
-        return (LATEX_PREAMBLE + r"\begin{document}" + "\n" + text + r"\end{document}" + "\n")
+        return LATEX_PREAMBLE + r"\begin{document}" + "\n" + text + r"\end{document}" + "\n"
     return text
 
 
 _RENDERERS: dict[str, Callable[[Any, str, bool], str]] = {
-    "text": _render_text, "latex": _render_latex, "markdown": _render_markdown,
+    "text": _render_text,
+    "latex": _render_latex,
+    "markdown": _render_markdown,
 }
 
 
-def render(d: Derivation, format: str = "text", *, detail: str = "summary",
-           standalone: bool = False) -> str:
+def render(
+    d: Derivation, format: str = "text", *, detail: str = "summary", standalone: bool = False
+) -> str:
     """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own."""
     if format not in _RENDERERS:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
@@ -238,6 +295,10 @@ def render_markdown_jupyter(d: Derivation) -> str:
 
 def render_latex_math(d: Derivation) -> str:
     """The final gradient as one display-math block (what Jupyter shows for the object)."""
-    lines = [to_latex(f.chain, **_settings(d, f))
-             for s in d.steps if s.rule == Rule.COLLECT for f in s.formulas]
+    lines = [
+        to_latex(f.chain, **_settings(d, f))
+        for s in d.steps
+        if s.rule == Rule.COLLECT
+        for f in s.formulas
+    ]
     return "$$\\begin{aligned}" + r" \\ ".join(lines) + "\\end{aligned}$$"

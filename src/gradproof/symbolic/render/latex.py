@@ -23,8 +23,9 @@ class TexPrinter(Shared, LatexPrinter):
     PARENS = (r"\left(", r"\right)")
 
     printmethod = "_gradproof_latex"
-    _default_settings = dict(LatexPrinter._default_settings, atoms="index", expand_score=False,
-                             sets={})
+    _default_settings = dict(
+        LatexPrinter._default_settings, atoms="index", expand_score=False, sets={}
+    )
 
     def _print_Symbol(self, e: sp.Symbol, style: str = "plain") -> str:
         mode = self._settings["atoms"]
@@ -82,8 +83,9 @@ class TexPrinter(Shared, LatexPrinter):
 
     SIGN = "- "
 
-    def _scaled(self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr],
-                space: bool) -> str:
+    def _scaled(
+        self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr], space: bool
+    ) -> str:
         frac = rf"\frac{{{self._join(head) if head else '1'}}}{{{self._join(bottom)}}}"
         return frac + (" " + self._join(rest) if rest else "")
 
@@ -123,8 +125,10 @@ class TexPrinter(Shared, LatexPrinter):
         cond = step_condition(u, expr.at_kink)
         if cond is None:
             ge, gt = step_condition(u, sp.Integer(1)), step_condition(u, sp.Integer(0))
-            return (rf"\tfrac{{1}}{{2}}\left(\mathbb{{1}}[{self._print(ge)}] + "
-                    rf"\mathbb{{1}}[{self._print(gt)}]\right)")
+            return (
+                rf"\tfrac{{1}}{{2}}\left(\mathbb{{1}}[{self._print(ge)}] + "
+                rf"\mathbb{{1}}[{self._print(gt)}]\right)"
+            )
         return rf"\mathbb{{1}}\left[{self._print(cond)}\right]"
 
     def _print_SampleSum(self, e: D.SampleSum) -> str:

@@ -24,8 +24,11 @@ __all__ = ["TextPrinter", "TexPrinter", "to_text", "to_latex", "step_condition"]
 
 def _doprint(p: Any, expr: Any) -> str:
     sets = dict(p._settings["sets"])
-    p._settings["sets"] = {**sets, **{k.subs(S, Z + B): v for k, v in sets.items()},
-                           **{k.subs(S, D.Expanded(S)): v for k, v in sets.items()}}
+    p._settings["sets"] = {
+        **sets,
+        **{k.subs(S, Z + B): v for k, v in sets.items()},
+        **{k.subs(S, D.Expanded(S)): v for k, v in sets.items()},
+    }
     if isinstance(expr, tuple):
         return " = ".join(p.doprint(p._prepare(e)) for e in expr)
     return p.doprint(p._prepare(expr))

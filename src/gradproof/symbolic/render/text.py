@@ -23,8 +23,9 @@ class TextPrinter(Shared, StrPrinter):
     PARENS = ("(", ")")
 
     printmethod = "_gradproof_text"
-    _default_settings = dict(StrPrinter._default_settings, atoms="index", expand_score=False,
-                             sets={})
+    _default_settings = dict(
+        StrPrinter._default_settings, atoms="index", expand_score=False, sets={}
+    )
 
     # -- atoms ---------------------------------------------------------------------------
     def _print_Symbol(self, e: sp.Symbol) -> str:
@@ -84,8 +85,10 @@ class TextPrinter(Shared, StrPrinter):
                 out = s
             elif vec and self._per_sample(prev) and self._per_sample(f):
                 out += " ⊙ " + s
-            elif f != Z and ((prev.is_Number and isinstance(f, sp.Symbol)) or (
-                    self._is_hyper(prev) and (isinstance(f, D.VecSymbol) or f == Q))):
+            elif f != Z and (
+                (prev.is_Number and isinstance(f, sp.Symbol))
+                or (self._is_hyper(prev) and (isinstance(f, D.VecSymbol) or f == Q))
+            ):
                 out += s  # 2yᵢ, λw, λ‖w‖²; but 2 w·xᵢ, c yᵢ
             elif isinstance(prev, D.Partial) and isinstance(f, D.Partial):
                 out += " · " + s
@@ -98,8 +101,9 @@ class TextPrinter(Shared, StrPrinter):
 
     SIGN = "−"
 
-    def _scaled(self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr],
-                space: bool) -> str:
+    def _scaled(
+        self, head: list[sp.Expr], bottom: list[sp.Expr], rest: list[sp.Expr], space: bool
+    ) -> str:
         body = self._join(rest)
         if not head and len(bottom) == 1 and bottom[0].is_Integer:
             return self._print(sp.Rational(1, int(bottom[0]))) + (" " if space else "") + body
@@ -195,7 +199,8 @@ class TextPrinter(Shared, StrPrinter):
     def _print_Partial(self, e: D.Partial) -> str:
         f, v = e.args
         simple = (f.is_Atom and f != Z) or (
-            isinstance(f, sp.Function) and not isinstance(f, D._Display))
+            isinstance(f, sp.Function) and not isinstance(f, D._Display)
+        )
         top = self._print(f) if simple else f"({self._print(f)})"
         bottom = self._print(v) if v != Z else f"({self._print(v)})"
         return f"∂{top}/∂{bottom}"
