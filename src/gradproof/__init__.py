@@ -8,7 +8,7 @@ fast numpy functions, and prove them right.
 """
 
 from gradproof.api import derive, list_losses
-from gradproof.data import Dataset, Point, load_data
+from gradproof.datasets import Dataset, Point, load_data
 from gradproof.errors import (
     DataError,
     GradproofError,

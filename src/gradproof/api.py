@@ -9,7 +9,14 @@ from typing import Any
 import sympy as sp
 
 from gradproof._typing import KinkConvention
-from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
+from gradproof.datasets import (
+    Dataset,
+    Point,
+    as_dataset,
+    parse_point,
+    sample_dataset,
+    validate_labels,
+)
 from gradproof.errors import OptionError
 from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation

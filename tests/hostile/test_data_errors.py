@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from gradproof import derive, load_data
 from gradproof.cli.options import dataset_from
-from gradproof.data import DATA_LIMITS, as_dataset, parse_matrix, parse_point, parse_vector
+from gradproof.datasets import DATA_LIMITS, as_dataset, parse_matrix, parse_point, parse_vector
 from gradproof.errors import DataError, GradproofError, ShapeError
 
 

@@ -32,6 +32,6 @@ def hinge_loss(X, y, w, b, lam):
 
 @pytest.fixture
 def sample():
-    from gradproof.data import as_dataset
+    from gradproof.datasets import as_dataset
 
     return as_dataset(SAMPLE_X, SAMPLE_Y, "test sample")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gradproof
-from gradproof.data import Point, as_dataset
+from gradproof.datasets import Point, as_dataset
 from gradproof.errors import OptionError
 from gradproof.notes import plots, train
 

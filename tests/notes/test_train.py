@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradproof
-from gradproof.data import Point, as_dataset
+from gradproof.datasets import Point, as_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.notes import train
 from gradproof.notes.train import format_table, sparkline, summary

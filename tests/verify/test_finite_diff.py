@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradproof
-from gradproof.verify.exprs import form_functions
+from gradproof.verify.evaluators import form_functions
 from gradproof.verify.finite_diff import (
     coordinate_directions,
     dense_directions,

@@ -9,7 +9,7 @@ import click
 from gradproof.api import derive
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
-from gradproof.data import sample_dataset
+from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help

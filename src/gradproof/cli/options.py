@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from gradproof.data import Dataset, as_dataset, load_data, parse_matrix, parse_vector
+from gradproof.datasets import Dataset, as_dataset, load_data, parse_matrix, parse_vector
 from gradproof.errors import OptionError
 from gradproof.io import write_atomic
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gradproof.data import Dataset, Point
+from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
 from gradproof.io import write_atomic
 from gradproof.notes.plots import FigureFile, loss_name, make_figures, require, words
@@ -93,11 +93,10 @@ _ENTRIES = ("_grad", "grad", "loss_and_grad")
 
 def _helpers() -> set[str]:
     """Names of the hand-written helpers every generated module starts with."""
-    from gradproof.numeric import codegen
+    from gradproof.numeric.printer import PRELUDE
+    from gradproof.numeric.source import SCHEDULE
 
-    return set(re.findall(r"^def (\w+)\(", getattr(codegen, "PRELUDE", ""), flags=re.M)) | {
-        "prepare_arrays"
-    }
+    return set(re.findall(r"^def (\w+)\(", PRELUDE + SCHEDULE, flags=re.M)) | {"prepare_arrays"}
 
 
 def code_excerpt(source: str, entry: str | None = None) -> str:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.data import Dataset, Point
+from gradproof.datasets import Dataset, Point
 from gradproof.errors import OptionError
 from gradproof.io import write_atomic
 

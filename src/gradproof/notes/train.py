@@ -7,7 +7,7 @@ separable data) stops the run early and marks it converged.
 
 >>> import gradproof
 >>> from gradproof.notes import train
->>> r = train(gradproof.derive("perceptron"), gradproof.data.sample_dataset(), lr=0.1)
+>>> r = train(gradproof.derive("perceptron"), gradproof.datasets.sample_dataset(), lr=0.1)
 >>> r.converged, r.epochs_run
 (True, 1)
 """
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.data import Dataset, Point, parse_point, validate_labels
+from gradproof.datasets import Dataset, Point, parse_point, validate_labels
 from gradproof.errors import OptionError
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -13,7 +13,7 @@ import numpy as np
 import sympy as sp
 
 from gradproof._typing import Array
-from gradproof.data import Dataset, Point
+from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
 from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import Q, S, hyperparameter

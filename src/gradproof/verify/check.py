@@ -22,13 +22,20 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import KinkConvention
-from gradproof.data import Dataset, Point, as_dataset, parse_point, sample_dataset, validate_labels
+from gradproof.datasets import (
+    Dataset,
+    Point,
+    as_dataset,
+    parse_point,
+    sample_dataset,
+    validate_labels,
+)
 from gradproof.errors import OptionError
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.render.printers import to_text
 from gradproof.verify.candidate import Candidate, CandidateError, from_claim, from_function
 from gradproof.verify.diagnose import diagnose
-from gradproof.verify.exprs import FormFunctions, form_functions
+from gradproof.verify.evaluators import FormFunctions, form_functions
 from gradproof.verify.finite_diff import coordinate_directions, directional_fd, switch_near_kink
 from gradproof.verify.kinks import CONVENTIONS, convention_gradient, fit_subgradient
 from gradproof.verify.reference import reference_gradient, reference_loss
@@ -116,7 +123,7 @@ def _data(
 
 
 def _dataset(X: Any, y: Any) -> Dataset:
-    """:func:`gradproof.data.as_dataset`, with a fast path for large float arrays: a finite
+    """:func:`gradproof.datasets.as_dataset`, with a fast path for large float arrays: a finite
     sum proves every entry finite in one pass without a temporary (an overflowing sum falls
     back to the entry-by-entry check, which names the bad value)."""
     fast = (

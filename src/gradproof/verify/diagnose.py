@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.verify.exprs import FormFunctions
+from gradproof.verify.evaluators import FormFunctions
 
 __all__ = ["Diagnosis", "diagnose"]
 

@@ -19,7 +19,7 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.candidate import Candidate
-from gradproof.verify.exprs import FormFunctions, slopes
+from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.finite_diff import (
     dense_directions,
     directional_fd,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.verify.exprs import FormFunctions, slopes
+from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.tolerance import TRUNCATION_SAFETY, gamma, underflow, unit_roundoff
 
 __all__ = [

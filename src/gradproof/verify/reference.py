@@ -1,7 +1,7 @@
 """The reference gradient: the symbolic coefficients evaluated sample by sample, exactly.
 
 Small problems (n·d up to :data:`EXACT_LIMIT`) are evaluated in mpmath at
-:data:`~gradproof.verify.exprs.MP_DIGITS` digits: scores sᵢ = xᵢ·w + b as exact dot products
+:data:`~gradproof.verify.evaluators.MP_DIGITS` digits: scores sᵢ = xᵢ·w + b as exact dot products
 of the float64 data, the coefficients cwᵢ, cbᵢ, cqᵢ of :mod:`gradproof.symbolic.calculus`,
 then ∂L/∂w = Σᵢ cwᵢ·xᵢ + (Σᵢ cqᵢ + rw)·w and ∂L/∂b = Σᵢ cbᵢ + rb, summed in mpmath. Larger
 problems use float64 with a rounding-error bound (:mod:`gradproof.verify.tolerance`).
@@ -19,7 +19,7 @@ import mpmath
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.verify.exprs import MP_DIGITS, FormFunctions, slopes
+from gradproof.verify.evaluators import MP_DIGITS, FormFunctions, slopes
 from gradproof.verify.tolerance import ELEMENTARY_ULPS, gamma, underflow, unit_roundoff
 
 __all__ = ["EXACT_LIMIT", "KinkPair", "Reference", "reference_gradient", "reference_loss"]

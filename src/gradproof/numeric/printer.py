@@ -39,55 +39,8 @@ def _step(u, at_kink):
     """The indicator 1[u ≥ 0] with the value ``at_kink`` at u = 0."""
     return np.where(u > 0, 1, np.where(u < 0, 0, at_kink))
 
-
-BLOCK = 8192
-"""Samples per block of elementwise work: temporaries of 64 kB stay in cache and are reused."""
-
-
-def _scores(X, w, b):
-    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
-    s = X @ w
-    if isinstance(s, _numpy.ndarray):
-        s += b
-        return s
-    return s + b
-
-
-def _map_blocks(f, n_full, out, arrays, shared):
-    """f(*arrays, *shared) → (n_full per-sample arrays, then sums), computed block by block.
-
-    With numpy arrays, f runs on BLOCK samples at a time and the per-sample result (at most
-    one) is written into ``out``, a buffer of n numbers owned by the caller (the scores,
-    consumed block by block); the sums are accumulated. Dask arrays, short inputs, or no
-    buffer: f runs once on the whole arrays.
-    """
-    n = arrays[0].shape[0]
-    if out is None or n <= BLOCK or not all(isinstance(a, _numpy.ndarray) for a in arrays):
-        return f(*arrays, *shared)
-    sums = None
-    for i in range(0, n, BLOCK):
-        j = slice(i, i + BLOCK)
-        res = f(*(a[j] for a in arrays), *shared)
-        if n_full:
-            out[j] = res[0]
-        part = res[n_full:]
-        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
-    return (out,) * n_full + tuple(sums)
-
-
-def _cast(v, dt):
-    """v in dtype dt: a constant becomes a dt scalar; an array is converted only if needed."""
-    if isinstance(v, (bool, int, float)):
-        return dt.type(v)
-    return v if v.dtype == dt else v.astype(dt)
-
-
-def _per_sample(v, n, dt):
-    """v as an array of n numbers in dtype dt (a value shared by all samples is repeated)."""
-    v = _cast(v, dt)
-    return v if np.ndim(v) == 1 else np.full(n, v, dtype=dt)
 '''
-"""Helpers the generated functions call; numpy only, each one a few array operations."""
+"""Helpers for gradproof's functions that the printed coefficients call; numpy only."""
 
 
 # -- the printer --------------------------------------------------------------------------
