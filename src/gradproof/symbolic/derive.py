@@ -76,19 +76,24 @@ def loss_spec(
     return spec
 
 
+def _quoted(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _real_number(name: str, value: Any) -> float:
     """``value`` as a finite float ≥ 0, or an :class:`OptionError` saying what is wrong."""
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        raise OptionError(f"hyperparameter {name} must be a real number, got {value!r}")
+        raise OptionError(f"hyperparameter {name} must be a real number, got {_quoted(value)}")
     try:
         v = float(value)
     except OverflowError:
         v = math.inf
     except (TypeError, ValueError):
-        raise OptionError(f"hyperparameter {name} must be a number, got {value!r}") from None
+        raise OptionError(f"hyperparameter {name} must be a number, got {_quoted(value)}") from None
     if not math.isfinite(v):
         raise OptionError(
-            f"hyperparameter {name} must be a finite number, got {value!r} (infinite, not a "
+            f"hyperparameter {name} must be a finite number, got {_quoted(value)} (infinite, not a "
             f"number, or beyond the float64 range)"
         )
     if v < 0:

@@ -135,7 +135,8 @@ def _check_zero_division(e: sp.Basic, what: str, zeros: Collection[sp.Basic]) ->
             names = _names(z for z in zeros if node.has(z))
             raise OptionError(
                 f"with {', '.join(f'{n} = 0' for n in names)}, {what} contains {_show(node)}, "
-                f"which divides by zero; give {' and '.join(names)} a value > 0"
+                f"which is undefined there (a division by zero or log(0)); give "
+                f"{' and '.join(names)} a value > 0"
             )
         return out
 

@@ -14,8 +14,8 @@ from gradproof.errors import OptionError
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.losses import LABEL_SETS
-from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.render.printers import to_latex, to_text
+from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.sentences import say
 from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
 

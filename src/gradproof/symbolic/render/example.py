@@ -16,8 +16,8 @@ from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import S, hyperparameter
 from gradproof.symbolic.example import WorkedExample
-from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.render.printers import to_text
+from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.sentences import say
 from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule
 
