@@ -90,20 +90,25 @@ def _check_constants(e: sp.Basic, what: str, values: Mapping[sp.Basic, float]) -
             f"expression"
         )
 
-    def visit(node: sp.Basic) -> None:
-        for a in node.args:
-            visit(a)
-        if (
-            not isinstance(node, sp.Expr)
-            or node.is_Symbol
-            or not node.free_symbols <= values.keys()
-        ):
-            return
-        with sp.evaluate(False):
-            filled = node.xreplace({s: sp.Float(values[s]) for s in node.free_symbols})
+    def visit(node: sp.Basic) -> sp.Basic | None:
+        """``node`` with the hyperparameters set to their values, built without evaluating
+        (so no number is computed exactly), when it is a constant; else None."""
+        filled_args = [visit(a) for a in node.args]
+        if not isinstance(node, sp.Expr) or not node.free_symbols <= values.keys():
+            return None
+        if node.is_Symbol:
+            return sp.Float(values[node])
+        if not node.args:
+            filled = node  # a number
+        else:
+            try:
+                # evaluate=False per call: the global sp.evaluate(False) clears SymPy's cache
+                filled = node.func(*filled_args, evaluate=False)
+            except TypeError:  # a node type that cannot be built unevaluated: not sized
+                return None
         v = approx_float(filled)
         if v is None or math.isfinite(v):
-            return
+            return filled
         given = ", ".join(f"{s} = {values[s]:g}" for s in sorted(node.free_symbols, key=str))
         start = f"with {given}, " if given else ""
         if math.isnan(v):
