@@ -85,7 +85,7 @@ def comparison_rows(
     """
     printer = to_text if format == "text" else to_latex
     rows: list[tuple[str, list[str]]] = []
-    none = "all samples (no max(0, ·))"
+    none = T.ALL_SAMPLES
 
     def cell_text(text: str) -> str:
         return Plain(text)

@@ -214,5 +214,6 @@ CONVENTION_SHORT = {
 ABS_CONVENTION = "|u| uses the subgradient 0 at u = 0"
 ABS_CONVENTION_SHORT = "|u| has subgradient 0 at u = 0"
 NO_KINK = "piecewise definition (no kink in the gradient)"
+ALL_SAMPLES = "all samples (no max(0, ·))"  # the active set of a loss without one
 NO_CONVENTION_SMOOTH = "differentiable: no convention needed"
 NO_CONVENTION_PIECEWISE = "piecewise, differentiable at the boundaries"
