@@ -7,7 +7,6 @@ fast numpy functions, and prove them right.
 ['b', 'w']
 """
 
-from gradproof.api import derive, list_losses
 from gradproof.datasets import Dataset, Point, load_data
 from gradproof.errors import (
     DataError,
@@ -18,7 +17,9 @@ from gradproof.errors import (
     ShapeError,
     UnknownLossError,
 )
+from gradproof.numeric.derive import derive
 from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.losses import list_losses
 from gradproof.symbolic.parse import parse_loss
 from gradproof.verify import CheckReport, assert_gradient, check_gradient
 

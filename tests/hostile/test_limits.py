@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-import gradproof.api
+import gradproof.symbolic.derive
 from gradproof import derive, parse_loss
 from gradproof.errors import GradproofError, LimitError, ParseError
 from gradproof.limits import TIME_LIMITS, run_with_limit, time_limit_available
@@ -240,7 +240,7 @@ def test_parse_time_limit(monkeypatch: pytest.MonkeyPatch) -> None:
 @needs_timer
 def test_derive_time_limit_around_build_derivation(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(TIME_LIMITS, "derive_seconds", 0.2)
-    monkeypatch.setattr(gradproof.api, "build_derivation", lambda *a, **k: _busy(30.0))
+    monkeypatch.setattr(gradproof.symbolic.derive, "build_derivation", lambda *a, **k: _busy(30.0))
     message = _fails_fast(lambda: derive(expr="y*b"), LimitError)
     assert message == "deriving took longer than 0.2 s; simplify the expression"
 
@@ -258,14 +258,14 @@ def test_derive_recursion_error_becomes_limit_error(monkeypatch: pytest.MonkeyPa
     def recurse(*args: object, **kwargs: object) -> None:
         raise RecursionError("maximum recursion depth exceeded")
 
-    monkeypatch.setattr(gradproof.api, "build_derivation", recurse)
+    monkeypatch.setattr(gradproof.symbolic.derive, "build_derivation", recurse)
     _fails_fast(lambda: derive(expr="y*b"), LimitError)
 
 
 @needs_timer
 def test_cli_time_limit_is_one_line_exit_2(monkeypatch: pytest.MonkeyPatch, cli_error) -> None:
     monkeypatch.setitem(TIME_LIMITS, "derive_seconds", 0.2)
-    monkeypatch.setattr(gradproof.api, "build_derivation", lambda *a, **k: _busy(30.0))
+    monkeypatch.setattr(gradproof.symbolic.derive, "build_derivation", lambda *a, **k: _busy(30.0))
     t0 = time.perf_counter()
     line = cli_error("derive", "--expr", "y*b")
     assert time.perf_counter() - t0 < FAST

@@ -12,10 +12,10 @@ from typing import Any
 
 import click
 
-from gradproof.api import derive
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.errors import OptionError
+from gradproof.numeric.derive import derive
 from gradproof.verify import check_gradient
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import click
 
-from gradproof.api import derive
 from gradproof.cli import cli
 from gradproof.cli.options import emit, loss_options, parse_params
 from gradproof.errors import OptionError
+from gradproof.numeric.derive import derive
 from gradproof.numeric.export import export_module
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+import math
 
 import click
 
-from gradproof.api import derive, list_losses
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.errors import OptionError
-from gradproof.symbolic.losses import LABEL_SETS
+from gradproof.numeric.derive import derive
+from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.render.printers import to_latex
 
 
@@ -76,6 +77,8 @@ def derive_cmd(
         raise OptionError("name a loss (see 'gradproof losses') or give --expr")
     if standalone and fmt != "latex":
         raise OptionError("--standalone applies to --format latex")
+    if not no_example and not (math.isfinite(lr) and lr > 0):
+        raise OptionError(f"--lr must be a positive number, got {lr}")
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss,

@@ -6,11 +6,11 @@ import sys
 
 import click
 
-from gradproof.api import derive
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
+from gradproof.numeric.derive import derive
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
 

@@ -14,16 +14,17 @@ itself; nothing here computes maths.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gradproof.errors import OptionError
 from gradproof.symbolic import display as D
+from gradproof.symbolic import sentences as T
+from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.derive import derive_symbolic
+from gradproof.symbolic.losses import get_loss
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, latex_escape
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.steps import Rule
-
-if TYPE_CHECKING:  # pragma: no cover
-    from gradproof.symbolic.derivation import Derivation
 
 __all__ = ["compare", "comparison_rows", "COMPARE_FORMATS", "ITEMS", "Plain"]
 
@@ -34,11 +35,6 @@ _ITEM_TEX = {
     "∂L/∂b": r"$\partial L/\partial b$",
     "∂L/∂w (matrix)": r"$\partial L/\partial \mathbf{w}$ (matrix form)",
     "∂L/∂b (matrix)": r"$\partial L/\partial b$ (matrix form)",
-}
-_KINK = {
-    "include": "a sample on the kink counts (𝟙 = 1 at 0)",
-    "exclude": "a sample on the kink is left out (𝟙 = 0 at 0)",
-    "average": "a sample on the kink has weight ½",
 }
 
 
@@ -71,16 +67,12 @@ def _convention(d: Derivation) -> str:
     kinds = {s.kind for s in d.form.switches}
     parts = []
     if "max" in kinds:
-        parts.append(f"{d.kink}: {_KINK[d.kink]}")
+        parts.append(T.CONVENTION_SHORT[d.kink])
     if "abs" in kinds:
-        parts.append("|u| has subgradient 0 at u = 0")
+        parts.append(T.ABS_CONVENTION_SHORT)
     if not parts:
-        return (
-            "differentiable: no convention needed"
-            if not kinds
-            else "piecewise, differentiable at the boundaries"
-        )
-    return "; ".join(parts)
+        return T.NO_CONVENTION_SMOOTH if not kinds else T.NO_CONVENTION_PIECEWISE
+    return T.CLAUSE_SEPARATOR.join(parts)
 
 
 def comparison_rows(
@@ -93,7 +85,7 @@ def comparison_rows(
     """
     printer = to_text if format == "text" else to_latex
     rows: list[tuple[str, list[str]]] = []
-    none = "all samples (no max(0, ·))"
+    none = T.ALL_SAMPLES
 
     def cell_text(text: str) -> str:
         return Plain(text)
@@ -195,9 +187,6 @@ def compare(
     ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error.
     LaTeX output is a complete document that compiles with pdflatex.
     """
-    from gradproof.api import derive
-    from gradproof.symbolic.losses import get_loss
-
     if format not in _RENDER:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(COMPARE_FORMATS)}")
     if len(losses) < 2:
@@ -216,7 +205,9 @@ def compare(
     derivations = [
         item
         if not isinstance(item, str)
-        else derive(item, params={k: v for k, v in given.items() if k in specs[item].params})
+        else derive_symbolic(
+            item, params={k: v for k, v in given.items() if k in specs[item].params}
+        )
         for item in losses
     ]
     return _RENDER[format](derivations)

@@ -231,7 +231,7 @@ def train(
 # -- presentation -----------------------------------------------------------------------------
 def fmt_number(x: float) -> str:
     """Six significant digits, integers without '.0'."""
-    from gradproof.numeric.example import fmt
+    from gradproof.symbolic.render.example import fmt
 
     return fmt(x)
 

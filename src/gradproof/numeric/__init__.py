@@ -2,11 +2,16 @@
 
 ``derive(...).numpy()`` (:func:`compile_derivation`) gives a :class:`CompiledLoss` with
 ``loss``, ``grad`` and ``loss_and_grad``; :func:`export_module` writes the same functions as
-a standalone module that needs only numpy.
+a standalone module that needs only numpy. Importing this package registers
+:func:`compile_derivation` as what ``Derivation.numpy()`` calls (the symbolic layer does not
+import this one). ``gradproof.derive`` lives in :mod:`gradproof.numeric.derive`.
 """
 
 from gradproof.numeric.compile import CompiledLoss, check_arrays, clear_cache, compile_derivation
 from gradproof.numeric.export import export_module, write_module
+from gradproof.symbolic.derivation import register_compiler
+
+register_compiler(compile_derivation)
 
 __all__ = [
     "CompiledLoss",

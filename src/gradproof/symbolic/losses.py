@@ -14,15 +14,15 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import UnknownLossError
+from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import Q, S, Y, hyperparameter
 from gradproof.symbolic.functions import Ramp, Softplus
+from gradproof.symbolic.sentences import say
 
-__all__ = ["LossSpec", "LOSSES", "get_loss", "LABEL_SETS"]
+__all__ = ["LossSpec", "LOSSES", "get_loss", "list_losses", "LABEL_SETS"]
 
-LABEL_SETS = {
-    "pm1": "labels in {−1, +1}",
-    "real": "real-valued targets",
-}
+LABEL_SETS = {name: say(words) for name, words in T.LABEL_SETS.items()}
+"""The label sets a loss may take, with how the documents describe each."""
 
 LAM = hyperparameter("lam")
 DELTA = hyperparameter("delta")
@@ -135,6 +135,11 @@ def get_loss(name: str) -> LossSpec:
     if key not in LOSSES:
         raise UnknownLossError(
             f"unknown loss {name!r}; the built-in losses are "
-            f"{', '.join(LOSSES)} (or give your own with --expr)"
+            f"{', '.join(LOSSES)} (or give your own loss as an expression)"
         )
     return LOSSES[key]
+
+
+def list_losses() -> list[LossSpec]:
+    """The built-in losses, in registry order."""
+    return list(LOSSES.values())

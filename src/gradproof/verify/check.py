@@ -79,7 +79,7 @@ def _derivation(
                 "Derivation given, pass them to derive() instead"
             )
         return loss
-    from gradproof.api import derive
+    from gradproof.symbolic.derive import derive_symbolic as derive
 
     return derive(loss, params=params, kink=kink, mean=mean)
 

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from gradproof.errors import OptionError
+from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.losses import LABEL_SETS
 from gradproof.symbolic.render.printers import to_latex, to_text
+from gradproof.symbolic.render.view import DerivationView
+from gradproof.symbolic.sentences import say
 from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
-
-if TYPE_CHECKING:  # pragma: no cover
-    from gradproof.symbolic.derivation import Derivation
 
 __all__ = [
     "render",
@@ -111,60 +111,55 @@ def latex_escape(text: str) -> str:
     return "".join(out).replace("$$", "")
 
 
-def _settings(d: Derivation, f: Formula) -> dict[str, Any]:
+def _settings(d: DerivationView, f: Formula) -> dict[str, Any]:
     return {"atoms": f.atoms, "expand_score": f.expand_score, "sets": dict(d.set_names)}
 
 
-def _visible(d: Derivation, detail: str) -> list[DerivationStep]:
+def _visible(d: DerivationView, detail: str) -> list[DerivationStep]:
     if detail not in DETAILS:
         raise OptionError(f"unknown detail level {detail!r}; use summary or full")
     return [s for s in d.steps if detail == "full" or s.detail == "summary"]
 
 
-def _as_written(d: Derivation) -> str:
-    reg = f"; regulariser: {d.reg_expression}" if d.reg_expression else ""
-    return f"{d.expression}{reg}"
+def _source(d: DerivationView) -> str:
+    """The loss as the user typed it, with its regulariser."""
+    return say(T.SOURCE[bool(d.reg_expression)], expr=d.expression, reg=d.reg_expression)
 
 
-def _header_facts(d: Derivation) -> list[str]:
+def _header_facts(d: DerivationView) -> list[str]:
     facts = [
-        f"loss: {d.spec.formula}" if d.spec.formula and d.expression is None else "",
+        say(T.LOSS_FORMULA, formula=d.spec.formula)
+        if d.spec.formula and d.expression is None
+        else "",
         LABEL_SETS.get(d.spec.labels, d.spec.labels),
     ]
     if d.params:
-        facts.append(
-            "hyperparameters: "
-            + ", ".join(f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items())
-        )
+        values = T.join(f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items())
+        facts.append(say(T.HYPERPARAMETERS, values=values))
     if d.form.switches:
         facts.append(_convention_sentence(d))
     return [f for f in facts if f]
 
 
-def _convention_sentence(d: Derivation) -> str:
+def _convention_sentence(d: DerivationView) -> str:
     kinds = {s.kind for s in d.form.switches}
     parts = []
     if "max" in kinds:
-        where = {
-            "include": "counts a sample exactly on the kink as active (𝟙 = 1 at 0)",
-            "exclude": "leaves a sample exactly on the kink out (𝟙 = 0 at 0)",
-            "average": "gives a sample exactly on the kink weight ½",
-        }[d.kink]
-        parts.append(f"subgradient convention '{d.kink}': max(0, u) {where}")
+        parts.append(T.CONVENTION[d.kink])
     if "abs" in kinds:
-        parts.append("|u| uses the subgradient 0 at u = 0")
-    return "; ".join(parts) if parts else "piecewise definition (no kink in the gradient)"
+        parts.append(T.ABS_CONVENTION)
+    return T.CLAUSE_SEPARATOR.join(parts) if parts else T.NO_KINK
 
 
 # -- text -------------------------------------------------------------------------------------
-def _text_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+def _text_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
     return "".join(p if isinstance(p, str) else to_text(p.chain, **_settings(d, p)) for p in parts)
 
 
-def _render_text(d: Derivation, detail: str, standalone: bool) -> str:
-    lines = [f"{d.title} — gradient derivation", ""]
+def _render_text(d: DerivationView, detail: str, standalone: bool) -> str:
+    lines = [say(T.TITLE_TEXT, title=d.title), ""]
     if d.expression:
-        lines.append(f"  as written: {_as_written(d)}")
+        lines.append("  " + say(T.AS_WRITTEN_TEXT, source=_source(d)))
     for fact in _header_facts(d):
         lines.append(f"  {fact}")
     lines.append("")
@@ -173,7 +168,7 @@ def _render_text(d: Derivation, detail: str, standalone: bool) -> str:
     for step in _visible(d, detail):
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
-            lines += ["Worked example", ""]
+            lines += [T.WORKED_EXAMPLE, ""]
         n += 1
         lines.append(f"{n:>2}. {step.rule.value}")
         for f in step.formulas:
@@ -185,7 +180,7 @@ def _render_text(d: Derivation, detail: str, standalone: bool) -> str:
 
 
 # -- markdown ---------------------------------------------------------------------------------
-def _md_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+def _md_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
     out = []
     for p in parts:
         if isinstance(p, str):
@@ -195,14 +190,15 @@ def _md_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
     return "".join(out)
 
 
-def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
-    lines = [f"## {d.title}: gradient derivation", ""]
+def _render_markdown(d: DerivationView, detail: str, standalone: bool) -> str:
+    lines = ["## " + say(T.TITLE, title=d.title), ""]
     if d.expression:
-        lines += [
-            f"As written: `{d.expression}`"
-            + (f", regulariser `{d.reg_expression}`" if d.reg_expression else ""),
-            "",
-        ]
+        written = say(
+            T.AS_WRITTEN[bool(d.reg_expression)],
+            expr=f"`{d.expression}`",
+            reg=f"`{d.reg_expression}`",
+        )
+        lines += [written, ""]
     for fact in _header_facts(d):
         lines.append("- " + fact.replace("*", r"\*").replace("_", r"\_"))
     lines.append("")
@@ -211,7 +207,7 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
     for step in _visible(d, detail):
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
-            lines += ["### Worked example", ""]
+            lines += ["### " + T.WORKED_EXAMPLE, ""]
         n += 1
         lines.append(
             f"**{n}. {step.rule.value[0].upper()}{step.rule.value[1:]}.**"
@@ -232,17 +228,27 @@ def _render_markdown(d: Derivation, detail: str, standalone: bool) -> str:
 
 
 # -- latex ------------------------------------------------------------------------------------
-def _tex_inline(d: Derivation, parts: tuple[Inline, ...]) -> str:
+def _tex_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
     return "".join(
         latex_escape(p) if isinstance(p, str) else f"${to_latex(p.chain, **_settings(d, p))}$"
         for p in parts
     )
 
 
-def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
-    body = [rf"\section*{{{latex_escape(d.title)}: gradient derivation}}"]
+def _latex_fill(template: str, **markup: str) -> str:
+    """A sentence escaped for LaTeX, with placeholders filled by LaTeX markup (not escaped)."""
+    marks = {k: f"\x00{i}\x00" for i, k in enumerate(markup)}
+    text = latex_escape(say(template, **marks))
+    for k, mark in marks.items():
+        text = text.replace(mark, markup[k])
+    return text
+
+
+def _render_latex(d: DerivationView, detail: str, standalone: bool) -> str:
+    body = [rf"\section*{{{latex_escape(say(T.TITLE, title=d.title))}}}"]
     if d.expression:
-        body.append(rf"As written: \texttt{{{latex_escape(_as_written(d))}}}\par")
+        source = rf"\texttt{{{latex_escape(_source(d))}}}"
+        body.append(_latex_fill(T.AS_WRITTEN[False], expr=source) + r"\par")
     body.append(r"\begin{itemize}")
     for fact in _header_facts(d):
         body.append(rf"  \item {latex_escape(fact)}")
@@ -253,7 +259,7 @@ def _render_latex(d: Derivation, detail: str, standalone: bool) -> str:
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
             body.append(r"\end{enumerate}")
-            body.append(r"\subsection*{Worked example}")
+            body.append(rf"\subsection*{{{latex_escape(T.WORKED_EXAMPLE)}}}")
             body.append(r"\begin{enumerate}")
         rule = latex_escape(step.rule.value[0].upper() + step.rule.value[1:])
         just = f" {_tex_inline(d, step.justification)}." if step.justification else ""
@@ -279,7 +285,7 @@ _RENDERERS: dict[str, Callable[[Any, str, bool], str]] = {
 
 
 def render(
-    d: Derivation, format: str = "text", *, detail: str = "summary", standalone: bool = False
+    d: DerivationView, format: str = "text", *, detail: str = "summary", standalone: bool = False
 ) -> str:
     """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own."""
     if format not in _RENDERERS:
@@ -287,13 +293,13 @@ def render(
     return _RENDERERS[format](d, detail, standalone)
 
 
-def render_markdown_jupyter(d: Derivation) -> str:
+def render_markdown_jupyter(d: DerivationView) -> str:
     """The Markdown document with $$ blocks, which Jupyter renders (it does not know the
     ```math fences GitHub uses)."""
     return re.sub(r"```math\n(.*?)\n```", r"$$\n\1\n$$", render(d, "markdown"), flags=re.S)
 
 
-def render_latex_math(d: Derivation) -> str:
+def render_latex_math(d: DerivationView) -> str:
     """The final gradient as one display-math block (what Jupyter shows for the object)."""
     lines = [
         to_latex(f.chain, **_settings(d, f))

@@ -1,0 +1,157 @@
+"""The symbolic derivation as one call: a loss (built-in or typed), checked, then derived.
+
+:func:`derive_symbolic` is :func:`gradproof.derive` without the worked example: it defines
+the loss (a built-in name, or a user expression and regulariser parsed by the whitelist
+parser), checks the hyperparameters, and builds the derivation under the time limit.
+
+>>> d = derive_symbolic("hinge", params={"lam": 0.1})
+>>> d.render_formula("w")
+'λw − Σ_{i∈V} yᵢ xᵢ'
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sympy as sp
+
+from gradproof._typing import KinkConvention
+from gradproof.errors import OptionError
+from gradproof.limits import TIME_LIMITS, run_with_limit
+from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation
+from gradproof.symbolic.losses import LABEL_SETS, LossSpec, get_loss
+from gradproof.symbolic.parse import parse_loss
+
+__all__ = ["derive_symbolic", "loss_spec", "check_params"]
+
+
+def _spec_from_expression(
+    expr: str, reg: str | None, params: Mapping[str, Any], labels: str
+) -> LossSpec:
+    parsed = parse_loss(expr, params)
+    reg_expr = parse_loss(reg, params, allow_data=False).expr if reg else sp.Integer(0)
+    return LossSpec(
+        name="custom",
+        title="Custom loss",
+        per_sample=parsed.expr,
+        regularizer=reg_expr,
+        params=dict(params),
+        labels=labels,
+        kink="include",
+        set_name="A",
+        set_meaning="active samples",
+        formula=expr + (f" + {reg}" if reg else ""),
+    )
+
+
+def loss_spec(
+    loss: str | None,
+    *,
+    expr: str | None = None,
+    reg: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    labels: str | None = None,
+) -> LossSpec:
+    """The definition of a built-in loss (``loss``) or of a user expression (``expr``, ``reg``)."""
+    if (loss is None) == (expr is None):
+        raise OptionError(
+            "give either a built-in loss name or an expression (expr=...)"
+            if loss is not None
+            else "give a built-in loss name (see list_losses()) or an expression (expr=...)"
+        )
+    if labels is not None and labels not in LABEL_SETS:
+        raise OptionError(f"unknown label set {labels!r}; use one of {', '.join(LABEL_SETS)}")
+    if expr is not None:
+        return _spec_from_expression(expr, reg, dict(params or {}), labels or "real")
+    if reg is not None:
+        raise OptionError("reg= applies to user expressions; built-in losses have their own")
+    spec = get_loss(loss)  # type: ignore[arg-type]
+    if labels is not None and labels != spec.labels:
+        raise OptionError(
+            f"the {spec.name} loss takes {LABEL_SETS[spec.labels]}, not {LABEL_SETS[labels]}"
+        )
+    return spec
+
+
+def _quoted(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _real_number(name: str, value: Any) -> float:
+    """``value`` as a finite float ≥ 0, or an :class:`OptionError` saying what is wrong."""
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
+        raise OptionError(f"hyperparameter {name} must be a real number, got {_quoted(value)}")
+    try:
+        v = float(value)
+    except OverflowError:
+        v = math.inf
+    except (TypeError, ValueError):
+        raise OptionError(f"hyperparameter {name} must be a number, got {_quoted(value)}") from None
+    if not math.isfinite(v):
+        raise OptionError(
+            f"hyperparameter {name} must be a finite number, got {_quoted(value)} (infinite, not a "
+            f"number, or beyond the float64 range)"
+        )
+    if v < 0:
+        raise OptionError(
+            f"hyperparameter {name} = {v:g} is negative; hyperparameters are constants ≥ 0, so "
+            f"write the sign in the expression (e.g. -{name}) and give {name}={-v:g}"
+        )
+    return v
+
+
+def check_params(spec: LossSpec, given: Mapping[str, Any]) -> dict[str, float]:
+    """The loss's defaults overridden by ``given``, each a finite real number ≥ 0 (> 0 where
+    the loss needs it), whether the loss uses it or not; a name a built-in loss does not have
+    is refused."""
+    values = dict(spec.params)
+    for k, v in given.items():
+        if spec.name != "custom" and k not in spec.params:
+            known = ", ".join(spec.params) or "none"
+            raise OptionError(
+                f"the {spec.name} loss has no hyperparameter {k!r} (its hyperparameters: {known})"
+            )
+        fv = _real_number(k, v)
+        if fv == 0 and k in spec.positive_params:
+            raise OptionError(f"hyperparameter {k} must be > 0 for the {spec.name} loss")
+        values[k] = fv
+    return values
+
+
+def derive_symbolic(
+    loss: str | None = None,
+    *,
+    expr: str | None = None,
+    reg: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    kink: KinkConvention | None = None,
+    mean: bool = False,
+    wrt: Sequence[str] = PARAMETERS,
+    labels: str | None = None,
+) -> Derivation:
+    """Derive the gradient of a built-in loss or of a user expression (no worked example).
+
+    The arguments are those of :func:`gradproof.derive` without the data. Raises a
+    :class:`~gradproof.errors.GradproofError` for any input that cannot be derived, and a
+    :class:`~gradproof.errors.LimitError` when deriving takes longer than
+    ``TIME_LIMITS["derive_seconds"]``.
+    """
+    given = dict(params or {})
+    spec = loss_spec(loss, expr=expr, reg=reg, params=given, labels=labels)
+    values = check_params(spec, given)
+    return run_with_limit(
+        lambda: build_derivation(
+            spec,
+            params=values,
+            kink=kink or spec.kink,
+            mean=mean,
+            wrt=wrt,
+            expression=expr,
+            reg_expression=reg,
+        ),
+        TIME_LIMITS["derive_seconds"],
+    )
