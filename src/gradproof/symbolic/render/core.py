@@ -269,7 +269,7 @@ class FormulaPrinter(Printer):
             unit,
             bool(body),
         )
-        return coeff + self._leaf_coefficient_sep(space) + body if body else coeff
+        return coeff + self._leaf_coefficient_sep(space, body) + body if body else coeff
 
     def _fraction(self, top: list[sp.Expr], bottom: list[sp.Expr]) -> str:
         return self._leaf_fraction(
@@ -476,7 +476,8 @@ class FormulaPrinter(Printer):
         """head/bottom as a coefficient (``unit`` = q for 1/q); ``before``: a product follows."""
         raise NotImplementedError
 
-    def _leaf_coefficient_sep(self, space: bool) -> str:
+    def _leaf_coefficient_sep(self, space: bool, body: str) -> str:
+        """Between a coefficient and the product ``body`` it scales (``space``: a sum)."""
         raise NotImplementedError
 
     def _leaf_fraction(

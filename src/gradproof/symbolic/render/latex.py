@@ -87,7 +87,7 @@ class TexPrinter(FormulaPrinter):
     ) -> str:
         return rf"\frac{{{head or '1'}}}{{{bottom}}}"
 
-    def _leaf_coefficient_sep(self, space: bool) -> str:
+    def _leaf_coefficient_sep(self, space: bool, body: str) -> str:
         return " "
 
     def _leaf_fraction(

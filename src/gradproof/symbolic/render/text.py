@@ -79,8 +79,10 @@ class TextPrinter(FormulaPrinter):
         frac = f"{head or '1'}/{f'({bottom})' if bottom_compound else bottom}"
         return f"({frac})" if before else frac
 
-    def _leaf_coefficient_sep(self, space: bool) -> str:
-        return " " if space else ""
+    def _leaf_coefficient_sep(self, space: bool, body: str) -> str:
+        # (λ/2)‖w‖² and ½yᵢ are tight, but a bar after a coefficient would read as closing
+        # one: (1/7) |b|, not (1/7)|b|.
+        return " " if space or body.startswith("|") else ""
 
     def _leaf_fraction(
         self, top: str, bottom: str, top_compound: bool, bottom_compound: bool
