@@ -26,11 +26,15 @@ __all__ = [
     "Registry",
     "RegistryError",
     "NOT_ANALYTIC",
+    "INDICATOR",
     "NumpyPrint",
     "Kink",
     "PIECES",
     "validate",
 ]
+
+INDICATOR = "indicator"
+"""The text/LaTeX template of an indicator node: the printer core writes 𝟙[condition]."""
 
 Kink = Literal["none", "max", "abs"]
 """How a primitive switches: ``max`` like max(0, u) (the gradient jumps; the indicator's value

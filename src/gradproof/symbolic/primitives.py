@@ -30,6 +30,7 @@ import sympy as sp
 
 from gradproof.symbolic import _numpy_helpers as H
 from gradproof.symbolic._registry import (
+    INDICATOR,
     NOT_ANALYTIC,
     Primitive,
     PrimitiveRule,
@@ -46,6 +47,7 @@ __all__ = [
     "Registry",
     "RegistryError",
     "NOT_ANALYTIC",
+    "INDICATOR",
     "DEFAULT",
     "VECTOR_FUNCTIONS",
     "active",
@@ -176,7 +178,6 @@ def _maxmin_size(args: Sequence[tuple[int, bool]]) -> int:
     return size
 
 
-_INDICATOR = "indicator"  # text/latex template: the printer core writes 𝟙[condition]
 _MAX_KINK = "𝟙[u ≥ 0], worth the kink convention at u = 0 (include 1, exclude 0, average ½)"
 
 # fmt: off
@@ -197,7 +198,7 @@ _ENTRIES = [
         "step", nodes=(Step,),
         derivative=lambda u: sp.Integer(0),
         rule=PrimitiveRule("STEP", "derivative of an indicator (0 away from its kink)"),
-        text=_INDICATOR, latex=_INDICATOR,
+        text=INDICATOR, latex=INDICATOR,
         numpy=_numpy_step, numpy_helper=H.STEP,
         real=_r_step, complex=lambda u, h=0.5: _r_step(u.real, h), mp=_mp_step, to_float=_f_step,
         kink="max", subgradient=_MAX_KINK,

@@ -1,5 +1,6 @@
 """What the printers share besides the core: the readable form of an indicator's condition,
-the reading order of relations, and the tables of per-sample atoms and Greek letters."""
+the reading order of relations, the substitution that writes the score out without
+re-evaluating anything, and the tables of per-sample atoms and Greek letters."""
 
 from __future__ import annotations
 
@@ -7,11 +8,22 @@ from typing import Any
 
 import sympy as sp
 
+from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import XX, S, Y, Z
 
-__all__ = ["step_condition", "readable_relation", "PER_SAMPLE", "GREEK", "SUP"]
+__all__ = [
+    "step_condition",
+    "readable_relation",
+    "replace_symbol",
+    "PER_SAMPLE",
+    "GREEK",
+    "SUP",
+    "EXPANDED",
+]
 
 PER_SAMPLE = (S, Y, Z, XX)
+EXPANDED = D.Expanded(S)
+"""The score written out (w·x + b, Xw + b𝟏), as the atom printers show it."""
 GREEK = {
     "lam": ("λ", r"\lambda"),
     "lambda_": ("λ", r"\lambda"),
@@ -73,3 +85,34 @@ def readable_relation(rel: sp.core.relational.Relational) -> Any:
     if rel.rel_op in flip and simple(rel.lhs) and not simple(rel.rhs):
         return flip[rel.rel_op](rel.rhs, rel.lhs, evaluate=False)
     return rel
+
+
+def replace_symbol(e: Any, old: sp.Symbol, new: sp.Expr, memo: dict[Any, Any]) -> Any:
+    """``e`` with the symbol ``old`` replaced by ``new``, re-evaluating no function.
+
+    SymPy's ``subs`` and ``xreplace`` rebuild every node above a replaced leaf with
+    evaluation, and evaluating a function asks assumptions of its whole argument: that is
+    exponential in the nesting of tanh(tanh(…)) (14 s at depth 10, measured). Here sums,
+    products and powers are rebuilt with evaluation (it only flattens and collects, so
+    −(z + b) still prints −z − b), every other node as it is (``evaluate=False``); shared
+    sub-trees are rebuilt once (``memo``). A written-out score (``Expanded``) is a leaf.
+    """
+    if e == old:
+        return new
+    if not isinstance(e, sp.Basic) or not e.args or isinstance(e, D.Expanded):
+        return e
+    if e in memo:
+        done = memo[e]
+        return e if done is None else done  # None: unchanged (e, not an equal copy of it)
+    args = [replace_symbol(a, old, new, memo) for a in e.args]
+    if all(a is b for a, b in zip(args, e.args, strict=True)):
+        memo[e] = None
+        return e
+    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
+        out = e.func(*args)
+    elif isinstance(e, (sp.Function, sp.core.relational.Relational)):
+        out = e.func(*args, evaluate=False)
+    else:  # containers: ExprCondPair, Tuple
+        out = e.func(*args)
+    memo[e] = out
+    return out

@@ -2,16 +2,18 @@
 
 :class:`FormulaPrinter` dispatches on node type (``_print_Add``, ``_print_SampleSum``, …,
 functions through the primitive registry) and recurses only through ``self._print``; brackets
-come from one precedence function (:meth:`FormulaPrinter._precedence`). It decides the order
-of terms and factors, where a coefficient goes, which way a relation reads, when a fraction's
-parts are compound, how a product is joined. The text and LaTeX printers
-(:mod:`~gradproof.symbolic.render.text`, :mod:`~gradproof.symbolic.render.latex`) supply only
-leaves: symbols, numbers, operators, delimiters, and the syntax of fractions, powers, sums and
-indicators (the ``_leaf_*`` methods and the upper-case tables below).
+come from one precedence function (:meth:`FormulaPrinter._precedence`). It decides where a
+coefficient goes, which way a relation reads, when a fraction's parts are compound and how a
+product is joined; the order of terms and factors is :mod:`~gradproof.symbolic.render.order`.
+The text and LaTeX printers (:mod:`~gradproof.symbolic.render.text`,
+:mod:`~gradproof.symbolic.render.latex`) supply only leaves
+(:class:`~gradproof.symbolic.render.leaves.Leaves`): symbols, numbers, operators, delimiters,
+and the syntax of fractions, powers, sums and indicators.
 
 It is based on SymPy's bare :class:`~sympy.printing.printer.Printer`, so a node type without a
 rule here is an error (:class:`~gradproof.symbolic.primitives.RegistryError`), never SymPy's
-own printing. Printing never re-evaluates the expression (see :func:`replace_symbol`).
+own printing. Printing never re-evaluates the expression
+(:func:`~gradproof.symbolic.render._base.replace_symbol`).
 """
 
 from __future__ import annotations
@@ -25,46 +27,26 @@ from sympy.printing.printer import Printer
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import XX, B, Q, S, Z
-from gradproof.symbolic.functions import Step
-from gradproof.symbolic.render._base import PER_SAMPLE, readable_relation, step_condition
+from gradproof.symbolic.primitives import INDICATOR
+from gradproof.symbolic.render._base import (
+    EXPANDED,
+    readable_relation,
+    replace_symbol,
+    step_condition,
+)
+from gradproof.symbolic.render.leaves import Leaves
+from gradproof.symbolic.render.order import (
+    is_hyper,
+    is_indicator,
+    ordered_terms,
+    per_sample,
+    split_mul,
+)
 
-__all__ = ["FormulaPrinter", "replace_symbol", "MODES"]
+__all__ = ["FormulaPrinter", "MODES"]
 
 MODES = ("scalar", "index", "vector")
-_FACTOR_ORDER = {"y": 1, "s": 2, "z": 2}
-_EXPANDED = D.Expanded(S)  # the score written out, as the atom printers show it
 _SCORE_SUM = Z + B
-
-
-def replace_symbol(e: Any, old: sp.Symbol, new: sp.Expr, memo: dict[Any, Any]) -> Any:
-    """``e`` with the symbol ``old`` replaced by ``new``, re-evaluating no function.
-
-    SymPy's ``subs`` and ``xreplace`` rebuild every node above a replaced leaf with
-    evaluation, and evaluating a function asks assumptions of its whole argument: that is
-    exponential in the nesting of tanh(tanh(…)) (14 s at depth 10, measured). Here sums,
-    products and powers are rebuilt with evaluation (it only flattens and collects, so
-    −(z + b) still prints −z − b), every other node as it is (``evaluate=False``); shared
-    sub-trees are rebuilt once (``memo``). A written-out score (``Expanded``) is a leaf.
-    """
-    if e == old:
-        return new
-    if not isinstance(e, sp.Basic) or not e.args or isinstance(e, D.Expanded):
-        return e
-    if e in memo:
-        done = memo[e]
-        return e if done is None else done  # None: unchanged (e, not an equal copy of it)
-    args = [replace_symbol(a, old, new, memo) for a in e.args]
-    if all(a is b for a, b in zip(args, e.args, strict=True)):
-        memo[e] = None
-        return e
-    if isinstance(e, (sp.Add, sp.Mul, sp.Pow)):
-        out = e.func(*args)
-    elif isinstance(e, (sp.Function, sp.core.relational.Relational)):
-        out = e.func(*args, evaluate=False)
-    else:  # containers: ExprCondPair, Tuple
-        out = e.func(*args)
-    memo[e] = out
-    return out
 
 
 def _basic(e: Any) -> sp.Basic:
@@ -75,7 +57,7 @@ def _basic(e: Any) -> sp.Basic:
     raise TypeError(f"cannot print {type(e).__name__} as a formula")
 
 
-class FormulaPrinter(Printer):
+class FormulaPrinter(Leaves, Printer):
     """Formulas in one layout; subclasses give the leaves (see the module docstring).
 
     Settings (one defaults dict; unknown keys are rejected): ``atoms`` is how per-sample
@@ -83,17 +65,6 @@ class FormulaPrinter(Printer):
     between per-sample factors), ``expand_score`` writes s as w·x + b, and ``sets`` names
     the active sets {u: name} so 𝟙[u ≥ 0] prints as 𝟙_M in vector form.
     """
-
-    FORMAT: ClassVar[str]  # "text" or "latex": which registry template the leaves use
-    ATOMS: ClassVar[dict[Any, dict[str, str]]]  # atom symbol (or _EXPANDED) → mode → leaf
-    CONSTANTS: ClassVar[dict[Any, str]]  # π, e
-    RELATIONS: ClassVar[dict[str, str]]  # rel_op → operator
-    JOIN: ClassVar[dict[str, str]]  # kind of juxtaposition (see _join_kind) → separator
-    PLUS: ClassVar[str]
-    MINUS: ClassVar[str]  # between terms
-    MINUS_FIRST: ClassVar[str]  # before a negative first term
-    SIGN: ClassVar[str]  # before a negative product
-    ONES: ClassVar[str]  # the vector 𝟏
 
     printmethod = None  # no node prints itself
     _default_settings: ClassVar[dict[str, Any]] = {
@@ -122,7 +93,7 @@ class FormulaPrinter(Printer):
         self._settings["sets"] = {
             **sets,
             **{self._replace(k, _SCORE_SUM): v for k, v in sets.items()},
-            **{self._replace(k, _EXPANDED): v for k, v in sets.items()},
+            **{self._replace(k, EXPANDED): v for k, v in sets.items()},
         }
         chain = expr if isinstance(expr, tuple) else (expr,)
         return " = ".join(self.doprint(self._prepare(_basic(e))) for e in chain)
@@ -133,7 +104,7 @@ class FormulaPrinter(Printer):
     def _prepare(self, e: Any) -> Any:
         """The score written out as w·x + b where the settings ask for it."""
         if self._settings["atoms"] == "vector":
-            return self._replace(e, _EXPANDED)  # Xw + b𝟏; a bare b stays the scalar b
+            return self._replace(e, EXPANDED)  # Xw + b𝟏; a bare b stays the scalar b
         if self._settings["expand_score"]:
             return self._replace(e, _SCORE_SUM)
         return e
@@ -172,13 +143,13 @@ class FormulaPrinter(Printer):
         if isinstance(e, D.Sym):
             return self._leaf_sym(e.name)
         if e == S and self._score_written_out():
-            return self._print(_EXPANDED)
+            return self._print(EXPANDED)
         if e in self.ATOMS:
             return self.ATOMS[e][self._settings["atoms"]]
         return self._leaf_name(e.name)
 
     def _print_Expanded(self, e: D.Expanded) -> str:
-        return self.ATOMS[_EXPANDED][self._settings["atoms"]]
+        return self.ATOMS[EXPANDED][self._settings["atoms"]]
 
     def _print_VecSymbol(self, e: D.VecSymbol) -> str:
         return self._leaf_vector(e.name)
@@ -210,7 +181,7 @@ class FormulaPrinter(Printer):
     # -- sums -----------------------------------------------------------------------------
     def _print_Add(self, expr: sp.Add) -> str:
         out = ""
-        for i, t in enumerate(self._ordered_terms(expr)):
+        for i, t in enumerate(ordered_terms(expr)):
             if t.could_extract_minus_sign():
                 out += (self.MINUS_FIRST if i == 0 else self.MINUS) + self._wrap(
                     -t, PRECEDENCE["Add"] + 1
@@ -219,32 +190,14 @@ class FormulaPrinter(Printer):
                 out += ("" if i == 0 else self.PLUS) + self._wrap(t, PRECEDENCE["Add"])
         return out
 
-    def _ordered_terms(self, expr: sp.Add) -> list[sp.Expr]:
-        """Sums first, then the score terms, b, the rest; negative terms last; a constant
-        leads only when the first other term is negative (1 − yᵢsᵢ)."""
-        terms = list(expr.as_ordered_terms())
-        consts = [t for t in terms if t.is_Number]
-        others = [t for t in terms if not t.is_Number]
-        if consts and others and others[0].could_extract_minus_sign():
-            return consts + others
-
-        def key(t: sp.Expr) -> tuple[int, int]:
-            if t.has(D.SampleSum) or t.has(D.MatTVec):
-                rank = -1
-            else:
-                rank = 0 if (t.has(Z) or t.has(S)) else 1 if t.has(B) else 2
-            return (int(t.could_extract_minus_sign()), rank)
-
-        return sorted(others, key=key) + consts
-
     # -- products -------------------------------------------------------------------------
     def _print_Mul(self, expr: sp.Mul) -> str:
         """(λ/2)‖w‖², (1/n) Σᵢ …, (1/7) yᵢ xᵢ, a/b, a b."""
-        neg, coeff, num, den = self._split_mul(expr)
+        neg, coeff, num, den = split_mul(expr)
         sign = self.SIGN if neg else ""
         p, q = sp.Integer(coeff.p), sp.Integer(coeff.q)
         if q != 1 and not den:  # a rational coefficient, with any hyperparameters over it
-            hypers = [f for f in num if self._is_hyper(f)]
+            hypers = [f for f in num if is_hyper(f)]
             rest = [f for f in num if f not in hypers]
             return sign + self._scaled(([p] if p != 1 else []) + hypers, [q], rest, False)
         parts = ([p] if p != 1 else []) + num
@@ -291,71 +244,18 @@ class FormulaPrinter(Printer):
     def _join_kind(self, prev: sp.Expr, f: sp.Expr) -> str:
         """How two adjacent factors meet: ``hadamard`` (⊙, per-sample vectors), ``numbers``,
         ``tight`` (2yᵢ, λw, λ‖w‖²; but 2 w·xᵢ), ``partials``, ``after_number`` or ``space``."""
-        if self._settings["atoms"] == "vector" and self._per_sample(prev) and self._per_sample(f):
+        if self._settings["atoms"] == "vector" and per_sample(prev) and per_sample(f):
             return "hadamard"
         if prev.is_Number and f.is_Number:
             return "numbers"
         if f != Z and (
             (prev.is_Number and isinstance(f, sp.Symbol))
-            or (self._is_hyper(prev) and (isinstance(f, D.VecSymbol) or f == Q))
+            or (is_hyper(prev) and (isinstance(f, D.VecSymbol) or f == Q))
         ):
             return "tight"
         if isinstance(prev, D.Partial) and isinstance(f, D.Partial):
             return "partials"
         return "after_number" if prev.is_Number else "space"
-
-    def _per_sample(self, e: sp.Expr) -> bool:
-        return isinstance(e, Step) or any(e.has(a) for a in PER_SAMPLE)
-
-    def _is_hyper(self, f: sp.Expr) -> bool:
-        return (
-            isinstance(f, sp.Symbol)
-            and f.is_commutative
-            and not isinstance(f, D.Sym)
-            and f not in PER_SAMPLE
-            and f not in (B, Q)
-        )
-
-    def _factor_key(self, f: sp.Expr) -> tuple[int, str]:
-        """Numbers, hyperparameters, y, the score, other factors, partials, indicators,
-        vectors."""
-        if f.is_Number:
-            return (0, "")
-        if self._is_hyper(f):
-            return (1, f.name)
-        base = f.base if isinstance(f, sp.Pow) else f
-        if isinstance(base, sp.Symbol):
-            return (2 + _FACTOR_ORDER.get(base.name, 3), base.name)
-        if isinstance(f, Step):
-            return (9, "")
-        if isinstance(f, D.Partial):
-            return (7 if f.args[1] in (S, Z, Q) else 8, "")
-        if not f.is_commutative:
-            return (20, str(f))
-        return (6, sp.default_sort_key(f).__repr__())
-
-    def _split_mul(self, expr: sp.Mul) -> tuple[bool, sp.Rational, list[sp.Expr], list[sp.Expr]]:
-        """(negative, rational coefficient, numerator factors, denominator factors).
-
-        Every factor with a negative numeric exponent goes to the denominator (λ/‖w‖, not
-        λ·1/‖w‖); the coefficient p/q stays separate so the leaves can place p and q.
-        """
-        neg = expr.could_extract_minus_sign()
-        if neg:
-            expr = -expr
-        coeff, rest = expr.as_coeff_Mul()
-        factors = list(rest.args) if isinstance(rest, sp.Mul) else [rest]
-        num, den = [], []
-        for f in factors:
-            if f == 1:
-                continue
-            if isinstance(f, sp.Pow) and f.exp.is_Number and f.exp.is_negative:
-                den.append(sp.Pow(f.base, -f.exp))
-            else:
-                num.append(f)
-        comm = sorted((f for f in num if f.is_commutative), key=self._factor_key)
-        noncomm = [f for f in num if not f.is_commutative]
-        return neg, sp.Rational(coeff), comm + noncomm, sorted(den, key=self._factor_key)
 
     # -- powers ---------------------------------------------------------------------------
     def _print_Pow(self, expr: sp.Pow) -> str:
@@ -398,7 +298,7 @@ class FormulaPrinter(Printer):
         entry = primitives.node_entry(expr, self.FORMAT)
         assert entry is not None  # node_entry raises for a node without this printing
         template = getattr(entry, self.FORMAT)
-        if template == "indicator":
+        if template == INDICATOR:
             return self._indicator(expr)
         return str(template).format(*(self._print(a) for a in expr.args))
 
@@ -441,82 +341,9 @@ class FormulaPrinter(Printer):
         left = self._leaf_transpose(None if mat == 1 else self._print(mat))
         if c == 1:
             return left + self.ONES
-        if isinstance(c, (sp.Symbol, Step)):
+        if isinstance(c, sp.Symbol) or is_indicator(c):
             return left + inner
         return left + self._leaf_parens(inner)
 
     def _print_StackedGradient(self, e: D.StackedGradient) -> str:
         return self._leaf_stack([self._print(a) for a in e.args])
-
-    # -- the leaves (each printer defines them) -------------------------------------------
-    def _leaf_parens(self, s: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_sym(self, name: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_name(self, name: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_vector(self, name: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_integer(self, n: int) -> str:
-        raise NotImplementedError
-
-    def _leaf_rational(self, p: int, q: int) -> str:
-        raise NotImplementedError
-
-    def _leaf_float(self, x: float) -> str:
-        raise NotImplementedError
-
-    def _leaf_coefficient(
-        self, head: str | None, bottom: str, bottom_compound: bool, unit: int | None, before: bool
-    ) -> str:
-        """head/bottom as a coefficient (``unit`` = q for 1/q); ``before``: a product follows."""
-        raise NotImplementedError
-
-    def _leaf_coefficient_sep(self, space: bool, body: str) -> str:
-        """Between a coefficient and the product ``body`` it scales (``space``: a sum)."""
-        raise NotImplementedError
-
-    def _leaf_fraction(
-        self, top: str, bottom: str, top_compound: bool, bottom_compound: bool
-    ) -> str:
-        raise NotImplementedError
-
-    def _leaf_power(self, base: str, exp: sp.Expr) -> str:
-        raise NotImplementedError
-
-    def _leaf_norm(self, vector: str, indexed: bool, k: sp.Rational) -> str:
-        raise NotImplementedError
-
-    def _leaf_sqrt(self, s: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_piecewise(self, pieces: list[tuple[str, str | None]]) -> str:
-        raise NotImplementedError
-
-    def _leaf_indicator(self, cond: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_indicator_set(self, name: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_indicator_average(self, ge: str, gt: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_sum(self, where: str | None) -> str:
-        raise NotImplementedError
-
-    def _leaf_partial(self, f: str, kind: str, v: str, v_dotted: bool) -> str:
-        raise NotImplementedError
-
-    def _leaf_setdef(self, lhs: str, cond: str) -> str:
-        raise NotImplementedError
-
-    def _leaf_transpose(self, mat: str | None) -> str:
-        raise NotImplementedError
-
-    def _leaf_stack(self, items: list[str]) -> str:
-        raise NotImplementedError

@@ -8,8 +8,8 @@ from typing import ClassVar
 import sympy as sp
 
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
-from gradproof.symbolic.render._base import GREEK
-from gradproof.symbolic.render.core import _EXPANDED, FormulaPrinter
+from gradproof.symbolic.render._base import EXPANDED, GREEK
+from gradproof.symbolic.render.core import FormulaPrinter
 
 __all__ = ["TexPrinter"]
 
@@ -30,7 +30,7 @@ class TexPrinter(FormulaPrinter):
             "index": r"\lVert\mathbf{x}_{i}\rVert^{2}",
             "vector": r"\left(X \odot X\right)\mathbf{1}",
         },
-        _EXPANDED: {
+        EXPANDED: {
             "scalar": _W_DOT_X + " + b",
             "index": _W_DOT_X + "_{i} + b",
             "vector": r"X\mathbf{w} + b\mathbf{1}",

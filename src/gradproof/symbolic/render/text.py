@@ -8,8 +8,8 @@ from typing import ClassVar
 import sympy as sp
 
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
-from gradproof.symbolic.render._base import GREEK, SUP
-from gradproof.symbolic.render.core import _EXPANDED, FormulaPrinter
+from gradproof.symbolic.render._base import EXPANDED, GREEK, SUP
+from gradproof.symbolic.render.core import FormulaPrinter
 
 __all__ = ["TextPrinter"]
 
@@ -30,7 +30,7 @@ class TextPrinter(FormulaPrinter):
         Y: {"scalar": "y", "index": "yᵢ", "vector": "y"},
         Q: {"scalar": "‖w‖²", "index": "‖w‖²", "vector": "‖w‖²"},
         XX: {"scalar": "‖x‖²", "index": "‖xᵢ‖²", "vector": "(X ⊙ X)𝟏"},
-        _EXPANDED: {"scalar": "w·x + b", "index": "w·xᵢ + b", "vector": "Xw + b𝟏"},
+        EXPANDED: {"scalar": "w·x + b", "index": "w·xᵢ + b", "vector": "Xw + b𝟏"},
     }
     CONSTANTS: ClassVar = {sp.pi: "π", sp.E: "e", sp.true: "true"}
     RELATIONS: ClassVar = {"<=": "≤", ">=": "≥", "<": "<", ">": ">", "==": "=", "!=": "≠"}
