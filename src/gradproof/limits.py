@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import FrameType
 from typing import Any, TypeVar
 
@@ -161,47 +161,38 @@ def _call(f: Callable[..., float], *args: float) -> float:
         return math.nan
 
 
-def _sigmoid(u: float) -> float:
-    return 1.0 / (1.0 + math.exp(-u)) if u >= 0 else math.exp(u) / (1.0 + math.exp(u))
-
-
-def _softplus(u: float) -> float:
-    return u + math.log1p(math.exp(-u)) if u > 0 else math.log1p(math.exp(u))
-
-
 def _approx_pow(b: float, p: float) -> float:
     if b < 0 and p != int(p):
         return math.nan
     return _call(math.pow, b, p)
 
 
-_FLOAT_FUNCTIONS: dict[str, Callable[..., float]] = {
-    "Add": lambda *a: math.fsum(a),
-    "Mul": lambda *a: math.prod(a),
-    "Pow": _approx_pow,
-    "exp": math.exp,
-    "log": math.log,
-    "Abs": abs,
-    "tanh": math.tanh,
-    "cosh": math.cosh,
-    "Sigmoid": _sigmoid,
-    "Softplus": _softplus,
-    "Ramp": lambda u: max(0.0, u),
-    "Max": max,
-    "Min": min,
+_ARITHMETIC: dict[type, Callable[..., float]] = {
+    sp.Add: lambda *a: math.fsum(a),
+    sp.Mul: lambda *a: math.prod(a),
+    sp.Pow: _approx_pow,
+    sp.Max: max,
+    sp.Min: min,
 }
+"""Float versions of SymPy's arithmetic nodes; functions come from the caller's table."""
 
 
-def approx_float(e: Any) -> float | None:
+def approx_float(
+    e: Any, functions: Mapping[type, Callable[..., float]] | None = None
+) -> float | None:
     """A float approximation of a constant SymPy expression, in bounded time.
 
-    Returns ``inf`` for a constant beyond the float range, ``nan`` for one that is undefined or
-    not real (``log(0)``, ``sqrt(-1)``), and None for a node type it does not know.
+    ``functions`` maps SymPy function classes to their versions on floats (the primitive
+    registry's float sizing); sums, products, powers, max and min are known here. Returns
+    ``inf`` for a constant beyond the float range, ``nan`` for one that is undefined or not
+    real (``log(0)``, ``sqrt(-1)``), and None for a node type it does not know.
 
-    >>> import sympy as sp
-    >>> approx_float(sp.exp(sp.exp(sp.exp(100))))
+    >>> import math, sympy as sp
+    >>> approx_float(sp.exp(sp.exp(sp.exp(100))), {sp.exp: math.exp})
     inf
     >>> approx_float(sp.sqrt(2)) == 2 ** 0.5
+    True
+    >>> approx_float(sp.exp(2)) is None  # no float version of exp given
     True
     """
     if e.is_Rational:
@@ -212,12 +203,12 @@ def approx_float(e: Any) -> float | None:
         return math.nan
     if e is sp.oo or e is sp.S.NegativeInfinity:
         return math.inf
-    f = _FLOAT_FUNCTIONS.get(type(e).__name__)
+    f = _ARITHMETIC.get(type(e)) or (functions or {}).get(type(e))
     if f is None or not e.args:
         return math.nan if e.is_number and e.is_extended_real is False else None
     args = []
     for a in e.args:
-        v = approx_float(a)
+        v = approx_float(a, functions)
         if v is None:
             return None
         args.append(v)

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 import sympy as sp
 
 from gradproof.numeric.prepare import prepare_arrays
-from gradproof.numeric.printer import PRELUDE, CoefficientPrinter, stable_rewrite
+from gradproof.numeric.printer import CoefficientPrinter, stable_rewrite
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.calculus import GradientForm
 
@@ -318,10 +318,11 @@ def generate_source(
         "",
     ]
     parts += [f"p_{k} = {float(v)!r}" for k, v in params.items()]
+    helpers_at = len(parts) + 2  # filled in last: only the helpers the printed code calls
     parts += [
         "",
         "",
-        PRELUDE,
+        "",
         "",
         SCHEDULE,
         "",
@@ -380,6 +381,9 @@ def generate_source(
                 fname, args, f"    return _{fname}(*prepare_arrays({args}))", _PUBLIC_DOCS[fname]
             )
         )
+    parts[helpers_at] = printer.prelude()
+    if not parts[helpers_at]:
+        del parts[helpers_at : helpers_at + 2]
     return "\n".join(parts).rstrip() + "\n"
 
 

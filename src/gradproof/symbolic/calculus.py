@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from gradproof.errors import ParseError
+from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
 from gradproof.symbolic.functions import Ramp, Step, apply_convention
 from gradproof.symbolic.rewrite import logistic_rewrite
@@ -88,13 +89,15 @@ def to_score_form(loss: sp.Expr) -> sp.Expr:
 
 
 def _collect_switches(expr: sp.Expr, at_kink: sp.Expr) -> list[Switch]:
+    """The switching functions of ``expr``: the argument of every primitive with a kink
+    (max-like ones take the convention's value at 0, abs-like ones none), and the
+    boundaries of a piecewise definition."""
     found: list[Switch] = []
     walk = sp.preorder_traversal(expr)
     for node in walk:
-        if isinstance(node, Ramp):
-            found.append(Switch(node.args[0], "max", at_kink))
-        elif isinstance(node, sp.Abs):
-            found.append(Switch(node.args[0], "abs", None))
+        entry = primitives.node_entry(node) if isinstance(node, sp.Function) else None
+        if entry is not None and entry.kink != "none":
+            found.append(Switch(node.args[0], entry.kink, at_kink if entry.kink == "max" else None))
         elif isinstance(node, sp.Piecewise):
             # Only built-in losses (Huber) are piecewise; their branches are used away from
             # 0 of any |·| inside them, so the boundaries are the only switches.

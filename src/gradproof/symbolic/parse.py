@@ -1,10 +1,11 @@
 """A whitelist parser for loss expressions typed by users. It never evaluates user text.
 
-The text is cut into tokens by one regular expression and read by a small Pratt parser; each
-node is built directly as a SymPy object from a fixed table. Nothing reaches ``eval``,
-``sympify`` or ``parse_expr``. Vectors (``w``, ``x``) may appear only inside a vector atom
-(``dot(u, v)``, ``u·v``, ``norm(u)``), which the parser turns into the scalar atom symbols of
-:mod:`gradproof.symbolic.atoms`.
+The text is cut into tokens by one regular expression and read by a recursive-descent parser
+(one method per grammar rule below); each function call is built directly as a SymPy object
+by its entry in the primitive registry (:mod:`gradproof.symbolic.primitives`). Nothing
+reaches ``eval``, ``sympify`` or ``parse_expr``. Vectors (``w``, ``x``) may appear only
+inside a vector atom (``dot(u, v)``, ``u·v``, ``norm(u)``), which the parser turns into the
+scalar atom symbols of :mod:`gradproof.symbolic.atoms`.
 
 Grammar (loosest binding first)::
 
@@ -29,36 +30,24 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from gradproof.errors import LimitError, ParseError
 from gradproof.limits import TIME_LIMITS, approx_float, rational_bits, run_with_limit, tree_size
+from gradproof.symbolic import primitives
 from gradproof.symbolic._tokens import LIMITS, SHOW, Tok, number, show, tokenize
 from gradproof.symbolic.atoms import XX, B, Q, Y, Z, hyperparameter
-from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus
 
 __all__ = ["parse_loss", "ParsedExpr", "LIMITS", "FUNCTIONS", "VECTORS", "SCALARS", "RESERVED"]
 
 VECTORS = ("w", "x")
 SCALARS = ("b", "y")
-FUNCTIONS = (
-    "dot",
-    "norm",
-    "max",
-    "min",
-    "abs",
-    "exp",
-    "log",
-    "log1p",
-    "sqrt",
-    "sigmoid",
-    "softplus",
-    "tanh",
-    "cosh",
-)
+FUNCTIONS = primitives.parser_names()
+"""The function names of the language (of the default registry): dot and norm, then every
+registered primitive users can call."""
 RESERVED = frozenset(VECTORS + SCALARS + FUNCTIONS + ("s", "z", "q", "xx", "n"))
 _FORBIDDEN_CALLS = frozenset(
     {
@@ -114,6 +103,8 @@ class _Parser:
         self.params = params
         self.allow_data = allow_data
         self.used_params: set[str] = set()
+        self.functions = primitives.parser_names()
+        self.float_functions = primitives.active().float_functions()
 
     # -- token helpers -------------------------------------------------------------------
     @property
@@ -187,7 +178,7 @@ class _Parser:
 
     def check_constant(self, e: sp.Expr, pos: int) -> float | None:
         """Size a constant with floats: undefined/complex → ParseError, huge → LimitError."""
-        v = approx_float(e)
+        v = approx_float(e, self.float_functions)
         # Quote what the user wrote (the text consumed so far from pos), not SymPy's zoo or I.
         written = show(self.text[pos : self.tok.pos].strip() or str(e))
         if v is not None and math.isnan(v):
@@ -275,7 +266,7 @@ class _Parser:
             return self.make(
                 sp.Pow(b, p), base.pos, base.bits + exp_v.bits, base.size + exp_v.size + 1
             )
-        if v <= 0 and b.is_number and approx_float(b) == 0.0:
+        if v <= 0 and b.is_number and approx_float(b, self.float_functions) == 0.0:
             raise ParseError("0 raised to a non-positive power", op.pos, self.text)
         # SymPy multiplies the numbers out of a numeric base or a product, (c·u)^p = c^p·u^p:
         # size that before SymPy computes it.
@@ -298,7 +289,7 @@ class _Parser:
         """A constant exponent as a float (checked against the limit); None if symbolic."""
         if not p.is_number:
             return None
-        v = approx_float(p)
+        v = approx_float(p, self.float_functions)
         if v is None or math.isnan(v):
             raise ParseError(
                 f"the exponent {show(str(p))} is not a real number that can be "
@@ -349,7 +340,7 @@ class _Parser:
             raise ParseError(
                 f"name {show(n)} is not allowed (names start with a letter)", t.pos, self.text
             )
-        if n in FUNCTIONS:
+        if n in self.functions:
             raise ParseError(f"function {n!r} must be called, e.g. {n}(...)", t.pos, self.text)
         if n in VECTORS:
             if n == "x" and not self.allow_data:
@@ -375,7 +366,7 @@ class _Parser:
         shown = show(n)
         raise ParseError(
             f"unknown name {shown}; use w, x (vectors), b, y (scalars), one of the functions "
-            f"{', '.join(FUNCTIONS)}, or declare a hyperparameter with --param "
+            f"{', '.join(self.functions)}, or declare a hyperparameter with --param "
             f"{n if len(n) <= SHOW else 'NAME'}=VALUE",
             t.pos,
             self.text,
@@ -383,11 +374,11 @@ class _Parser:
 
     def call(self, t: Tok) -> _Val:
         fname = t.text
-        if fname not in FUNCTIONS:
+        if fname not in self.functions:
             if fname.startswith("_") or fname in _FORBIDDEN_CALLS:
                 raise ParseError(f"calling {show(fname)} is not allowed", t.pos, self.text)
             raise ParseError(
-                f"unknown function {show(fname)}; the functions are {', '.join(FUNCTIONS)}",
+                f"unknown function {show(fname)}; the functions are {', '.join(self.functions)}",
                 t.pos,
                 self.text,
             )
@@ -403,11 +394,9 @@ class _Parser:
         self.depth -= 1
         bits = 2 * sum(a.bits for a in args) + 2 * len(args)
         size = sum(a.size for a in args) + 3
-        if fname in ("max", "min"):  # a chain acc + Ramp(v - acc): acc appears twice
-            rest = [a.size for a in args if a.expr is None or not a.expr.is_number]
-            size = 1 if len(rest) < len(args) or not rest else rest.pop(0)
-            for a_size in rest:  # as _maxmin builds it: numbers first, folded into one
-                size = 2 * size + a_size + 4
+        entry = primitives.parser_entry(fname)
+        if entry is not None and entry.size is not None:  # a builder that repeats arguments
+            size = entry.size([(a.size, a.expr is not None and a.expr.is_number) for a in args])
             if size > LIMITS["max_size"]:
                 raise self.too_big(t.pos)  # before SymPy builds it: the building is the cost
         return self.make(self.apply(fname, args, t.pos), t.pos, bits, size)
@@ -426,8 +415,14 @@ class _Parser:
         return XX
 
     def apply(self, fname: str, args: list[_Val], pos: int) -> sp.Expr:
-        arity = {"dot": 2, "norm": 1, "max": None, "min": None}.get(fname, 1)
-        if arity is not None and len(args) != arity:
+        entry = primitives.parser_entry(fname)
+        arity = entry.arity if entry is not None else {"dot": 2, "norm": 1}[fname]
+        if entry is not None and entry.variadic:
+            if len(args) < arity:
+                raise ParseError(
+                    f"{fname}() takes at least {arity} arguments, got {len(args)}", pos, self.text
+                )
+        elif len(args) != arity:
             raise ParseError(
                 f"{fname}() takes {arity} argument{'s' if arity > 1 else ''}, got {len(args)}",
                 pos,
@@ -443,44 +438,8 @@ class _Parser:
                 )
             return sp.sqrt(Q if v.vector == "w" else XX)
         vals = [self.scalar(a, f"{fname}()") for a in args]
-        if fname in ("max", "min"):
-            if len(vals) < 2:
-                raise ParseError(
-                    f"{fname}() takes at least 2 arguments, got {len(vals)}", pos, self.text
-                )
-            return _maxmin(fname, vals)
-        u = vals[0]
-        return _UNARY[fname](u)
-
-
-def _maxmin(fname: str, vals: list[sp.Expr]) -> sp.Expr:
-    """max/min as chains of Ramp: max(a, c) = a + max(0, c − a), min(a, c) = a − max(0, a − c).
-
-    A numeric argument is taken as the base, so max(0, u) becomes exactly Ramp(u).
-    """
-    numeric = [v for v in vals if v.is_number]
-    rest = [v for v in vals if not v.is_number]
-    if numeric:
-        base = sp.Max(*numeric) if fname == "max" else sp.Min(*numeric)
-    else:
-        base, rest = rest[0], rest[1:]
-    acc = base
-    for v in rest:
-        acc = acc + Ramp(v - acc) if fname == "max" else acc - Ramp(acc - v)
-    return acc
-
-
-_UNARY: dict[str, Callable[[sp.Expr], sp.Expr]] = {
-    "abs": sp.Abs,
-    "exp": sp.exp,
-    "log": sp.log,
-    "log1p": lambda u: sp.log(1 + u),
-    "sqrt": sp.sqrt,
-    "sigmoid": Sigmoid,
-    "softplus": Softplus,
-    "tanh": sp.tanh,
-    "cosh": sp.cosh,
-}
+        assert entry is not None and entry.build is not None
+        return entry.build(*vals)
 
 
 def parse_loss(
@@ -518,7 +477,12 @@ def parse_loss(
         )
     params = dict(params or {})
     for p in params:
-        if not isinstance(p, str) or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p) or p in RESERVED:
+        if (
+            not isinstance(p, str)
+            or not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", p)
+            or p in RESERVED
+            or primitives.parser_entry(p) is not None
+        ):
             raise ParseError(
                 f"{show(str(p))} cannot be a hyperparameter name; use a plain "
                 f"name that is not one of {', '.join(sorted(RESERVED))}"

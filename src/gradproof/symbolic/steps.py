@@ -7,6 +7,7 @@ particular output, and no renderer computes maths.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Literal, Union
@@ -14,15 +15,29 @@ from typing import Literal, Union
 import sympy as sp
 
 from gradproof.symbolic import display as D
-from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
+from gradproof.symbolic import primitives
+from gradproof.symbolic.primitives import PrimitiveRule
 
-__all__ = ["Rule", "Formula", "DerivationStep", "J", "trace_derivative", "rules_used"]
+__all__ = [
+    "Rule",
+    "PrimitiveRule",
+    "StepRule",
+    "Formula",
+    "DerivationStep",
+    "J",
+    "trace_derivative",
+    "rules_used",
+]
 
 Atoms = Literal["scalar", "index", "vector"]
 
 
 class Rule(str, Enum):
-    """The named rules a derivation step may use."""
+    """The structural rules a derivation step may use.
+
+    The rule of one function (derivative of the sigmoid, subgradient of |·|, ...) is its
+    primitive's :class:`PrimitiveRule`, from :mod:`gradproof.symbolic.primitives`.
+    """
 
     DEFINITION = "definition"
     ACTIVE_SET = "subgradient of max(0, ·)"
@@ -33,14 +48,6 @@ class Rule(str, Enum):
     CONSTANT_MULTIPLE = "constant multiple rule"
     PRODUCT = "product rule"
     POWER = "power rule"
-    EXP = "derivative of exp"
-    LOG = "derivative of log"
-    SIGMOID = "derivative of the sigmoid"
-    SOFTPLUS = "derivative of softplus"
-    TANH = "derivative of tanh"
-    COSH = "derivative of cosh"
-    ABS = "subgradient of |·|"
-    RAMP = "subgradient of max(0, ·)"
     PIECEWISE = "piecewise rule"
     NORM = "derivative of a norm"
     COLLECT = "collect terms"
@@ -67,6 +74,8 @@ class Formula:
 
 
 Inline = Union[str, Formula]
+StepRule = Union[Rule, PrimitiveRule]
+"""What a step names: a structural rule or one primitive's rule (both have ``.value``)."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +85,7 @@ class DerivationStep:
     ``detail`` is ``"summary"`` for steps shown always, ``"full"`` for the finer ones.
     """
 
-    rule: Rule
+    rule: StepRule
     formulas: tuple[Formula, ...]
     justification: tuple[Inline, ...] = field(default=())
     detail: Literal["summary", "full"] = "summary"
@@ -101,8 +110,8 @@ def J(template: str, *parts: sp.Basic | Formula, atoms: Atoms = "index") -> tupl
     return tuple(out)
 
 
-# -- one entry per primitive: which rule differentiates it ---------------------------------
-def _rule_of(node: sp.Expr, var: sp.Symbol) -> Rule | None:
+# -- which rule differentiates a node: structure here, functions from the registry ---------
+def _rule_of(node: sp.Expr, var: sp.Symbol) -> StepRule | None:
     if node == var or not node.has(var):
         return None
     if isinstance(node, sp.Add):
@@ -110,30 +119,21 @@ def _rule_of(node: sp.Expr, var: sp.Symbol) -> Rule | None:
     if isinstance(node, sp.Mul):
         dependent = [f for f in node.args if f.has(var)]
         return Rule.CONSTANT_MULTIPLE if len(dependent) == 1 else Rule.PRODUCT
-    if isinstance(node, sp.Pow):
-        return Rule.POWER if not node.exp.has(var) else Rule.EXP
-    table: dict[type, Rule] = {
-        sp.exp: Rule.EXP,
-        sp.log: Rule.LOG,
-        Sigmoid: Rule.SIGMOID,
-        Softplus: Rule.SOFTPLUS,
-        sp.tanh: Rule.TANH,
-        sp.cosh: Rule.COSH,
-        sp.Abs: Rule.ABS,
-        Ramp: Rule.RAMP,
-        sp.Piecewise: Rule.PIECEWISE,
-        Step: Rule.CONSTANT,
-    }
-    for cls, rule in table.items():
-        if isinstance(node, cls):
-            return rule
-    return Rule.CHAIN_RULE
+    if isinstance(node, sp.Pow):  # c^u = exp(u·log c)
+        return Rule.POWER if not node.exp.has(var) else primitives.by_name("exp").rule
+    if isinstance(node, sp.Piecewise):
+        return Rule.PIECEWISE
+    entry = primitives.node_entry(node, "rule")
+    assert entry is not None and entry.rule is not None  # node_entry raises otherwise
+    return entry.rule
 
 
-def trace_derivative(expr: sp.Expr, var: sp.Symbol, tidy) -> list[tuple[Rule, sp.Expr, sp.Expr]]:
+def trace_derivative(
+    expr: sp.Expr, var: sp.Symbol, tidy: Callable[[sp.Expr], sp.Expr]
+) -> list[tuple[StepRule, sp.Expr, sp.Expr]]:
     """Each sub-expression of ``expr`` that depends on ``var``, outermost first, with the rule
     that differentiates it and its derivative (``tidy`` applies the kink convention)."""
-    out: list[tuple[Rule, sp.Expr, sp.Expr]] = []
+    out: list[tuple[StepRule, sp.Expr, sp.Expr]] = []
     seen: set[sp.Expr] = set()
 
     def visit(node: sp.Expr) -> None:
@@ -150,9 +150,9 @@ def trace_derivative(expr: sp.Expr, var: sp.Symbol, tidy) -> list[tuple[Rule, sp
     return out
 
 
-def rules_used(expr: sp.Expr, var: sp.Symbol) -> list[Rule]:
+def rules_used(expr: sp.Expr, var: sp.Symbol) -> list[StepRule]:
     """The distinct rules that differentiate ``expr`` with respect to ``var``, in order."""
-    rules: list[Rule] = []
+    rules: list[StepRule] = []
     for rule, _, _ in trace_derivative(expr, var, lambda e: e):
         if rule not in rules:
             rules.append(rule)

@@ -19,13 +19,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import mpmath
 import numpy as np
 import sympy as sp
 
+from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
-from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
 
 __all__ = [
     "ATOM_ARGS",
@@ -43,7 +42,8 @@ ATOM_ARGS = (S, Z, Q, B, Y, XX)
 MP_DIGITS = 50
 """Working precision of the reference, in decimal digits."""
 
-_ANALYTIC = (sp.Add, sp.Mul, sp.Pow, sp.exp, sp.log, Softplus, Sigmoid, Ramp, sp.Abs, Step, sp.sign)
+_STRUCTURE = (sp.Add, sp.Mul, sp.Pow)
+"""Nodes every arithmetic continues; functions come from the primitive registry."""
 
 
 def _silent(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -54,62 +54,14 @@ def _silent(f: Callable[..., Any]) -> Callable[..., Any]:
     return g
 
 
-def _r_softplus(u: Any) -> Any:
-    return np.logaddexp(0.0, u)
-
-
-def _r_sigmoid(u: Any) -> Any:
-    e = np.exp(-np.abs(u))
-    return np.where(u >= 0, 1.0, e) / (1.0 + e)
-
-
-def _r_step(u: Any, h: Any = 0.5) -> Any:
-    return np.where(u > 0, 1.0, np.where(u < 0, 0.0, h))
-
-
-_REAL = {
-    "Ramp": lambda u: np.maximum(u, 0.0),
-    "Softplus": _silent(_r_softplus),
-    "Sigmoid": _silent(_r_sigmoid),
-    "Step": _r_step,
-}
-
-
-def _c_softplus(u: Any) -> Any:
-    # log(1 + e^u) = max(Re u, 0) + log(1 + e^(−|u|)) continued analytically, branch by Re u.
-    pos = u.real > 0
-    e = np.exp(np.where(pos, -u, u))
-    return np.where(pos, u, 0) + np.log1p(e)
-
-
-def _c_sigmoid(u: Any) -> Any:
-    pos = u.real > 0
-    e = np.exp(np.where(pos, -u, u))
-    return np.where(pos, 1, e) / (1 + e)
-
-
-_COMPLEX = {
-    "Ramp": lambda u: np.where(u.real > 0, u, 0),
-    "Abs": lambda u: np.where(u.real >= 0, u, -u),
-    "sign": lambda u: np.sign(u.real),
-    "Softplus": _silent(_c_softplus),
-    "Sigmoid": _silent(_c_sigmoid),
-    "Step": lambda u, h=0.5: _r_step(u.real, h),
-}
-
-
-def _mp_step(u: Any, h: Any = 0.5) -> Any:
-    return mpmath.mpf(1) if u > 0 else mpmath.mpf(0) if u < 0 else mpmath.mpf(h)
-
-
-_MP = {
-    "Ramp": lambda u: u if u > 0 else mpmath.mpf(0),
-    "Softplus": lambda u: (
-        u + mpmath.log1p(mpmath.exp(-u)) if u > 0 else mpmath.log1p(mpmath.exp(u))
-    ),
-    "Sigmoid": lambda u: 1 / (1 + mpmath.exp(-u)),
-    "Step": _mp_step,
-}
+def _lambdify(args: tuple[sp.Symbol, ...], e: Any, need: str) -> Callable[..., Any]:
+    """``e`` as a callable in one arithmetic: ``need`` is the registry piece (``real``,
+    ``complex`` or ``mp``) whose evaluator every function node must have; numpy or mpmath
+    supply only the arithmetic (sqrt of a power, comparisons of a Piecewise)."""
+    for part in e if isinstance(e, list) else [e]:
+        primitives.require(part, need)
+    base = "mpmath" if need == "mp" else "numpy"
+    return sp.lambdify(args, e, modules=[primitives.active().table(need), base])
 
 
 @dataclass(frozen=True)
@@ -155,11 +107,13 @@ class FormFunctions:
 
 
 def analytic_functions(expr: sp.Expr) -> bool:
-    """True when ``expr`` is built only from functions the complex step can continue."""
+    """True when ``expr`` is built only from arithmetic and functions whose registry entry
+    has a complex continuation (not :data:`~gradproof.symbolic.primitives.NOT_ANALYTIC`)."""
     for node in sp.preorder_traversal(expr):
-        if node.is_Atom:
+        if node.is_Atom or isinstance(node, _STRUCTURE):
             continue
-        if not isinstance(node, _ANALYTIC):
+        entry = primitives.node_entry(node) if isinstance(node, sp.Function) else None
+        if entry is None or entry.complex in (None, primitives.NOT_ANALYTIC):
             return False
     return True
 
@@ -168,14 +122,13 @@ def _indicators(exprs: list[sp.Expr]) -> tuple[list[sp.Expr], list[Indicator]]:
     found: dict[sp.Expr, Indicator] = {}
     for e in exprs:
         for node in sp.preorder_traversal(e):
-            if node in found:
+            if node in found or not isinstance(node, sp.Function):
                 continue
-            if isinstance(node, Step):
-                h = node.at_kink if node.at_kink is not None else sp.Rational(1, 2)
-                found[node] = Indicator(sp.Dummy(f"ind{len(found)}"), node.args[0], "step", 0, 1, h)
-            elif isinstance(node, sp.sign):
+            entry = primitives.node_entry(node)
+            if entry is not None and entry.indicator is not None:
+                kind, below, above, at = entry.indicator(node)
                 found[node] = Indicator(
-                    sp.Dummy(f"ind{len(found)}"), node.args[0], "sign", -1, 1, sp.Integer(0)
+                    sp.Dummy(f"ind{len(found)}"), node.args[0], kind, below, above, at
                 )
     subs = {k: v.symbol for k, v in found.items()}
     return [e.xreplace(subs) for e in exprs], list(found.values())
@@ -189,8 +142,9 @@ def _switch_expressions(form: GradientForm) -> list[tuple[sp.Expr, str]]:
     sources = [sw.expr for sw in form.switches] + [form.loss, form.reg]
     for e in sources:
         for node in sp.preorder_traversal(e):
-            if isinstance(node, (sp.Abs, sp.sign, Ramp, Step)):
-                out.setdefault(node.args[0], "abs" if isinstance(node, sp.Abs) else "max")
+            entry = primitives.node_entry(node) if isinstance(node, sp.Function) else None
+            if entry is not None and entry.kink != "none":
+                out.setdefault(node.args[0], entry.kink)
             elif isinstance(node, (sp.Max, sp.Min)):
                 for a in node.args:
                     for b in node.args:
@@ -207,34 +161,30 @@ def form_functions(form: GradientForm, params: Mapping[str, float]) -> FormFunct
     values = tuple(float(params[k]) for k in names)
 
     def real(e: sp.Expr) -> Callable[..., Any]:
-        return sp.lambdify(args, e, modules=[_REAL, "numpy"])
+        return _lambdify(args, e, "real")
 
     analytic = analytic_functions(form.loss) and analytic_functions(form.reg)
     coefs = [form.cw, form.cb, form.cq, form.rw, form.rb]
     forced, inds = _indicators(coefs)
     iargs = args + tuple(i.symbol for i in inds)
-    mp_coef = sp.lambdify(iargs, forced, modules=[_MP, "mpmath"])
-    np_coef = sp.lambdify(iargs, forced, modules=[_REAL, "numpy"])
+    mp_coef = _lambdify(iargs, forced, "mp")
+    np_coef = _lambdify(iargs, forced, "real")
     dcoef = [sp.diff(c, S) + sp.diff(c, Z) for c in forced[:3]]
-    np_dcoef = sp.lambdify(iargs, dcoef, modules=[_REAL, "numpy"])
+    np_dcoef = _lambdify(iargs, dcoef, "real")
     switch_exprs = _switch_expressions(form)
     kinds = tuple(k for _, k in switch_exprs)
     return FormFunctions(
         params=values,
         loss=_silent(real(form.loss)),
         reg=_silent(real(form.reg)),
-        loss_c=_silent(sp.lambdify(args, form.loss, modules=[_COMPLEX, "numpy"]))
-        if analytic
-        else None,
-        reg_c=_silent(sp.lambdify(args, form.reg, modules=[_COMPLEX, "numpy"]))
-        if analytic
-        else None,
+        loss_c=_silent(_lambdify(args, form.loss, "complex")) if analytic else None,
+        reg_c=_silent(_lambdify(args, form.reg, "complex")) if analytic else None,
         switches=tuple(_silent(real(e)) for e, _ in switch_exprs),
         switch_kinds=kinds,
         mp_coef=mp_coef,
-        mp_reg=sp.lambdify(args, form.reg, modules=[_MP, "mpmath"]),
-        mp_loss=sp.lambdify(args, form.loss, modules=[_MP, "mpmath"]),
-        mp_indicators=tuple(sp.lambdify(args, i.arg, modules=[_MP, "mpmath"]) for i in inds),
+        mp_reg=_lambdify(args, form.reg, "mp"),
+        mp_loss=_lambdify(args, form.loss, "mp"),
+        mp_indicators=tuple(_lambdify(args, i.arg, "mp") for i in inds),
         indicators=tuple(inds),
         np_coef=_silent(np_coef),
         np_indicators=tuple(_silent(real(i.arg)) for i in inds),
