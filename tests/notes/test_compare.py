@@ -68,11 +68,11 @@ HINGE_VS_HUBER = {
     ],
     "∂L/∂w (matrix)": [
         "  hinge  λw − Xᵀ(y ⊙ 𝟙_V)",
-        "  huber  Xᵀ({Xw + b𝟏 − y if |y − (Xw + b𝟏)| ≤ δ; δ sgn(Xw + b𝟏 − y) otherwise})",
+        "  huber  Xᵀ({Xw + b𝟏 − y if |Xw + b𝟏 − y| ≤ δ; δ sgn(Xw + b𝟏 − y) otherwise})",
     ],
     "∂L/∂b (matrix)": [
         "  hinge  −𝟏ᵀ(y ⊙ 𝟙_V)",
-        "  huber  𝟏ᵀ({Xw + b𝟏 − y if |y − (Xw + b𝟏)| ≤ δ; δ sgn(Xw + b𝟏 − y) otherwise})",
+        "  huber  𝟏ᵀ({Xw + b𝟏 − y if |Xw + b𝟏 − y| ≤ δ; δ sgn(Xw + b𝟏 − y) otherwise})",
     ],
     "convention": [
         "  hinge  exclude: a sample on the kink is left out (𝟙 = 0 at 0)",

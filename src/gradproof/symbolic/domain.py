@@ -23,6 +23,7 @@ import sympy as sp
 
 from gradproof.errors import OptionError, ParseError
 from gradproof.limits import approx_float
+from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.symbolic.render.printers import to_text
@@ -90,6 +91,8 @@ def _check_constants(e: sp.Basic, what: str, values: Mapping[sp.Basic, float]) -
             f"expression"
         )
 
+    sizing = primitives.active().float_functions()
+
     def visit(node: sp.Basic) -> sp.Basic | None:
         """``node`` with the hyperparameters set to their values, built without evaluating
         (so no number is computed exactly), when it is a constant; else None."""
@@ -106,7 +109,7 @@ def _check_constants(e: sp.Basic, what: str, values: Mapping[sp.Basic, float]) -
                 filled = node.func(*filled_args, evaluate=False)
             except TypeError:  # a node type that cannot be built unevaluated: not sized
                 return None
-        v = approx_float(filled)
+        v = approx_float(filled, sizing)
         if v is None or math.isfinite(v):
             return filled
         given = ", ".join(f"{s} = {values[s]:g}" for s in sorted(node.free_symbols, key=str))
