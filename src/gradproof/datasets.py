@@ -468,12 +468,11 @@ def _check_npy_header(zf: zipfile.ZipFile, member: str, key: str, src: str) -> N
     allocates it: its values (the float64 array it becomes) and its bytes (as stored)."""
     with zf.open(member) as fh:
         version = np.lib.format.read_magic(fh)
-        if version == (1, 0):
-            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
-        elif version == (2, 0):
-            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
-        else:  # (3, 0): the same header in UTF-8; numpy has no public reader for it
-            shape, _, dtype = getattr(np.lib.format, "_read_array_header")(fh, version)
+        # 2.0 and 3.0 share the header layout (3.0 allows UTF-8 field names, refused anyway)
+        read = np.lib.format.read_array_header_1_0
+        if version != (1, 0):
+            read = np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(fh)
     count = math.prod(shape)
     if count > DATA_LIMITS["max_values"]:
         raise DataError(
