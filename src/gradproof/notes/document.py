@@ -414,7 +414,7 @@ def write_notes(
         raise DataError(f"{out}: exists and is not a folder; give a folder for -o")
     data = Dataset(ex.X, ex.y, "worked example")
     start = Point(ex.w, ex.b)
-    result = train(d, data, lr=ex.lr, epochs=epochs, at=start)
+    result = train(d, data, lr=ex.lr, epochs=epochs, at=start, history=epochs + 1)  # all rows
     out.mkdir(parents=True, exist_ok=True)
     from gradproof.notes.plots import parse_coords
 
