@@ -17,8 +17,9 @@ import click
 
 from gradproof.errors import GradproofError
 from gradproof.limits import run_command
+from gradproof.text import printable
 
-__all__ = ["main", "cli", "one_line"]
+__all__ = ["main", "cli"]
 
 # Each module registers its commands on ``cli``; one line per module.
 _COMMAND_MODULES = [
@@ -29,23 +30,8 @@ _COMMAND_MODULES = [
 ]
 
 
-def one_line(text: str) -> str:
-    """``text`` with every non-printable character (newline, tab, control, lone surrogate)
-    written as its escape, so an error message stays one line whatever the user typed.
-
-    >>> one_line("bad\\nname\\x00")
-    'bad\\\\nname\\\\x00'
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() else ch.encode("unicode_escape", "backslashreplace").decode("ascii")
-        for ch in text
-    )
-
-
 def _fail(message: str) -> None:
-    click.echo(f"gradproof: error: {one_line(message)}", err=True)
+    click.echo(f"gradproof: error: {printable(message)}", err=True)
     sys.exit(2)
 
 
@@ -55,7 +41,7 @@ class _UsageLine(click.ClickException):
     exit_code = 2
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"gradproof: error: {one_line(self.message)}", err=True)
+        click.echo(f"gradproof: error: {printable(self.message)}", err=True)
 
 
 def _usage_line(exc: click.ClickException, command_path: str = "gradproof") -> _UsageLine:
