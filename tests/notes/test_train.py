@@ -102,6 +102,28 @@ def test_sparkline():
     assert sparkline([]) == ""
 
 
+def test_sparkline_of_non_finite_and_extreme_values():
+    nan, inf = float("nan"), float("inf")
+    assert sparkline([nan, nan]) == "  "  # found by the CLI fuzz: IndexError
+    assert sparkline([3, 2, nan, 1, 0, inf, -inf]) == "█▆ ▃▁█▁"
+    assert sparkline([-1e308, 1e308, 0]) == "▁█▄"  # the range overflows: drawn by rank
+    assert sparkline([1e-308, 1e308]) == "▁█"
+
+
+@pytest.mark.parametrize(
+    "expr, y, words",
+    [
+        ("min(log(y), 3)", [-1.0, 2.0], "the loss at the starting point is nan"),
+        ("sqrt(b^2)*0 + sqrt(b)", [1.0, 2.0], "the gradient at the starting point is not finite"),
+    ],
+    ids=["loss-nan", "gradient-inf"],
+)
+def test_non_finite_start_is_refused(expr, y, words):
+    d = gradproof.derive(expr=expr)
+    with pytest.raises(DataError, match=words):
+        train(d, as_dataset([[1.0], [2.0]], y), epochs=3)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [

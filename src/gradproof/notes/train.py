@@ -22,7 +22,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.datasets import Dataset, Point, parse_point, validate_labels
-from gradproof.errors import OptionError
+from gradproof.errors import DataError, OptionError
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
@@ -210,8 +210,19 @@ def train(
         kept.add((epoch, float(loss), norm, w.copy(), b, act))
         return norm
 
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
         converged = record(0) <= tol
+        if not np.isfinite(kept.rows[0][1]):
+            raise DataError(
+                f"the loss at the starting point is {kept.rows[0][1]} (not a finite number); "
+                f"the data or the point lies outside the loss's domain (e.g. log or sqrt of "
+                f"a negative value)"
+            )
+        if not np.isfinite(kept.rows[0][2]):
+            raise DataError(
+                f"the gradient at the starting point is not finite (‖g‖ = {kept.rows[0][2]}); "
+                f"start elsewhere with --at"
+            )
         for epoch in range(1, epochs + 1):
             if converged:
                 break
@@ -371,12 +382,27 @@ def sparkline(values: list[float], width: int = 60) -> str:
     if vals.size > width:
         idx = np.linspace(0, vals.size - 1, width).round().astype(int)
         vals = vals[idx]
-    if vals.min() > 0 and vals.max() / vals.min() > 50:
-        vals = np.log(vals)  # a log scale keeps the tail of a fast decay visible
-    lo, hi = float(vals.min()), float(vals.max())
-    if hi == lo:
-        return SPARKS[0] * vals.size
+    finite = np.isfinite(vals)
+    if not finite.all():  # a gap for nan, the ends for ±inf, the rest drawn as usual
+        inner = iter(sparkline(list(vals[finite]), width) if finite.any() else "")
+        return "".join(
+            next(inner) if ok else " " if np.isnan(v) else SPARKS[-1 if v > 0 else 0]
+            for v, ok in zip(vals, finite, strict=True)
+        )
+    with np.errstate(over="ignore"):  # a range beyond the floats is drawn by rank below
+        if vals.min() > 0 and vals.max() / vals.min() > 50:
+            vals = np.log(vals)  # a log scale keeps the tail of a fast decay visible
+        lo, hi = float(vals.min()), float(vals.max())
+        if hi == lo or not np.isfinite(hi - lo):
+            return SPARKS[0] * vals.size if hi == lo else _spark_ranks(vals)
     levels = ((vals - lo) / (hi - lo) * (len(SPARKS) - 1)).round().astype(int)
+    return "".join(SPARKS[i] for i in levels)
+
+
+def _spark_ranks(vals: Array) -> str:
+    """Levels by rank, for values whose range overflows a float (from -1e308 to 1e308)."""
+    order = np.argsort(np.argsort(vals, kind="stable"), kind="stable")
+    levels = (order * (len(SPARKS) - 1) // max(len(vals) - 1, 1)).astype(int)
     return "".join(SPARKS[i] for i in levels)
 
 
