@@ -9,7 +9,7 @@ inside its folder); and an answer within the command time limit.
 
 Runs are in-process (click's CliRunner, which catches exceptions: an escaped one is a failure
 here). CI (``CI=true``) runs the derandomised profile with ``GRADPROOF_FUZZ_EXAMPLES`` examples
-(default 40, about 30 s); locally run it longer, e.g.::
+(default 100, about 10-20 s); locally run it longer, e.g.::
 
     GRADPROOF_FUZZ_EXAMPLES=3000 pytest tests/hostile/test_cli_fuzz.py -q
 
@@ -38,7 +38,7 @@ from gradproof.cli import cli
 from gradproof.limits import COMMAND_LIMITS, TIME_LIMITS
 from gradproof.symbolic.losses import LOSSES
 
-EXAMPLES = int(os.environ.get("GRADPROOF_FUZZ_EXAMPLES", "40"))
+EXAMPLES = int(os.environ.get("GRADPROOF_FUZZ_EXAMPLES", "100"))
 COMMAND_SECONDS = 8.0
 SLACK = 4.0
 
@@ -389,6 +389,13 @@ KNOWN_OPEN: list[tuple[str, str, str, str, str]] = [
         "<gradproof:",
         "layering helper (division by a zero hyperparameter)",
         "gradproof derive --expr 'b/mu' --param mu=0",
+    ),
+    (
+        "RuntimeWarning",  # an error in tests; on the command line two extra stderr lines
+        r"^overflow encountered in matmul$",
+        "numeric/example.py:worked_example",
+        "layering helper (w·w at a huge --at, before the finite check)",
+        'gradproof derive perceptron --at \'{"w": [1e308, 1e308], "b": 0}\'',
     ),
     (
         "LinAlgError",

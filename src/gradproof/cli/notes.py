@@ -12,6 +12,7 @@ from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
+from gradproof.text import printable
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
 
@@ -164,9 +165,9 @@ def notes_cmd(
         figures=not no_figures,
         coords=ij,
     )
-    click.echo(f"wrote {result.document}", err=True)
+    click.echo(f"wrote {printable(str(result.document))}", err=True)
     for fig in result.figures:
-        click.echo(f"wrote {fig.png} and {fig.svg.name}", err=True)
+        click.echo(f"wrote {printable(str(fig.png))} and {printable(fig.svg.name)}", err=True)
 
 
 @cli.command("train")
