@@ -405,6 +405,13 @@ KNOWN_OPEN: list[tuple[str, str, str, str, str]] = [
         "gradproof notes --expr y --reg 'lam/2*norm(w)^2' --param lam=1e308 -o notes-out",
     ),
     (
+        "TypeError",
+        r"^no ordering relation is defined for complex numbers$",
+        "verify/reference.py:_side",
+        "checks helper (the exact reference meets a complex value: y^y at y < 0)",
+        "gradproof check --expr 'max(b, y^y)'",
+    ),
+    (
         "LinAlgError",
         r"^SVD did not converge in Linear Least Squares$",
         "verify/diagnose.py:_omp",
