@@ -23,6 +23,7 @@ from gradproof.notes.plots import FigureFile, loss_name, make_figures, require, 
 from gradproof.notes.train import TrainResult, fmt_vector, summary, table_header, table_rows, train
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, latex_escape
 from gradproof.symbolic.render.printers import to_latex
+from gradproof.text import check_title, markdown_text, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
@@ -216,6 +217,9 @@ def _markdown(
 ) -> str:
     out: list[str] = []
     if front_matter:
+        # The title as data: one quoted YAML (JSON) string. Site templates escape it when they
+        # print it (Jekyll's "| escape", Hugo's html/template); escaping here would show
+        # "&amp;" on the page.
         out += [
             "---",
             "layout: post",
@@ -225,7 +229,7 @@ def _markdown(
             "",
         ]
     else:
-        out += [f"# {title}", ""]
+        out += [f"# {markdown_text(title)}", ""]  # one heading of plain text, whatever it holds
     out += [f"*{t['made_with']}*", ""]
     definition = _definition_latex(d)
     if r" \\ " in definition:  # MathJax breaks lines only inside an environment
@@ -375,6 +379,18 @@ def _latex(
     return "\n".join(out) + "\n"
 
 
+def _check_date(date: str | None) -> str:
+    """Today (UTC) for None; else a real calendar date written YYYY-MM-DD."""
+    if date is None:
+        return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
+        raise OptionError(f"--date expects YYYY-MM-DD, got {printable(date)!r}")
+    try:
+        return _dt.date.fromisoformat(date).isoformat()
+    except ValueError as exc:  # 2025-02-30, month 13, year 0
+        raise OptionError(f"--date {date} is not a calendar date ({exc})") from None
+
+
 def write_notes(
     d: Derivation,
     folder: str | Path,
@@ -403,10 +419,9 @@ def write_notes(
             "the derivation has no worked example; derive it with data "
             "(X=..., y=...) or example=True for the built-in sample data"
         )
-    if date is None:
-        date = _dt.datetime.now(_dt.timezone.utc).date().isoformat()
-    elif not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date):
-        raise OptionError(f"--date expects YYYY-MM-DD, got {date!r}")
+    date = _check_date(date)
+    if title:
+        title = check_title(title)
     if figures:
         require(lang)  # before anything is written
     out = Path(folder)
@@ -414,7 +429,7 @@ def write_notes(
         raise DataError(f"{out}: exists and is not a folder; give a folder for -o")
     data = Dataset(ex.X, ex.y, "worked example")
     start = Point(ex.w, ex.b)
-    result = train(d, data, lr=ex.lr, epochs=epochs, at=start)
+    result = train(d, data, lr=ex.lr, epochs=epochs, at=start, history=epochs + 1)  # all rows
     out.mkdir(parents=True, exist_ok=True)
     from gradproof.notes.plots import parse_coords
 

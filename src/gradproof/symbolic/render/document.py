@@ -18,6 +18,7 @@ from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.sentences import say
 from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
+from gradproof.text import as_written
 
 __all__ = [
     "render",
@@ -123,7 +124,11 @@ def _visible(d: DerivationView, detail: str) -> list[DerivationStep]:
 
 def _source(d: DerivationView) -> str:
     """The loss as the user typed it, with its regulariser."""
-    return say(T.SOURCE[bool(d.reg_expression)], expr=d.expression, reg=d.reg_expression)
+    return say(
+        T.SOURCE[bool(d.reg_expression)],
+        expr=as_written(d.expression or ""),
+        reg=as_written(d.reg_expression or ""),
+    )
 
 
 def _header_facts(d: DerivationView) -> list[str]:
@@ -195,8 +200,8 @@ def _render_markdown(d: DerivationView, detail: str, standalone: bool) -> str:
     if d.expression:
         written = say(
             T.AS_WRITTEN[bool(d.reg_expression)],
-            expr=f"`{d.expression}`",
-            reg=f"`{d.reg_expression}`",
+            expr=f"`{as_written(d.expression)}`",
+            reg=f"`{as_written(d.reg_expression or '')}`",
         )
         lines += [written, ""]
     for fact in _header_facts(d):
