@@ -35,7 +35,15 @@ from typing import Any
 import numpy as _numpy
 import numpy as np
 
-__all__ = ["SCHEDULE", "SCHEDULE_IMPORTS", "BLOCK", "BLOCK_BYTES", "WORKERS", "ONE_PASS_MIN_BYTES"]
+__all__ = [
+    "SCHEDULE",
+    "SCHEDULE_IMPORTS",
+    "BLOCK",
+    "BLOCK_BYTES",
+    "WORKERS",
+    "ONE_PASS_MIN_BYTES",
+    "NARROW_MIN_BYTES",
+]
 
 
 # -- copied into generated modules (from here to the end marker) --------------------------
@@ -89,9 +97,17 @@ BLOCK_BYTES = min(max(_cache_bytes() // 2, 128 << 10), 1 << 20)
 the block's temporaries stay there between its two uses; at most 1 MiB (OpenBLAS slows down
 on larger single calls, measured in benchmarks/bench_numeric.py)."""
 
-ONE_PASS_MIN_BYTES = 16 << 20
-"""Smaller X runs the two-pass schedule: it is then served from the last-level cache, where
-two BLAS calls cost less than the Python work of many blocks."""
+ONE_PASS_MIN_BYTES = 32 << 20
+"""Smaller X runs the two-pass schedule: two BLAS calls on data served from the last-level
+cache cost less than the Python work of many blocks and their threads (measured: the
+one-pass schedule is 1.1–3× slower up to 8 MB at d ≥ 100, 2–3× faster from 32 MB)."""
+
+NARROW_ROW_BYTES = 256
+"""Rows of at most this many bytes (d ≤ 32 in float64) are narrow: BLAS is slow on them
+(dot products too short to vectorise well), so the one-pass schedule starts earlier."""
+
+NARROW_MIN_BYTES = 4 << 20
+"""Smaller X with narrow rows runs the two-pass schedule (measured crossover 2–4 MB)."""
 
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
@@ -103,8 +119,9 @@ FORCED: Any = None
 
 def _schedule(X: Any) -> str:
     """``"one-pass"`` for a numpy X stored row by row (C order) of at least
-    ONE_PASS_MIN_BYTES whose rows fit 16 to a block; ``"two-pass"`` otherwise (Dask and
-    other array types, small or column-ordered X, rows longer than BLOCK_BYTES / 16).
+    ONE_PASS_MIN_BYTES (NARROW_MIN_BYTES when its rows are narrow) whose rows fit 16 to a
+    block; ``"two-pass"`` otherwise (Dask and other array types, small or column-ordered X,
+    rows longer than BLOCK_BYTES / 16).
     FORCED, when set, decides for numpy arrays."""
     if not isinstance(X, _numpy.ndarray):
         return "two-pass"
@@ -112,9 +129,11 @@ def _schedule(X: Any) -> str:
         return FORCED
     if not X.flags.c_contiguous:
         return "two-pass"
-    if X.nbytes < ONE_PASS_MIN_BYTES or 16 * X.shape[1] * X.itemsize > BLOCK_BYTES:
+    row = X.shape[1] * X.itemsize
+    if 16 * row > BLOCK_BYTES:
         return "two-pass"
-    return "one-pass"
+    small = NARROW_MIN_BYTES if row <= NARROW_ROW_BYTES else ONE_PASS_MIN_BYTES
+    return "two-pass" if X.nbytes < small else "one-pass"
 
 
 def _scores(X: Any, w: Any, b: Any) -> Any:
@@ -137,7 +156,7 @@ def _map_blocks(f: Any, n_full: int, out: Any, arrays: Any, shared: Any) -> Any:
     n = arrays[0].shape[0]
     if out is None or n <= BLOCK or not all(isinstance(a, _numpy.ndarray) for a in arrays):
         return f(*arrays, *shared)
-    sums = None
+    sums: Any = None
     for i in range(0, n, BLOCK):
         j = slice(i, i + BLOCK)
         res = f(*(a[j] for a in arrays), *shared)
@@ -156,7 +175,7 @@ partial sums are added in range order, so results do not depend on the thread co
 
 def _rows_range(f: Any, X: Any, arrays: Any, shared: Any, lo: int, hi: int, rows: int) -> Any:
     """Σ of f(X_b, *arrays_b, *shared) over the blocks of rows lo..hi (a tuple of sums)."""
-    sums = None
+    sums: Any = None
     for i in range(lo, hi, rows):
         j = slice(i, min(i + rows, hi))
         part = f(X[j], *(a[j] for a in arrays), *shared)

@@ -38,7 +38,14 @@ from gradproof.numeric.schedule import SCHEDULE, SCHEDULE_IMPORTS
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.calculus import GradientForm
 
-__all__ = ["generate_source", "default_doc", "PUBLIC_FUNCTIONS", "SCHEDULE", "NUMPY_IMPORT"]
+__all__ = [
+    "generate_source",
+    "default_doc",
+    "zero_w_guards",
+    "PUBLIC_FUNCTIONS",
+    "SCHEDULE",
+    "NUMPY_IMPORT",
+]
 
 PUBLIC_FUNCTIONS = ("loss", "grad", "loss_and_grad", "coefficients", "switches")
 
@@ -266,6 +273,12 @@ def _zero_w_guard(form: GradientForm, keys: Sequence[str], fname: str) -> list[s
     ]
 
 
+def zero_w_guards(form: GradientForm) -> dict[str, bool]:
+    """For each hot function, whether it takes another path at w = 0 (see the module doc)."""
+    form = compiled_form(form)
+    return {f: bool(_zero_w_guard(form, keys, f)) for f, keys in _HOT.items()}
+
+
 def _undefined(fname: str) -> str:
     text = "the loss is not defined at w = 0 (it divides by ‖w‖); evaluate at another point"
     return _function(fname, "X, y, w, b", [f"raise _DataError({text!r})"])
@@ -303,7 +316,10 @@ def _check_finite(form: GradientForm, params: Mapping[str, float]) -> None:
     for key, e in _outputs(form).items():
         for node in sp.preorder_traversal(prepare(e)):
             if isinstance(node, sp.Expr) and node.is_number:
-                value = complex(node.evalf(20))
+                try:
+                    value = complex(node.evalf(20))
+                except TypeError:  # zoo, nan: no complex value at all
+                    value = complex(math.nan)
                 if not (math.isfinite(value.real) and value.imag == 0):
                     raise ValueError(
                         f"internal error: the constant {node} in {key} = {e} is not a "
