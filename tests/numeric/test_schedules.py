@@ -164,3 +164,11 @@ def test_real_label_losses_take_any_label_and_exports_check_too():
     exec(export_module(derive("perceptron")), ns)  # noqa: S102 (gradproof's own output)
     with pytest.raises(ValueError, match="is not −1 or \\+1"):
         ns["grad"](np.ones((2, 3)), [1, 2], np.zeros(3), 0.0)
+
+
+def test_numba_backend_without_numba_says_how_to_install(monkeypatch):
+    import gradproof.numeric.compile as compile_module
+
+    monkeypatch.setattr(compile_module, "numba_available", lambda: False)
+    with pytest.raises(OptionError, match=r"pip install 'gradproof\[fast\]'"):
+        compile_module.compile_derivation(derive("hinge"), backend="numba")

@@ -1,10 +1,13 @@
-"""Compile a derivation into vectorised numpy functions: loss, grad, loss_and_grad.
+"""Compile a derivation into fast functions: loss, grad, loss_and_grad.
 
-Each function does one pass over X for the scores (``X @ w``), elementwise work on n numbers,
-and one pass over X for the gradient (``c @ X``); common sub-expressions are shared between
-the loss and its gradient (see :mod:`gradproof.numeric.source`). The generated source is kept
-on the result (``.source``), so a user can read exactly what runs, and compiled results are
-cached on the gradient form and the hyperparameter values.
+The numpy backend (the default) reads a large X once, in cache-sized blocks of rows shared
+by all cores, or makes two passes (``X @ w``, then ``c @ X``) for small X, Dask and other
+array libraries (see :mod:`gradproof.numeric.schedule`); common sub-expressions are shared
+between the loss and its gradient (see :mod:`gradproof.numeric.source`). The numba backend
+(``backend="numba"``, :mod:`gradproof.numeric.fused`) runs one fused compiled loop. The
+generated source is kept on the result (``.source``), so a user can read exactly what runs,
+and compiled results are cached on the gradient form, the hyperparameter values, the label
+set and the backend.
 
 >>> import numpy as np
 >>> from gradproof import derive
@@ -28,8 +31,9 @@ from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
 from gradproof.numeric import schedule
 from gradproof.numeric.fused import FUSED_FUNCTIONS, fused_source, numba_available
+from gradproof.numeric.guards import zero_w_guards
 from gradproof.numeric.prepare import prepare_arrays
-from gradproof.numeric.source import NUMPY_IMPORT, generate_source, zero_w_guards
+from gradproof.numeric.source import NUMPY_IMPORT, generate_source
 from gradproof.symbolic.calculus import GradientForm
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -14,24 +14,23 @@ expect checked arrays; the public ``loss``, ``grad``, ... check their arguments 
 ``_checked`` (:func:`prepare_arrays`, whose source is copied in, then the label set), so the
 module needs only numpy.
 
-Where the form divides by ‖w‖ (a coefficient of w, such as λ w/‖w‖, is infinite at w = 0),
-the functions take the terms in w to be 0 at w = 0 exactly: the subgradient of ‖w‖ there with
-the smallest norm, as |u| takes 0 at u = 0. Quantities that stay undefined at w = 0 (a loss
-divided by ‖w‖) raise an error there instead of returning NaN.
+At w = 0 under a norm the functions take the subgradient 0 of ‖w‖, and constants must be
+finite (see :mod:`gradproof.numeric.guards`).
 """
 
 from __future__ import annotations
 
 import inspect
-import math
 import re
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 
 import sympy as sp
 
-from gradproof.numeric.body import Body, compiled_form, prepare
+from gradproof.numeric.body import Body, compiled_form
+from gradproof.numeric.guards import HOT as _HOT
+from gradproof.numeric.guards import at_zero, check_finite, undefined, zero_w_guard
+from gradproof.numeric.guards import outputs as _outputs
 from gradproof.numeric.prepare import prepare_arrays
 from gradproof.numeric.printer import PRELUDE, CoefficientPrinter
 from gradproof.numeric.schedule import SCHEDULE, SCHEDULE_IMPORTS
@@ -41,7 +40,6 @@ from gradproof.symbolic.calculus import GradientForm
 __all__ = [
     "generate_source",
     "default_doc",
-    "zero_w_guards",
     "PUBLIC_FUNCTIONS",
     "SCHEDULE",
     "NUMPY_IMPORT",
@@ -59,24 +57,6 @@ _PUBLIC_DOCS = {
 
 _SUMMED = ("ell", "cb", "cq")
 """Per-sample outputs that are summed over the samples (cw is multiplied by X instead)."""
-
-_HOT = {
-    "_loss": ("ell", "reg"),
-    "_grad": ("cw", "cb", "cq", "rw", "rb"),
-    "_loss_and_grad": ("ell", "reg", "cw", "cb", "cq", "rw", "rb"),
-}
-
-
-def _outputs(form: GradientForm) -> dict[str, sp.Expr]:
-    return {
-        "ell": form.loss,
-        "reg": form.reg,
-        "cw": form.cw,
-        "cb": form.cb,
-        "cq": form.cq,
-        "rw": form.rw,
-        "rb": form.rb,
-    }
 
 
 # -- the expressions a function returns --------------------------------------------------
@@ -241,49 +221,6 @@ def _rows_function(fname: str, body: Body, cw: str | None, summed: Sequence[str]
     )
 
 
-# -- w = 0 where the form divides by ‖w‖ ---------------------------------------------------
-def _singular(e: sp.Expr) -> bool:
-    """True when ``e`` is infinite or undefined at q = w·w = 0."""
-    return bool(e.has(Q)) and bool(prepare(e).subs(Q, 0).has(sp.zoo, sp.nan, sp.oo, -sp.oo))
-
-
-def _at_zero(form: GradientForm) -> GradientForm | None:
-    """The form at w = 0 with its terms in w (cq, rw) taken as 0, or None when one of the
-    other outputs is undefined there."""
-    rest = {k: e.subs(Q, 0) for k, e in _outputs(form).items() if k not in ("cq", "rw")}
-    if any(e.has(sp.zoo, sp.nan, sp.oo, -sp.oo) for e in rest.values()):
-        return None
-    return replace(
-        form,
-        cq=sp.Integer(0),
-        rw=sp.Integer(0),
-        **{k: rest[k] for k in ("cw", "cb", "rb")},
-        loss=rest["ell"],
-        reg=rest["reg"],
-    )
-
-
-def _zero_w_guard(form: GradientForm, keys: Sequence[str], fname: str) -> list[str]:
-    """Lines sending w = 0 to ``fname``_w0 when one of the outputs ``keys`` is singular there."""
-    if not any(_singular(e) for k, e in _outputs(form).items() if k in keys):
-        return []
-    return [
-        "if not w.any():  # w = 0: the terms in w are 0 there (the subgradient 0 of ‖w‖)",
-        f"    return {fname}_w0(X, y, w, b)",
-    ]
-
-
-def zero_w_guards(form: GradientForm) -> dict[str, bool]:
-    """For each hot function, whether it takes another path at w = 0 (see the module doc)."""
-    form = compiled_form(form)
-    return {f: bool(_zero_w_guard(form, keys, f)) for f, keys in _HOT.items()}
-
-
-def _undefined(fname: str) -> str:
-    text = "the loss is not defined at w = 0 (it divides by ‖w‖); evaluate at another point"
-    return _function(fname, "X, y, w, b", [f"raise _DataError({text!r})"])
-
-
 # -- the module ---------------------------------------------------------------------------
 def default_doc(form: GradientForm, params: Mapping[str, float], name: str) -> str:
     """The module docstring: what the functions compute, in the form's own terms."""
@@ -307,26 +244,6 @@ take its place (:meth:`CompiledLoss.on`). In-place, blocked work keys on real nu
 arrays (``_numpy.ndarray``), so other array types take the whole-array path."""
 
 
-def _check_finite(form: GradientForm, params: Mapping[str, float]) -> None:
-    """Refuse non-finite hyperparameters and constants: the module would not import, or
-    would compute inf/NaN everywhere (the derive pipeline refuses them earlier)."""
-    for k, v in params.items():
-        if not math.isfinite(float(v)):
-            raise ValueError(f"internal error: hyperparameter {k} = {v!r} is not finite")
-    for key, e in _outputs(form).items():
-        for node in sp.preorder_traversal(prepare(e)):
-            if isinstance(node, sp.Expr) and node.is_number:
-                try:
-                    value = complex(node.evalf(20))
-                except TypeError:  # zoo, nan: no complex value at all
-                    value = complex(math.nan)
-                if not (math.isfinite(value.real) and value.imag == 0):
-                    raise ValueError(
-                        f"internal error: the constant {node} in {key} = {e} is not a "
-                        f"finite real number"
-                    )
-
-
 def generate_source(
     form: GradientForm,
     params: Mapping[str, float],
@@ -341,7 +258,7 @@ def generate_source(
     """
     doc = default_doc(form, params, name) if doc is None else doc
     form = compiled_form(form)
-    _check_finite(form, params)
+    check_finite(form, params)
     printer = CoefficientPrinter()
     parts = [
         f'"""{_docstring_safe(doc)}\n"""',
@@ -365,20 +282,20 @@ def generate_source(
         "_grad": lambda t: t.grad(mean),
         "_loss_and_grad": lambda t: f"{t.loss(mean)}, {t.grad(mean)}",
     }
-    zero = _at_zero(form)
+    zero = at_zero(form)
     for fname, returns in hot.items():
-        guard = _zero_w_guard(form, _HOT[fname], fname)
+        guard = zero_w_guard(form, _HOT[fname], fname)
         if guard:
             parts += (
-                _hot(f"{fname}_w0", zero, printer, returns) if zero else [_undefined(f"{fname}_w0")]
+                _hot(f"{fname}_w0", zero, printer, returns) if zero else [undefined(f"{fname}_w0")]
             )
         parts += _hot(fname, form, printer, returns, guard)
-    guard = _zero_w_guard(form, ("ell", "cw", "cb", "cq"), "_coefficients")
+    guard = zero_w_guard(form, ("ell", "cw", "cb", "cq"), "_coefficients")
     if guard:
         parts.append(
             _coefficients(zero, printer, "_coefficients_w0")
             if zero
-            else _undefined("_coefficients_w0")
+            else undefined("_coefficients_w0")
         )
     parts.append(_coefficients(form, printer, "_coefficients", guard))
     parts.append(_switches(form, printer))
