@@ -349,13 +349,6 @@ KNOWN_OPEN: list[tuple[str, str, str, str, str]] = [
         "gradproof check --expr 'max(dot(w,w), max(2, norm(w)))' --claim '{\"w\":[1,-2],\"b\":0}'",
     ),
     (
-        "NameError",
-        r"^name 'ell' is not defined$",
-        "<gradproof:",
-        "numerics helper (a loss whose derivative is itself)",
-        "gradproof derive --expr 'exp(w·x+b)'",
-    ),
-    (
         "RuntimeWarning",  # an error in tests; on the command line two extra stderr lines
         r"^overflow encountered in matmul$",
         "numeric/example.py:worked_example",
