@@ -66,6 +66,16 @@ class ScalarPrinter(CoefficientPrinter):
     :data:`FUSED_PRELUDE`; everything else (np.exp, np.log1p, np.tanh, ...) is numpy's
     scalar form, which numba compiles."""
 
+    _SCALAR_FORMS = ("Sigmoid", "Softplus", "Ramp", "Step")
+    """Primitives whose scalar form differs from their numpy form (printed by the methods
+    below, before the registry's numpy printing is consulted)."""
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        name = type(expr).__name__
+        if name in self._SCALAR_FORMS and isinstance(expr, (Sigmoid, Softplus, Ramp, Step)):
+            return str(getattr(self, f"_print_{name}")(expr))
+        return super()._print(expr, **kwargs)
+
     def _print_Sigmoid(self, e: Sigmoid) -> str:
         return f"_nb_sigmoid({self._print(e.args[0])})"
 
