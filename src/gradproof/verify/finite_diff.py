@@ -33,6 +33,7 @@ __all__ = [
     "Directions",
     "FDResult",
     "coordinate_directions",
+    "coordinate_fd",
     "dense_directions",
     "directional_fd",
     "switch_near_kink",
@@ -76,19 +77,55 @@ class FDResult:
     method: str
     one_sided: int
     on_kink: tuple[tuple[int, int], ...]
-    per_sample: Array  # (n, m) per-sample derivative estimates (midpoints)
 
 
-def coordinate_directions(X: Array, w: Array, b: float) -> Directions:
-    """The d + 1 coordinate directions e_w[0..d−1], e_b."""
+def coordinate_directions(X: Array, w: Array, b: float, cols: range | None = None) -> Directions:
+    """Coordinate directions: entry j < d is e_w[j], entry d is e_b (all d + 1 by default)."""
     n, d = X.shape
-    xv = np.hstack([X, np.zeros((n, 1))])
-    vb = np.append(np.zeros(d), 1.0)
-    wv = np.append(w, 0.0)
-    vv = np.append(np.ones(d), 0.0)
-    theta = np.abs(np.append(w, b))
-    labels = tuple(f"w[{j}]" for j in range(d)) + ("b",)
-    return Directions(xv, vb, wv, vv, STEP * np.maximum(1.0, theta), labels)
+    cols = range(d + 1) if cols is None else cols
+    idx = np.array(list(cols), dtype=int)
+    in_w = idx[idx < d]
+    xv = np.zeros((n, idx.size))
+    xv[:, : in_w.size] = X[:, in_w]
+    is_b = (idx == d).astype(np.float64)
+    wv = np.where(idx < d, np.append(w, 0.0)[idx], 0.0)
+    theta = np.abs(np.append(w, b))[idx]
+    labels = tuple(f"w[{j}]" if j < d else "b" for j in idx)
+    return Directions(xv, is_b, wv, 1.0 - is_b, STEP * np.maximum(1.0, theta), labels)
+
+
+FD_ELEMENTS = 2**18
+"""Sample × direction pairs per batch of coordinate differences (bounds the 9-point
+stencil's temporaries to a few tens of MB whatever n and d are)."""
+
+
+def coordinate_fd(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    **kwargs,
+) -> FDResult:
+    """:func:`directional_fd` along all d + 1 coordinates, in batches of directions."""
+    n, d = X.shape
+    step = max(1, FD_ELEMENTS // max(n, 1))
+    parts = [
+        directional_fd(
+            ff, X, y, w, b, coordinate_directions(X, w, b, range(a, min(a + step, d + 1))), **kwargs
+        )
+        for a in range(0, d + 1, step)
+    ]
+    starts = range(0, d + 1, step)
+    methods = list(dict.fromkeys(p.method for p in parts))
+    return FDResult(
+        np.concatenate([p.lo for p in parts]),
+        np.concatenate([p.hi for p in parts]),
+        np.concatenate([p.err for p in parts]),
+        " / ".join(methods),
+        sum(p.one_sided for p in parts),
+        tuple((i, j + a) for p, a in zip(parts, starts, strict=True) for i, j in p.on_kink),
+    )
 
 
 def dense_directions(
@@ -196,7 +233,7 @@ def directional_fd(
         reg_err = 8 * _U * np.abs(reg_d)
         lo = hi = est.sum(axis=0) / scale + reg_d
         err = (err_i.sum(axis=0) + gamma(n, _U) * np.abs(est).sum(axis=0)) / scale + reg_err
-        return FDResult(lo, hi, err, "complex step", 0, (), est)
+        return FDResult(lo, hi, err, "complex step", 0, ())
 
     h = ds.step
     t = _K[None, :] * h[:, None]  # (m, 9)
@@ -256,7 +293,7 @@ def directional_fd(
     kinks = tuple((int(i), int(j)) for i, j in np.argwhere(both & (np.abs(fwd - bwd) > err_i)))
     method = "central differences with Richardson extrapolation"
     n_one = int((only_f | only_b).sum())
-    return FDResult(lo, hi, err, method, n_one, kinks, (lo_i + hi_i) / 2)
+    return FDResult(lo, hi, err, method, n_one, kinks)
 
 
 def data_atoms(X: Array, w: Array, b: float) -> tuple[Array, Array, float, Array]:
