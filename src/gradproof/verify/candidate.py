@@ -95,11 +95,23 @@ def _significant_bits(v: Array) -> int:
     return int(53 - np.min(np.log2(low.astype(np.float64))).astype(int))
 
 
-def _inferred(values: Array) -> tuple[float | None, str]:
+def _fits(a: Any, dt: Any) -> bool:
+    """Whether (a sample of) ``a`` holds only numbers of dtype ``dt``."""
+    v = np.asarray(a, dtype=np.float64).ravel()[:4096]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.all(v.astype(dt).astype(np.float64) == v))
+
+
+def _inferred(values: Array, inputs: tuple[Any, ...]) -> tuple[float | None, str]:
     """A float64 result whose every entry is a float32 (float16) number, some with more
-    than half its significand in use, was most likely rounded to float32 (float16)."""
+    than half its significand in use, computed from inputs that are *not* all float32
+    (float16) numbers, was rounded to float32 (float16) on the way: float64 arithmetic on
+    such inputs gives full-length results. (Short inputs give short results in any
+    precision, so there the result says nothing.)"""
     with np.errstate(over="ignore", invalid="ignore"):
         for dt, half in ((np.float16, 6), (np.float32, 12)):
+            if all(_fits(a, dt) for a in inputs):
+                continue
             if np.all(values.astype(dt).astype(np.float64) == values):
                 if _significant_bits(values) > half:
                     name = np.dtype(dt).name
@@ -205,7 +217,7 @@ def call_function(
             )
         u = max(u, unit_roundoff(precision))
     if u <= _U64:
-        alt_u, inferred = _inferred(values)
+        alt_u, inferred = _inferred(values, (X, w, np.asarray(b, dtype=np.float64)))
     # The reference works on float64 data: a candidate in extended precision is judged as
     # float64 (its own rounding is smaller than the data's conversion to float64).
     u = max(u, _U64)

@@ -216,7 +216,7 @@ def directional_fd(
     drift = (curvature * score_err)[:, None] * rate  # ℓ′ at the float64 score vs the exact one
     use_complex = allow_complex and ff.loss_c is not None and not near.any()
     if use_complex:
-        hc = COMPLEX_STEP * ds.step / STEP
+        hc = COMPLEX_STEP * _capped(ds.step, rate, s) / STEP
         tc = 1j * hc[None, :, None]
         at = _atoms(ds, s, z, q, b, tc)
         val = ff.loss_c(*at, y[:, None, None], xx[:, None, None], *p)
@@ -235,7 +235,7 @@ def directional_fd(
         err = (err_i.sum(axis=0) + gamma(n, _U) * np.abs(est).sum(axis=0)) / scale + reg_err
         return FDResult(lo, hi, err, "complex step", 0, ())
 
-    h = ds.step
+    h = _capped(ds.step, rate, s)
     t = _K[None, :] * h[:, None]  # (m, 9)
     at = _atoms(ds, s, z, q, b, t)
     F = np.broadcast_to(ff.loss(*at, y[:, None, None], xx[:, None, None], *p), at[0].shape)
@@ -294,6 +294,19 @@ def directional_fd(
     method = "central differences with Richardson extrapolation"
     n_one = int((only_f | only_b).sum())
     return FDResult(lo, hi, err, method, n_one, kinks)
+
+
+def _capped(step: Array, rate: Array, s: Array) -> Array:
+    """The steps, shortened where they would move some score by more than STEP × the
+    scores' own scale (at w ≈ 0 on data with |x| ~ 10¹⁶⁰ a step of 2⁻¹¹ in w is huge), and
+    rounded down to a power of two so that t = k·h stays exact."""
+    top = float(np.max(np.abs(s))) if s.size else 0.0
+    scale = max(1.0, top * float(np.sqrt(np.mean((s / top) ** 2)))) if top > 0 else 1.0
+    fastest = np.max(rate, axis=0) if rate.size else np.zeros_like(step)
+    with np.errstate(divide="ignore"):
+        cap = np.where(fastest > 0, STEP * scale / fastest, np.inf)
+    h = np.minimum(step, cap)
+    return np.where(h < step, 2.0 ** np.floor(np.log2(np.maximum(h, 1e-300))), step)
 
 
 def data_atoms(X: Array, w: Array, b: float) -> tuple[Array, Array, float, Array]:

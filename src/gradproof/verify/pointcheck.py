@@ -81,7 +81,18 @@ def _decide(ref: Reference, ff: FormFunctions, g: Array, tol: Array, strict: boo
     J = np.array([k.jump for k in free]).reshape(len(free), g.size)
     starts = [np.array([k.t for k in free])]
     starts += [np.array([convention_t(k, c) for k in free]) for c in CONVENTIONS]
-    mem = decide(g - base - fixed, J, tol, starts)
+    e = g - base - fixed
+    mem = decide(e, J, tol, starts)
+    if not mem.member and len(free):
+        # name as few entries as possible: of the named choices and the search's best, the
+        # one that leaves the fewest entries outside their bound
+        def wrong(tf: Array) -> tuple[int, float]:
+            over = np.maximum(np.abs(e - tf @ J) - tol, 0)
+            return int(np.count_nonzero(over)), float(over.sum())
+
+        best = min([np.clip(s, 0, 1) for s in starts] + [mem.t], key=wrong)
+        z = best @ J
+        mem = Membership(False, best, z, e - z, mem.how, mem.iterations)
     t = np.empty(len(kinks))
     it = iter(mem.t)
     for p, (k, bnd) in enumerate(zip(kinks, binding, strict=True)):

@@ -115,7 +115,8 @@ def _tame(ff: FormFunctions, X: Array, y: Array, w: Array, b: float) -> bool:
 
 def _at_scale(X: Array, v: Array, b0: float, alpha: float) -> tuple[Array, float]:
     z = X @ v
-    rms = float(np.sqrt(np.mean(z * z))) if z.size else 0.0
+    top = float(np.max(np.abs(z))) if z.size else 0.0
+    rms = top * float(np.sqrt(np.mean((z / top) ** 2))) if top > 0 else 0.0  # no overflow
     w = v * (alpha / rms) if rms > 0 else v * alpha
     return w, b0 * alpha
 
