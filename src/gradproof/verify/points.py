@@ -109,7 +109,14 @@ def _tame(ff: FormFunctions, X: Array, y: Array, w: Array, b: float) -> bool:
     with np.errstate(all="ignore"):
         c = [np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for v in ff.np_coef(s, z, q, b, y, xx, *p, *vals)[:3]]
         ell = np.broadcast_to(np.asarray(ff.loss(s, z, q, b, y, xx, *p), dtype=np.float64), (n,))
-        size = float(np.sum(np.abs(c[0]) * np.sqrt(xx)) + np.sum(np.abs(ell)))
+        reg = np.asarray(ff.reg(s, z, q, b, y, xx, *p), dtype=np.float64)
+        size = float(
+            np.sum(np.abs(c[0]) * np.sqrt(xx))
+            + np.sum(np.abs(ell))
+            + np.abs(reg).max()
+            + np.abs(s).max()
+            + q
+        )
     return bool(np.isfinite(size) and size < 1e200)
 
 
@@ -117,8 +124,9 @@ def _at_scale(X: Array, v: Array, b0: float, alpha: float) -> tuple[Array, float
     z = X @ v
     top = float(np.max(np.abs(z))) if z.size else 0.0
     rms = top * float(np.sqrt(np.mean((z / top) ** 2))) if top > 0 else 0.0  # no overflow
-    w = v * (alpha / rms) if rms > 0 else v * alpha
-    return w, b0 * alpha
+    # weights stay below 10¹⁰⁰ even for data near 0, where no scale reaches the scores
+    factor = min(alpha / rms, 1e100) if rms > 0 else alpha
+    return v * factor, b0 * alpha
 
 
 def random_points(
@@ -150,10 +158,13 @@ def random_points(
                 best = None
                 for alpha in _SCALES * (1 + 0.25 * rng.random()):
                     w, b = _at_scale(X, v, b0, float(alpha))
+                    if not _tame(ff, X, y, w, b):
+                        continue
                     score = (_balance(ff, X, y, w, b), -abs(np.log2(alpha)))
                     if best is None or score > best[0]:
                         best = (score, w, b)
-                assert best is not None
+                if best is None:  # nothing tame on the grid: unit weights, unit intercept
+                    best = (None, v / max(float(np.linalg.norm(v)), 1e-300), b0)
                 _, w, b = best
             w = np.asarray(w, dtype=dtype).astype(np.float64)
             b = float(np.asarray(b, dtype=dtype))

@@ -11,12 +11,15 @@ own:
   λ·(g − base) > Σₚ max(0, λ·Jₚ) + Σⱼ tolⱼ|λⱼ| (Farkas' lemma for the box; the right side
   is the support function of the widened zonotope, so no point of it reaches g along λ).
 
-The search for either is accelerated projected gradient (FISTA with restarts) on
+Either is found by the exact phase-1 simplex of :mod:`gradproof.verify.lp` when the problem
+is small enough for a dense tableau (kink samples × entries up to about a million); beyond,
+by accelerated projected gradient (FISTA with restarts) on
 F(t) = ½‖max(|W(g − base − Jᵀt)| − 1, 0)‖², W = diag(1/tol): F = 0 exactly at the members,
 and at a minimiser of F the overshoot o = W·(excess) is a separating direction, so the dual
-certificate is read off the iterates for free. Only a candidate within a hair of the
-boundary of the widened set can exhaust the iteration cap; it is then judged by its
-smallest overshoot, within :data:`BOUNDARY_SLACK` of the bound, and the result says so.
+certificate is read off the iterates for free. Only there, and only for a candidate within a
+hair of the boundary of the widened set, can the search exhaust its budget; the candidate is
+then judged by its smallest overshoot, within :data:`BOUNDARY_SLACK` of the bound, and the
+result says so.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.verify.lp import feasible_box
 
 __all__ = ["Membership", "decide", "BOUNDARY_SLACK"]
 
@@ -40,7 +44,8 @@ class Membership:
     """The decision: ``member``, the weights ``t`` found (one per pair), the valid
     subgradient ``closest`` to the candidate, ``residual`` = candidate − closest, and
     ``how`` it was decided (``"point"``, ``"primal certificate"``, ``"dual certificate"``
-    or ``"within 1% of the bound"``)."""
+    or ``"within 1% of the bound"``); for a dual certificate, ``certificate`` is the
+    separating direction λ (λ·e > Σₚ max(0, λ·Jₚ) + Σⱼ tolⱼ|λⱼ|)."""
 
     member: bool
     t: Array
@@ -48,20 +53,25 @@ class Membership:
     residual: Array
     how: str
     iterations: int = 0
+    certificate: Array | None = None
 
 
 def _spectral_sq(M: Array, iters: int = 30) -> float:
     """‖M‖₂² by power iteration (an upper estimate after a 10% margin)."""
-    if M.size == 0:
+    if M.size == 0 or not np.any(M):
         return 0.0
-    v = np.ones(M.shape[0]) / np.sqrt(M.shape[0])
+    # a fixed pseudo-random start: a constant one can be orthogonal to every row sum
+    v = np.random.default_rng(12345).standard_normal(M.shape[0])
+    v /= np.linalg.norm(v)
     est = 0.0
     for _ in range(iters):
         u = v @ M
         v2 = M @ u
         est = float(np.linalg.norm(v2))
         if est == 0:
-            return 0.0
+            v = np.roll(v, 1) + 1.0 / M.shape[0]  # landed in the null space: move off it
+            v /= np.linalg.norm(v)
+            continue
         v = v2 / est
     return 1.1 * est
 
@@ -76,6 +86,27 @@ def _polish(t: Array, Jh: Array, eh: Array) -> Array:
         rhs = eh - snapped[~free] @ Jh[~free]
         out[free] = np.clip(np.linalg.lstsq(Jh[free].T, rhs, rcond=None)[0], 0.0, 1.0)
     return out
+
+
+def _exact(
+    e: Array, J: Array, tol: Array, t0: Array
+) -> tuple[bool, Array, str, Array | None] | None:
+    """The simplex's answer around t₀, once its certificate is verified here."""
+    got = feasible_box(e - t0 @ J, J, tol, t0)
+    if got is None:
+        return None
+    kind, v = got
+    if kind == "feasible":
+        if np.all(np.abs(e - v @ J) <= tol * (1 + 1e-9)):
+            return True, v, "primal certificate", None
+        return None
+    a = (J / tol[None, :]) @ v  # λ·Ĵₚ
+    eh0 = (e - t0 @ J) / tol
+    phi = float(v @ eh0) + float(np.sum(t0 * a - np.maximum(a, 0))) - float(np.abs(v).sum())
+    scale = float(np.abs(v) @ np.abs(eh0)) + float(np.abs(a).sum()) + float(np.abs(v).sum())
+    if phi > 1e-9 * scale:
+        return False, t0, "dual certificate", v / tol
+    return None
 
 
 def decide(
@@ -100,9 +131,9 @@ def decide(
         r = eh - t @ Jh
         return r, np.sign(r) * np.maximum(np.abs(r) - 1.0, 0.0)
 
-    def result(t: Array, member: bool, how: str, it: int) -> Membership:
+    def result(t: Array, member: bool, how: str, it: int, lam: Array | None = None) -> Membership:
         z = t @ J
-        return Membership(member, t, z, e - z, how, it)
+        return Membership(member, t, z, e - z, how, it, lam)
 
     if K == 0:
         ok = bool(np.all(np.abs(e) <= tol))
@@ -120,9 +151,12 @@ def decide(
         if f < best_o:
             best_t, best_o = t, f
     t = best_t if best_t is not None else np.full(K, 0.5)
+    exact = _exact(e, J, tol, t)
+    if exact is not None:
+        return result(exact[1], exact[0], exact[2], 0, exact[3])
     L = _spectral_sq(Jh)
-    if L == 0:
-        return result(t, False, "dual certificate", 0)
+    if L == 0:  # no jumps at all: the valid set is the point itself
+        return result(t, bool(np.all(np.abs(e) <= tol)), "point", 0)
     max_iter = int(min(20_000, max(300, _WORK / (2 * K * m))))
     yk, tk = t.copy(), 1.0
     f_prev = np.inf
@@ -138,7 +172,7 @@ def decide(
         phi = float(o @ eh) - float(np.maximum(proj, 0).sum()) - float(np.abs(o).sum())
         scale = float(np.abs(o) @ np.abs(eh)) + float(np.abs(proj).sum()) + float(np.abs(o).sum())
         if phi > 1e-9 * scale:
-            return result(yk, False, "dual certificate", it)
+            return result(yk, False, "dual certificate", it, o / tol)
         if it % 25 == 0 and K * m * min(K, m) <= 4e7:
             polished = _polish(yk, Jh, eh)
             if not excess(polished)[1].any():
