@@ -1,6 +1,6 @@
-"""Independent gradients for the verify tests: numpy written from hand algebra for the built-in losses,
-and, for any loss in the registry without one, the per-sample derivative of its registered loss
-by mpmath's high-precision numerical differentiation (no symbolic calculus involved)."""
+"""Independent gradients for the verify tests: numpy written from hand algebra for the built-in
+losses, and, for any loss in the registry without one, the per-sample derivative of its
+registered loss by mpmath's high-precision numerical differentiation (no symbolic calculus)."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ _MP = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _mp_loss(name):
     spec = REGISTRY[name]
     expr = spec.per_sample.xreplace({hyperparameter(k): v for k, v in spec.params.items()})
@@ -60,11 +60,14 @@ def hand_coefficient(name, s, y, at_kink=1.0):
     f = _mp_loss(name)
     with mpmath.workdps(40):
         return np.array(
-            [float(mpmath.diff(lambda t: f(t, mpmath.mpf(yi)), mpmath.mpf(si))) for si, yi in zip(s, y)]
+            [
+                float(mpmath.diff(lambda t, yi=yi: f(t, mpmath.mpf(yi)), mpmath.mpf(si)))
+                for si, yi in zip(s, y, strict=True)
+            ]
         )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _reg_slope(name):
     """R′(q) for a regulariser R(q) of q = ‖w‖² (the hinge losses' λ/2·q has R′ = λ/2)."""
     spec = REGISTRY[name]

@@ -129,7 +129,7 @@ def p_ok_mask(X, y, w, b):
 @case("perceptron", correct=True)
 def p_ok_loop(X, y, w, b):
     gw, gb = np.zeros(X.shape[1]), 0.0
-    for xi, yi in zip(X, y):
+    for xi, yi in zip(X, y, strict=True):
         if yi * (xi @ w + b) <= 0:
             gw = gw - yi * xi
             gb -= yi
@@ -266,7 +266,7 @@ def sh_ok(X, y, w, b):
 @case("squared_hinge", correct=True)
 def sh_ok_loop(X, y, w, b):
     gw, gb = LAM * np.array(w, dtype=float), 0.0
-    for xi, yi in zip(X, y):
+    for xi, yi in zip(X, y, strict=True):
         r = 1 - yi * (xi @ w + b)
         if r > 0:
             gw = gw - 2 * r * yi * xi
@@ -352,7 +352,7 @@ def l_ok_float32(X, y, w, b):
 @case("logistic", correct=True)
 def l_ok_loop(X, y, w, b):
     gw, gb = np.zeros(X.shape[1]), 0.0
-    for xi, yi in zip(X, y):
+    for xi, yi in zip(X, y, strict=True):
         m = yi * (float(xi @ w) + b)
         c = -yi * (math.exp(-m) / (1 + math.exp(-m)) if m > 0 else 1 / (1 + math.exp(m)))
         gw = gw + c * xi

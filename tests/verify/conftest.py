@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from verify_oracles import hand_gradient, problem
 
 

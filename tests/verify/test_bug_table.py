@@ -30,8 +30,9 @@ _spec.loader.exec_module(bug_table)
 CASES, U1_LAM = bug_table.CASES, bug_table.U1_LAM
 
 USER = {
-    "u1_l1": dict(expr="abs(dot(w,x) + b - y)", reg="lam/2*norm(w)^2", params={"lam": U1_LAM},
-                  labels="real"),
+    "u1_l1": dict(
+        expr="abs(dot(w,x) + b - y)", reg="lam/2*norm(w)^2", params={"lam": U1_LAM}, labels="real"
+    ),
     "u2_exp": dict(expr="exp(-y*(dot(w,x) + b))", labels="pm1"),
 }
 
@@ -57,16 +58,20 @@ def _loss_args(loss):
 def _derivation(loss, kink=None):
     if loss in USER:
         u = USER[loss]
-        return derive(expr=u["expr"], reg=u.get("reg"), params=u.get("params"),
-                      labels=u["labels"], kink=kink)
+        return derive(
+            expr=u["expr"], reg=u.get("reg"), params=u.get("params"), labels=u["labels"], kink=kink
+        )
     return derive(loss, kink=kink)
 
 
 def _data(loss, n, d, seed):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
-    y = (2 * rng.standard_normal(n) if _labels(loss) == "real"
-         else np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0))
+    y = (
+        2 * rng.standard_normal(n)
+        if _labels(loss) == "real"
+        else np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
+    )
     return X, y
 
 
@@ -78,7 +83,7 @@ def files(tmp_path_factory):
         X, y = _data("hinge" if labels == "pm1" else "huber", 12, 4, 3)
         path = folder / f"{labels}.csv"
         rows = [",".join(f"x{j + 1}" for j in range(4)) + ",y"]
-        rows += [",".join(repr(float(v)) for v in [*x, t]) for x, t in zip(X, y)]
+        rows += [",".join(repr(float(v)) for v in [*x, t]) for x, t in zip(X, y, strict=True)]
         path.write_text("\n".join(rows) + "\n")
         out[labels] = str(path)
     return out
@@ -122,22 +127,49 @@ def test_default_command_no_data(c):
 @pytest.mark.parametrize("c", CASES, ids=IDS)
 def test_with_X_and_y(c):
     X, y = _data(c.loss, 7, 3, 11)
-    res = _cli([*_loss_args(c.loss), "--grad", f"{TABLE}:{c.name}", *_strict(c),
-                "--X", json.dumps(X.tolist()), "--y", json.dumps(y.tolist())])
+    res = _cli(
+        [
+            *_loss_args(c.loss),
+            "--grad",
+            f"{TABLE}:{c.name}",
+            *_strict(c),
+            "--X",
+            json.dumps(X.tolist()),
+            "--y",
+            json.dumps(y.tolist()),
+        ]
+    )
     _expect(c, res.exit_code, res.output, "--X/--y")
 
 
 @pytest.mark.parametrize("c", CASES, ids=IDS)
 def test_with_a_data_file(c, files):
-    res = _cli([*_loss_args(c.loss), "--grad", f"{TABLE}:{c.name}", *_strict(c),
-                "--data", files[_labels(c.loss)]])
+    res = _cli(
+        [
+            *_loss_args(c.loss),
+            "--grad",
+            f"{TABLE}:{c.name}",
+            *_strict(c),
+            "--data",
+            files[_labels(c.loss)],
+        ]
+    )
     _expect(c, res.exit_code, res.output, "file")
 
 
 @pytest.mark.parametrize("c", CASES, ids=IDS)
 def test_fast_mode(c, files):
-    res = _cli([*_loss_args(c.loss), "--grad", f"{TABLE}:{c.name}", *_strict(c),
-                "--data", files[_labels(c.loss)], "--fast"])
+    res = _cli(
+        [
+            *_loss_args(c.loss),
+            "--grad",
+            f"{TABLE}:{c.name}",
+            *_strict(c),
+            "--data",
+            files[_labels(c.loss)],
+            "--fast",
+        ]
+    )
     _expect(c, res.exit_code, res.output, "fast")
 
 
@@ -145,7 +177,8 @@ def test_fast_mode(c, files):
 def test_d_5000(c):
     X, y = _data(c.loss, 8, 5000, 5)
     X = X / np.sqrt(50.0)  # scores of order 1 at unit weights
-    rep = check_gradient(_derivation(c.loss, c.kink), grad=getattr(bug_table, c.name), X=X, y=y,
-                         kink=c.kink)
+    rep = check_gradient(
+        _derivation(c.loss, c.kink), grad=getattr(bug_table, c.name), X=X, y=y, kink=c.kink
+    )
     _expect(c, 0 if rep.passed else 1, str(rep), "d = 5000")
     assert rep.mode == "fast"

@@ -6,9 +6,9 @@ import json
 
 import numpy as np
 import pytest
+from verify_oracles import LOSSES, SMOOTH
 
 import gradproof
-from verify_oracles import LOSSES, SMOOTH
 from gradproof.errors import GradproofError
 from gradproof.verify import CandidateError, assert_gradient, check_gradient
 
@@ -398,7 +398,9 @@ FAILING_CANDIDATES = [
 
 
 @pytest.mark.parametrize(
-    "fn,message", [(f, m) for _, f, m in FAILING_CANDIDATES], ids=[i for i, _, _ in FAILING_CANDIDATES]
+    "fn,message",
+    [(f, m) for _, f, m in FAILING_CANDIDATES],
+    ids=[i for i, _, _ in FAILING_CANDIDATES],
 )
 def test_a_candidate_that_produces_no_gradient_fails(fn, message):
     report = check_gradient("perceptron", grad=fn, X=X0, y=Y0, w=[0.5, 0.5], b=0.0)

@@ -85,8 +85,9 @@ def test_float32_arithmetic_returned_as_float64_passes():
     X, y = _data(5_000, 5, np.float64)
 
     def grad(X, y, w, b):
-        gw, gb = logistic(X.astype(np.float32), y.astype(np.float32), w.astype(np.float32),
-                          np.float32(b))
+        gw, gb = logistic(
+            X.astype(np.float32), y.astype(np.float32), w.astype(np.float32), np.float32(b)
+        )
         return gw.astype(np.float64), float(gb)
 
     report = check_gradient("logistic", grad=grad, X=X, y=y, points=3)
@@ -98,8 +99,9 @@ def test_float32_result_of_a_wrong_gradient_still_fails():
     X, y = _data(5_000, 5, np.float64)
 
     def grad(X, y, w, b):
-        gw, gb = logistic(X[1:].astype(np.float32), y[1:].astype(np.float32),
-                          w.astype(np.float32), np.float32(b))  # drops sample 1
+        gw, gb = logistic(
+            X[1:].astype(np.float32), y[1:].astype(np.float32), w.astype(np.float32), np.float32(b)
+        )  # drops sample 1
         return gw.astype(np.float64), float(gb)
 
     assert not check_gradient("logistic", grad=grad, X=X, y=y, points=3).passed
@@ -146,8 +148,9 @@ def test_precision_option_names_the_arithmetic():
     X, y = _data(500, 3, np.float64)
 
     def grad(X, y, w, b):  # float32 inside, float64 out, with a float64 term added at the end
-        gw, gb = logistic(X.astype(np.float32), y.astype(np.float32), w.astype(np.float32),
-                          np.float32(b))
+        gw, gb = logistic(
+            X.astype(np.float32), y.astype(np.float32), w.astype(np.float32), np.float32(b)
+        )
         return gw.astype(np.float64) + 0.0 * w, float(gb)
 
     assert check_gradient("logistic", grad=grad, X=X, y=y, precision="float32").passed

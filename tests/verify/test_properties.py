@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
+from verify_oracles import KINKED, LOSSES
 
 import gradproof
 from gradproof.verify import check_gradient
 from gradproof.verify.strategies import datasets, kink_problems, problems
-from verify_oracles import KINKED, LOSSES
 
 DERIVED = {name: gradproof.derive(name) for name in LOSSES}
 

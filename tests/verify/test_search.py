@@ -53,6 +53,7 @@ def test_search_catches_a_strict_inequality_when_the_convention_is_binding():
     assert any("wrong inequality at the kink" in h for h in report.hints)
     with pytest.raises(AssertionError):
         _run_snippet(report.reproduce, lt)()
+
     # and the right one passes the same test
     def le(X, y, w, b):
         m = y * (X @ w + b) <= 0

@@ -81,12 +81,14 @@ def test_fast_mode_is_not_fooled_by_projections():
         if np.linalg.matrix_rank(np.hstack([X, np.ones((5, 1))])) < 5:
             continue
         t = np.array([0.0, 1.0, 1.0, 0.0, 1.0])
-        ok = check_gradient("perceptron", grad=_with_weights(t), X=X, y=y, w=w, b=b,
-                            mode="fast", points=1)
+        ok = check_gradient(
+            "perceptron", grad=_with_weights(t), X=X, y=y, w=w, b=b, mode="fast", points=1
+        )
         assert ok.passed
         t[2] = 1.5
-        report = check_gradient("perceptron", grad=_with_weights(t), X=X, y=y, w=w, b=b,
-                                mode="fast", points=1)
+        report = check_gradient(
+            "perceptron", grad=_with_weights(t), X=X, y=y, w=w, b=b, mode="fast", points=1
+        )
         assert not report.passed
         fooled += all(c.ok for c in report.directions)
     assert fooled >= 1  # projections alone would have passed at least one of them

@@ -51,13 +51,29 @@ def check_samples(n: int, d: int) -> None:
         )
 
 
+def _trusted(fn: Callable[[], T], seconds: float, what: str, hint: str) -> T:
+    """``run_with_limit``, and a LimitError whenever the deadline passed, whatever ``fn``
+    returned or raised: the alarm can land inside library code that swallows it (a bare
+    ``except:``), and what comes out of such an interrupted computation is not trusted."""
+    start = time.perf_counter()
+    try:
+        out = run_with_limit(fn, seconds, what=what, hint=hint)
+    except Exception:
+        if 0 < seconds <= time.perf_counter() - start:
+            raise LimitError(f"{what} took longer than {seconds:g} s; {hint}") from None
+        raise
+    if 0 < seconds <= time.perf_counter() - start:
+        raise LimitError(f"{what} took longer than {seconds:g} s; {hint}")
+    return out
+
+
 def prepare(fn: Callable[[], T]) -> T:
     """Run the symbolic preparation under its time limit."""
-    return run_with_limit(
+    return _trusted(
         fn,
         CHECK_LIMITS["prepare_seconds"],
-        what="preparing the check (compiling the derived form)",
-        hint="simplify the expression",
+        "preparing the check (compiling the derived form)",
+        "simplify the expression",
     )
 
 
@@ -73,9 +89,7 @@ class Budget:
             raise self._error()
         start = time.perf_counter()
         try:
-            return run_with_limit(
-                fn, self.left, what="checking", hint="check fewer points or a smaller dataset"
-            )
+            return _trusted(fn, self.left, "checking", "check fewer points or a smaller dataset")
         except LimitError:
             raise self._error() from None
         finally:

@@ -243,7 +243,9 @@ def _failure(source: str, exc: BaseException) -> CandidateFailure:
         )
     elif isinstance(exc, ValueError) and ("matmul" in text or "broadcast" in text):
         hint = "a shape mismatch: check which products need X, Xᵀ or a sum over samples"
-    return CandidateFailure(f"{source} raised {name}: {text}" if text else f"{source} raised {name}", hint)
+    return CandidateFailure(
+        f"{source} raised {name}: {text}" if text else f"{source} raised {name}", hint
+    )
 
 
 def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:

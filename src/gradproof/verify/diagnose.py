@@ -91,7 +91,10 @@ _FILTERS = [
 def _factor_hint(g: Array, r: Array, tol: Array, n: int, what: str) -> str | None:
     named = [
         (-1.0, f"{what} is the negative of the correct one: the sign is flipped"),
-        (2.0, f"{what} is 2 × the correct one: a factor of 2 (e.g. from the derivative of a square)"),
+        (
+            2.0,
+            f"{what} is 2 × the correct one: a factor of 2 (e.g. from the derivative of a square)",
+        ),
         (0.5, f"{what} is ½ × the correct one: a factor of ½ too many"),
         (
             1.0 / n,
@@ -181,7 +184,9 @@ def diagnose(
     if int(wrong.sum()) == 1 and not wrong[-1]:
         j = int(np.flatnonzero(wrong)[0])
         same = np.flatnonzero(np.abs(r[:-1] - g[j]) <= 2 * tol[:-1])
-        extra = f"; it holds the value of w[{int(same[0]) + 1}] (an index off?)" if same.size else ""
+        extra = (
+            f"; it holds the value of w[{int(same[0]) + 1}] (an index off?)" if same.size else ""
+        )
         out.hints.append(
             f"only w[{j + 1}] is wrong: {_g(g[j])} where {_g(r[j])} belongs "
             f"(off by {_g(e[j])}){extra}"
@@ -221,8 +226,11 @@ def _regulariser_hint(e: Array, ref: Reference, tol: Array) -> str | None:
     if rho != 0:
         for factor, text in (
             (-1.0, "the regulariser's gradient is missing: the candidate lacks {rho}·w"),
-            (-0.5, "the regulariser's gradient is half what it should be: ½·{rho}·w where "
-             "{rho}·w belongs (the gradient of (λ/2)‖w‖² is λw)"),
+            (
+                -0.5,
+                "the regulariser's gradient is half what it should be: ½·{rho}·w where "
+                "{rho}·w belongs (the gradient of (λ/2)‖w‖² is λw)",
+            ),
             (1.0, "the regulariser's gradient is counted twice: 2·{rho}·w where {rho}·w belongs"),
         ):
             if _close(e[:-1], factor * rho * w, tol[:-1]):
@@ -284,7 +292,5 @@ def _sparse(out: Diagnosis, e: Array, X: Array, ref: Reference, tol: Array) -> N
         else " (with more samples than unknowns other sets could explain it too)"
     )
     out.hints.append(
-        "the error is what wrong per-sample coefficients would give: "
-        + "; ".join(parts)
-        + unique
+        "the error is what wrong per-sample coefficients would give: " + "; ".join(parts) + unique
     )

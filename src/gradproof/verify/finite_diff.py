@@ -22,6 +22,7 @@ Per (sample, direction) pair the stencil is chosen from the switching functions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -105,7 +106,7 @@ def coordinate_fd(
     y: Array,
     w: Array,
     b: float,
-    **kwargs,
+    **kwargs: Any,
 ) -> FDResult:
     """:func:`directional_fd` along all d + 1 coordinates, in batches of directions."""
     n, d = X.shape
@@ -149,7 +150,7 @@ def dense_directions(
     elif xv is None:
         d = X.shape[1]
         xv = np.zeros((X.shape[0], V.shape[0]))
-        for r, (a, e) in enumerate(blocks):
+        for r, (a, e) in enumerate(blocks or []):
             if a < d:
                 xv[:, r] = X[:, a : min(e, d)] @ vw[r, a : min(e, d)]
     norm = np.linalg.norm(V, axis=1)
@@ -206,6 +207,8 @@ def directional_fd(
     |∂²ℓ/∂s²| and ``score_err`` (n,) the rounding error of the float64 scores; both enter
     the error bound only. ``atoms`` = (s, z, q, xx) when the caller has them already.
     """
+    # One function on purpose: the stencil choice per (sample, direction), the estimates and
+    # their error bounds share every (n, m, 9) array; split, they would be passed around.
     n = X.shape[0]
     s, z, q, xx = atoms if atoms is not None else data_atoms(X, w, b)
     p = ff.params
@@ -216,6 +219,7 @@ def directional_fd(
     drift = (curvature * score_err)[:, None] * rate  # ℓ′ at the float64 score vs the exact one
     use_complex = allow_complex and ff.loss_c is not None and not near.any()
     if use_complex:
+        assert ff.loss_c is not None and ff.reg_c is not None
         hc = COMPLEX_STEP * _capped(ds.step, rate, s) / STEP
         tc = 1j * hc[None, :, None]
         at = _atoms(ds, s, z, q, b, tc)

@@ -21,16 +21,18 @@ implementation of the convention cannot land anywhere but on its value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from gradproof._typing import Array
-
-if TYPE_CHECKING:
-    from gradproof.verify.reference import KinkPair
+from gradproof.verify.evaluators import FormFunctions, slopes
+from gradproof.verify.tolerance import bits_of, gamma
 
 __all__ = [
+    "KinkPair",
+    "kink_pairs",
     "CONVENTIONS",
     "INEQUALITY",
     "convention_gradient",
@@ -51,6 +53,27 @@ INEQUALITY = {
 
 MAX_EXACTNESS_TERMS = 10_000
 """Beyond this many nonzero products a score is not proved exact (bounded work per sample)."""
+
+
+@dataclass(frozen=True)
+class KinkPair:
+    """Sample ``sample`` (0-based) sits on (or within rounding of) the kink of ``indicator``.
+
+    ``u`` is the switching value, ``jump`` the change of the gradient (d + 1 entries) from
+    the u < 0 side to the u > 0 side, ``t`` where the derivation's own value lies
+    (0 = u < 0 side, 1 = u > 0 side), ``exact`` whether u = 0 exactly, ``robust`` whether
+    in addition every floating-point evaluation of the score (any order, the candidate's
+    precision) gives exactly 0, so that a correct implementation of a convention must apply
+    that convention's value here.
+    """
+
+    sample: int
+    indicator: int
+    u: float
+    jump: Array
+    t: float
+    exact: bool
+    robust: bool = False
 
 
 def convention_t(k: KinkPair, convention: str) -> float:
@@ -106,3 +129,59 @@ def exact_in_any_order(x: Array, w: Array, b: float, bits: int) -> bool:
     nums = [abs(num) * (den // d) for num, d in terms]
     low = min((v & -v) for v in nums if v) if any(nums) else 1
     return sum(nums) // low < 2**bits
+
+
+def kink_pairs(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    s: Array,
+    z: Array,
+    q: float,
+    xx: Array,
+    uvals: Array,
+    forced: Callable[[int, int], tuple[Array, Array]],
+    natf: Array,
+    row_abs: Array,
+    u_cand: float,
+    scale: float,
+) -> tuple[KinkPair, ...]:
+    """Samples whose switching value is within the candidate's rounding of 0, as KinkPairs.
+
+    ``uvals`` (n × indicators) are the switching values, ``forced(i, k)`` the coefficients
+    of sample i with indicator k forced below and above its kink, ``natf`` (n × 3) the
+    coefficients as evaluated; the rest are the atoms and the error model's |xᵢ|·|w| + |b|.
+    """
+    inds = ff.indicators
+    at = [float(i.at) for i in inds]
+    d = X.shape[1]
+    bits = bits_of(u_cand)
+    out = []
+    slope = slopes(ff.np_indicators, s, z, q, b, y, xx, ff.params)
+    for k in range(len(inds)):
+        du = slope[k] * gamma(d + 2, u_cand) * row_abs + 4 * u_cand * (
+            1 + np.abs(s) * slope[k] + np.abs(uvals[:, k])
+        )
+        near = np.flatnonzero(np.abs(uvals[:, k]) <= du)
+        robust_u = None
+        for i in near:
+            below, above = forced(int(i), k)
+            delta = above - below
+            if not np.any(delta != 0):
+                continue  # not a jump here (e.g. huber's sign(r) where |r| ≤ δ)
+            jump = np.append(delta[0] * X[i] + delta[2] * w, delta[1]) / scale
+            off = natf[i] - below
+            nz = np.abs(delta) > 0
+            t = float(np.mean(off[nz] / delta[nz])) if nz.any() else at[k]
+            exact = bool(uvals[i, k] == 0.0)
+            robust = False
+            if exact:
+                if robust_u is None:
+                    robust_u = np.broadcast_to(
+                        ff.np_indicators[k](s, z, q, b, y, xx, *ff.params), s.shape
+                    )
+                robust = bool(robust_u[i] == 0.0) and exact_in_any_order(X[i], w, b, bits)
+            out.append(KinkPair(int(i), k, float(uvals[i, k]), jump, t, exact, robust))
+    return tuple(out)

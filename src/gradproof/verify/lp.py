@@ -32,9 +32,7 @@ def _pivot(T: Array, r: int, c: int) -> None:
     T -= np.outer(col, T[r])
 
 
-def feasible_box(
-    e0: Array, J: Array, tol: Array, t0: Array
-) -> tuple[str, Array] | None:
+def feasible_box(e0: Array, J: Array, tol: Array, t0: Array) -> tuple[str, Array] | None:
     """("feasible", t) or ("infeasible", λ) for the problem of the module docstring, with
     e0 = e − Jᵀt₀ (the caller computes it); None when the tableau would be too large or the
     pivoting did not finish."""

@@ -31,7 +31,7 @@ from gradproof.datasets import Dataset
 from gradproof.symbolic.atoms import S, Y, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.verify.evaluators import FormFunctions
-from gradproof.verify.finite_diff import data_atoms, switch_near_kink
+from gradproof.verify.finite_diff import switch_near_kink
 
 __all__ = [
     "GENERATED_SIZES",
@@ -86,47 +86,67 @@ def generated_datasets(labels: str, seed: int, d: int | None = None) -> list[Dat
     return out
 
 
-def _balance(ff: FormFunctions, X: Array, y: Array, w: Array, b: float) -> int:
-    """How many samples lie on the smaller side of the least balanced switching function."""
-    s, z, q, xx = data_atoms(X, w, b)
-    n = s.shape[0]
-    worst = n
-    for f in ff.switches:
-        u = np.broadcast_to(f(s, z, q, b, y, xx, *ff.params), (n,))
-        worst = min(worst, int(min(np.sum(u > 0), np.sum(u < 0))))
-    return worst
+class _Ray:
+    """The points (f·v, b) along one random direction v, sized without touching X again:
+    the scores are f·(X·v) + b and ‖w‖² = f²·‖v‖², with X·v computed once."""
 
+    def __init__(self, ff: FormFunctions, X: Array, y: Array, xx: Array, v: Array) -> None:
+        self.ff, self.X, self.y, self.xx, self.v = ff, X, y, xx, v
+        self.xv = X @ v
+        self.vv = float(v @ v)
+        top = float(np.max(np.abs(self.xv))) if self.xv.size else 0.0
+        # rms of X·v without overflow
+        self.rms = top * float(np.sqrt(np.mean((self.xv / top) ** 2))) if top > 0 else 0.0
 
-def _tame(ff: FormFunctions, X: Array, y: Array, w: Array, b: float) -> bool:
-    """Whether the loss and its coefficients stay far from float64 overflow at (w, b)."""
-    s, z, q, xx = data_atoms(X, w, b)
-    n = s.shape[0]
-    p = ff.params
-    vals = []
-    for ind, f in zip(ff.indicators, ff.np_indicators, strict=True):
-        u = np.broadcast_to(f(s, z, q, b, y, xx, *p), (n,))
-        vals.append(np.where(u > 0, ind.above, np.where(u < 0, ind.below, float(ind.at))))
-    with np.errstate(all="ignore"):
-        c = [np.broadcast_to(np.asarray(v, dtype=np.float64), (n,)) for v in ff.np_coef(s, z, q, b, y, xx, *p, *vals)[:3]]
+    def factor(self, alpha: float) -> float:
+        """The multiple of v whose scores have rms alpha (weights stay below 10¹⁰⁰ even for
+        data near 0, where no multiple reaches the scores)."""
+        return min(alpha / self.rms, 1e100) if self.rms > 0 else alpha
+
+    def atoms(self, f: float, b: float) -> tuple[Array, Array, float, Array]:
+        z = f * self.xv
+        return z + b, z, f * f * self.vv, self.xx
+
+    def balance(self, f: float, b: float) -> int:
+        """Samples on the smaller side of the least balanced switching function."""
+        s, z, q, xx = self.atoms(f, b)
+        n = s.shape[0]
+        worst = n
+        for g in self.ff.switches:
+            u = np.broadcast_to(g(s, z, q, b, self.y, xx, *self.ff.params), (n,))
+            worst = min(worst, int(min(np.sum(u > 0), np.sum(u < 0))))
+        return worst
+
+    def tame(self, f: float, b: float) -> bool:
+        """Whether the loss and its coefficients stay far from float64 overflow."""
+        ff, y = self.ff, self.y
+        s, z, q, xx = self.atoms(f, b)
+        n = s.shape[0]
+        p = ff.params
+        vals = []
+        for ind, g in zip(ff.indicators, ff.np_indicators, strict=True):
+            u = np.broadcast_to(g(s, z, q, b, y, xx, *p), (n,))
+            vals.append(np.where(u > 0, ind.above, np.where(u < 0, ind.below, float(ind.at))))
+        c = ff.np_coef(s, z, q, b, y, xx, *p, *vals)
+        cw = np.broadcast_to(np.asarray(c[0], dtype=np.float64), (n,))
         ell = np.broadcast_to(np.asarray(ff.loss(s, z, q, b, y, xx, *p), dtype=np.float64), (n,))
         reg = np.asarray(ff.reg(s, z, q, b, y, xx, *p), dtype=np.float64)
         size = float(
-            np.sum(np.abs(c[0]) * np.sqrt(xx))
+            np.sum(np.abs(cw) * np.sqrt(xx))
             + np.sum(np.abs(ell))
             + np.abs(reg).max()
             + np.abs(s).max()
             + q
         )
-    return bool(np.isfinite(size) and size < 1e200)
+        return bool(np.isfinite(size) and size < 1e200)
 
-
-def _at_scale(X: Array, v: Array, b0: float, alpha: float) -> tuple[Array, float]:
-    z = X @ v
-    top = float(np.max(np.abs(z))) if z.size else 0.0
-    rms = top * float(np.sqrt(np.mean((z / top) ** 2))) if top > 0 else 0.0  # no overflow
-    # weights stay below 10¹⁰⁰ even for data near 0, where no scale reaches the scores
-    factor = min(alpha / rms, 1e100) if rms > 0 else alpha
-    return v * factor, b0 * alpha
+    def off_kinks(self, f: float, b: float, u: float) -> bool:
+        """No sample within rounding of a switching function (Cauchy–Schwarz sizes |x|·|w|)."""
+        s, z, q, xx = self.atoms(f, b)
+        row_abs = np.sqrt(xx) * np.sqrt(q) + abs(b)
+        return not switch_near_kink(
+            self.ff, self.X, self.y, f * self.v, b, u, atoms=(s, z, q, xx), row_abs=row_abs
+        ).any()
 
 
 def random_points(
@@ -137,38 +157,41 @@ def random_points(
     index: int,
     dtype: np.dtype,
     u: float,
+    xx: Array | None = None,
 ) -> list[CheckPoint]:
     """``count`` random points for dataset number ``index``: the first at the data's scale,
-    the second at large margins, the rest at the data's scale again; off every kink."""
+    the second at large margins, the rest at the data's scale again; off every kink. Each
+    try costs one pass over X (X·v); ``xx`` = ‖xᵢ‖² when the caller has it."""
     X, y = ds.X, ds.y
+    if xx is None:
+        xx = np.einsum("ij,ij->i", X, X)
     rng = np.random.default_rng([seed, index])
     out: list[CheckPoint] = []
     for r in range(count):
         large = r == 1
         for _ in range(20):
-            v = rng.standard_normal(ds.d)
+            ray = _Ray(ff, X, y, xx, rng.standard_normal(ds.d))
             b0 = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5))  # b matters
             if large:
                 alpha = LARGE_SCORE
-                w, b = _at_scale(X, v, b0, alpha)
-                while alpha > 4 and not _tame(ff, X, y, w, b):
+                while alpha > 4 and not ray.tame(ray.factor(alpha), b0 * alpha):
                     alpha /= 4  # the loss itself would overflow there (e.g. exp(−y·s))
-                    w, b = _at_scale(X, v, b0, alpha)
+                f, b = ray.factor(alpha), b0 * alpha
             else:
                 best = None
                 for alpha in _SCALES * (1 + 0.25 * rng.random()):
-                    w, b = _at_scale(X, v, b0, float(alpha))
-                    if not _tame(ff, X, y, w, b):
+                    f, b = ray.factor(float(alpha)), b0 * float(alpha)
+                    if not ray.tame(f, b):
                         continue
-                    score = (_balance(ff, X, y, w, b), -abs(np.log2(alpha)))
+                    score = (ray.balance(f, b), -abs(np.log2(alpha)))
                     if best is None or score > best[0]:
-                        best = (score, w, b)
-                if best is None:  # nothing tame on the grid: unit weights, unit intercept
-                    best = (None, v / max(float(np.linalg.norm(v)), 1e-300), b0)
-                _, w, b = best
-            w = np.asarray(w, dtype=dtype).astype(np.float64)
+                        best = (score, f, b)
+                # nothing tame on the grid: unit weights, unit intercept
+                f, b = (best[1], best[2]) if best else (1 / max(np.sqrt(ray.vv), 1e-300), b0)
+            w = np.asarray(f * ray.v, dtype=dtype).astype(np.float64)
             b = float(np.asarray(b, dtype=dtype))
-            if not switch_near_kink(ff, X, y, w, b, max(u, 2.0**-24)).any():
+            f_eff = float(np.linalg.norm(w)) / max(np.sqrt(ray.vv), 1e-300)
+            if ray.off_kinks(f_eff, b, max(u, 2.0**-24)):
                 break
         kind = "large margins" if large else "data scale"
         out.append(CheckPoint(w, b, kind, f"random point {r + 1} ({kind})"))
@@ -220,6 +243,7 @@ def plan_points(
     index: int,
     dtype: np.dtype,
     u: float,
+    xx: Array | None = None,
 ) -> list[CheckPoint]:
     """``count`` points: the given one, a random one at the data's scale, one at large
     margins, the kink point (unless the given point is it), then more at the data's scale."""
@@ -229,6 +253,6 @@ def plan_points(
     if kink is not None and not np.any(given.w) and given.b == kink.b:
         kink = None
     extra = 0 if kink is None or count < 4 else 1
-    rand = random_points(ds, ff, count - 1 - extra, seed, index, dtype, u)
-    pts = [given] + rand[:2] + ([kink] if extra else []) + rand[2:]
+    rand = random_points(ds, ff, count - 1 - extra, seed, index, dtype, u, xx)
+    pts = [given, *rand[:2], *([kink] if kink is not None and extra else []), *rand[2:]]
     return pts[:count]

@@ -21,9 +21,9 @@ import mpmath
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.verify.evaluators import MP_DIGITS, FormFunctions, slopes
-from gradproof.verify.kinks import exact_in_any_order
-from gradproof.verify.tolerance import ELEMENTARY_ULPS, bits_of, gamma, unit_roundoff
+from gradproof.verify.evaluators import MP_DIGITS, FormFunctions
+from gradproof.verify.kinks import KinkPair, kink_pairs
+from gradproof.verify.tolerance import ELEMENTARY_ULPS, gamma, unit_roundoff
 
 __all__ = [
     "EXACT_LIMIT",
@@ -32,7 +32,7 @@ __all__ = [
     "Reference",
     "UndefinedReference",
     "reference_gradient",
-    "reference_loss",
+    "undefined_at",
     "row_blocks",
 ]
 
@@ -50,27 +50,6 @@ _U64 = unit_roundoff(np.float64)
 
 class UndefinedReference(ArithmeticError):
     """The gradient is undefined at the point (e.g. ‖w‖ at w = 0): raised with the reason."""
-
-
-@dataclass(frozen=True)
-class KinkPair:
-    """Sample ``sample`` (0-based) sits on (or within rounding of) the kink of ``indicator``.
-
-    ``u`` is the switching value, ``jump`` the change of the gradient (d + 1 entries) from
-    the u < 0 side to the u > 0 side, ``t`` where the derivation's own value lies
-    (0 = u < 0 side, 1 = u > 0 side), ``exact`` whether u = 0 exactly, ``robust`` whether
-    in addition every floating-point evaluation of the score (any order, the candidate's
-    precision) gives exactly 0, so that a correct implementation of a convention must apply
-    that convention's value here.
-    """
-
-    sample: int
-    indicator: int
-    u: float
-    jump: Array
-    t: float
-    exact: bool
-    robust: bool = False
 
 
 @dataclass(frozen=True)
@@ -125,14 +104,17 @@ def reference_gradient(
     u_cand: float,
     xx: Array | None = None,
     z: Array | None = None,
+    col_norms: Array | None = None,
     exact: bool | None = None,
 ) -> Reference:
     """Evaluate the reference gradient of ``ff`` at (w, b) on (X, y).
 
     ``u_cand`` is the unit roundoff of the candidate: samples whose switching value is within
     the candidate's rounding error of 0 are treated as on the kink. ``xx`` = ‖xᵢ‖² when the
-    caller has it, ``z`` = X·w too. Raises :class:`UndefinedReference` where a coefficient
-    has no value.
+    caller has it, ``z`` = X·w too. With the column norms ``col_norms`` of a large problem
+    the error model's sums Σᵢ|cᵢ||xᵢⱼ| are bounded by Cauchy–Schwarz, ‖c‖·‖X[:, j]‖ (a few
+    times looser, and no pass over |X|). Raises :class:`UndefinedReference` where a
+    coefficient has no value.
     """
     n, d = X.shape
     if exact is None:
@@ -140,41 +122,23 @@ def reference_gradient(
     scale = float(n) if mean else 1.0
     if xx is None:
         xx = np.einsum("ij,ij->i", X, X)
-    inds = ff.indicators
-    p = ff.params
-    at = [float(i.at) for i in inds]
     z = X @ w if z is None else z
     s = z + b
     q = float(w @ w)
-    if exact:
-        try:
-            with mpmath.workdps(MP_DIGITS):
-                s, nat, forced, uvals, rw, rb = _exact(ff, X, y, w, b, at, p)
-        except ZeroDivisionError:
-            raise UndefinedReference(_undefined_reason(ff, q)) from None
-        natf = np.asarray(nat, dtype=np.float64).reshape(n, 3)
-    else:
-        nat, forced, uvals, rw, rb = _float(ff, s, z, q, b, y, xx, at, p)
-        natf = nat
+    s, nat, natf, forced, uvals, rwf, rbf = _coefficients(ff, X, y, w, b, s, z, q, xx, exact)
     cw, cb, cq = natf[:, 0], natf[:, 1], natf[:, 2]
-    rwf, rbf = float(rw), float(rb)
-    if q == 0 and not (np.all(np.isfinite(natf)) and np.isfinite(rwf) and np.isfinite(rbf)):
-        raise UndefinedReference(_undefined_reason(ff, q))
-    ivals = [
-        np.where(uvals[:, k] > 0, inds[k].above, np.where(uvals[:, k] < 0, inds[k].below, at[k]))
-        for k in range(len(inds))
-    ]
-    dcs = ff.np_dcoef(s, z, q, b, y, xx, *p, *ivals)
-    dcw = np.max([np.abs(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))) for v in dcs], 0)
-    dcw = np.where(np.isfinite(dcw), dcw, 0.0)
-    grad_w, row_abs, aw, sw = _blocked_pass(X, w, b, cw, dcw)
+    dcw = _slope_bound(ff, s, z, q, b, y, xx, uvals)
+    sizes = None
+    if col_norms is not None and not exact:
+        sizes = _cauchy_schwarz(X, w, b, cw, dcw, xx, col_norms)
+    grad_w, row_abs, aw, sw = sizes if sizes is not None else _blocked_pass(X, w, b, cw, dcw)
     reg_w = float(np.sum(cq)) + rwf * scale
     aw = aw + (np.abs(cq).sum() + abs(rwf) * scale) * np.abs(w)
     ab = np.abs(cb).sum() + abs(rbf) * scale
     abs_terms = np.append(aw, ab) / scale
     score_terms = np.append(sw, (dcw * row_abs).sum()) / scale
     if exact:
-        grad = np.append(*_assemble_exact(X, w, nat, rw, rb, scale))
+        grad = np.append(*_assemble_exact(X, w, nat, rwf, rbf, scale))
         # float64 rounding of the exact value is the only error left: half an ulp.
         bound = np.abs(grad) * _U64 + abs_terms * 10.0 ** -(MP_DIGITS - 5)
     else:
@@ -182,7 +146,7 @@ def reference_gradient(
         bound = (gamma(n + 2, _U64) + ELEMENTARY_ULPS * _U64) * abs_terms + score_terms * gamma(
             d + 2, _U64
         )
-    kinks = _kink_pairs(ff, X, y, w, b, s, z, q, xx, uvals, forced, natf, row_abs, u_cand, scale)
+    kinks = kink_pairs(ff, X, y, w, b, s, z, q, xx, uvals, forced, natf, row_abs, u_cand, scale)
     base = grad - sum((k.t * k.jump for k in kinks), np.zeros_like(grad))
     return Reference(
         grad=grad,
@@ -207,10 +171,73 @@ def reference_gradient(
     )
 
 
+def _coefficients(ff: FormFunctions, X, y, w, b, s, z, q, xx, exact: bool):
+    """(scores, coefficients as computed, as float64 (n × 3), forced(i, k), switching values,
+    rw, rb): in mpmath when ``exact``, else float64."""
+    n = X.shape[0]
+    at = [float(i.at) for i in ff.indicators]
+    if exact:
+        try:
+            with mpmath.workdps(MP_DIGITS):
+                s, nat, forced, uvals, rw, rb = _exact(ff, X, y, w, b, at, ff.params)
+        except ZeroDivisionError:
+            raise UndefinedReference(_undefined_reason(ff, q)) from None
+        natf = np.asarray(nat, dtype=np.float64).reshape(n, 3)
+    else:
+        nat, forced, uvals, rw, rb = _float(ff, s, z, q, b, y, xx, at, ff.params)
+        natf = nat
+    rwf, rbf = float(rw), float(rb)
+    if q == 0 and not (np.all(np.isfinite(natf)) and np.isfinite(rwf) and np.isfinite(rbf)):
+        raise UndefinedReference(_undefined_reason(ff, q))
+    return s, nat, natf, forced, uvals, rwf, rbf
+
+
+def _slope_bound(ff: FormFunctions, s, z, q, b, y, xx, uvals) -> Array:
+    """max |∂c/∂s| over the three coefficients, per sample (0 where it is not finite)."""
+    n = s.shape[0]
+    inds = ff.indicators
+    ivals = [
+        np.where(uvals[:, k] > 0, i.above, np.where(uvals[:, k] < 0, i.below, float(i.at)))
+        for k, i in enumerate(inds)
+    ]
+    dcs = ff.np_dcoef(s, z, q, b, y, xx, *ff.params, *ivals)
+    dcw = np.max([np.abs(np.broadcast_to(np.asarray(v, dtype=np.float64), (n,))) for v in dcs], 0)
+    return np.where(np.isfinite(dcw), dcw, 0.0)
+
+
+def undefined_at(
+    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, xx: Array
+) -> str | None:
+    """Why the gradient has no value at (w, b) — a norm(w) term at w = 0 — or None."""
+    if np.any(w):
+        return None
+    z = X @ w
+    s = z + b
+    at = [float(i.at) for i in ff.indicators]
+    with np.errstate(all="ignore"):
+        nat, _, _, rw, rb = _float(ff, s, z, 0.0, b, y, xx, at, ff.params)
+    if np.all(np.isfinite(nat)) and np.isfinite(rw) and np.isfinite(rb):
+        return None
+    return _undefined_reason(ff, 0.0)
+
+
 def _undefined_reason(ff: FormFunctions, q: float) -> str:
     if q == 0:
         return "the gradient is undefined at w = 0 (a term such as norm(w) has no derivative there)"
     return "the gradient is undefined at this point (a coefficient divides by zero)"
+
+
+def _cauchy_schwarz(X: Array, w: Array, b: float, cw: Array, dcw: Array, xx: Array, cols: Array):
+    """What :func:`_blocked_pass` gives, with every Σ|·||·| bounded by Cauchy–Schwarz:
+    |xᵢ|·|w| ≤ ‖xᵢ‖‖w‖ and Σᵢ|aᵢ||xᵢⱼ| ≤ ‖a‖·‖X[:, j]‖; one pass over X (Σᵢ cwᵢxᵢ). None when
+    a norm overflows (then the blocked pass sizes the terms exactly)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        row_abs = np.sqrt(xx) * float(np.linalg.norm(w)) + abs(b)
+        aw = float(np.linalg.norm(cw)) * cols
+        sw = float(np.linalg.norm(dcw * row_abs)) * cols
+    if not (np.all(np.isfinite(row_abs)) and np.all(np.isfinite(aw)) and np.all(np.isfinite(sw))):
+        return None
+    return cw @ X, row_abs, aw, sw
 
 
 def _blocked_pass(X: Array, w: Array, b: float, cw: Array, dcw: Array):
@@ -234,41 +261,6 @@ def _blocked_pass(X: Array, w: Array, b: float, cw: Array, dcw: Array):
         aw += both[0]
         sw += both[1]
     return grad, row_abs, aw, sw
-
-
-def _kink_pairs(ff, X, y, w, b, s, z, q, xx, uvals, forced, natf, row_abs, u_cand, scale):
-    """Samples whose switching value is within the candidate's rounding of 0, as KinkPairs."""
-    inds = ff.indicators
-    at = [float(i.at) for i in inds]
-    d = X.shape[1]
-    bits = bits_of(u_cand)
-    out = []
-    slope = slopes(ff.np_indicators, s, z, q, b, y, xx, ff.params)
-    for k in range(len(inds)):
-        du = slope[k] * gamma(d + 2, u_cand) * row_abs + 4 * u_cand * (
-            1 + np.abs(s) * slope[k] + np.abs(uvals[:, k])
-        )
-        near = np.flatnonzero(np.abs(uvals[:, k]) <= du)
-        robust_u = None
-        for i in near:
-            below, above = forced(int(i), k)
-            delta = above - below
-            if not np.any(delta != 0):
-                continue  # not a jump here (e.g. huber's sign(r) where |r| ≤ δ)
-            jump = np.append(delta[0] * X[i] + delta[2] * w, delta[1]) / scale
-            off = natf[i] - below
-            nz = np.abs(delta) > 0
-            t = float(np.mean(off[nz] / delta[nz])) if nz.any() else at[k]
-            exact = bool(uvals[i, k] == 0.0)
-            robust = False
-            if exact:
-                if robust_u is None:
-                    robust_u = np.broadcast_to(
-                        ff.np_indicators[k](s, z, q, b, y, xx, *ff.params), s.shape
-                    )
-                robust = bool(robust_u[i] == 0.0) and exact_in_any_order(X[i], w, b, bits)
-            out.append(KinkPair(int(i), k, float(uvals[i, k]), jump, t, exact, robust))
-    return tuple(out)
 
 
 def _exact(
@@ -363,7 +355,10 @@ def _assemble_exact(X: Array, w: Array, nat, rw, rb, scale: float):
         gw = np.array(
             [
                 float(
-                    (mpmath.fdot(cw, X[:, j].tolist()) + (cq + rw * scale) * mpmath.mpf(float(w[j])))
+                    (
+                        mpmath.fdot(cw, X[:, j].tolist())
+                        + (cq + rw * scale) * mpmath.mpf(float(w[j]))
+                    )
                     / scale
                 )
                 for j in range(d)
@@ -371,43 +366,3 @@ def _assemble_exact(X: Array, w: Array, nat, rw, rb, scale: float):
         )
         gb = float((mpmath.fsum(nat[:, 1]) + rb * scale) / scale)
     return gw, gb
-
-
-def reference_loss(
-    ff: FormFunctions, X: Array, y: Array, w: Array, b: float, *, mean: bool
-) -> tuple[float, float]:
-    """The exact loss L(w, b) (rounded to float64) and Σ|terms| for its error bound
-    (Σ|ℓᵢ| + |R| + Σ|∂ℓ/∂s|·(|xᵢ|·|w| + |b|))."""
-    n, d = X.shape
-    p = ff.params
-    z = X @ w
-    s = z + b
-    q = float(w @ w)
-    xx = np.einsum("ij,ij->i", X, X)
-    ell = np.broadcast_to(np.asarray(ff.loss(s, z, q, b, y, xx, *p), dtype=np.float64), (n,))
-    reg = float(np.asarray(ff.reg(s, z, q, b, y, xx, *p)).reshape(-1)[0])
-    row_abs = np.abs(X) @ np.abs(w) + abs(b)
-    eta = 2.0**-20 * np.maximum(1.0, np.abs(s))
-    lp = np.abs(
-        np.broadcast_to(
-            ff.loss(s + eta, z + eta, q, b, y, xx, *p) - ff.loss(s - eta, z - eta, q, b, y, xx, *p),
-            (n,),
-        )
-    ) / (2 * eta)
-    scale = float(n) if mean else 1.0
-    terms = np.abs(ell).sum() / scale + abs(reg) + (lp * row_abs).sum() / scale
-    if n * d <= EXACT_LIMIT and n <= EXACT_SAMPLES:
-        with mpmath.workdps(MP_DIGITS):
-            mpf = mpmath.mpf
-            wl = [mpf(float(v)) for v in w]
-            bm = mpf(float(b))
-            qm = mpmath.fdot(wl, wl)
-            pm = [mpf(v) for v in p]
-            total = mpf(0)
-            for i in range(n):
-                xl = [mpf(float(v)) for v in X[i]]
-                zi = mpmath.fdot(xl, wl)
-                total += ff.mp_loss(zi + bm, zi, qm, bm, mpf(float(y[i])), mpmath.fdot(xl, xl), *pm)
-            value = float(total / scale + ff.mp_reg(bm, bm, qm, bm, mpf(0), mpf(0), *pm))
-        return value, float(terms)
-    return float(ell.sum() / scale + reg), float(terms * (1 + gamma(n + d + 4, _U64)))

@@ -138,9 +138,7 @@ def _kink_words(p: PointResult, convention: str, strict: bool) -> list[str]:
 
 def _header(r: CheckReport) -> list[str]:
     verdict = "PASS" if r.passed else "FAIL"
-    lines = [
-        f"gradproof check: {r.loss} — {verdict} ({r.candidate}, {r.precision}, {r.mode} mode)"
-    ]
+    lines = [f"gradproof check: {r.loss} — {verdict} ({r.candidate}, {r.precision}, {r.mode} mode)"]
     if r.self_test:
         lines.append(
             "self-test: no gradient function or claim was given, so this checks gradproof's "
@@ -243,7 +241,10 @@ def render_markdown(r: CheckReport) -> str:
     """The report for a notebook: the verdict in bold, the points as a table, the rest as
     preformatted text."""
     verdict = "✅ PASS" if r.passed else "❌ FAIL"
-    out = [f"**gradproof check: {r.loss} — {verdict}** ({r.candidate}, {r.precision}, {r.mode} mode)", ""]
+    out = [
+        f"**gradproof check: {r.loss} — {verdict}** ({r.candidate}, {r.precision}, {r.mode} mode)",
+        "",
+    ]
     out += ["| | point | data | result |", "|---|---|---|---|"]
     for pt in r.points:
         mark = "✓" if pt.passed else "✗"

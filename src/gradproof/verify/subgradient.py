@@ -157,26 +157,37 @@ def decide(
     L = _spectral_sq(Jh)
     if L == 0:  # no jumps at all: the valid set is the point itself
         return result(t, bool(np.all(np.abs(e) <= tol)), "point", 0)
+    member, t, how, it, lam = _search(Jh, eh, t, L, K * m * min(K, m) <= 4e7)
+    return result(t, member, how, it, None if lam is None else lam / tol)
+
+
+def _search(
+    Jh: Array, eh: Array, t: Array, L: float, polish: bool
+) -> tuple[bool, Array, str, int, Array | None]:
+    """FISTA with adaptive restarts on the overshoot F of the module docstring, in the
+    weighted coordinates (tol = 1): (member, t, how, iterations, weighted λ or None)."""
+    K, m = Jh.shape
     max_iter = int(min(20_000, max(300, _WORK / (2 * K * m))))
     yk, tk = t.copy(), 1.0
     f_prev = np.inf
     least = (np.inf, t)
     for it in range(1, max_iter + 1):
-        r, o = excess(yk)
+        r = eh - yk @ Jh
+        o = np.sign(r) * np.maximum(np.abs(r) - 1.0, 0.0)
         worst = float(np.max(np.abs(r)))
         if worst < least[0]:
             least = (worst, yk.copy())
         if not o.any():
-            return result(yk, True, "primal certificate", it)
+            return True, yk, "primal certificate", it, None
         proj = Jh @ o  # λ·Ĵₚ for λ = o, and (negated) the gradient of F
         phi = float(o @ eh) - float(np.maximum(proj, 0).sum()) - float(np.abs(o).sum())
         scale = float(np.abs(o) @ np.abs(eh)) + float(np.abs(proj).sum()) + float(np.abs(o).sum())
         if phi > 1e-9 * scale:
-            return result(yk, False, "dual certificate", it, o / tol)
-        if it % 25 == 0 and K * m * min(K, m) <= 4e7:
+            return False, yk, "dual certificate", it, o
+        if polish and it % 25 == 0:
             polished = _polish(yk, Jh, eh)
-            if not excess(polished)[1].any():
-                return result(polished, True, "primal certificate", it)
+            if np.all(np.abs(eh - polished @ Jh) <= 1.0):
+                return True, polished, "primal certificate", it, None
         t_new = np.clip(yk + proj / L, 0.0, 1.0)
         f = float(o @ o)
         if f > f_prev:  # adaptive restart: momentum overshot
@@ -188,9 +199,11 @@ def decide(
         yk = np.clip(t_new + (tk - 1) / tk_new * (t_new - t), 0.0, 1.0)
         t, tk = t_new, tk_new
     worst, tbest = least
-    return result(
+    ok = worst <= 1.0 + BOUNDARY_SLACK
+    return (
+        ok,
         tbest,
-        worst <= 1.0 + BOUNDARY_SLACK,
-        f"within {BOUNDARY_SLACK:.0%} of the bound" if worst <= 1.0 + BOUNDARY_SLACK else "closest",
+        f"within {BOUNDARY_SLACK:.0%} of the bound" if ok else "closest",
         max_iter,
+        None,
     )

@@ -43,6 +43,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from gradproof._typing import Array
 from gradproof.errors import DataError
@@ -114,7 +115,7 @@ def gamma(m: float, u: float) -> float:
     return math.inf if mu >= 1 else mu / (1 - mu)
 
 
-def digits_agreeing(candidate: Array, reference: Array, floor: float = 0.0) -> Array:
+def digits_agreeing(candidate: ArrayLike, reference: ArrayLike, floor: float = 0.0) -> Array:
     """Significant decimal digits on which ``candidate`` agrees with ``reference``.
 
     −log₁₀(|c − r| / max(|r|, floor)), between 0 and 17; entries equal to the reference get 17.
