@@ -57,6 +57,11 @@ def hand_coefficient(name, s, y, at_kink=1.0):
     """∂ℓ/∂s; ``at_kink`` is the indicator's value at the kink (perceptron/hinge)."""
     if name in _HAND:
         return _HAND[name](s, y, at_kink)
+    return numeric_coefficient(name, s, y)
+
+
+def numeric_coefficient(name, s, y):
+    """∂ℓ/∂s of the registered loss by mpmath's numerical differentiation (off kinks)."""
     f = _mp_loss(name)
     with mpmath.workdps(40):
         return np.array(

@@ -6,11 +6,23 @@ import json
 
 import numpy as np
 import pytest
-from verify_oracles import LOSSES, SMOOTH
+from verify_oracles import LOSSES, SMOOTH, hand_coefficient, labels_of, numeric_coefficient
 
 import gradproof
 from gradproof.errors import GradproofError
 from gradproof.verify import CandidateError, assert_gradient, check_gradient
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_the_registry_oracle_agrees_with_the_hand_algebra(name):
+    # a loss added to the registry gets the numerical oracle; it must be right for the
+    # ones we can write by hand
+    rng = np.random.default_rng(1)
+    s = rng.uniform(-3, 3, 20) + 0.0137  # off every kink of the built-in losses
+    y = 2 * rng.standard_normal(20) if labels_of(name) == "real" else rng.choice([-1.0, 1.0], 20)
+    np.testing.assert_allclose(
+        numeric_coefficient(name, s, y), hand_coefficient(name, s, y), rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", LOSSES)

@@ -188,3 +188,19 @@ def test_assert_gradient_hides_its_own_frames_in_pytest(tmp_path):
     assert "1 failed" in out
     assert "gradproof check: squared_error — FAIL" in out
     assert "report = check_gradient(loss, **kwargs)" not in out  # gradproof's frame is hidden
+
+
+NORM = ["check", "--expr", "max(0, 1 - y*(dot(w,x) + b))", "--reg", "lam*norm(w)",
+        "--param", "lam=0.1", "--labels", "pm1"]  # fmt: skip
+
+
+@pytest.mark.parametrize("extra", [[], ["--fast"]], ids=["full", "fast"])
+def test_a_norm_regulariser_at_w_0_is_a_clear_outcome(extra):
+    # was: a ZeroDivisionError traceback and exit 1 at the default point
+    res = CliRunner().invoke(cli, NORM + extra)
+    assert res.exit_code == 0, res.output
+    assert "the default point (w = 0) was skipped: norm(w) has no gradient there" in res.output
+    given = CliRunner().invoke(cli, NORM + extra + ["--at", '{"w": [0, 0], "b": 0}'])
+    assert given.exit_code == 2
+    (line,) = given.stderr.splitlines()
+    assert line.startswith("gradproof: error: the gradient is undefined at w = 0")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
@@ -106,22 +106,25 @@ def search_failure(
         seed = random.randrange(2**32)
     strategy = st.one_of(problems(d), kink_problems(d), kink_problems(d, everyone=True))
     count = [0]
+    last: list[CheckReport] = []
 
     def fails(problem: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> bool:
         count[0] += 1
-        return not check(*problem).passed
+        rep = check(*problem)
+        last[:] = [rep]
+        return not rep.passed
 
     cfg = settings(
         max_examples=max_examples,
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
     try:
         X, y, w, b = find(strategy, fails, settings=cfg, random=random.Random(seed))
     except NoSuchExample:
-        X, y, w, b = find(strategy, lambda p: True, settings=cfg, random=random.Random(seed))
-        rep = check(X, y, w, b)
+        rep = last[0]
         rep.seed = seed
         rep.notes.append(
             f"hypothesis found no failing dataset in {count[0]} examples "

@@ -97,13 +97,24 @@ def _kink_scores(loss: Any, y0: float) -> list[float]:
     return _KINK_CACHE[key]
 
 
-def _solve_kinks(spec: Any, y0: float) -> list[float]:
+_SWITCH_CACHE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _switches(spec: Any) -> tuple[Any, ...]:
+    """The switching functions of a loss (differentiated once per loss)."""
     from gradproof.symbolic.calculus import differentiate
 
-    form = differentiate(spec.per_sample, spec.regularizer, sp.Integer(1), False)
+    key = (spec.name, str(spec.per_sample), str(spec.regularizer))
+    if key not in _SWITCH_CACHE:
+        form = differentiate(spec.per_sample, spec.regularizer, sp.Integer(1), False)
+        _SWITCH_CACHE[key] = tuple(form.switches)
+    return _SWITCH_CACHE[key]
+
+
+def _solve_kinks(spec: Any, y0: float) -> list[float]:
     params = {hyperparameter(k): v for k, v in spec.params.items()}
     out = []
-    for sw in form.switches:
+    for sw in _switches(spec):
         if sw.kind == "piecewise":
             continue
         u = sw.expr.subs(params).subs(Y, y0)

@@ -30,7 +30,7 @@ pairwise sum) forms; where the data make roundings *correlate* (summing one valu
 times), the bound adds :data:`MEASURED_SAFETY` times the error measured by doing the same
 sum sequentially in the candidate's dtype. The bound grows like √n·u·(typical partial sum)
 where the worst case grows like n·u·Σ|terms|: at n = 10⁵ in float32 it is ≈ 5·10⁻⁵ of the
-gradient, so a candidate off by 10⁻⁴ fails, while float32 arithmetic itself (≈ 10⁻⁶) passes.
+gradient, so a candidate off by 10⁻⁴ fails, while float32 arithmetic itself (a few 10⁻⁶) passes.
 
 No tolerance is a hand-picked number: the only constants are the ulps an elementary function
 may be off, the probability accepted, the factor on a measured error and the safety factor
