@@ -79,9 +79,10 @@ class Reference:
     @property
     def kink_abs(self) -> Array:
         """Σₚ |Jₚ| per entry: how far the kink samples' choices can move each entry."""
-        if not self.kinks:
-            return np.zeros_like(self.grad)
-        return np.sum([np.abs(k.jump) for k in self.kinks], axis=0)
+        out = np.zeros_like(self.grad)
+        for k in self.kinks:
+            out += np.abs(k.jump)
+        return out
 
 
 def row_blocks(n: int, d: int) -> range:

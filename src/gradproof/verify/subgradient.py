@@ -123,13 +123,6 @@ def decide(
     """
     K, m = J.shape
     tol = np.maximum(np.asarray(tol, dtype=np.float64), 1e-300)  # 1/tol stays finite
-    W = 1.0 / tol
-    Jh = J * W[None, :]
-    eh = e * W
-
-    def excess(t: Array) -> tuple[Array, Array]:
-        r = eh - t @ Jh
-        return r, np.sign(r) * np.maximum(np.abs(r) - 1.0, 0.0)
 
     def result(t: Array, member: bool, how: str, it: int, lam: Array | None = None) -> Membership:
         z = t @ J
@@ -139,6 +132,17 @@ def decide(
         ok = bool(np.all(np.abs(e) <= tol))
         return result(np.zeros(0), ok, "point", 0)
     cands = [np.clip(np.asarray(s, dtype=np.float64), 0.0, 1.0) for s in starts]
+    for t in cands:  # the common case, before any weighted copy of J is made
+        if np.all(np.abs(e - t @ J) <= tol):
+            return result(t, True, "primal certificate", 0)
+    W = 1.0 / tol
+    Jh = J * W[None, :]
+    eh = e * W
+
+    def excess(t: Array) -> tuple[Array, Array]:
+        r = eh - t @ Jh
+        return r, np.sign(r) * np.maximum(np.abs(r) - 1.0, 0.0)
+
     if K * m * min(K, m) <= 4e7:
         sol = np.linalg.lstsq(Jh.T, eh, rcond=None)[0]
         cands.append(np.clip(sol, 0.0, 1.0))
