@@ -41,7 +41,7 @@ USAGE_ERRORS = [
     ("notes-bad-choice", ["notes", "--lang", "fr"], "'fr' is not one of 'en', 'zh'"),
     ("train-bad-choice", ["train", "--labels", "x"], "no such option '--labels'"),
     ("compare-bad-choice", ["compare", "--format", "html"], "'html' is not one of 'text'"),
-    ("check-bad-choice", ["check", "--precision", "float16"], "'float16' is not one of"),
+    ("check-bad-choice", ["check", "--precision", "float8"], "'float8' is not one of"),
     # bad numbers
     ("derive-bad-float", ["derive", "--lr", "fast"], "'fast' is not a valid float"),
     ("notes-bad-int", ["notes", "--epochs", "ten"], "'ten' is not a valid integer"),

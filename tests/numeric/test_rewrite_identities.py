@@ -46,6 +46,7 @@ RULES = [
     ("sigmoid-ratio", 3 * sp.exp(u) / (sp.exp(u) + sp.exp(v)), Sigmoid(u - v)),
     ("exp-sigmoid", sp.exp(u) * Sigmoid(-u), Sigmoid(u)),
     ("log-recip", sp.log(1 / (1 + sp.exp(-u))), Softplus(-u)),
+    ("one-minus-tanh-squared", 3 - 3 * sp.tanh(u - v) ** 2, Sigmoid(2 * u - 2 * v)),
 ]
 
 POINTS = [
@@ -92,3 +93,20 @@ def test_random_expressions_keep_their_value(node, seed):
     for _ in range(3):
         point = (rng.uniform(-2, 2), rng.uniform(-2, 2))
         assert _same(new, form.loss, point), (to_text(node), point)
+
+
+@pytest.mark.parametrize("margin", [19.0, 50.0, 300.0, -300.0])
+def test_tanh_gradient_keeps_its_relative_accuracy_at_large_margins(margin):
+    # 1 − tanh²u is exactly 0 in float64 for |u| > 19 while sech²u is 4e^(−2|u|): a relative
+    # error of 100 %. The compiled gradient must keep its digits (mpmath reference).
+    import mpmath
+    import numpy as np
+
+    f = derive(expr="tanh(w·x + b - y)").numpy()
+    X, y = np.array([[1.0, 2.0]]), np.array([0.25])
+    w = np.array([margin / 5, 2 * margin / 5])
+    gw, gb = f.grad(X, y, w, 0.25)
+    with mpmath.workdps(40):
+        exact = float(1 / mpmath.cosh(mpmath.mpf(margin)) ** 2)
+    assert gb == pytest.approx(exact, rel=1e-13, abs=0)
+    assert gw == pytest.approx([exact, 2 * exact], rel=1e-13, abs=0)

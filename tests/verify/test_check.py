@@ -6,13 +6,23 @@ import json
 
 import numpy as np
 import pytest
+from verify_oracles import LOSSES, SMOOTH, hand_coefficient, labels_of, numeric_coefficient
 
 import gradproof
 from gradproof.errors import GradproofError
 from gradproof.verify import CandidateError, assert_gradient, check_gradient
 
-LOSSES = ["perceptron", "hinge", "squared_hinge", "logistic", "squared_error", "huber"]
-SMOOTH = ["logistic", "squared_error"]
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_the_registry_oracle_agrees_with_the_hand_algebra(name):
+    # a loss added to the registry gets the numerical oracle; it must be right for the
+    # ones we can write by hand
+    rng = np.random.default_rng(1)
+    s = rng.uniform(-3, 3, 20) + 0.0137  # off every kink of the built-in losses
+    y = 2 * rng.standard_normal(20) if labels_of(name) == "real" else rng.choice([-1.0, 1.0], 20)
+    np.testing.assert_allclose(
+        numeric_coefficient(name, s, y), hand_coefficient(name, s, y), rtol=1e-9, atol=1e-12
+    )
 
 
 @pytest.mark.parametrize("name", LOSSES)
@@ -90,15 +100,15 @@ def test_missing_misclassified_filter_is_named():
         c = -y
         return c @ X, c.sum()
 
-    report = check_gradient("perceptron", grad=no_filter, X=X, y=y, w=w, b=b)
+    report = check_gradient("perceptron", grad=no_filter, X=X, y=y, w=w, b=b, points=1)
     assert not report.passed
-    assert set(report.samples) == {1, 3}
+    assert set(report.samples) == {2, 4}  # numbered from 1: rows 1 and 3 in Python
     assert any("filter" in h for h in report.hints)
     s = X @ w + b
     m = y * s <= 0
     assert report.correct["w"] == pytest.approx(list(-(y * m) @ X))
     text = str(report)
-    assert "samples responsible: 1, 3" in text
+    assert "samples responsible: 2, 4" in text
 
 
 def test_missing_filter_in_hinge_is_named():
@@ -111,10 +121,10 @@ def test_missing_filter_in_hinge_is_named():
         c = -y
         return c @ X + 0.01 * w, c.sum()
 
-    report = check_gradient("hinge", grad=no_filter, X=X, y=y, w=w, b=b)
+    report = check_gradient("hinge", grad=no_filter, X=X, y=y, w=w, b=b, points=1)
     assert not report.passed
     inactive = np.flatnonzero(1 - y * (X @ w + b) < 0)
-    assert set(report.samples) == set(inactive.tolist())
+    assert set(report.samples) == set((inactive + 1).tolist())
 
 
 def test_factor_two_is_named(make_problem):
@@ -157,9 +167,9 @@ def test_one_wrong_sample_is_named():
         r[1] *= 3
         return r @ X, r.sum()
 
-    report = check_gradient("squared_error", grad=grad, X=X, y=y, w=w, b=0.0)
+    report = check_gradient("squared_error", grad=grad, X=X, y=y, w=w, b=0.0, points=1)
     assert not report.passed
-    assert report.samples == [1]
+    assert report.samples == [2]  # Python's row 1
     r1 = X[1] @ w - y[1]
     assert f"{2 * r1:.6g}" in " ".join(report.hints)
 
@@ -193,7 +203,7 @@ def test_kink_conventions_pass_and_are_named(name, convention, h, hand):
     report = check_gradient(name, grad=hand(name, at_kink=h), X=X, y=y, w=w, b=b)
     assert report.passed, str(report)
     assert convention in report.kink_convention_matched
-    assert [k.sample for k in report.kinks] == np.flatnonzero(u == 0).tolist()
+    assert [k.sample for k in report.kinks] == (np.flatnonzero(u == 0) + 1).tolist()
     assert all(k.exact for k in report.kinks)
     assert f"follows the {convention} convention" in str(report)
 
@@ -203,7 +213,8 @@ def test_kink_conventions_pass_and_are_named(name, convention, h, hand):
 def test_derived_gradient_under_each_convention_passes(name, convention):
     X, y, w, b = KINK_DATA[name]
     gw, gb = gradproof.derive(name, kink=convention).numpy().grad(X, y, w, b)
-    report = check_gradient(name, grad=lambda *a: (gw, gb), X=X, y=y, w=w, b=b)
+    # a fixed value: checked at its own point only
+    report = check_gradient(name, grad=lambda *a: (gw, gb), X=X, y=y, w=w, b=b, points=1)
     assert report.passed
     assert report.kink_convention_matched == (convention,)
 
@@ -265,7 +276,7 @@ def test_claim_right_and_wrong():
     assert check_gradient("perceptron", claim={"w": [0, -3], "b": -2}, X=X, y=y, w=w, b=b).passed
     report = check_gradient("perceptron", claim={"w": [0, -3.5], "b": -2}, X=X, y=y, w=w, b=b)
     assert not report.passed
-    assert report.culprits == ["w[1]"]
+    assert report.culprits == ["w[2]"]
     assert report.correct["w"] == [0.0, -3.0]
     assert report.correct["difference"]["w"] == [0.0, -0.5]
 
@@ -309,7 +320,7 @@ def test_report_json_and_text(make_problem, hand):
     report = check_gradient("hinge", grad=hand("hinge"), X=X, y=y, w=w, b=b)
     data = json.loads(json.dumps(report.to_dict()))
     assert data["passed"] is True
-    assert [e["name"] for e in data["entries"]] == ["w[0]", "w[1]", "w[2]", "w[3]", "b"]
+    assert [e["name"] for e in data["entries"]] == ["w[1]", "w[2]", "w[3]", "w[4]", "b"]
     assert str(report).startswith("gradproof check: hinge — PASS")
 
 
@@ -358,14 +369,17 @@ X0 = np.array([[1.0, 2.0], [3.0, 4.0]])
 Y0 = np.array([1.0, -1.0])
 
 INVALID = [
-    ("grad-wrong-shape", dict(grad=lambda X, y, w, b: (np.zeros(3), 0.0)), CandidateError),
-    ("grad-not-pair", dict(grad=lambda X, y, w, b: np.zeros(2)), CandidateError),
-    ("grad-raises", dict(grad=lambda X, y, w, b: 1 / 0), CandidateError),
-    ("grad-nan", dict(grad=lambda X, y, w, b: (np.array([np.nan, 0]), 0.0)), CandidateError),
     ("claim-bad-key", dict(claim={"v": [1, 2]}), CandidateError),
     ("claim-text", dict(claim={"w": ["one", 2], "b": 0}), CandidateError),
     ("grad-and-claim", dict(grad=lambda *a: None, claim={"w": [0, 0]}), GradproofError),
     ("bad-mode", dict(mode="slow"), GradproofError),
+    ("seed-negative", dict(seed=-1), GradproofError),
+    ("seed-float", dict(seed=1.5), GradproofError),
+    ("seed-bool", dict(seed=True), GradproofError),
+    ("points-zero", dict(points=0), GradproofError),
+    ("points-huge", dict(points=10**6), GradproofError),
+    ("kink-unknown", dict(kink="sometimes"), GradproofError),
+    ("precision-unknown", dict(precision="float8"), GradproofError),
     ("labels-01", dict(y=np.array([0.0, 1.0])), GradproofError),
     ("w-shape", dict(w=[1.0, 2.0, 3.0]), GradproofError),
     ("search-with-data", dict(search=True), GradproofError),
@@ -383,6 +397,28 @@ def test_invalid_input(kwargs, error):
     args.update(kwargs)
     with pytest.raises(error):
         check_gradient("perceptron", **args)
+
+
+FAILING_CANDIDATES = [
+    ("wrong-shape", lambda X, y, w, b: (np.zeros(3), 0.0), "shape (3,)"),
+    ("not-a-pair", lambda X, y, w, b: np.zeros(2), "must return a pair"),
+    ("raises", lambda X, y, w, b: 1 / 0, "ZeroDivisionError"),
+    ("nan", lambda X, y, w, b: (np.array([np.nan, 0]), 0.0), "w[1] is nan"),
+    ("exits", lambda X, y, w, b: exit(0), "sys.exit(0)"),
+    ("interrupt", lambda X, y, w, b: (_ for _ in ()).throw(KeyboardInterrupt()), "interrupted"),
+]
+
+
+@pytest.mark.parametrize(
+    "fn,message",
+    [(f, m) for _, f, m in FAILING_CANDIDATES],
+    ids=[i for i, _, _ in FAILING_CANDIDATES],
+)
+def test_a_candidate_that_produces_no_gradient_fails(fn, message):
+    report = check_gradient("perceptron", grad=fn, X=X0, y=Y0, w=[0.5, 0.5], b=0.0)
+    assert not report.passed
+    assert message in str(report)
+    assert report.points[report.primary].failure is not None
 
 
 def test_data_too_large_to_check_is_refused():

@@ -125,8 +125,10 @@ def _log_rule(e: sp.log) -> sp.Expr | None:
 
 
 def _add_rule(e: sp.Add) -> sp.Expr | None:
-    """k − k·σ(u) → k·σ(−u) (and −k + k·σ(u) → −k·σ(−u)); k·softplus(u) − k·u → k·softplus(−u)
-    where the linear part cancels against the rest of the sum."""
+    """k − k·σ(u) → k·σ(−u) (and −k + k·σ(u) → −k·σ(−u)); k − k·tanh²u → 4k·σ(2u)σ(−2u)
+    (= k·sech²u, without the cancellation that makes 1 − tanh²u exactly 0 for |u| > 19);
+    k·softplus(u) − k·u → k·softplus(−u) where the linear part cancels against the rest of the
+    sum."""
     terms = list(e.args)
     for i, t in enumerate(terms):
         k, f = t.as_coeff_Mul()
@@ -135,6 +137,12 @@ def _add_rule(e: sp.Add) -> sp.Expr | None:
             const, others = rest.as_coeff_Add()
             if const == -k and const != 0:  # k·σ(u) − k = −k·σ(−u)
                 return others - k * Sigmoid(-f.args[0])
+        if isinstance(f, sp.Pow) and isinstance(f.base, sp.tanh) and f.exp == 2 and k.is_number:
+            rest = sp.Add(*terms[:i], *terms[i + 1 :])
+            const, others = rest.as_coeff_Add()
+            if const == -k and const != 0:  # k·tanh²u − k = −k·sech²u = −4k·σ(2u)σ(−2u)
+                u = f.base.args[0]
+                return others - 4 * k * Sigmoid(2 * u) * Sigmoid(-2 * u)
         if isinstance(f, Softplus):
             rest = sp.Add(*terms[:i], *terms[i + 1 :])
             moved = rest + t.as_coeff_Mul()[0] * f.args[0]
@@ -231,7 +239,7 @@ def numeric_rewrite(expr: sp.Expr) -> sp.Expr:
 
     Rules (applied bottom-up until none applies), beyond :func:`logistic_rewrite`:
     log σ(u)^k → −k·softplus(−u); k − k·σ(u) → k·σ(−u);
-    k·softplus(u) − k·u → k·softplus(−u); log cosh u → |u| + softplus(−2|u|) − log 2;
+    k − k·tanh²u → 4k·σ(2u)σ(−2u); k·softplus(u) − k·u → k·softplus(−u); log cosh u → |u| + softplus(−2|u|) − log 2;
     log(e^a + e^b) → a + softplus(b − a); sinh u / cosh u → tanh u;
     (e^a − e^b)/(e^a + e^b) → tanh((a − b)/2); e^a/(e^a + e^b) → σ(a − b); e^u σ(−u) → σ(u).
 

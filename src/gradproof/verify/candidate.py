@@ -3,6 +3,13 @@
 Whatever its source, a candidate becomes one float64 vector (w entries, then b), the unit
 roundoff of the arithmetic it was computed in, and, for a claim, the resolution of each
 written number.
+
+A user's function runs so that it cannot forge a verdict: whatever it raises —
+``SystemExit`` and ``KeyboardInterrupt`` included — becomes a :class:`CandidateFailure` (a
+FAIL that quotes it), never an exit of gradproof; its arguments are read-only views, so a
+function that writes into the caller's data fails instead of silently changing it. (Code
+that means harm can still do anything in-process, e.g. ``os._exit``; the guard is for the
+mistakes honest code makes.)
 """
 
 from __future__ import annotations
@@ -17,24 +24,56 @@ from gradproof._typing import Array
 from gradproof.errors import GradproofError, OptionError
 from gradproof.verify.tolerance import claim_resolution, unit_roundoff
 
-__all__ = ["CandidateError", "Candidate", "from_function", "from_claim"]
+__all__ = [
+    "CandidateError",
+    "Candidate",
+    "CandidateFailure",
+    "PRECISIONS",
+    "call_function",
+    "from_claim",
+    "read_only",
+]
 
 
 class CandidateError(GradproofError):
-    """A candidate gradient that cannot be compared: wrong shape, not numeric, raised."""
+    """A claimed gradient that cannot be compared: wrong shape, not numeric."""
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A gradient to check: ``values`` (d + 1,), its unit roundoff, per-entry resolution."""
+    """A gradient to check: ``values`` (d + 1,), its unit roundoff, per-entry resolution.
+
+    ``alt_u`` is a lower precision the result itself suggests (a float64 array holding only
+    float32 numbers was rounded to float32 on its way out), with the reason in ``inferred``;
+    the check falls back to it only when the candidate fails at ``u``.
+    """
 
     values: Array
     u: float
     resolution: Array
     source: str
+    alt_u: float | None = None
+    inferred: str = ""
+
+
+@dataclass(frozen=True)
+class CandidateFailure:
+    """The candidate produced no gradient at a point: ``message`` says what happened and
+    ``hint`` (possibly empty) what it usually means."""
+
+    message: str
+    hint: str = ""
 
 
 PRECISIONS = ("float16", "float32", "float64")
+_U64 = unit_roundoff(np.float64)
+
+
+def read_only(a: Any) -> Any:
+    """A read-only numpy view of ``a`` (an array is viewed, anything else converted)."""
+    arr = a.view() if isinstance(a, np.ndarray) else np.array(a, dtype=np.float64)
+    arr.flags.writeable = False
+    return arr
 
 
 def _dtype_u(*arrays: Any) -> float:
@@ -43,33 +82,99 @@ def _dtype_u(*arrays: Any) -> float:
         for a in arrays
         if hasattr(a, "dtype") and np.issubdtype(a.dtype, np.floating)
     ]
-    return max(us) if us else unit_roundoff(np.float64)
+    return max(us) if us else _U64
 
 
-def _vector(gw: Any, gb: Any, d: int, what: str) -> Array:
+def _significant_bits(v: Array) -> int:
+    """The most significand bits any entry of v needs (0 for all zeros)."""
+    m, _ = np.frexp(v[v != 0])
+    if m.size == 0:
+        return 0
+    ints = (np.abs(m) * 2.0**53).astype(np.int64)
+    low = ints & -ints
+    return int(53 - np.min(np.log2(low.astype(np.float64))).astype(int))
+
+
+def _fits(a: Any, dt: Any) -> bool:
+    """Whether (a sample of) ``a`` holds only numbers of dtype ``dt``."""
+    v = np.asarray(a, dtype=np.float64).ravel()[:4096]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return bool(np.all(v.astype(dt).astype(np.float64) == v))
+
+
+def _inferred(values: Array, inputs: tuple[Any, ...]) -> tuple[float | None, str]:
+    """A float64 result whose every entry is a float32 (float16) number, some with more
+    than half its significand in use, computed from inputs that are *not* all float32
+    (float16) numbers, was rounded to float32 (float16) on the way: float64 arithmetic on
+    such inputs gives full-length results. (Short inputs give short results in any
+    precision, so there the result says nothing.)"""
+    with np.errstate(over="ignore", invalid="ignore"):
+        for dt, half in ((np.float16, 6), (np.float32, 12)):
+            if all(_fits(a, dt) for a in inputs):
+                continue
+            if np.all(values.astype(dt).astype(np.float64) == values):
+                if _significant_bits(values) > half:
+                    name = np.dtype(dt).name
+                    return unit_roundoff(dt), (
+                        f"judged as {name}: every entry of the result is a {name} number, "
+                        f"so it was computed (or rounded) in {name}"
+                    )
+    return None, ""
+
+
+def _shape_hint(shape: tuple[int, ...], n: int, d: int, part: str) -> str:
+    if part == "b":
+        if shape == (n,) and n != 1:
+            return "∂L/∂b has one value per sample: sum the per-sample coefficients (c.sum())"
+        return "∂L/∂b must be one number"
+    if shape == (n,):
+        return (
+            "the w part has one value per sample, not per feature: a product with X the "
+            "wrong way round (X @ c instead of c @ X, i.e. Xᵀc)"
+        )
+    if shape in ((n, d), (d, n)):
+        return (
+            "the w part is a matrix: a broadcast product (c[:, None] * X) not summed over "
+            "the samples; use c @ X"
+        )
+    if shape in ((1, d), (d, 1)):
+        return "the w part is a 2-D row or column; return a 1-D array (.ravel())"
+    if shape == (d, d):
+        return "the w part is d × d: an outer product where a dot product belongs"
+    return ""
+
+
+def _vector(gw: Any, gb: Any, n: int, d: int, what: str) -> Array | CandidateFailure:
     try:
         w_arr = np.asarray(gw, dtype=np.float64)
         b_arr = np.asarray(gb, dtype=np.float64)
     except (TypeError, ValueError):
-        raise CandidateError(
+        return CandidateFailure(
             f"{what} must return numbers, got {type(gw).__name__} and {type(gb).__name__}"
-        ) from None
+        )
     if w_arr.shape != (d,):
-        raise CandidateError(
-            f"{what}: the w part has shape {w_arr.shape}, expected ({d},) "
-            f"like w; return (grad_w, grad_b)"
+        return CandidateFailure(
+            f"{what}: the w part has shape {w_arr.shape}, expected ({d},) like w",
+            _shape_hint(w_arr.shape, n, d, "w"),
         )
     if b_arr.size != 1:
-        raise CandidateError(f"{what}: the b part has shape {b_arr.shape}, expected a scalar")
+        return CandidateFailure(
+            f"{what}: the b part has shape {b_arr.shape}, expected a scalar",
+            _shape_hint(b_arr.shape, n, d, "b"),
+        )
     out = np.append(w_arr, b_arr.reshape(()))
     if not np.all(np.isfinite(out)):
         bad = int(np.argmax(~np.isfinite(out)))
-        name = f"w[{bad}]" if bad < d else "b"
-        raise CandidateError(f"{what}: {name} is {out[bad]}; a gradient must be finite")
+        name = f"w[{bad + 1}]" if bad < d else "b"
+        return CandidateFailure(
+            f"{what}: {name} is {out[bad]}; a gradient must be finite",
+            "a naive exp(·) overflows once a margin passes ~709 (float64) or ~88 (float32): "
+            "use a stable form such as np.logaddexp or 1/(1 + exp(−u)) written per sign",
+        )
     return out
 
 
-def from_function(
+def call_function(
     fn: Callable[..., Any],
     X: Array,
     y: Array,
@@ -78,42 +183,69 @@ def from_function(
     *,
     source: str,
     precision: str | None = None,
-) -> Candidate:
-    """Call ``fn(X, y, w, b)`` → (grad_w, grad_b) and wrap the result.
+) -> Candidate | CandidateFailure:
+    """Call ``fn(X, y, w, b)`` → (grad_w, grad_b): a :class:`Candidate`, or the reason there
+    is none.
 
-    The candidate's precision is the lowest of its inputs and outputs (float32 data or a
-    float32 result means float32 arithmetic), unless ``precision`` names it.
+    ``X`` and ``y`` should already be read-only (:func:`read_only`); ``w`` is copied for the
+    call. The candidate's precision is the lowest of its inputs and outputs (float32 data or
+    a float32 result means float32 arithmetic), of ``precision`` when given, and of a float64
+    result that holds only float32 (float16) numbers.
     """
-
-    def own(a: Any) -> Any:
-        """A private numpy copy: the candidate may write into its arguments (ours stay
-        intact) and may assume numpy arrays even when the caller passed lists."""
-        return a.copy() if isinstance(a, np.ndarray) else np.array(a, dtype=np.float64)
-
+    n, d = int(np.shape(X)[0]), int(np.shape(w)[0])
     try:
-        out = fn(own(X), own(y), own(w), b)
+        with np.errstate(all="ignore"):  # values are judged, not warnings
+            out = fn(X, y, read_only(np.array(w)), b)
     except GradproofError:
         raise
-    except Exception as exc:  # the user's code: report, do not crash
-        raise CandidateError(f"{source} raised {type(exc).__name__}: {exc}") from exc
+    except BaseException as exc:  # the user's code, whatever it raises: a FAIL
+        return _failure(source, exc)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
-        raise CandidateError(
+        return CandidateFailure(
             f"{source} must return a pair (grad_w, grad_b), got {type(out).__name__}"
         )
     gw, gb = out
-    d = int(np.shape(w)[0])
-    values = _vector(gw, gb, d, source)
+    values = _vector(gw, gb, n, d, source)
+    if isinstance(values, CandidateFailure):
+        return values
     u = _dtype_u(X, w, gw, np.asarray(gb))
+    alt_u, inferred = None, ""
     if precision:
         if precision not in PRECISIONS:
             raise OptionError(
                 f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}"
             )
         u = max(u, unit_roundoff(precision))
+    if u <= _U64:
+        alt_u, inferred = _inferred(values, (X, w, np.asarray(b, dtype=np.float64)))
     # The reference works on float64 data: a candidate in extended precision is judged as
     # float64 (its own rounding is smaller than the data's conversion to float64).
-    u = max(u, unit_roundoff(np.float64))
-    return Candidate(values, u, np.zeros(d + 1), source)
+    u = max(u, _U64)
+    return Candidate(values, u, np.zeros(d + 1), source, alt_u, inferred)
+
+
+def _failure(source: str, exc: BaseException) -> CandidateFailure:
+    name = type(exc).__name__
+    text = f"{exc}".strip()
+    if isinstance(exc, SystemExit):
+        return CandidateFailure(
+            f"{source} called sys.exit({exc.code!r}) instead of returning a gradient",
+            "a gradient function must return (grad_w, grad_b); an exit inside it is a failure",
+        )
+    if isinstance(exc, KeyboardInterrupt):
+        return CandidateFailure(f"{source} was interrupted (KeyboardInterrupt)")
+    hint = ""
+    if isinstance(exc, ValueError) and "read-only" in text:
+        hint = (
+            "it writes into one of its arguments in place; gradproof passes them read-only, "
+            "because a gradient function that changes the caller's X, y or w corrupts the data "
+            "(copy first: X = X.copy())"
+        )
+    elif isinstance(exc, ValueError) and ("matmul" in text or "broadcast" in text):
+        hint = "a shape mismatch: check which products need X, Xᵀ or a sum over samples"
+    return CandidateFailure(
+        f"{source} raised {name}: {text}" if text else f"{source} raised {name}", hint
+    )
 
 
 def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:
@@ -125,8 +257,10 @@ def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:
         w_raw = [w_raw]
     b_raw = claim["b"]
     try:
-        values = _vector([float(v) for v in w_raw], float(b_raw), d, "the claim")
+        values = _vector([float(v) for v in w_raw], float(b_raw), 0, d, "the claim")
     except (TypeError, ValueError):
         raise CandidateError(f"the claim has a non-numeric entry: {dict(claim)!r}") from None
+    if isinstance(values, CandidateFailure):
+        raise CandidateError(values.message)
     res = np.array([claim_resolution(v) for v in list(w_raw) + [b_raw]])
-    return Candidate(values, unit_roundoff(np.float64), res, "claimed gradient")
+    return Candidate(values, _U64, res, "claimed gradient")

@@ -25,6 +25,7 @@ import sympy as sp
 from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
+from gradproof.symbolic.rewrite import numeric_rewrite
 
 __all__ = [
     "ATOM_ARGS",
@@ -168,8 +169,12 @@ def form_functions(form: GradientForm, params: Mapping[str, float]) -> FormFunct
     forced, inds = _indicators(coefs)
     iargs = args + tuple(i.symbol for i in inds)
     mp_coef = _lambdify(iargs, forced, "mp")
-    np_coef = _lambdify(iargs, forced, "real")
-    dcoef = [sp.diff(c, S) + sp.diff(c, Z) for c in forced[:3]]
+    # The float64 evaluations (the reference of large problems, and |∂c/∂s| for the error
+    # bounds) use the stable spellings: 1 − tanh²u is exactly 0 in float64 for |u| > 19 and
+    # would make both a false reference and a bound blind to the score's rounding. The
+    # rewrites are identities (tested at 40 digits); the exact mpmath route does not use them.
+    np_coef = _lambdify(iargs, [numeric_rewrite(c) for c in forced], "real")
+    dcoef = [numeric_rewrite(sp.diff(c, S) + sp.diff(c, Z)) for c in forced[:3]]
     np_dcoef = _lambdify(iargs, dcoef, "real")
     switch_exprs = _switch_expressions(form)
     kinds = tuple(k for _, k in switch_exprs)

@@ -22,6 +22,7 @@ Per (sample, direction) pair the stencil is chosen from the switching functions:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -33,6 +34,7 @@ __all__ = [
     "Directions",
     "FDResult",
     "coordinate_directions",
+    "coordinate_fd",
     "dense_directions",
     "directional_fd",
     "switch_near_kink",
@@ -76,19 +78,55 @@ class FDResult:
     method: str
     one_sided: int
     on_kink: tuple[tuple[int, int], ...]
-    per_sample: Array  # (n, m) per-sample derivative estimates (midpoints)
 
 
-def coordinate_directions(X: Array, w: Array, b: float) -> Directions:
-    """The d + 1 coordinate directions e_w[0..d−1], e_b."""
+def coordinate_directions(X: Array, w: Array, b: float, cols: range | None = None) -> Directions:
+    """Coordinate directions: entry j < d is e_w[j], entry d is e_b (all d + 1 by default)."""
     n, d = X.shape
-    xv = np.hstack([X, np.zeros((n, 1))])
-    vb = np.append(np.zeros(d), 1.0)
-    wv = np.append(w, 0.0)
-    vv = np.append(np.ones(d), 0.0)
-    theta = np.abs(np.append(w, b))
-    labels = tuple(f"w[{j}]" for j in range(d)) + ("b",)
-    return Directions(xv, vb, wv, vv, STEP * np.maximum(1.0, theta), labels)
+    cols = range(d + 1) if cols is None else cols
+    idx = np.array(list(cols), dtype=int)
+    in_w = idx[idx < d]
+    xv = np.zeros((n, idx.size))
+    xv[:, : in_w.size] = X[:, in_w]
+    is_b = (idx == d).astype(np.float64)
+    wv = np.where(idx < d, np.append(w, 0.0)[idx], 0.0)
+    theta = np.abs(np.append(w, b))[idx]
+    labels = tuple(f"w[{j}]" if j < d else "b" for j in idx)
+    return Directions(xv, is_b, wv, 1.0 - is_b, STEP * np.maximum(1.0, theta), labels)
+
+
+FD_ELEMENTS = 2**18
+"""Sample × direction pairs per batch of coordinate differences (bounds the 9-point
+stencil's temporaries to a few tens of MB whatever n and d are)."""
+
+
+def coordinate_fd(
+    ff: FormFunctions,
+    X: Array,
+    y: Array,
+    w: Array,
+    b: float,
+    **kwargs: Any,
+) -> FDResult:
+    """:func:`directional_fd` along all d + 1 coordinates, in batches of directions."""
+    n, d = X.shape
+    step = max(1, FD_ELEMENTS // max(n, 1))
+    parts = [
+        directional_fd(
+            ff, X, y, w, b, coordinate_directions(X, w, b, range(a, min(a + step, d + 1))), **kwargs
+        )
+        for a in range(0, d + 1, step)
+    ]
+    starts = range(0, d + 1, step)
+    methods = list(dict.fromkeys(p.method for p in parts))
+    return FDResult(
+        np.concatenate([p.lo for p in parts]),
+        np.concatenate([p.hi for p in parts]),
+        np.concatenate([p.err for p in parts]),
+        " / ".join(methods),
+        sum(p.one_sided for p in parts),
+        tuple((i, j + a) for p, a in zip(parts, starts, strict=True) for i, j in p.on_kink),
+    )
 
 
 def dense_directions(
@@ -112,7 +150,7 @@ def dense_directions(
     elif xv is None:
         d = X.shape[1]
         xv = np.zeros((X.shape[0], V.shape[0]))
-        for r, (a, e) in enumerate(blocks):
+        for r, (a, e) in enumerate(blocks or []):
             if a < d:
                 xv[:, r] = X[:, a : min(e, d)] @ vw[r, a : min(e, d)]
     norm = np.linalg.norm(V, axis=1)
@@ -169,6 +207,8 @@ def directional_fd(
     |∂²ℓ/∂s²| and ``score_err`` (n,) the rounding error of the float64 scores; both enter
     the error bound only. ``atoms`` = (s, z, q, xx) when the caller has them already.
     """
+    # One function on purpose: the stencil choice per (sample, direction), the estimates and
+    # their error bounds share every (n, m, 9) array; split, they would be passed around.
     n = X.shape[0]
     s, z, q, xx = atoms if atoms is not None else data_atoms(X, w, b)
     p = ff.params
@@ -179,7 +219,8 @@ def directional_fd(
     drift = (curvature * score_err)[:, None] * rate  # ℓ′ at the float64 score vs the exact one
     use_complex = allow_complex and ff.loss_c is not None and not near.any()
     if use_complex:
-        hc = COMPLEX_STEP * ds.step / STEP
+        assert ff.loss_c is not None and ff.reg_c is not None
+        hc = COMPLEX_STEP * _capped(ds.step, rate, s) / STEP
         tc = 1j * hc[None, :, None]
         at = _atoms(ds, s, z, q, b, tc)
         val = ff.loss_c(*at, y[:, None, None], xx[:, None, None], *p)
@@ -196,9 +237,9 @@ def directional_fd(
         reg_err = 8 * _U * np.abs(reg_d)
         lo = hi = est.sum(axis=0) / scale + reg_d
         err = (err_i.sum(axis=0) + gamma(n, _U) * np.abs(est).sum(axis=0)) / scale + reg_err
-        return FDResult(lo, hi, err, "complex step", 0, (), est)
+        return FDResult(lo, hi, err, "complex step", 0, ())
 
-    h = ds.step
+    h = _capped(ds.step, rate, s)
     t = _K[None, :] * h[:, None]  # (m, 9)
     at = _atoms(ds, s, z, q, b, t)
     F = np.broadcast_to(ff.loss(*at, y[:, None, None], xx[:, None, None], *p), at[0].shape)
@@ -256,7 +297,20 @@ def directional_fd(
     kinks = tuple((int(i), int(j)) for i, j in np.argwhere(both & (np.abs(fwd - bwd) > err_i)))
     method = "central differences with Richardson extrapolation"
     n_one = int((only_f | only_b).sum())
-    return FDResult(lo, hi, err, method, n_one, kinks, (lo_i + hi_i) / 2)
+    return FDResult(lo, hi, err, method, n_one, kinks)
+
+
+def _capped(step: Array, rate: Array, s: Array) -> Array:
+    """The steps, shortened where they would move some score by more than STEP × the
+    scores' own scale (at w ≈ 0 on data with |x| ~ 10¹⁶⁰ a step of 2⁻¹¹ in w is huge), and
+    rounded down to a power of two so that t = k·h stays exact."""
+    top = float(np.max(np.abs(s))) if s.size else 0.0
+    scale = max(1.0, top * float(np.sqrt(np.mean((s / top) ** 2)))) if top > 0 else 1.0
+    fastest = np.max(rate, axis=0) if rate.size else np.zeros_like(step)
+    with np.errstate(divide="ignore"):
+        cap = np.where(fastest > 0, STEP * scale / fastest, np.inf)
+    h = np.minimum(step, cap)
+    return np.where(h < step, 2.0 ** np.floor(np.log2(np.maximum(h, 1e-300))), step)
 
 
 def data_atoms(X: Array, w: Array, b: float) -> tuple[Array, Array, float, Array]:

@@ -1,26 +1,57 @@
 """Property-based search for a dataset on which a gradient check fails.
 
-Hypothesis draws small problems (some with samples exactly on kinks), runs the full check on
-each and, once one fails, shrinks it to a minimal failing example. The report of that
-example carries a snippet that reproduces it.
+Hypothesis draws small problems — at generic points, with one sample exactly on a kink, and
+with every sample on one (w = 0) — runs the check on each and, once one fails, shrinks it to
+a minimal failing example. The report of that example carries a ready pytest test.
+
+The check itself is passed in (``check``), so this module does not depend on
+:mod:`gradproof.verify.check`.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, find, settings
+from hypothesis import HealthCheck, Phase, find, settings
 from hypothesis import strategies as st
 from hypothesis.errors import NoSuchExample
 
+from gradproof.errors import OptionError
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.report import CheckReport
 from gradproof.verify.strategies import kink_problems, problems
 
 __all__ = ["search_failure", "reproducer"]
+
+Check = Callable[[np.ndarray, np.ndarray, np.ndarray, float], CheckReport]
+
+
+def _import_line(grad: Any) -> str:
+    """How the test gets the user's function: imported by name when that is possible."""
+    mod = getattr(grad, "__module__", None)
+    name = getattr(grad, "__qualname__", "")
+    if (
+        mod
+        and name.isidentifier()
+        and mod not in ("__main__", "builtins")
+        and not mod.startswith("_gradproof_user_")
+    ):
+        return f"from {mod} import {name} as my_grad"
+    return "from mymodule import my_grad  # your gradient function: import it from its module"
+
+
+def _derive_call(d: Derivation) -> str:
+    params = f", params={dict(d.params)!r}" if d.params else ""
+    mean = ", mean=True" if d.form.mean else ""
+    if d.expression is None:
+        head = repr(d.name)
+    else:
+        reg = f", reg={d.reg_expression!r}" if d.reg_expression else ""
+        head = f"expr={d.expression!r}{reg}, labels={d.spec.labels!r}"
+    return f"derive({head}{params}, kink={d.kink!r}{mean})"
 
 
 def reproducer(
@@ -29,64 +60,58 @@ def reproducer(
     y: np.ndarray,
     w: np.ndarray,
     b: float,
-    candidate: str,
+    grad: Any = None,
     precision: str | None = None,
+    strict: str | None = None,
 ) -> str:
-    """Python source that re-runs the check on one example."""
-    precision = f", precision={precision!r}" if precision else ""
-    grad = {"your gradient function": ", grad=my_grad", "claimed gradient": ", claim=claim"}.get(
-        candidate, ""
+    """A pytest test that re-runs the check on one example (and fails while the bug is in)."""
+    extra = (f", precision={precision!r}" if precision else "") + (
+        f", kink={strict!r}" if strict else ""
     )
-    params = f", params={dict(d.params)!r}" if d.params else ""
-    define = {
-        "your gradient function": "# my_grad(X, y, w, b) -> (grad_w, grad_b): your "
-        "gradient function\n",
-        "claimed gradient": "# claim = {'w': [...], 'b': ...}: your claimed value\n",
-    }
-    return (
-        define.get(candidate, "") + "import numpy as np\n"
-        "from gradproof import derive\n"
-        "from gradproof.verify import check_gradient\n"
-        f"X = np.array({X.tolist()!r})\n"
-        f"y = np.array({y.tolist()!r})\n"
-        f"w = np.array({w.tolist()!r})\n"
-        f"b = {float(b)!r}\n"
-        f"d = derive({_loss_args(d)}{params}, kink={d.kink!r}, mean={d.form.mean!r})\n"
-        f"print(check_gradient(d{grad}, X=X, y=y, w=w, b=b{precision}))"
+    return "\n".join(
+        [
+            "import numpy as np",
+            "from gradproof import derive",
+            "from gradproof.verify import assert_gradient",
+            _import_line(grad),
+            "",
+            "",
+            f"def test_{d.name}_gradient_counterexample():",
+            "    # found and shrunk by gradproof's search (check_gradient(..., search=True))",
+            f"    X = np.array({X.tolist()!r})",
+            f"    y = np.array({y.tolist()!r})",
+            f"    w = np.array({w.tolist()!r})",
+            f"    b = {float(b)!r}",
+            f"    loss = {_derive_call(d)}",
+            f"    assert_gradient(loss, grad=my_grad, X=X, y=y, w=w, b=b, points=1{extra})",
+        ]
     )
-
-
-def _loss_args(d: Derivation) -> str:
-    """The arguments of derive() that rebuild this loss: its name, or the user's text."""
-    if d.expression is None:
-        return repr(d.name)
-    reg = f", reg={d.reg_expression!r}" if d.reg_expression else ""
-    return f"expr={d.expression!r}{reg}, labels={d.spec.labels!r}"
 
 
 def search_failure(
     d: Derivation,
+    check: Check,
     *,
-    grad: Callable[..., Any] | None = None,
-    claim: Mapping[str, Any] | None = None,
+    grad: Any = None,
+    candidate: str = "your gradient function",
     seed: int | None = None,
     max_examples: int = 200,
     precision: str | None = None,
+    strict: str | None = None,
 ) -> CheckReport:
     """Search for a (shrunk) failing problem; a passing report when none is found."""
-    from gradproof.verify.check import check_gradient
-
+    if candidate == "claimed gradient":
+        raise OptionError("search=True needs a gradient function; a claim is one fixed value")
     if seed is None:
         seed = random.randrange(2**32)
-    strategy = st.one_of(problems(d), kink_problems(d))
+    strategy = st.one_of(problems(d), kink_problems(d), kink_problems(d, everyone=True))
     count = [0]
+    last: list[CheckReport] = []
 
     def fails(problem: tuple[np.ndarray, np.ndarray, np.ndarray, float]) -> bool:
-        X, y, w, b = problem
         count[0] += 1
-        rep = check_gradient(
-            d, grad=grad, claim=claim, X=X, y=y, w=w, b=b, mode="full", precision=precision
-        )
+        rep = check(*problem)
+        last[:] = [rep]
         return not rep.passed
 
     cfg = settings(
@@ -94,25 +119,21 @@ def search_failure(
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
     )
     try:
         X, y, w, b = find(strategy, fails, settings=cfg, random=random.Random(seed))
     except NoSuchExample:
-        X, y, w, b = find(strategy, lambda p: True, settings=cfg, random=random.Random(seed))
-        rep = check_gradient(
-            d, grad=grad, claim=claim, X=X, y=y, w=w, b=b, mode="full", precision=precision
-        )
+        rep = last[0]
         rep.seed = seed
         rep.notes.append(
             f"hypothesis found no failing dataset in {count[0]} examples "
-            f"(seed {seed}); the report shows one of them"
+            f"(seed {seed}, on and off kinks); the report shows one of them"
         )
         return rep
-    rep = check_gradient(
-        d, grad=grad, claim=claim, X=X, y=y, w=w, b=b, mode="full", precision=precision
-    )
+    rep = check(X, y, w, b)
     rep.seed = seed
-    rep.reproduce = reproducer(d, X, y, w, b, rep.candidate, precision)
+    rep.reproduce = reproducer(d, X, y, w, b, grad, precision, strict)
     rep.notes.append(
         f"hypothesis found this failing dataset after {count[0]} examples and "
         f"shrank it (seed {seed})"

@@ -1,10 +1,13 @@
 """Hypothesis strategies for gradient checks: datasets, points, and points on kinks.
 
->>> from hypothesis import given
->>> @given(problems("perceptron"))
-... def test_perceptron(problem):
+>>> from hypothesis import given, settings
+>>> @settings(max_examples=20, database=None, derandomize=True)
+... @given(kink_problems("perceptron"))
+... def test_sample_0_on_the_kink(problem):
 ...     X, y, w, b = problem
 ...     assert X.shape[0] == y.shape[0] and X.shape[1] == w.shape[0]
+...     assert -y[0] * (X[0] @ w + b) == 0.0  # exactly on the kink
+>>> test_sample_0_on_the_kink()
 
 Values are small dyadic rationals (multiples of 1/4) by default, so a point placed on a kink
 is exactly on it in float64 and in exact arithmetic alike.
@@ -94,13 +97,24 @@ def _kink_scores(loss: Any, y0: float) -> list[float]:
     return _KINK_CACHE[key]
 
 
-def _solve_kinks(spec: Any, y0: float) -> list[float]:
+_SWITCH_CACHE: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+
+
+def _switches(spec: Any) -> tuple[Any, ...]:
+    """The switching functions of a loss (differentiated once per loss)."""
     from gradproof.symbolic.calculus import differentiate
 
-    form = differentiate(spec.per_sample, spec.regularizer, sp.Integer(1), False)
+    key = (spec.name, str(spec.per_sample), str(spec.regularizer))
+    if key not in _SWITCH_CACHE:
+        form = differentiate(spec.per_sample, spec.regularizer, sp.Integer(1), False)
+        _SWITCH_CACHE[key] = tuple(form.switches)
+    return _SWITCH_CACHE[key]
+
+
+def _solve_kinks(spec: Any, y0: float) -> list[float]:
     params = {hyperparameter(k): v for k, v in spec.params.items()}
     out = []
-    for sw in form.switches:
+    for sw in _switches(spec):
         if sw.kind == "piecewise":
             continue
         u = sw.expr.subs(params).subs(Y, y0)
@@ -114,14 +128,24 @@ def _solve_kinks(spec: Any, y0: float) -> list[float]:
 
 @st.composite
 def kink_problems(
-    draw: Any, loss: Any, n: tuple[int, int] = (1, 8), d: tuple[int, int] = (1, 4)
+    draw: Any,
+    loss: Any,
+    n: tuple[int, int] = (1, 8),
+    d: tuple[int, int] = (1, 4),
+    everyone: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(X, y, w, b) with sample 0 exactly on a kink: b is chosen so that u(s₀) = 0
-    (y·s = 0 for the perceptron, y·s = 1 for the hinge); dyadic values keep it exact."""
+    (y·s = 0 for the perceptron, y·s = 1 for the hinge); dyadic values keep it exact.
+
+    With ``everyone``, w = 0, so every sample has the score b and all samples whose label
+    puts that score on a kink sit on it at once (all of them for the perceptron).
+    """
     X, y, w, b = draw(problems(loss, n, d, True))
     targets = _kink_scores(loss, float(y[0]))
     if not targets:
         return X, y, w, b
     s_star = draw(st.sampled_from(targets))
+    if everyone:
+        w = np.zeros_like(w)
     b = float(s_star - X[0] @ w)
     return X, y, w, b

@@ -1,0 +1,248 @@
+"""``gradproof check`` under attack: the candidate cannot forge a verdict, bytecode caches do
+not run, the check's own work is bounded, bad seeds are one line. Each test reproduces the
+attack from issue 10 and asserts the clean outcome."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import marshal
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from gradproof.cli import cli
+from gradproof.errors import LimitError
+from gradproof.verify import budget, check_gradient
+from gradproof.verify.check import _functions
+
+
+def _run(*args):
+    return CliRunner().invoke(cli, ["check", *args])
+
+
+def _one_line_error(res):
+    assert res.exit_code == 2, (res.exit_code, res.output)
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("gradproof: error: "), res.stderr
+    assert "Traceback" not in res.output
+    return lines[0]
+
+
+# -- the candidate cannot forge a verdict ---------------------------------------------------
+
+EXITS = {
+    "exit0": "import sys\n\ndef grad(X, y, w, b):\n    sys.exit(0)\n",
+    "raise_systemexit": "def grad(X, y, w, b):\n    raise SystemExit\n",
+    "interrupt": "def grad(X, y, w, b):\n    raise KeyboardInterrupt\n",
+    "crash": "def grad(X, y, w, b):\n    return {}['boom']\n",
+    "bad_return": "def grad(X, y, w, b):\n    return 'PASS'\n",
+}
+
+
+@pytest.mark.parametrize("body", list(EXITS.values()), ids=list(EXITS))
+def test_an_exit_or_crash_inside_grad_is_a_fail_never_exit_0(tmp_path, body):
+    path = tmp_path / "evil.py"
+    path.write_text(body)
+    res = _run("perceptron", "--grad", f"{path}:grad")
+    assert res.exit_code == 1, res.output
+    assert "FAIL" in res.output
+
+
+def test_an_exit_while_the_module_loads_is_a_one_line_error(tmp_path):
+    path = tmp_path / "evil_load.py"
+    path.write_text("import sys\nsys.exit(0)\n\ndef grad(X, y, w, b):\n    return 0, 0\n")
+    line = _one_line_error(_run("perceptron", "--grad", f"{path}:grad"))
+    assert "SystemExit(0)" in line
+
+
+def test_json_output_of_a_crashing_candidate_says_failed(tmp_path):
+    path = tmp_path / "evil.py"
+    path.write_text(EXITS["exit0"])
+    res = _run("perceptron", "--grad", f"{path}:grad", "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.output)["passed"] is False
+
+
+def test_writing_into_the_callers_data_fails_and_leaves_it_intact():
+    X = np.array([[1.0, 2.0], [-1.0, 0.5], [0.25, 1.0]])
+    y = np.array([1.0, -1.0, 1.0])
+    X0 = X.copy()
+
+    def grad(X, y, w, b):
+        X *= y[:, None]  # "simplifies" the margins by changing the caller's data
+        m = X @ w + b * y <= 0
+        return -(m @ X), -(y * m).sum()
+
+    report = check_gradient("perceptron", grad=grad, X=X, y=y)
+    assert not report.passed
+    assert any("writes into one of its arguments" in h for h in report.hints)
+    np.testing.assert_array_equal(X, X0)
+
+
+# -- source, not bytecode --------------------------------------------------------------------
+
+
+def _forge_pyc(src: Path, evil_source: str) -> Path:
+    """A __pycache__ entry for ``src`` whose header matches the reviewed file (mtime and
+    size) but whose code is ``evil_source``."""
+    cache = Path(importlib.util.cache_from_source(str(src)))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    st = src.stat()
+    code = compile(evil_source, str(src), "exec")
+    header = importlib.util.MAGIC_NUMBER + (0).to_bytes(4, "little")
+    header += int(st.st_mtime).to_bytes(4, "little") + (st.st_size & 0xFFFFFFFF).to_bytes(
+        4, "little"
+    )
+    cache.write_bytes(header + marshal.dumps(code))
+    return cache
+
+
+GOOD = (
+    "def grad(X, y, w, b):\n    m = y * (X @ w + b) <= 0\n    return -(y * m) @ X, -(y * m).sum()\n"
+)
+
+
+def test_a_forged_bytecode_cache_next_to_the_file_does_not_run(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    src = tmp_path / "reviewed.py"
+    src.write_text(GOOD)
+    sentinel = tmp_path / "PWNED"
+    _forge_pyc(src, f"open({str(sentinel)!r}, 'w').write('x')\n" + GOOD.replace("-(y", "(y"))
+    # the forgery works: Python's own import runs it instead of the reviewed source
+    subprocess.run([sys.executable, "-c", "import reviewed"], cwd=tmp_path, check=True)
+    assert sentinel.exists()
+    sentinel.unlink()
+    res = _run("perceptron", "--grad", f"{src}:grad")
+    assert res.exit_code == 0, res.output
+    assert not sentinel.exists()
+
+
+def test_a_forged_cache_of_a_sibling_module_does_not_run_either(tmp_path):
+    (tmp_path / "helpers.py").write_text("SIGN = -1\n")
+    sentinel = tmp_path / "PWNED"
+    _forge_pyc(tmp_path / "helpers.py", f"open({str(sentinel)!r}, 'w').write('x')\nSIGN = 1\n")
+    src = tmp_path / "uses_helpers.py"
+    src.write_text(
+        "import helpers\n\n"
+        "def grad(X, y, w, b):\n    m = y * (X @ w + b) <= 0\n"
+        "    return helpers.SIGN * (y * m) @ X, helpers.SIGN * (y * m).sum()\n"
+    )
+    try:
+        res = _run("perceptron", "--grad", f"{src}:grad")
+    finally:
+        sys.modules.pop("helpers", None)
+    assert res.exit_code == 0, res.output
+    assert not sentinel.exists()
+
+
+def test_loading_writes_no_bytecode_cache(tmp_path):
+    src = tmp_path / "fresh.py"
+    src.write_text("import fresh_helper\n" + GOOD)
+    (tmp_path / "fresh_helper.py").write_text("X = 1\n")
+    try:
+        res = _run("perceptron", "--grad", f"{src}:grad")
+    finally:
+        sys.modules.pop("fresh_helper", None)
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "__pycache__").exists()
+
+
+# -- bounded work -----------------------------------------------------------------------------
+
+
+def test_the_checks_symbolic_preparation_is_time_limited(monkeypatch):
+    # the verify layer's own lambdify/diff of the form grows with the expression
+    monkeypatch.setitem(budget.CHECK_LIMITS, "prepare_seconds", 0.05)
+    _functions.cache_clear()
+    expr = "*".join(f"(y+{k})" for k in range(1, 116))  # 115 factors
+    start = time.perf_counter()
+    line = _one_line_error(_run("--expr", expr, "--labels", "real"))
+    assert time.perf_counter() - start < 10
+    assert "preparing the check" in line
+
+
+def test_the_checks_evaluation_is_time_limited(monkeypatch):
+    monkeypatch.setitem(budget.CHECK_LIMITS, "check_seconds", 0.001)
+    with pytest.raises(LimitError, match="checking took longer than"):
+        check_gradient("logistic", points=3)
+
+
+def _child(code: str, timeout: float = 120) -> dict:
+    """Run ``code`` in a fresh interpreter; it prints JSON, to which its peak RSS is added."""
+    wrapper = textwrap.dedent(
+        """
+        import json, resource, sys, time
+        t0 = time.perf_counter()
+        out = {}
+        try:
+        %s
+        except Exception as exc:
+            out["error"] = f"{type(exc).__name__}: {exc}"
+        out["seconds"] = time.perf_counter() - t0
+        out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(out))
+        """
+    ) % textwrap.indent(textwrap.dedent(code), "    ")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path))
+    proc = subprocess.run(
+        [sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=timeout, env=env
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_a_million_samples_are_refused_in_one_line_with_little_memory():
+    out = _child(
+        """
+        import numpy as np
+        from gradproof.verify import check_gradient
+        rng = np.random.default_rng(0)
+        X = rng.standard_normal((1_000_000, 2))
+        y = np.where(rng.standard_normal(1_000_000) > 0, 1.0, -1.0)
+        t = time.perf_counter()
+        check_gradient("logistic", X=X, y=y)
+        """
+    )
+    assert out["error"].startswith("DataError: check works on at most 200,000 samples")
+    assert out["seconds"] < 20
+    assert out["peak_mb"] < 600  # the interpreter, SymPy and the 16 MB of data: no more
+
+
+def test_the_sample_bound_holds_on_the_command_line(tmp_path):
+    path = tmp_path / "big.npz"
+    rng = np.random.default_rng(0)
+    np.savez(path, X=rng.standard_normal((200_001, 1)), y=np.ones(200_001))
+    line = _one_line_error(_run("logistic", "--data", str(path)))
+    assert "at most 200,000 samples" in line
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--fast", "--seed", "-1"], ["--seed", "-1"], ["--seed", str(2**40)], ["--points", "0"]],
+    ids=["fast-seed-minus-1", "seed-minus-1", "seed-too-big", "points-0"],
+)
+def test_bad_seeds_and_points_are_one_line(args):
+    line = _one_line_error(_run("logistic", *args))
+    assert "must be a whole number" in line
+
+
+def test_the_issue_expression_is_refused_within_the_limits(monkeypatch):
+    # the 1 041-character product of 115 factors: refused, in one line, in bounded time
+    from gradproof import limits
+
+    monkeypatch.setitem(limits.TIME_LIMITS, "derive_seconds", 2.0)
+    monkeypatch.setitem(budget.CHECK_LIMITS, "prepare_seconds", 2.0)
+    expr = "*".join(f"(b*y+{k})" for k in range(1, 116))
+    assert len(expr) == 1041
+    start = time.perf_counter()
+    line = _one_line_error(_run("--expr", expr, "--labels", "real"))
+    assert time.perf_counter() - start < 15
+    assert "took longer than" in line
