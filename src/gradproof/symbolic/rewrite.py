@@ -239,7 +239,8 @@ def numeric_rewrite(expr: sp.Expr) -> sp.Expr:
 
     Rules (applied bottom-up until none applies), beyond :func:`logistic_rewrite`:
     log σ(u)^k → −k·softplus(−u); k − k·σ(u) → k·σ(−u);
-    k − k·tanh²u → 4k·σ(2u)σ(−2u); k·softplus(u) − k·u → k·softplus(−u); log cosh u → |u| + softplus(−2|u|) − log 2;
+    k − k·tanh²u → 4k·σ(2u)σ(−2u); k·softplus(u) − k·u → k·softplus(−u);
+    log cosh u → |u| + softplus(−2|u|) − log 2;
     log(e^a + e^b) → a + softplus(b − a); sinh u / cosh u → tanh u;
     (e^a − e^b)/(e^a + e^b) → tanh((a − b)/2); e^a/(e^a + e^b) → σ(a − b); e^u σ(−u) → σ(u).
 
