@@ -7,6 +7,7 @@ fast numpy functions, and prove them right.
 ['b', 'w']
 """
 
+from gradproof.audit import AuditReport, audit
 from gradproof.datasets import Dataset, Point, load_data
 from gradproof.errors import (
     DataError,
@@ -32,6 +33,8 @@ __all__ = [
     "check_gradient",
     "assert_gradient",
     "CheckReport",
+    "audit",
+    "AuditReport",
     "load_data",
     "Derivation",
     "Dataset",

@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from gradproof.audit import nodes as N
-from gradproof.audit.fix import correct_chain, literals_equal, written_like
+from gradproof.audit.fix import correct_chain, literals_equal, shown_decimals, written_like
 from gradproof.audit.formula import check_formula, is_formula
 from gradproof.audit.model import describe, family, quantity_key
 from gradproof.audit.reader import Statement
@@ -42,17 +42,18 @@ class ChainContext:
     values: Values
     derivation: Derivation | None
     latex: bool
+    extent: dict[int, tuple[int, int]] = field(default_factory=dict)  # a whole side's text
 
     def line(self, node: N.Node) -> int:
         return self.span.line_at(node.start)
 
     def src(self, node: N.Node) -> str:
-        return self.span.text[node.start : node.end].strip().strip("&").strip()
+        a, b = self.extent.get(id(node), (node.start, node.end))
+        return " ".join(self.span.text[a:b].replace("&", " ").split())
 
     def show(self, value: Any, like: N.Node | None = None) -> str:
-        if like is not None and N.is_literal(like):
-            return written_like(like, self.src(like), value, latex=False).replace("-", "−")
-        return format_value(value)
+        """A value for a message, with the decimals of the literal it replaces."""
+        return format_value(value, decimals=shown_decimals(like) if like is not None else None)
 
 
 def _mentions(node: N.Node, name: N.Name) -> bool:
@@ -109,10 +110,13 @@ def _value(node: N.Node, scope: DocScope) -> Any:
 def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     """The claims of one chain (formula claims first), updating the post's values."""
     parts = [p.node for p in st.parts]
+    ctx.extent = {id(p.node): (p.start, p.end) for p in st.parts}
     head, values = parts[0], ctx.values
     q = head_quantity(st, values)
-    if not isinstance(head, (N.Deriv, N.DerivOf)) and all(is_formula(p) for p in parts[1:]):
-        return []  # notation: L(w, b) = Σᵢ …, sᵢ = w·xᵢ + b
+    if not isinstance(head, (N.Deriv, N.DerivOf)) and (
+        is_formula(head) or all(is_formula(p) for p in parts[1:])
+    ):
+        return []  # notation or a general statement: L(w, b) = Σᵢ …, sᵢ = w·xᵢ + b, yᵢsᵢ ≤ 0
     claims: list[Claim] = []
     formulas: list[int] = []
     if isinstance(head, (N.Deriv, N.DerivOf)):
@@ -144,7 +148,7 @@ def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
             true = values.true(q) if q is not None else None
             if true is None:
                 true = _value(parts[ev[0]], DocScope(values, "true"))
-            _remember(ctx, head, q, named, pv[ev[-1]], parts[ev[-1]], true=true,
+            _remember(ctx, head, q, named, pv[ev[-1]], parts[b], true=true,
                       origin=ctx.line(parts[b]))  # fmt: skip
             return claims
     if q is not None and family(q) not in INPUTS and family(q) != "x":
@@ -178,7 +182,7 @@ def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
 
 
 def _text(st: Statement, ctx: ChainContext) -> str:
-    return ctx.span.text[st.parts[0].start : st.parts[-1].end].strip()
+    return " ".join(ctx.span.text[st.parts[0].start : st.parts[-1].end].replace("&", " ").split())
 
 
 def _unchecked(st: Statement, ctx: ChainContext, parts: list[N.Node], why: str) -> Claim:
@@ -220,9 +224,35 @@ def _broken_link(
                  tuple(edits))  # fmt: skip
 
 
-def _fix(ctx: ChainContext, parts: list[N.Node], ev: list[int], wrong: list[Entry]) -> list[Edit]:
-    swaps: dict[int, Any] = {}
-    for e in wrong:
+def _copied(
+    ctx: ChainContext, first: N.Node, truth: Any, tol: Any
+) -> tuple[Entry, dict[int, Any]] | None:
+    """A wrong value the chain copied as a number: with it corrected the chain gives the
+    truth. Tried with every copy corrected, then each copy alone."""
+    entries = [*ctx.values.claimed.values(), *ctx.values.names.values()]
+    for e in sorted((e for e in entries if e.wrong), key=lambda e: -e.line):
+        if isinstance(e.post, frozenset) or close(e.post, e.true, 1e-12):
+            continue
+        hits = literals_equal(first, e.post)
+        for choice in [hits] + ([[h] for h in hits] if len(hits) > 1 else []):
+            if not choice:
+                continue
+            swaps = {id(h): e.true for h in choice}
+            try:
+                v = evaluate(first, DocScope(ctx.values, "true"), overrides=swaps)
+            except Unevaluable:
+                continue
+            if close(v, truth, tol):
+                return e, swaps
+    return None
+
+
+def _fix(
+    ctx: ChainContext, parts: list[N.Node], ev: list[int], wrong: list[Entry],
+    given: dict[int, Any] | None = None,
+) -> list[Edit]:  # fmt: skip
+    swaps: dict[int, Any] = dict(given or {})
+    for e in wrong if not given else []:
         for k in ev:
             for n in literals_equal(parts[k], e.post):
                 swaps[id(n)] = e.true
@@ -269,11 +299,16 @@ def _quantity_claim(
         first = _value(parts[ev[0]], DocScope(values, "true"))
         if first is not None and close(first, truth, tol):
             dep = max(wrong_used, key=lambda e: e.line)
+    swaps: dict[int, Any] = {}
+    if dep is None:
+        copied = _copied(ctx, parts[ev[0]], truth, tol)
+        if copied is not None:
+            dep, swaps = copied
     if dep is not None:
         msg = _("with {name} = {value} the {what} is {expected}, not {claimed}", name=dep.label,
                 value=ctx.show(dep.true), what=_(describe(q)), expected=expected,
                 claimed=ctx.src(last))  # fmt: skip
-        edits = _fix(ctx, parts, ev, [dep]) + _single(ctx, parts, ev, truth)
+        edits = _fix(ctx, parts, ev, [dep], swaps) + _single(ctx, parts, ev, truth)
         return [Claim(line, kind, text, "follows-wrong", expected, dep.line, msg, tuple(edits))]
     wrong_formula = next((c for c in earlier if c.kind == "formula" and c.verdict == "wrong"), None)
     if wrong_formula is not None:

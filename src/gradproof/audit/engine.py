@@ -171,7 +171,8 @@ class _Audit:
 
     def _data(self, first: dict[str, tuple[Any, int]]) -> tuple[Any, Any]:
         X = y = None
-        if "X" in first and np.ndim(first["X"][0]) == 2:
+        rows_first = first.get("x[1]", (None, 10**9))[1]
+        if "X" in first and np.ndim(first["X"][0]) == 2 and first["X"][1] <= rows_first:
             X = np.asarray(first["X"][0], float)
             self.first["X"] = first["X"][1]
         else:
@@ -181,7 +182,8 @@ class _Audit:
                 self.first[f"x[{len(rows)}]"] = first[f"x[{len(rows)}]"][1]
             if rows and len({r.shape for r in rows}) == 1 and rows[0].ndim == 1:
                 X = np.stack(rows)
-        if "y" in first and np.ndim(first["y"][0]) == 1:
+        labels_first = first.get("y[1]", (None, 10**9))[1]
+        if "y" in first and np.ndim(first["y"][0]) == 1 and first["y"][1] <= labels_first:
             y = np.asarray(first["y"][0], float)
             self.first["y"] = first["y"][1]
         else:
@@ -265,10 +267,13 @@ class _Audit:
         return True
 
     def _where(self, key: str) -> int:
-        if key in self.first:
-            return self.first[key]
+        """The line the data ``key`` was first given on (X for x₂, x₁ for X …)."""
         fam = family(key)
-        return self.first.get("X" if fam == "x" else "y", self.first.get(f"{fam}[1]", 0))
+        whole = {"x": "X", "y": "y", "X": "X"}[fam]
+        for k in (key, whole, f"{fam.lower()}[1]"):
+            if k in self.first:
+                return self.first[k]
+        return 0
 
     def _move(self, fam: str, value: Any) -> None:
         """The post sets w (or b) anew: the next step starts there."""

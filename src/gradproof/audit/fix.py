@@ -19,10 +19,14 @@ from gradproof.audit.report import Edit
 from gradproof.audit.values import Scope, Unevaluable, close, evaluate, format_value, tolerance
 from gradproof.markup.scan import Span
 
-__all__ = ["written_like", "correct_chain", "literals_equal"]
+__all__ = ["written_like", "correct_chain", "literals_equal", "shown_decimals"]
 
 
-def _decimals(node: N.Node) -> int | None:
+def shown_decimals(node: N.Node) -> int | None:
+    """The decimals every number of a literal is written with (None if they differ, or for
+    integers)."""
+    if not N.is_literal(node):
+        return None
     nums = [n for n in N.walk(node) if isinstance(n, N.Num)]
     places = {n.decimals for n in nums}
     return places.pop() if len(places) == 1 and 0 not in places else None
@@ -31,7 +35,7 @@ def _decimals(node: N.Node) -> int | None:
 def written_like(node: N.Node, source: str, value: Any, *, latex: bool) -> str:
     """``value`` written as the literal ``node`` (whose text is ``source``) is written."""
     minus = "−" if "−" in source or (not latex and "-" not in source) else "-"
-    decimals = _decimals(node)
+    decimals = shown_decimals(node)
     if isinstance(value, frozenset):
         text = format_value(value)
         return text.replace("{", "\\{").replace("}", "\\}") if "\\{" in source else text

@@ -95,6 +95,7 @@ SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘₜₐₑₒ
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True))
 _LETTER = re.compile(r"[A-Za-zα-ωΑ-ΩℓϵϑϕΣ]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+")
+_LINE_MARK = re.compile(r"[ \t]*(?:[-*+>]|\d{1,3}[.)]|#{1,6})[ \t]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 
 
@@ -187,7 +188,8 @@ class _Lexer:
             g = self.group(j)
             if g == j:  # \mathbf w: one token argument
                 return j
-            self.inner(j + 1, g - 1, text_mode=name in _TEXT and name != "mathrm")
+            in_sub = t[:i].rstrip().endswith(("_{", "_"))  # w_{\text{new}}: a name
+            self.inner(j + 1, g - 1, text_mode=name in _TEXT and name != "mathrm" and not in_sub)
             return g
         if name in ("hat", "tilde", "bar", "widehat", "overline"):
             g = self.group(j)
@@ -202,6 +204,12 @@ class _Lexer:
         t, i = self.text, 0
         while i < len(t):
             c = t[i]
+            if self.prose and (i == 0 or t[i - 1] == "\n"):  # a list item or a quote
+                m = _LINE_MARK.match(t, i)
+                if m:
+                    self.add("break", m.group().strip(), i, m.end())
+                    i = m.end()
+                    continue
             if c == "\\":
                 i = self.command(i)
                 continue
@@ -243,7 +251,7 @@ class _Lexer:
                 i += 2
                 continue
             if c == "." or c == "．":
-                self.add("break" if self.prose else "unk", ".", i, i + 1)
+                self.add("break", ".", i, i + 1)  # a full stop (numbers were read above)
                 i += 1
                 continue
             if _LETTER.match(c):

@@ -82,6 +82,8 @@ def expression(node: N.Node, index: str = "i", data: bool = True) -> tuple[str, 
     if isinstance(node, N.Inner):
         return f"dot({ex(node.left)[0]}, {ex(node.right)[0]})", False
     if isinstance(node, N.Pow):
+        if isinstance(node.base, N.Name) and node.base.key == "e":
+            return f"exp({sc(node.exp)})", False
         return f"({sc(node.base)})^({sc(node.exp)})", False
     if isinstance(node, N.Norm):
         text, vec = ex(node.arg)
@@ -115,17 +117,25 @@ def _mean_factor(node: N.Node) -> bool:
     )
 
 
-def _sum_of(node: N.Node) -> tuple[N.Sum, bool] | None:
-    """A Σ over the samples, possibly times 1/n (then the loss is a mean)."""
+def _constant(node: N.Node) -> bool:
+    return not any(isinstance(n, (N.Name, N.Sum)) for n in N.walk(node))
+
+
+def _sum_of(node: N.Node) -> tuple[N.Sum, bool, str] | None:
+    """A Σ over the samples, possibly times 1/n (a mean) or a constant such as ½."""
     if isinstance(node, N.Sum):
-        return node, False
+        return node, False, ""
     if isinstance(node, N.Bin) and node.op == "·" and _mean_factor(node.left):
         inner = _sum_of(node.right)
-        return (inner[0], True) if inner else None
+        return (inner[0], True, inner[2]) if inner else None
+    if isinstance(node, N.Bin) and node.op == "·" and _constant(node.left):
+        inner = _sum_of(node.right)
+        if inner:
+            return inner[0], inner[1], f"({expression(node.left)[0]})*" + inner[2]
     if isinstance(node, N.Bin) and node.op == "/" and isinstance(node.right, N.Name):
         inner = _sum_of(node.left)
         if inner and node.right.key in ("n", "N"):
-            return inner[0], True
+            return inner[0], True, inner[2]
     return None
 
 
@@ -148,7 +158,7 @@ def loss_expression(
                 raise NoTranslation("a vector added to the loss")
             reg.append(f"-({text})" if sign < 0 else text)
             continue
-        s, is_mean = found
+        s, is_mean, factor = found
         if mean is not None and mean != is_mean:
             raise NoTranslation("a sum and a mean together")
         mean = is_mean
@@ -160,6 +170,7 @@ def loss_expression(
         text = expression(body, s.var)[0]
         if s.over == "set":  # Σ_{i∈M} f: the samples where f counts, i.e. max(0, f)
             text = f"max(0, {text})"
+        text = f"{factor}({text})" if factor else text
         sample.append(f"-({text})" if sign < 0 else text)
     if not sample:
         raise NoTranslation("no sum over the samples")
