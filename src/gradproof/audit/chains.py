@@ -43,9 +43,16 @@ class ChainContext:
     derivation: Derivation | None
     latex: bool
     extent: dict[int, tuple[int, int]] = field(default_factory=dict)  # a whole side's text
+    last: Entry | None = None  # what the chain being checked stated
 
     def line(self, node: N.Node) -> int:
         return self.span.line_at(node.start)
+
+    def label(self, node: N.Node) -> str:
+        """How a message names what a chain states: ∂L/∂w for any spelling of it."""
+        if isinstance(node, N.Deriv):
+            return f"∂{node.of.key}/∂{node.wrt.key}"
+        return self.src(node)
 
     def src(self, node: N.Node) -> str:
         a, b = self.extent.get(id(node), (node.start, node.end))
@@ -109,6 +116,14 @@ def _value(node: N.Node, scope: DocScope) -> Any:
 
 def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     """The claims of one chain (formula claims first), updating the post's values."""
+    ctx.last = None
+    claims = _check_chain(st, ctx)
+    if ctx.last is not None:
+        ctx.last.fixed = any(c.edits for c in claims if c.is_wrong)
+    return claims
+
+
+def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     parts = [p.node for p in st.parts]
     ctx.extent = {id(p.node): (p.start, p.end) for p in st.parts}
     head, values = parts[0], ctx.values
@@ -192,8 +207,8 @@ def _unchecked(st: Statement, ctx: ChainContext, parts: list[N.Node], why: str) 
 def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     dim = ctx.values.X.shape[1] if ctx.values.X is not None else 3
     fv = check_formula(head, part, ctx.derivation, dim)
-    left, right = ctx.src(head), ctx.src(part)
-    text = f"{left} = {right}"
+    left, right = ctx.label(head), ctx.src(part)
+    text = f"{ctx.src(head)} = {right}"
     if fv.verdict == "ok":
         msg = _("{text} agrees with gradproof's derivation", text=text)
     elif fv.verdict == "wrong" and fv.expected:
@@ -230,7 +245,7 @@ def _copied(
     """A wrong value the chain copied as a number: with it corrected the chain gives the
     truth. Tried with every copy corrected, then each copy alone."""
     entries = [*ctx.values.claimed.values(), *ctx.values.names.values()]
-    for e in sorted((e for e in entries if e.wrong), key=lambda e: -e.line):
+    for e in sorted((e for e in entries if e.wrong and e is not ctx.last), key=lambda e: -e.line):
         if isinstance(e.post, frozenset) or close(e.post, e.true, 1e-12):
             continue
         hits = literals_equal(first, e.post)
@@ -251,6 +266,8 @@ def _fix(
     ctx: ChainContext, parts: list[N.Node], ev: list[int], wrong: list[Entry],
     given: dict[int, Any] | None = None,
 ) -> list[Edit]:  # fmt: skip
+    if any(not e.fixed for e in wrong):
+        return []  # a copy of a value --fix cannot correct: correcting the copy would not help
     swaps: dict[int, Any] = dict(given or {})
     for e in wrong if not given else []:
         for k in ev:
@@ -309,13 +326,14 @@ def _quantity_claim(
                 value=ctx.show(dep.true), what=_(describe(q)), expected=expected,
                 claimed=ctx.src(last))  # fmt: skip
         edits = _fix(ctx, parts, ev, [dep], swaps) + _single(ctx, parts, ev, truth)
+        edits = edits if dep.fixed else []
         return [Claim(line, kind, text, "follows-wrong", expected, dep.line, msg, tuple(edits))]
     wrong_formula = next((c for c in earlier if c.kind == "formula" and c.verdict == "wrong"), None)
     if wrong_formula is not None:
         msg = _("with the right formula the {what} is {expected}, not {claimed}",
                 what=_(describe(q)), expected=expected, claimed=ctx.src(last))  # fmt: skip
         return [Claim(line, kind, text, "follows-wrong", expected, wrong_formula.line, msg)]
-    msg = _("{name} = {expected}, not {claimed}", name=ctx.src(head), expected=expected,
+    msg = _("{name} = {expected}, not {claimed}", name=ctx.label(head), expected=expected,
             claimed=ctx.src(last))  # fmt: skip
     return [Claim(line, kind, text, "wrong", expected, None, msg,
                   tuple(_single(ctx, parts, ev, truth)))]  # fmt: skip
@@ -337,8 +355,10 @@ def _remember(
     *, true: Any = None, origin: int | None = None,
 ) -> None:  # fmt: skip
     """Keep what the chain stated for later claims."""
-    entry = Entry(post, post if true is None else true, ctx.line(node), ctx.src(head), origin)
+    entry = Entry(post, post if true is None else true, ctx.line(node), ctx.label(head), origin)
     if q is not None and family(q) not in INPUTS:
         ctx.values.claimed[q] = entry
+        ctx.last = entry
     elif named and isinstance(head, N.Name):
         ctx.values.names[head.key] = entry
+        ctx.last = entry

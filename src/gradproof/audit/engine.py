@@ -23,7 +23,8 @@ from gradproof.audit.model import SET_NAMES, Model, family, quantity_key
 from gradproof.audit.outputs import same_output
 from gradproof.audit.reader import Statement, statements
 from gradproof.audit.recognise import Recognised, recognise
-from gradproof.audit.report import AuditReport, Claim
+from gradproof.audit.fix import written_like
+from gradproof.audit.report import AuditReport, Claim, Edit
 from gradproof.audit.run import BlockResult, run_blocks
 from gradproof.audit.state import INPUTS, Entry, Values
 from gradproof.audit.values import Scope, Unevaluable, close, evaluate, format_value
@@ -252,9 +253,15 @@ class _Audit:
                    _("{name} = {value} here, but the data on line {line} has {expected}",
                      name=label, value=format_value(value), line=where,
                      expected=format_value(have)))  # fmt: skip
+            edits: tuple[Edit, ...] = ()
+            if not ok and item is not None and item.statement is not None and item.span.start is not None:
+                node = item.statement.parts[1].node
+                text = written_like(node, item.span.text[node.start : node.end], have,
+                                    latex=self.doc.format == "latex")  # fmt: skip
+                edits = (Edit(item.span.start + node.start, item.span.start + node.end, text),)
             self.claims.append(Claim(line, "data", f"{label} = {format_value(value)}",
                                      "ok" if ok else "wrong", None if ok else format_value(have),
-                                     None, msg))  # fmt: skip
+                                     None, msg, edits))  # fmt: skip
             return True
         if fam in ("w", "b"):
             if self.first.get(key) == line or v.point is None:

@@ -35,6 +35,7 @@ class Entry:
     line: int
     label: str
     origin: int | None = None  # the line of the first wrong value this one carries
+    fixed: bool = False  # --fix corrects it (so what copied it may be corrected too)
 
     @property
     def wrong(self) -> bool:

@@ -94,7 +94,7 @@ _UNICODE = {
 SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘₜₐₑₒₓₗₚᵣₛᵤᵥ₊₋", "0123456789ijknmtaeoxlprsuv+-", strict=True))
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True))
 _LETTER = re.compile(r"[A-Za-zα-ωΑ-ΩℓϵϑϕΣ]")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+", re.ASCII)
 _LINE_MARK = re.compile(r"[ \t]*(?:[-*+>]|\d{1,3}[.)]|#{1,6})[ \t]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 
@@ -274,7 +274,7 @@ class _Lexer:
         if not t[i].isascii():  # a Greek letter: one name (Σ is the sum sign)
             self.add("sum" if t[i] == "Σ" else "name", t[i], i, i + 1)
             return i + 1
-        m = re.match(r"([A-Za-z]+)(\d*)", t[i:])
+        m = re.match(r"([A-Za-z]+)([0-9]*)", t[i:])
         assert m is not None
         word, digits = m.group(1), m.group(2)
         j = i + len(word)

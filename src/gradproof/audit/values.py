@@ -44,6 +44,8 @@ class Scope:
     n: int | None = None  # the number of samples, for Σᵢ
 
     def name(self, node: N.Name, bound: Mapping[str, int]) -> Value:
+        if node.key in bound:  # the index of a sum: 1, 2, … (samples are counted from 1)
+            return np.float64(bound[node.key] + 1)
         if node.key in ("e",):
             return np.float64(math.e)
         if node.key == "π":

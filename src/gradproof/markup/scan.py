@@ -29,7 +29,7 @@ Jupyter notebooks (nbformat 4)
     string's line. Notebook spans have ``start=None`` (their text is decoded from JSON).
 
 >>> [(s.kind, s.text, s.line) for s in scan("Let $x = 1$.\\n\\n$$\\ny = 2\\n$$\\n")]
-[('prose', 'Let ', 1), ('math', 'x = 1', 1), ('prose', '.', 1), ('math', '\\ny = 2\\n', 3)]
+[('prose', 'Let', 1), ('math', 'x = 1', 1), ('prose', '.', 1), ('math', '\\ny = 2\\n', 3)]
 """
 
 from __future__ import annotations
@@ -209,7 +209,7 @@ _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([^\n]*)")
 
 
 def _fence_language(info: str) -> str | None:
-    word = info.strip().strip("{}").split(" ")[0].split(",")[0].lstrip(".").strip()
+    word = re.split(r"[\s,{}]+", info.strip().lstrip("{"))[0].lstrip(".")
     return word.lower() or None
 
 
@@ -371,12 +371,17 @@ def _dollar_close(text: str, i: int, b: int) -> int:
 
 
 def _prose(text: str, a: int, b: int) -> list[_Raw]:
-    """Prose between ``a`` and ``b``: one span per paragraph, blank ones dropped."""
+    """Prose between ``a`` and ``b``: one span per paragraph, trimmed, blank ones dropped."""
     out: list[_Raw] = []
-    for piece in re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text[a:b]):
-        s, e = a + piece.start(), a + piece.end()
-        if text[s:e].strip():
+    cuts = [(m.start(), m.end()) for m in _BLANK.finditer(text, a, b)] + [(b, b)]
+    pos = a
+    for stop, resume in cuts:
+        piece = text[pos:stop]
+        if piece.strip():
+            s = pos + len(piece) - len(piece.lstrip())
+            e = pos + len(piece.rstrip())
             out.append(("prose", s, e, False, "", None, False))
+        pos = resume
     return out
 
 
@@ -528,7 +533,7 @@ class _Json:
             out = _Str(s)
             out.pos = i
             return out, j
-        if c in "{[":
+        if c and c in "{[":
             close = "}" if c == "{" else "]"
             items: list[Any] = []
             j = self._WS.match(self.text, i + 1).end()  # type: ignore[union-attr]
