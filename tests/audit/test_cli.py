@@ -29,9 +29,7 @@ def test_report_like_a_linter():
         "not [−0.2, −0.2]"
     )
     assert "loss: perceptron (recognised from the formula on line 6)" in res.output
-    assert lines[-1].endswith(
-        "7 claims: 5 ok, 1 wrong, 1 follow a wrong value, 0 unchecked"
-    )
+    assert lines[-1].endswith("7 claims: 5 ok, 1 wrong, 1 follow a wrong value, 0 unchecked")
 
 
 def test_verbose_lists_every_claim():
@@ -74,8 +72,7 @@ def test_json_schema():
             "message": "with ∂L/∂w = [2, −2] the update is [−0.2, 0.2], not [−0.2, −0.2]",
         },
     ]
-    assert out["summary"] == {"claims": 7, "ok": 5, "wrong": 1, "follows-wrong": 1,
-                              "unchecked": 0}  # fmt: skip
+    assert out["summary"] == {"claims": 7, "ok": 5, "wrong": 1, "follows-wrong": 1, "unchecked": 0}
 
 
 def test_github_annotations():
@@ -113,8 +110,15 @@ def test_fix_prints_a_diff_and_writes_a_corrected_copy(tmp_path):
         (["audit", "ok.md", "--loss", "max(0, __import__)"], "'__import__' is not allowed"),
         (["audit", "ok.md", "--input-format", "rst"], "Invalid value"),
     ],
-    ids=["missing", "suffix", "bad-notebook", "output-without-fix", "fix-notebook",
-         "hostile-loss", "format"],  # fmt: skip
+    ids=[
+        "missing",
+        "suffix",
+        "bad-notebook",
+        "output-without-fix",
+        "fix-notebook",
+        "hostile-loss",
+        "format",
+    ],
 )
 def test_input_errors_exit_2(tmp_path, monkeypatch, args, words):
     monkeypatch.chdir(tmp_path)

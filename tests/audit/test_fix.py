@@ -13,10 +13,16 @@ EXAMPLE = Path(__file__).parents[2] / "examples" / "posts" / "perceptron_wrong.m
 
 
 @pytest.mark.parametrize(
-    "path", [EXAMPLE, *(POSTS / n for n in ["perceptron_en.md", "hinge_zh.md",
-                                           "logistic_en.tex", "squared_zh.tex"])],
+    "path",
+    [
+        EXAMPLE,
+        *(
+            POSTS / n
+            for n in ["perceptron_en.md", "hinge_zh.md", "logistic_en.tex", "squared_zh.tex"]
+        ),
+    ],
     ids=lambda p: p.name,
-)  # fmt: skip
+)
 def test_fixed_copy_is_no_worse(path):
     before = audit(path)
     fmt = "latex" if path.suffix == ".tex" else "markdown"

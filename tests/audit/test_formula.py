@@ -13,7 +13,11 @@ from gradproof.numeric.derive import derive
     "loss, claim, verdict",
     [
         ("perceptron", r"\frac{\partial L}{\partial w} = -\sum_{i \in M} y_i x_i", "ok"),
-        ("perceptron", r"\nabla_w L = -\sum_{i=1}^{n} y_i x_i \mathbb{1}[y_i(w^\top x_i + b) \le 0]", "ok"),
+        (
+            "perceptron",
+            r"\nabla_w L = -\sum_{i=1}^{n} y_i x_i \mathbb{1}[y_i(w^\top x_i + b) \le 0]",
+            "ok",
+        ),
         ("perceptron", r"\nabla_w L = -\sum_{i: y_i (w \cdot x_i + b) \le 0} y_i x_i", "ok"),
         ("perceptron", r"\frac{\partial L}{\partial w} = -\sum_{i \in M} x_i", "wrong"),
         ("perceptron", r"\frac{\partial L}{\partial w} = \sum_{i \in M} y_i x_i", "wrong"),
@@ -28,7 +32,7 @@ from gradproof.numeric.derive import derive
         ("squared_error", r"\nabla_w L = \frac{1}{n}\sum_i (w^\top x_i + b - y_i) x_i", "wrong"),
         ("perceptron", r"\nabla_w L = -\sum_{i \in M} y_i q_i", "unchecked"),  # q unknown
     ],
-)  # fmt: skip
+)
 def test_gradient_formulas(loss, claim, verdict):
     d = derive(loss, params={"lam": 0.5} if loss == "hinge" else None)
     (st,) = statements(claim)
@@ -41,13 +45,21 @@ def test_gradient_formulas(loss, claim, verdict):
 @pytest.mark.parametrize(
     "claim, verdict, expected",
     [
-        (r"\frac{\partial}{\partial w}\left(\frac{\lambda}{2}\|w\|^2\right) = \lambda w", "ok", "λw"),
-        (r"\frac{\partial}{\partial w}\left(\frac{\lambda}{2}\|w\|^2\right) = 2\lambda w", "wrong", "λw"),
+        (
+            r"\frac{\partial}{\partial w}\left(\frac{\lambda}{2}\|w\|^2\right) = \lambda w",
+            "ok",
+            "λw",
+        ),
+        (
+            r"\frac{\partial}{\partial w}\left(\frac{\lambda}{2}\|w\|^2\right) = 2\lambda w",
+            "wrong",
+            "λw",
+        ),
         ("∂/∂w ‖w‖² = 2w", "ok", "2w"),
         ("∂/∂w ‖w‖ = w", "wrong", None),
         (r"\frac{\partial}{\partial b} b^2 = 2b", "ok", "2b"),
     ],
-)  # fmt: skip
+)
 def test_derivative_of_an_expression(claim, verdict, expected):
     (st,) = statements(claim)
     fv = check_formula(st.parts[0].node, st.parts[1].node, None)

@@ -26,9 +26,20 @@ from gradproof.errors import GradproofError
         "```python\n" + "(" * 100_000 + "\n```\n",
         "{" * 10_000 + "$a = 1$" + "}" * 10_000,
     ],
-    ids=["python-in-math", "deep-parens", "many-minus", "huge-numbers", "long-sum",
-         "nested-frac", "long-vector", "nested-subscripts", "wide-matrix", "code-literals",
-         "deep-code", "braces"],  # fmt: skip
+    ids=[
+        "python-in-math",
+        "deep-parens",
+        "many-minus",
+        "huge-numbers",
+        "long-sum",
+        "nested-frac",
+        "long-vector",
+        "nested-subscripts",
+        "wide-matrix",
+        "code-literals",
+        "deep-code",
+        "braces",
+    ],
 )
 def test_hostile_posts_finish_without_error(text, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

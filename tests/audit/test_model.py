@@ -17,11 +17,23 @@ def _sigmoid(u):
 
 # Gradients written out by hand: (loss, params, grad_w(X, y, w, b, s), grad_b)
 HAND = {
-    "perceptron": ({}, lambda X, y, w, s: -(y * (y * s <= 0)) @ X, lambda y, s: -(y * (y * s <= 0)).sum()),
-    "hinge": ({"lam": 0.3}, lambda X, y, w, s: 0.3 * w - (y * (y * s < 1)) @ X, lambda y, s: -(y * (y * s < 1)).sum()),
-    "logistic": ({}, lambda X, y, w, s: -(y * _sigmoid(-y * s)) @ X, lambda y, s: -(y * _sigmoid(-y * s)).sum()),
+    "perceptron": (
+        {},
+        lambda X, y, w, s: -(y * (y * s <= 0)) @ X,
+        lambda y, s: -(y * (y * s <= 0)).sum(),
+    ),
+    "hinge": (
+        {"lam": 0.3},
+        lambda X, y, w, s: 0.3 * w - (y * (y * s < 1)) @ X,
+        lambda y, s: -(y * (y * s < 1)).sum(),
+    ),
+    "logistic": (
+        {},
+        lambda X, y, w, s: -(y * _sigmoid(-y * s)) @ X,
+        lambda y, s: -(y * _sigmoid(-y * s)).sum(),
+    ),
     "squared_error": ({}, lambda X, y, w, s: (s - y) @ X, lambda y, s: (s - y).sum()),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("loss", list(HAND))
@@ -59,14 +71,33 @@ def test_recomputation_follows_a_wrong_active_set():
 @pytest.mark.parametrize(
     "text, key",
     [
-        ("∂L/∂w", "gw"), (r"\frac{\partial L}{\partial w_2}", "gw[2]"), (r"\nabla_b L", "gb"),
-        ("L(w, b)", "L"), ("s_1", "s[1]"), ("z₃", "s[3]"), ("m_2", "m[2]"), ("ℓ_1", "ell[1]"),
-        ("w_new", "w_new"), ("w'", "w_new"), ("w^{(1)}", "w_new"), (r"w_{\text{new}}", "w_new"),
-        ("w_{t+1}", "w_new"), ("b_new", "b_new"), ("w_0", "w"), ("η", "eta"), ("lr", "eta"),
-        ("λ", "lam"), ("M", "set"), ("x_2", "x[2]"), ("y₁", "y[1]"), ("g_w", "gw"),
-        ("∂ℓ/∂w", None), ("q", None), ("w_2", None),
+        ("∂L/∂w", "gw"),
+        (r"\frac{\partial L}{\partial w_2}", "gw[2]"),
+        (r"\nabla_b L", "gb"),
+        ("L(w, b)", "L"),
+        ("s_1", "s[1]"),
+        ("z₃", "s[3]"),
+        ("m_2", "m[2]"),
+        ("ℓ_1", "ell[1]"),
+        ("w_new", "w_new"),
+        ("w'", "w_new"),
+        ("w^{(1)}", "w_new"),
+        (r"w_{\text{new}}", "w_new"),
+        ("w_{t+1}", "w_new"),
+        ("b_new", "b_new"),
+        ("w_0", "w"),
+        ("η", "eta"),
+        ("lr", "eta"),
+        ("λ", "lam"),
+        ("M", "set"),
+        ("x_2", "x[2]"),
+        ("y₁", "y[1]"),
+        ("g_w", "gw"),
+        ("∂ℓ/∂w", None),
+        ("q", None),
+        ("w_2", None),
     ],
-)  # fmt: skip
+)
 def test_quantity_names(text, key):
     (st,) = statements(f"{text} = 1")
     assert quantity_key(st.parts[0].node) == key

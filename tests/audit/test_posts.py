@@ -42,7 +42,12 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
     "logistic_en.tex": [
         (17, "equation", "wrong", None),  # 2 log 2 ≈ 1.29 (it is 1.386)
         (21, "formula", "wrong", None),  # σ(yᵢsᵢ) instead of σ(−yᵢsᵢ)
-        (29, "equation", "wrong", None),  # −([0.5, 0.5] + [0.5, −1]) = [−1, 0.5], written [−1, −0.5]
+        (
+            29,
+            "equation",
+            "wrong",
+            None,
+        ),  # −([0.5, 0.5] + [0.5, −1]) = [−1, 0.5], written [−1, −0.5]
         (35, "update", "follows-wrong", 29),  # w − η∇L = [1, 0.5] from it (truly [1, −0.5])
     ],
     "squared_zh.tex": [
@@ -54,7 +59,12 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
     ],
     "perceptron_zh.ipynb": [
         (42, "equation", "wrong", None),  # −([2,3] − [1,−1]) = −[1, 4], written −[1, 2]
-        (75, "update", "follows-wrong", 42),  # [0, 0] − 0.1·[−1, −2] = [0.1, 0.2] (truly [0.1, 0.4])
+        (
+            75,
+            "update",
+            "follows-wrong",
+            42,
+        ),  # [0, 0] − 0.1·[−1, −2] = [0.1, 0.2] (truly [0.1, 0.4])
         (87, "output", "wrong", None),  # the stored output [0.1 0.2]; the code prints [0.1 0.4]
         (118, "code-error", "wrong", None),  # print(los): NameError
     ],

@@ -113,13 +113,17 @@ def test_sets():
 def test_precision_shown(text, holds):
     (st,) = statements(text)
     a, b = (evaluate(p.node, Scope()) for p in st.parts)
-    tol = np.maximum(tolerance(st.parts[0].node, a, st.rels[0]),
-                     tolerance(st.parts[1].node, b, st.rels[0]))  # fmt: skip
+    tol = np.maximum(
+        tolerance(st.parts[0].node, a, st.rels[0]), tolerance(st.parts[1].node, b, st.rels[0])
+    )
     assert close(a, b, tol) is holds
 
 
 def test_statement_splitting():
-    text = "on two points: x₁ = [1, 2], x₂ = [3, 0] with labels y = [1, −1], w = 0 (the zero vector), b = 0."
+    text = (
+        "on two points: x₁ = [1, 2], x₂ = [3, 0] with labels y = [1, −1], "
+        "w = 0 (the zero vector), b = 0."
+    )
     got = [(p.parts[0].node.key, len(p.parts)) for p in statements(text, prose=True)]
     assert got == [("x_1", 2), ("x_2", 2), ("y", 2), ("w", 2), ("b", 2)]
     zh = "初始化 w = 0，b = 0；学习率 η = 0.1。"
@@ -129,8 +133,15 @@ def test_statement_splitting():
 
 
 def test_derivative_spellings_are_one_node():
-    spellings = [r"\frac{\partial L}{\partial w}", "∂L/∂w", r"\nabla_w L", r"\nabla_{\mathbf{w}} L",
-                 "dL/dw", r"\frac{dL}{dw}", r"\frac{\mathrm{d} L}{\mathrm{d} w}"]  # fmt: skip
+    spellings = [
+        r"\frac{\partial L}{\partial w}",
+        "∂L/∂w",
+        r"\nabla_w L",
+        r"\nabla_{\mathbf{w}} L",
+        "dL/dw",
+        r"\frac{dL}{dw}",
+        r"\frac{\mathrm{d} L}{\mathrm{d} w}",
+    ]
     for s in spellings:
         (st,) = statements(f"{s} = [1, 2]", prose=s == "dL/dw")
         node = st.parts[0].node

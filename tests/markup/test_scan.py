@@ -124,19 +124,37 @@ def test_latex_environments_and_inline_math():
 
 # -- notebooks ------------------------------------------------------------------------------------
 def _notebook(cells):
-    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5},
-                      indent=1)  # fmt: skip
+    return json.dumps(
+        {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1
+    )
 
 
 def test_notebook_lines_are_lines_of_the_json_file():
-    text = _notebook([
-        {"cell_type": "markdown", "metadata": {}, "source": ["# T\n", "Let $x = 1$\n", "$$y$$"]},
-        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["a = 1\n", "a"],
-         "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
-                      "data": {"text/plain": ["1"]}},
-                     {"output_type": "stream", "name": "stdout", "text": ["p\n", "q\n"]}]},
-        {"cell_type": "markdown", "metadata": {}, "source": "one\nstring $z$"},
-    ])  # fmt: skip
+    text = _notebook(
+        [
+            {
+                "cell_type": "markdown",
+                "metadata": {},
+                "source": ["# T\n", "Let $x = 1$\n", "$$y$$"],
+            },
+            {
+                "cell_type": "code",
+                "metadata": {},
+                "execution_count": 1,
+                "source": ["a = 1\n", "a"],
+                "outputs": [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": ["1"]},
+                    },
+                    {"output_type": "stream", "name": "stdout", "text": ["p\n", "q\n"]},
+                ],
+            },
+            {"cell_type": "markdown", "metadata": {}, "source": "one\nstring $z$"},
+        ]
+    )
     file_lines = text.split("\n")
     spans = scan(text, "notebook")
     for s in spans:

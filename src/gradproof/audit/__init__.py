@@ -84,7 +84,6 @@ def audit(
         def work() -> AuditReport:
             return audit_document(doc, run=run, loss=loss)
 
-        return run_with_limit(work, AUDIT_SECONDS, what="auditing the document",
-                              hint="split the document")  # fmt: skip
-
-
+        return run_with_limit(
+            work, AUDIT_SECONDS, what="auditing the document", hint="split the document"
+        )

@@ -60,7 +60,9 @@ def _literal(node: ast.AST, budget: list[int]) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise _NotLiteral
-    if isinstance(node, ast.Constant) and type(node.value) in (int, float):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        if isinstance(node.value, bool):
+            raise _NotLiteral
         return float(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         v = _literal(node.operand, budget)

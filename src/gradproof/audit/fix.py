@@ -64,8 +64,11 @@ def _edit(span: Span, node: N.Node, value: Any, latex: bool) -> Edit | None:
     if span.start is None:
         return None
     source = span.text[node.start : node.end]
-    return Edit(span.start + node.start, span.start + node.end,
-                written_like(node, source, value, latex=latex))  # fmt: skip
+    return Edit(
+        span.start + node.start,
+        span.start + node.end,
+        written_like(node, source, value, latex=latex),
+    )
 
 
 def literals_equal(node: N.Node, value: Any) -> list[N.Node]:

@@ -81,7 +81,8 @@ class _RandomScope(Scope):
                 return np.asarray(table[node.base], float)
         if node.key in bound:
             return np.float64(bound[node.key] + 1)
-        fixed = {"w": self.w, "b": self.b, "n": float(self.n), "N": float(self.n)}
+        n = float(len(self.y))
+        fixed = {"w": self.w, "b": self.b, "n": n, "N": n}
         if node.key in fixed:
             return np.asarray(fixed[node.key], float)
         if node.key in ("λ", "lam", "lambda", "δ", "delta"):

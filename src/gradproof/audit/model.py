@@ -98,9 +98,16 @@ PARENTS: dict[str, tuple[str, ...]] = {
 """What each quantity is computed from (``s`` and ``set`` stand for all samples' scores)."""
 
 _WORDS = {
-    "s": "score", "m": "margin", "set": "active set", "ell": "loss of the sample",
-    "L": "loss", "gw": "gradient", "gb": "gradient", "w_new": "update", "b_new": "update",
-}  # fmt: skip
+    "s": "score",
+    "m": "margin",
+    "set": "active set",
+    "ell": "loss of the sample",
+    "L": "loss",
+    "gw": "gradient",
+    "gb": "gradient",
+    "w_new": "update",
+    "b_new": "update",
+}
 
 
 def family(key: str) -> str:
@@ -165,10 +172,13 @@ class Model:
         x = self.X[k]
         w = np.broadcast_to(np.asarray(w, float), (self.dim,))
         return {
-            S: sp.Float(float(s)), Y: sp.Float(float(self.y[k])), B: sp.Float(float(b)),
-            Z: sp.Float(float(s) - float(b)), Q: sp.Float(float(w @ w)),
+            S: sp.Float(float(s)),
+            Y: sp.Float(float(self.y[k])),
+            B: sp.Float(float(b)),
+            Z: sp.Float(float(s) - float(b)),
+            Q: sp.Float(float(w @ w)),
             XX: sp.Float(float(x @ x)),
-        }  # fmt: skip
+        }
 
     def _num(self, e: sp.Expr, atoms: Mapping[sp.Symbol, sp.Float], member: bool | None) -> float:
         if member is not None:  # the post's active set decides the indicators
@@ -193,7 +203,9 @@ class Model:
         if fam == "set":
             if self.switch is None:
                 return None
-            u = [self._num(self.switch.expr, self._atoms(s[i], i, 0, 0), None) for i in range(self.n)]
+            u = [
+                self._num(self.switch.expr, self._atoms(s[i], i, 0, 0), None) for i in range(self.n)
+            ]
             return frozenset(int(i) for i in np.flatnonzero(active_mask(u, self.d.form.at_kink)))
         w, b = get("w"), get("b")
         if fam == "ell" and k is not None:

@@ -3,13 +3,35 @@ span's text) of the characters it was read from."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
-    "Node", "Num", "Name", "Vec", "Mat", "SetLit", "SetBuilder", "Bin", "Neg", "Pow", "Tr",
-    "Call", "Norm", "Abs", "Inner", "Sum", "Ind", "Cmp", "In", "Deriv", "DerivOf", "Unknown",
-    "walk", "is_literal",
-]  # fmt: skip
+    "Node",
+    "Num",
+    "Name",
+    "Vec",
+    "Mat",
+    "SetLit",
+    "SetBuilder",
+    "Bin",
+    "Neg",
+    "Pow",
+    "Tr",
+    "Call",
+    "Norm",
+    "Abs",
+    "Inner",
+    "Sum",
+    "Ind",
+    "Cmp",
+    "In",
+    "Deriv",
+    "DerivOf",
+    "Unknown",
+    "walk",
+    "is_literal",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,7 +182,7 @@ class Unknown(Node):
     why: str
 
 
-def walk(node: Node):  # type: ignore[no-untyped-def]
+def walk(node: Node) -> Iterator[Node]:
     """Every node of the tree, depth first (parents before children)."""
     stack = [node]
     while stack:

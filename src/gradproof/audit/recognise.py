@@ -79,9 +79,12 @@ def _same(spec: LossSpec, per: sp.Expr, reg: sp.Expr, values: Mapping[str, float
 
 
 def _from_formula(
-    node: N.Node, per_sample: dict[str, N.Node], params: Mapping[str, float], labels: str,
+    node: N.Node,
+    per_sample: dict[str, N.Node],
+    params: Mapping[str, float],
+    labels: str,
     kink: str | None,
-) -> tuple[str, Derivation, str] | None:  # fmt: skip
+) -> tuple[str, Derivation, str] | None:
     try:
         per_text, reg_text, mean = loss_expression(node, per_sample)
     except NoTranslation:
@@ -114,7 +117,9 @@ def recognise(
     ``prose`` its sentences; ``params`` the hyperparameter values it states (``lam``)."""
     if option:
         name = option.strip().lower().replace("-", "_")
-        extra = {k: v for k, v in params.items() if k in LOSSES[name].params} if name in LOSSES else {}
+        extra = (
+            {k: v for k, v in params.items() if k in LOSSES[name].params} if name in LOSSES else {}
+        )
         if name in LOSSES:
             return Recognised(name, derive(name, params=extra, kink=kink), "option")  # type: ignore[arg-type]
         d = derive(expr=option, params=dict(params), labels=labels, kink=kink)  # type: ignore[arg-type]

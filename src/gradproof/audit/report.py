@@ -139,8 +139,10 @@ class AuditReport:
                 out.append(f"::{level} {props}::{_escape(self.finding(c))}")
             return out + [f"::notice::{_escape(self.summary_line())}"]
         out = [f"{self.file}:{c.line}: {self.finding(c)}" for c in shown]
-        out.append(f"{self.file}: {_('loss')}: {self.loss or _('not recognised')}"
-                   + (f" ({self.loss_note})" if self.loss_note else ""))  # fmt: skip
+        out.append(
+            f"{self.file}: {_('loss')}: {self.loss or _('not recognised')}"
+            + (f" ({self.loss_note})" if self.loss_note else "")
+        )
         out.extend(f"{self.file}: {_('note')}: {n}" for n in self.notes)
         out.append(f"{self.file}: {self.summary_line()}")
         return out

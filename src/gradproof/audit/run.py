@@ -26,8 +26,13 @@ from typing import Any
 
 __all__ = ["BlockResult", "run_blocks", "RUN_LIMITS"]
 
-RUN_LIMITS = {"cpu_seconds": 60, "wall_seconds": 120, "memory_bytes": 4 * 2**30,
-              "file_bytes": 64 * 2**20, "output_chars": 1_000_000}  # fmt: skip
+RUN_LIMITS = {
+    "cpu_seconds": 60,
+    "wall_seconds": 120,
+    "memory_bytes": 4 * 2**30,
+    "file_bytes": 64 * 2**20,
+    "output_chars": 1_000_000,
+}
 """Limits of the subprocess (tests monkeypatch this dict)."""
 
 _RUNNER = r"""
@@ -125,8 +130,15 @@ def run_blocks(blocks: Sequence[str], display: Sequence[bool]) -> tuple[list[Blo
             "OMP_NUM_THREADS": "1",
             "MKL_NUM_THREADS": "1",
         }
-        cmd = [sys.executable, "-I", "-c", _RUNNER, str(src), str(out),
-               str(RUN_LIMITS["output_chars"])]  # fmt: skip
+        cmd = [
+            sys.executable,
+            "-I",
+            "-c",
+            _RUNNER,
+            str(src),
+            str(out),
+            str(RUN_LIMITS["output_chars"]),
+        ]
         note = ""
         proc = subprocess.Popen(  # noqa: S603 - the user asked to run the post's code
             cmd,

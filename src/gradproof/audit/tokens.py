@@ -178,9 +178,7 @@ class _Lexer:
             kind, value = _SIMPLE[name]
             self.add(kind, value, i, j)
             return j
-        if name in ("mathbb", "mathbf", "boldsymbol", "bm") and re.match(
-            r"\{\s*[1I]\s*\}", t[j:]
-        ):
+        if name in ("mathbb", "mathbf", "boldsymbol", "bm") and re.match(r"\{\s*[1I]\s*\}", t[j:]):
             g = self.group(j)
             self.add("ind", "𝟙", i, g)
             return g
@@ -242,8 +240,8 @@ class _Lexer:
                 while j < len(t) and t[j] in _SUPERSCRIPTS:
                     j += 1
                 self.add("op", "^", i, i)
-                self.add("num" if t[i] != "⁻" else "sub", "".join(_SUPERSCRIPTS[ch] for ch in t[i:j]),
-                         i, j)  # fmt: skip
+                digits = "".join(_SUPERSCRIPTS[ch] for ch in t[i:j])
+                self.add("num" if t[i] != "⁻" else "sub", digits, i, j)
                 i = j
                 continue
             if c == ":" and t[i + 1 : i + 2] == "=":
@@ -262,7 +260,7 @@ class _Lexer:
                 self.add(kind, value, i, i + 1)
                 i += 1
                 continue
-            if _CJK.match(c) or c in "\u3000「」『』《》〈〉“”‘’\"`#@$":
+            if _CJK.match(c) or c in '\u3000「」『』《》〈〉“”‘’"`#@$':
                 self.add("break", c, i, i + 1)
             else:
                 self.add("unk" if not self.prose else "break", c, i, i + 1)
@@ -279,8 +277,10 @@ class _Lexer:
         word, digits = m.group(1), m.group(2)
         j = i + len(word)
         if self.prose and len(word) > 1 and word not in _PROSE_NAMES and not digits:
-            derivative = len(word) == 2 and word[0] == "d" and "/" in (
-                t[j:].lstrip()[:1] + t[:i].rstrip()[-1:]
+            derivative = (
+                len(word) == 2
+                and word[0] == "d"
+                and "/" in (t[j:].lstrip()[:1] + t[:i].rstrip()[-1:])
             )  # dL/dw
             subscript = t[:i].endswith("_")  # b_new
             if t[j : j + 1] != "_" and not derivative and not subscript:

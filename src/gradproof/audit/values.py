@@ -256,8 +256,13 @@ class _Eval:
             a = self.scalar(self.ev(cond.left, bound), "a comparison")
             b = self.scalar(self.ev(cond.right, bound), "a comparison")
             return {
-                "≤": a <= b, "≥": a >= b, "<": a < b, ">": a > b, "=": a == b, "≠": a != b,
-            }[cond.op]  # fmt: skip
+                "≤": a <= b,
+                "≥": a >= b,
+                "<": a < b,
+                ">": a > b,
+                "=": a == b,
+                "≠": a != b,
+            }[cond.op]
         if isinstance(cond, N.In):
             item = self.ev(cond.item, bound)
             members = self.scope.set_named(cond.set, bound)

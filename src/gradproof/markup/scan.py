@@ -604,7 +604,7 @@ def _scan_notebook(text: str, name: str) -> list[Span]:
     def file_line(pos: int) -> int:
         return bisect.bisect_right(starts, pos)
 
-    meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
+    meta: dict[str, Any] = nb["metadata"] if isinstance(nb.get("metadata"), dict) else {}
     info = meta.get("language_info") or meta.get("kernelspec") or {}
     language = str(info.get("name") or info.get("language") or "python").lower()
     spans: list[Span] = []
@@ -614,13 +614,21 @@ def _scan_notebook(text: str, name: str) -> list[Span]:
         source, lines = _joined(cell.get("source", ""), file_line)
         kind = cell.get("cell_type")
         if kind == "markdown":
-            for s in _finish(_markdown(source), source, lambda n: lines[n - 1], contiguous=False):
+            for s in _finish(_markdown(source), source, _mapper(lines), contiguous=False):
                 spans.append(replace(s, cell=k))
         elif kind == "code":
-            spans.append(Span("code", source, tuple(lines), None, delimiter="cell", cell=k,
-                              language=language))  # fmt: skip
+            spans.append(
+                Span(
+                    "code", source, tuple(lines), None, delimiter="cell", cell=k, language=language
+                )
+            )
             spans.extend(_outputs(cell.get("outputs"), file_line, k))
     return spans
+
+
+def _mapper(lines: list[int]) -> Callable[[int], int]:
+    """Line k of a cell's source (1-based) → its line in the notebook file."""
+    return lambda k: lines[k - 1]
 
 
 def _outputs(outputs: Any, file_line: Callable[[int], int], cell: int) -> list[Span]:
@@ -632,7 +640,7 @@ def _outputs(outputs: Any, file_line: Callable[[int], int], cell: int) -> list[S
         if kind == "stream":
             value, delim = out.get("text"), f"stream:{out.get('name', 'stdout')}"
         elif kind in ("execute_result", "display_data"):
-            data = out.get("data") if isinstance(out.get("data"), dict) else {}
+            data: dict[str, Any] = out["data"] if isinstance(out.get("data"), dict) else {}
             value, delim = data.get("text/plain"), kind
         elif kind == "error":
             value, delim = [f"{out.get('ename', '')}: {out.get('evalue', '')}"], "error"

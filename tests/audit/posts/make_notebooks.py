@@ -1,12 +1,16 @@
 """Write a notebook the way Jupyter does (nbformat 4, one JSON string per source line)."""
+
 import json, sys
+
 
 def lines(text):
     out = text.split("\n")
     return [l + "\n" for l in out[:-1]] + ([out[-1]] if out[-1] else [])
 
+
 def md(text):
     return {"cell_type": "markdown", "metadata": {}, "source": lines(text)}
+
 
 def code(text, outputs, n):
     outs = []
@@ -14,16 +18,37 @@ def code(text, outputs, n):
         if kind == "stream":
             outs.append({"name": "stdout", "output_type": "stream", "text": lines(value)})
         elif kind == "result":
-            outs.append({"data": {"text/plain": lines(value)}, "execution_count": n,
-                         "metadata": {}, "output_type": "execute_result"})
+            outs.append(
+                {
+                    "data": {"text/plain": lines(value)},
+                    "execution_count": n,
+                    "metadata": {},
+                    "output_type": "execute_result",
+                }
+            )
         elif kind == "error":
-            outs.append({"ename": value[0], "evalue": value[1], "output_type": "error", "traceback": []})
-    return {"cell_type": "code", "execution_count": n, "metadata": {}, "outputs": outs,
-            "source": lines(text)}
+            outs.append(
+                {"ename": value[0], "evalue": value[1], "output_type": "error", "traceback": []}
+            )
+    return {
+        "cell_type": "code",
+        "execution_count": n,
+        "metadata": {},
+        "outputs": outs,
+        "source": lines(text),
+    }
+
 
 def write(path, cells):
-    nb = {"cells": cells, "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-          "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(nb, fh, indent=1, ensure_ascii=False)
         fh.write("\n")
