@@ -7,7 +7,8 @@ fast numpy functions, and prove them right.
 ['b', 'w']
 """
 
-from gradproof.audit import AuditReport, audit
+from gradproof import audit  # the package; calling it audits a post (gradproof.audit(path))
+from gradproof.audit import AuditReport
 from gradproof.datasets import Dataset, Point, load_data
 from gradproof.errors import (
     DataError,

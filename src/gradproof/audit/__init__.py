@@ -13,14 +13,18 @@ Python code blocks in a separate, limited process (:mod:`gradproof.audit.run`).
 ... ∂L/∂w = −(1·[1,2] + (−1)·[3,0]) = −[1,2] + [3,0] = [2, 2]
 ... ```
 ... '''
->>> report = audit(post, loss="perceptron")
+>>> import gradproof
+>>> report = gradproof.audit(post, loss="perceptron")
 >>> print(report.lines()[0])
 <text>:4: wrong: −[1,2] + [3,0] = [2, −2], not [2, 2]
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from pathlib import Path
+from typing import Any
 
 from gradproof.audit.engine import audit_document
 from gradproof.audit.report import AuditReport, Claim
@@ -87,3 +91,15 @@ def audit(
         return run_with_limit(
             work, AUDIT_SECONDS, what="auditing the document", hint="split the document"
         )
+
+
+class _CallableModule(types.ModuleType):
+    """``gradproof.audit(...)`` calls :func:`audit`, while ``gradproof.audit`` stays the package
+    (``gradproof.audit.run``, ``import gradproof.audit as A`` keep working). Typed code may
+    prefer ``from gradproof.audit import audit``."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> AuditReport:
+        return audit(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

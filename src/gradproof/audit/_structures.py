@@ -146,7 +146,11 @@ class Structures(ParserBase):
         end = self.last_end()
         if t.text in ("{", "{{"):
             items = tuple(x for r in rows for x in r)
-            return N.SetLit(t.start, end, items) if len(items) > 1 or t.text == "{{" else items[0]
+            one = items[0]
+            sample = isinstance(one, N.Num) or (isinstance(one, N.Name) and one.sub.isdigit())
+            if len(items) > 1 or t.text == "{{" or sample:  # {1}, {x₂}: a set of samples
+                return N.SetLit(t.start, end, items)
+            return one  # a LaTeX group
         if len(rows) > 1:
             if len({len(r) for r in rows}) != 1:
                 raise Fail("matrix rows of different lengths")

@@ -22,6 +22,7 @@ import sympy as sp
 
 from gradproof.audit import nodes as N
 from gradproof.datasets import Dataset, Point
+from gradproof.i18n import N_
 from gradproof.numeric.example import worked_example
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z, hyperparameter
 from gradproof.symbolic.conventions import active_mask
@@ -98,16 +99,17 @@ PARENTS: dict[str, tuple[str, ...]] = {
 """What each quantity is computed from (``s`` and ``set`` stand for all samples' scores)."""
 
 _WORDS = {
-    "s": "score",
-    "m": "margin",
-    "set": "active set",
-    "ell": "loss of the sample",
-    "L": "loss",
-    "gw": "gradient",
-    "gb": "gradient",
-    "w_new": "update",
-    "b_new": "update",
+    "s": N_("score"),
+    "m": N_("margin"),
+    "set": N_("active set"),
+    "ell": N_("loss of the sample"),
+    "L": N_("loss"),
+    "gw": N_("gradient"),
+    "gb": N_("gradient"),
+    "w_new": N_("update"),
+    "b_new": N_("update"),
 }
+"""The word for each quantity in messages (translated when printed)."""
 
 
 def family(key: str) -> str:
@@ -116,7 +118,7 @@ def family(key: str) -> str:
 
 
 def describe(key: str) -> str:
-    """The word for a quantity in a message (``update``, ``score``)."""
+    """The word for a quantity in a message (``update``, ``score``), untranslated."""
     return _WORDS.get(family(key), key)
 
 

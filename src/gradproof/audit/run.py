@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gradproof.i18n import _
+
 __all__ = ["BlockResult", "run_blocks", "RUN_LIMITS"]
 
 RUN_LIMITS = {
@@ -151,16 +153,23 @@ def run_blocks(blocks: Sequence[str], display: Sequence[bool]) -> tuple[list[Blo
             start_new_session=True,
         )
         try:
-            _, err = proc.communicate(timeout=RUN_LIMITS["wall_seconds"])
+            _stdout, err = proc.communicate(timeout=RUN_LIMITS["wall_seconds"])
             if proc.returncode != 0:
                 tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-                note = f"the code's process ended with status {proc.returncode} {tail[0]}".strip()
+                note = _(
+                    "the code's process ended with status {status} {why}",
+                    status=proc.returncode,
+                    why=tail[0],
+                ).strip()
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()
-            note = f"the code ran longer than {RUN_LIMITS['wall_seconds']} s and was stopped"
+            note = _(
+                "the code ran longer than {seconds} s and was stopped",
+                seconds=RUN_LIMITS["wall_seconds"],
+            )
         if proc.returncode is not None and proc.returncode < 0 and not note:
-            note = f"the code's process was killed (signal {-proc.returncode})"
+            note = _("the code's process was killed (signal {signal})", signal=-proc.returncode)
         try:
             raw = json.loads(out.read_text(encoding="utf-8"))
         except (OSError, ValueError):

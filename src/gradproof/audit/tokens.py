@@ -95,6 +95,9 @@ SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘₜₐₑₒ
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True))
 _LETTER = re.compile(r"[A-Za-zα-ωΑ-ΩℓϵϑϕΣ]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+", re.ASCII)
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
+_ONE = re.compile(r"\{\s*[1I]\s*\}")
+_WORD = re.compile(r"([A-Za-z]+)([0-9]*)")
 _LINE_MARK = re.compile(r"[ \t]*(?:[-*+>]|\d{1,3}[.)]|#{1,6})[ \t]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
 
@@ -146,11 +149,11 @@ class _Lexer:
 
     def command(self, i: int) -> int:
         t = self.text
-        m = re.match(r"\\([A-Za-z]+|.)", t[i:])
+        m = _COMMAND.match(t, i)
         if m is None:
             self.add("unk", "\\", i, i + 1)
             return i + 1
-        name, j = m.group(1), i + m.end()
+        name, j = m.group(1), m.end()
         if name == "\\":
             self.add("sep", "\\\\", i, j)
             return j
@@ -178,7 +181,7 @@ class _Lexer:
             kind, value = _SIMPLE[name]
             self.add(kind, value, i, j)
             return j
-        if name in ("mathbb", "mathbf", "boldsymbol", "bm") and re.match(r"\{\s*[1I]\s*\}", t[j:]):
+        if name in ("mathbb", "mathbf", "boldsymbol", "bm") and _ONE.match(t, j):
             g = self.group(j)
             self.add("ind", "𝟙", i, g)
             return g
@@ -186,7 +189,7 @@ class _Lexer:
             g = self.group(j)
             if g == j:  # \mathbf w: one token argument
                 return j
-            in_sub = t[:i].rstrip().endswith(("_{", "_"))  # w_{\text{new}}: a name
+            in_sub = t[max(0, i - 8) : i].rstrip().endswith(("_{", "_"))  # w_{\text{new}}
             self.inner(j + 1, g - 1, text_mode=name in _TEXT and name != "mathrm" and not in_sub)
             return g
         if name in ("hat", "tilde", "bar", "widehat", "overline"):
@@ -272,7 +275,7 @@ class _Lexer:
         if not t[i].isascii():  # a Greek letter: one name (Σ is the sum sign)
             self.add("sum" if t[i] == "Σ" else "name", t[i], i, i + 1)
             return i + 1
-        m = re.match(r"([A-Za-z]+)([0-9]*)", t[i:])
+        m = _WORD.match(t, i)
         assert m is not None
         word, digits = m.group(1), m.group(2)
         j = i + len(word)
@@ -280,9 +283,9 @@ class _Lexer:
             derivative = (
                 len(word) == 2
                 and word[0] == "d"
-                and "/" in (t[j:].lstrip()[:1] + t[:i].rstrip()[-1:])
+                and "/" in (t[j : j + 8].lstrip()[:1] + t[max(0, i - 8) : i].rstrip()[-1:])
             )  # dL/dw
-            subscript = t[:i].endswith("_")  # b_new
+            subscript = t[i - 1 : i] == "_"  # b_new
             if t[j : j + 1] != "_" and not derivative and not subscript:
                 self.add("word", word, i, j)
                 return j

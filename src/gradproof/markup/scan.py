@@ -276,6 +276,18 @@ class _Misses:
 _BLANK = re.compile(r"\n[ \t]*\n")
 
 
+class _Paragraphs:
+    """Where the paragraphs of ``text[a:b]`` end, found once (an inline ``$`` stops there)."""
+
+    def __init__(self, text: str, a: int, b: int):
+        self.ends = [m.start() for m in _BLANK.finditer(text, a, b)]
+        self.b = b
+
+    def end_after(self, i: int) -> int:
+        k = bisect.bisect_left(self.ends, i)
+        return self.ends[k] if k < len(self.ends) else self.b
+
+
 def _inline(text: str, a: int, b: int) -> list[_Raw]:
     """Math, code spans and comments inside the non-fenced text ``text[a:b]``; the rest is
     prose, one span per paragraph."""
@@ -284,6 +296,7 @@ def _inline(text: str, a: int, b: int) -> list[_Raw]:
     prose = a
     i = a
     dollar_dead = -1  # an inline $ opened before this offset has no closer in its paragraph
+    paragraphs = _Paragraphs(text, a, b)
 
     def emit(kind: str, s: int, e: int, o: int, c: int, disp: bool, delim: str) -> None:
         nonlocal prose
@@ -337,7 +350,7 @@ def _inline(text: str, a: int, b: int) -> list[_Raw]:
                 i += 2
             continue
         if c == "$" and i >= dollar_dead:
-            j = _dollar_close(text, i, b)
+            j = _dollar_close(text, i, b, paragraphs)
             if j > 0:
                 emit("math", i + 1, j, i, j + 1, False, "$")
                 i = j + 1
@@ -348,13 +361,12 @@ def _inline(text: str, a: int, b: int) -> list[_Raw]:
     return raws
 
 
-def _dollar_close(text: str, i: int, b: int) -> int:
+def _dollar_close(text: str, i: int, b: int, paragraphs: _Paragraphs) -> int:
     """The closing ``$`` of an inline ``$`` at ``i``, or minus the offset where the search
     stopped (the paragraph end) when there is none."""
     if i + 1 >= b or text[i + 1].isspace() or text[i + 1] == "$":
         return -(i + 1)
-    m = _BLANK.search(text, i, b)
-    stop = m.start() if m else b
+    stop = paragraphs.end_after(i)
     j = i + 1
     while j < stop:
         ch = text[j]
@@ -391,6 +403,7 @@ _MATH_ENVS = (
 )
 _BEGIN = re.compile(r"\\begin\{(" + _MATH_ENVS + r"|verbatim|Verbatim|lstlisting|minted)(\*?)\}")
 _CODE_ENVS = ("verbatim", "Verbatim", "lstlisting", "minted")
+_INLINE_CODE = re.compile(r"\\(verb\*?|lstinline)(?:\[[^\]\n]*\])?([^\sA-Za-z{])")
 
 
 def _latex(text: str) -> list[_Raw]:
@@ -400,6 +413,7 @@ def _latex(text: str) -> list[_Raw]:
     end_doc = text.find("\\end{document}", a)
     b = end_doc if end_doc >= 0 else len(text)
     misses = _Misses()
+    paragraphs = _Paragraphs(text, a, b)
     prose = a
     i = a
 
@@ -432,16 +446,16 @@ def _latex(text: str) -> list[_Raw]:
                     raw: _Raw = ("code", s, j, False, env, lang, False)
                 else:
                     if m.group(1) == "alignat":
-                        arg = re.match(r"\{[^}]*\}", text[s:j])
-                        s += arg.end() if arg else 0
+                        arg = re.compile(r"\{[^}]*\}").match(text, s, j)
+                        s = arg.end() if arg else s
                     raw = ("math", s, j, True, env, None, False)
                 emit(raw, i, j + len(endtok))
                 i = j + len(endtok)
                 continue
-            inline = re.match(r"\\(verb\*?|lstinline)(?:\[[^\]\n]*\])?([^\sA-Za-z{])", text[i:b])
+            inline = _INLINE_CODE.match(text, i, b)
             if inline:
                 delim = inline.group(2)
-                s = i + inline.end()
+                s = inline.end()
                 j = text.find(delim, s, b)
                 if j >= 0:
                     emit(("code", s, j, False, "\\" + inline.group(1), None, True), i, j + 1)
@@ -467,8 +481,7 @@ def _latex(text: str) -> list[_Raw]:
             continue
         if c == "$":
             j = i + 1
-            stop = _BLANK.search(text, i, b)
-            limit = stop.start() if stop else b
+            limit = paragraphs.end_after(i)
             while j < limit and text[j] != "$":
                 j += 2 if text[j] == "\\" else 1
             if j < limit:
@@ -483,15 +496,15 @@ def _latex(text: str) -> list[_Raw]:
 def _code_options(text: str, s: int, env: str) -> tuple[str | None, int]:
     """The language of a code environment and where its content starts."""
     lang = None
-    m = re.match(r"\[([^\]\n]*)\]", text[s:])
+    m = re.compile(r"\[([^\]\n]*)\]").match(text, s)
     if m:
         found = re.search(r"language\s*=\s*\{?([A-Za-z0-9+#]+)", m.group(1))
         lang = found.group(1).lower() if found else None
-        s += m.end()
+        s = m.end()
     if env == "minted":
-        m2 = re.match(r"\{([^}\n]*)\}", text[s:])
+        m2 = re.compile(r"\{([^}\n]*)\}").match(text, s)
         if m2:
-            lang, s = m2.group(1).strip().lower(), s + m2.end()
+            lang, s = m2.group(1).strip().lower(), m2.end()
     if text.startswith("\n", s):
         s += 1
     return lang, s
