@@ -105,3 +105,16 @@ def test_unreadable_files(tmp_path, content, words):
     p.write_bytes(content)
     with pytest.raises(GradproofError, match=words):
         audit(p)
+
+
+def test_a_long_block_is_read_in_pieces_and_a_long_line_is_skipped(monkeypatch):
+    monkeypatch.setitem(T.LIMITS, "max_length", 200)
+    monkeypatch.setitem(T.LIMITS, "max_tokens", 200)
+    lines = [f"{k} + {k} = {2 * k}" for k in range(60)]  # 60 short true lines, > 200 chars
+    lines[30] = "1 + 1 = 3"  # line 32 of the file
+    lines.append("1 + " * 100 + "1 = 101")  # one line beyond the limit: skipped with a note
+    text = "```math\n" + "\n".join(lines) + "\n```\n"
+    r = audit(text)
+    assert [(c.line, c.verdict) for c in r.wrong] == [(32, "wrong")]
+    assert r.summary["ok"] == 59
+    assert any(n.startswith("line 62: not read") for n in r.notes), r.notes

@@ -57,6 +57,11 @@ def value(text: str):
         (r"\log\left(1 + e^{0}\right)", math.log(2)),
         ("（1，2）·（1，1）", 3.0),  # full-width brackets and comma
         (r"\mathbb{1}[2 > 1] + 𝟙[1 ≥ 2]", 1.0),
+        ("[ 0.2 -0.2]", [0.2, -0.2]),  # as numpy prints it
+        ("[-0.2  0.2]", [-0.2, 0.2]),
+        ("[2. 3.]", [2.0, 3.0]),
+        ("[0.2 - 0.2]", 0.0),  # spaced signs: a subtraction
+        ("2[3 + 4]", 14.0),  # square brackets as grouping
     ],
     ids=lambda v: str(v)[:28],
 )

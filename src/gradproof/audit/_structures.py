@@ -119,6 +119,10 @@ class Structures(ParserBase):
             b = self.expr()
             self.expect("⟩")
             return N.Inner(t.start, self.last_end(), a, b)
+        if t.text == "[":
+            printed = self.printed_vector(t)
+            if printed is not None:
+                return printed
         if t.text in ("{", "{{") and self.at("}", "}}", kind="close"):
             self.take()
             return N.SetLit(t.start, self.last_end(), ())
@@ -161,6 +165,32 @@ class Structures(ParserBase):
         if all(isinstance(x, N.Vec) for x in items):
             return N.Mat(t.start, end, tuple(x.items for x in items), t.text)  # type: ignore[attr-defined]
         return N.Vec(t.start, end, items, t.text)
+
+    def printed_vector(self, t: Tok) -> N.Node | None:
+        """``[ 0.2 -0.2]`` as numpy prints it: numbers apart, each sign against its number
+        (``[0.2 - 0.2]`` with spaced signs is a subtraction)."""
+        j, items = self.i, []
+        while j < len(self.toks) and self.toks[j].kind in ("num", "op"):
+            x = self.toks[j]
+            if x.kind == "op":
+                nxt = self.toks[j + 1] if j + 1 < len(self.toks) else None
+                if x.text not in "+-" or nxt is None or nxt.kind != "num" or nxt.start != x.end:
+                    return None
+                sign = -1.0 if x.text == "-" else 1.0
+                items.append(N.Num(x.start, nxt.end, sign * float(nxt.text), x.text + nxt.text))
+                j += 2
+                continue
+            items.append(N.Num(x.start, x.end, float(x.text), x.text))
+            j += 1
+        end = self.toks[j] if j < len(self.toks) else None
+        if end is None or end.text != "]" or len(items) < 2:
+            return None
+        inside = self.toks[self.i : j]
+        gaps = [b.start > a.end for a, b in zip(inside, inside[1:], strict=False)]
+        if not all(g or self.toks[self.i + k].kind == "op" for k, g in enumerate(gaps)):
+            return None
+        self.i = j + 1
+        return N.Vec(t.start, end.end, tuple(items), "[")
 
     def _is_builder(self) -> bool:
         a, b = self.peek(), self.peek(1)

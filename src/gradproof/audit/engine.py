@@ -25,7 +25,7 @@ from gradproof.audit.recognise import Recognised, recognise
 from gradproof.audit.report import AuditReport, Claim, Edit
 from gradproof.audit.state import Entry, Values
 from gradproof.audit.values import close, format_value
-from gradproof.errors import GradproofError, LimitError
+from gradproof.errors import GradproofError
 from gradproof.i18n import _
 from gradproof.markup.scan import Document
 
@@ -52,11 +52,11 @@ class _Audit:
         last_code: Item | None = None
         for span in self.doc.spans:
             if span.kind in ("math", "prose"):
-                try:
-                    found = statements(span.text, prose=span.kind == "prose")
-                except LimitError as exc:
-                    self.notes.append(_("line {line}: not read ({why})", line=span.line, why=exc))
-                    continue
+                skipped: list[tuple[int, str]] = []
+                found = statements(span.text, prose=span.kind == "prose", skipped=skipped)
+                for offset, why in skipped:
+                    line = span.line_at(offset)
+                    self.notes.append(_("line {line}: not read ({why})", line=line, why=why))
                 self.items.extend(Item(span, st) for st in found)
                 if span.kind == "prose" and len(span.text) > 60:
                     last_code = None  # a paragraph between: the next text block is not output

@@ -20,12 +20,15 @@ claims that need it are unchecked), never an error. Depth is bounded (``LIMITS``
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from gradproof.audit import nodes as N
 from gradproof.audit._parse_base import LIMITS, Fail, depth_change
 from gradproof.audit._parser import Parser
+from gradproof.audit.tokens import LIMITS as TOKEN_LIMITS
 from gradproof.audit.tokens import Tok, tokenize
+from gradproof.errors import LimitError
 
 __all__ = ["Part", "Statement", "statements", "parse_tokens", "LIMITS"]
 
@@ -108,9 +111,47 @@ def _split(toks: list[Tok], prose: bool) -> list[list[Tok]]:
     return out
 
 
-def statements(text: str, *, prose: bool = False) -> list[Statement]:
-    """The chains in ``text`` (a math span's content or a prose paragraph)."""
-    toks = tokenize(text, prose=prose)
+_CONTINUES = re.compile(r"[ \t]*(?:&[ \t]*)?[=≈+\-−·×]")
+
+
+def _pieces(text: str, limit: int) -> list[tuple[int, str]]:
+    """``text`` cut at line breaks into pieces of at most ``limit`` characters where it can,
+    never before a line that continues a chain (one starting with ``=``, ``&=`` or an
+    operator). A longer piece is left to the tokenizer, which refuses it alone."""
+    if len(text) <= limit:
+        return [(0, text)]
+    out: list[tuple[int, str]] = []
+    start = pos = 0
+    for line in text.splitlines(keepends=True):
+        if pos > start and pos + len(line) - start > limit and not _CONTINUES.match(line):
+            out.append((start, text[start:pos]))
+            start = pos
+        pos += len(line)
+    out.append((start, text[start:]))
+    return out
+
+
+def statements(
+    text: str, *, prose: bool = False, skipped: list[tuple[int, str]] | None = None
+) -> list[Statement]:
+    """The chains in ``text`` (a math span's content or a prose paragraph); a long text is
+    read in pieces of whole lines (see ``tokens.LIMITS``). A piece beyond the limits raises
+    :class:`~gradproof.errors.LimitError`, or with ``skipped`` is listed there (its offset and
+    why) and the rest is read."""
+    result: list[Statement] = []
+    for offset, piece in _pieces(text, TOKEN_LIMITS["max_length"]):
+        try:
+            toks = tokenize(piece, prose=prose, base=offset)
+        except LimitError as exc:
+            if skipped is None:
+                raise
+            skipped.append((offset, str(exc)))
+            continue
+        result.extend(_statements(toks, prose))
+    return result
+
+
+def _statements(toks: list[Tok], prose: bool) -> list[Statement]:
     result = []
     for chunk in _split(toks, prose):
         parts: list[list[Tok]] = [[]]

@@ -26,7 +26,7 @@ from gradproof.errors import LimitError
 
 __all__ = ["Tok", "tokenize", "LIMITS", "FUNCTIONS", "SUBSCRIPTS"]
 
-LIMITS = {"max_length": 4000, "max_tokens": 2000}
+LIMITS = {"max_length": 4000, "max_tokens": 4000}
 """One statement region (a math span, a prose paragraph) longer than this is not read."""
 
 FUNCTIONS = frozenset(
@@ -95,6 +95,7 @@ SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₙₘₜₐₑₒ
 _SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-", strict=True))
 _LETTER = re.compile(r"[A-Za-zα-ωΑ-ΩℓϵϑϕΣ]")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+", re.ASCII)
+_PRINTED = re.compile(r"\d+\.(?=[ \t]*[\],]|[ \t]+[-+]?\d)", re.ASCII)  # numpy's "[2. 3.]"
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _ONE = re.compile(r"\{\s*[1I]\s*\}")
 _WORD = re.compile(r"([A-Za-z]+)([0-9]*)")
@@ -116,6 +117,7 @@ class _Lexer:
     def __init__(self, text: str, prose: bool, base: int = 0):
         self.text, self.prose, self.base = text, prose, base
         self.out: list[Tok] = []
+        self.square = 0  # open [ … ]: where "2." is a number
 
     def add(self, kind: str, value: str, a: int, b: int) -> None:
         self.out.append(Tok(kind, value, self.base + a, self.base + b))
@@ -225,7 +227,7 @@ class _Lexer:
             if c.isspace() or c == "~" and not self.prose:
                 i += 1
                 continue
-            m = _NUMBER.match(t, i)
+            m = (self.square > 0 and _PRINTED.match(t, i)) or _NUMBER.match(t, i)
             if m:
                 self.add("num", m.group(), i, m.end())
                 i = m.end()
@@ -260,6 +262,7 @@ class _Lexer:
                 continue
             if c in _UNICODE:
                 kind, value = _UNICODE[c]
+                self.square += {"[": 1, "]": -1}.get(value, 0) if kind in ("open", "close") else 0
                 self.add(kind, value, i, i + 1)
                 i += 1
                 continue
