@@ -89,7 +89,12 @@ def test_latex_scan_stays_linear_with_many_commands():
     assert [s.kind for s in spans] == ["prose"]
 
 
-def test_path_or_text():
+def test_path_or_text(tmp_path, monkeypatch):
     assert A.audit("1 + 1 = 2").file == "<text>"
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "post.txt").write_text("1 + 1 = 3\n")
+    with pytest.raises(gradproof.GradproofError, match="cannot tell the format"):
+        A.audit("post.txt")  # an existing file is read, not audited as the text 'post.txt'
+    assert A.audit("post.txt", format="markdown").exit_code == 1
     with pytest.raises(gradproof.GradproofError, match="cannot read it"):
         A.audit("no-such-post.md")

@@ -75,7 +75,8 @@ def audit(
     if format is not None and format not in FORMATS:
         raise OptionError(f"unknown document format {format!r}; use one of {', '.join(FORMATS)}")
     is_path = isinstance(path_or_text, Path) or (
-        "\n" not in path_or_text and path_or_text.lower().endswith(_SUFFIXES)
+        "\n" not in path_or_text
+        and (path_or_text.lower().endswith(_SUFFIXES) or _is_file(path_or_text))
     )
     with language(lang):
         if is_path:
@@ -91,6 +92,13 @@ def audit(
         return run_with_limit(
             work, AUDIT_SECONDS, what="auditing the document", hint="split the document"
         )
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return len(text) < 4096 and Path(text).is_file()
+    except (OSError, ValueError):
+        return False
 
 
 class _CallableModule(types.ModuleType):

@@ -206,6 +206,10 @@ def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     fv = check_formula(head, part, ctx.derivation, dim)
     left, right = ctx.label(head), ctx.src(part)
     text = f"{ctx.src(head)} = {right}"
+    if fv.verdict == "unchecked":
+        on_data = _formula_on_data(head, part, ctx, text)
+        if on_data is not None:
+            return on_data
     if fv.verdict == "ok":
         msg = _("{text} agrees with gradproof's derivation", text=text)
     elif fv.verdict == "wrong" and fv.expected:
@@ -217,6 +221,28 @@ def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     else:
         msg = _("{text} not checked: {why}", text=text, why=fv.why)
     return Claim(ctx.line(part), "formula", text, fv.verdict, fv.expected, None, msg)
+
+
+def _formula_on_data(head: N.Node, part: N.Node, ctx: ChainContext, text: str) -> Claim | None:
+    """A formula in the post's own names (``∂L/∂w = Σᵢ cᵢ xᵢ`` with c stated), checked on the
+    post's data against gradproof's value there."""
+    q = quantity_key(head, ctx.values.set_names)
+    truth = ctx.values.true(q) if q is not None else None
+    value = value_of(part, DocScope(ctx.values, "post"))
+    if truth is None or value is None or np.shape(value) != np.shape(truth):
+        return None
+    line = ctx.line(part)
+    if close(value, truth, 1e-9 * np.maximum(1, np.abs(truth))):
+        msg = _("{text} holds on the post's data", text=text)
+        return Claim(line, "equation", text, "ok", None, None, msg)
+    expected = ctx.show(truth)
+    msg = _(
+        "{left} = {expected} on the post's data, not {claimed}",
+        left=ctx.label(head),
+        expected=expected,
+        claimed=ctx.show(value),
+    )
+    return Claim(line, "equation", text, "wrong", expected, None, msg)
 
 
 def _broken_link(

@@ -43,7 +43,7 @@ def quantity_claim(
     values, head = ctx.values, parts[0]
     truth = values.true(q)
     if not ev:
-        if any(c.kind == "formula" for c in earlier):
+        if earlier:  # its formulas were the claims
             return []
         return [unchecked(st, ctx, parts, _("its value cannot be evaluated"))]
     last = parts[ev[-1]]

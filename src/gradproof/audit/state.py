@@ -162,6 +162,13 @@ class DocScope(Scope):
         if node.sub and node.sub in bound:
             i = bound[node.sub] + 1
             fam = {"x": "x", "y": "y", "s": "s", "z": "s", "m": "m", "ℓ": "ell"}.get(node.base)
+            named = self.v.names.get(node.base)
+            if fam is None and named is not None and np.ndim(named.post) == 1:
+                self.used.append(named)  # cᵢ: sample i of a vector c the post defined
+                value = named.post if self.which == "post" else named.true
+                if i > len(value):
+                    raise Unevaluable(f"{node.base} has no entry {i}")
+                return np.float64(value[i - 1])
             if fam is None:
                 raise Unevaluable(f"{node.key} for one sample")
             return self._quantity(f"{fam}[{i}]")

@@ -124,13 +124,18 @@ class _Lexer:
         if len(self.out) > LIMITS["max_tokens"]:
             raise LimitError(f"more than {LIMITS['max_tokens']} tokens in one piece of math")
 
-    def inner(self, a: int, b: int, text_mode: bool = False) -> None:
-        """Tokenize ``text[a:b]`` (a braced argument) with the same offsets."""
+    def inner(
+        self, a: int, b: int, text_mode: bool = False, outer: tuple[int, int] = (0, 0)
+    ) -> None:
+        """Tokenize ``text[a:b]`` (a braced argument) with the same offsets; a lone token
+        covers the whole command ``outer`` (\\mathbf{x} is one name, from \\ to })."""
         sub = _Lexer(self.text[a:b], self.prose or text_mode, self.base + a)
         sub.run()
+        lone = len(sub.out) == 1 and outer != (0, 0)
         for t in sub.out:
             kind = "word" if text_mode and t.kind == "name" and len(t.text) > 1 else t.kind
-            self.add(kind, t.text, t.start - self.base, t.end - self.base)
+            start, end = (outer[0] + self.base, outer[1] + self.base) if lone else (t.start, t.end)
+            self.add(kind, t.text, start - self.base, end - self.base)
 
     def group(self, i: int) -> int:
         """The offset just after the braced group starting at ``i`` (or i if none)."""
@@ -192,7 +197,8 @@ class _Lexer:
             if g == j:  # \mathbf w: one token argument
                 return j
             in_sub = t[max(0, i - 8) : i].rstrip().endswith(("_{", "_"))  # w_{\text{new}}
-            self.inner(j + 1, g - 1, text_mode=name in _TEXT and name != "mathrm" and not in_sub)
+            text_mode = name in _TEXT and name != "mathrm" and not in_sub
+            self.inner(j + 1, g - 1, text_mode, outer=(i, g))
             return g
         if name in ("hat", "tilde", "bar", "widehat", "overline"):
             g = self.group(j)
