@@ -7,6 +7,8 @@ fast numpy functions, and prove them right.
 ['b', 'w']
 """
 
+from gradproof import audit  # the package; calling it audits a post (gradproof.audit(path))
+from gradproof.audit import AuditReport
 from gradproof.datasets import Dataset, Point, load_data
 from gradproof.errors import (
     DataError,
@@ -32,6 +34,8 @@ __all__ = [
     "check_gradient",
     "assert_gradient",
     "CheckReport",
+    "audit",
+    "AuditReport",
     "load_data",
     "Derivation",
     "Dataset",

@@ -27,6 +27,7 @@ _COMMAND_MODULES = [
     "gradproof.cli.codegen",
     "gradproof.cli.notes",
     "gradproof.cli.check",
+    "gradproof.cli.audit",
 ]
 
 
