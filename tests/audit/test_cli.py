@@ -108,7 +108,7 @@ def test_fix_prints_a_diff_and_writes_a_corrected_copy(tmp_path):
         (["audit", "ok.md", "-o", "x.md"], "use it with --fix"),
         (["audit", "nb.ipynb", "--fix"], "not notebooks"),
         (["audit", "ok.md", "--loss", "max(0, __import__)"], "'__import__' is not allowed"),
-        (["audit", "ok.md", "--input-format", "rst"], "Invalid value"),
+        (["audit", "ok.md", "--input-format", "rst"], "invalid value for '--input-format'"),
     ],
     ids=[
         "missing",
