@@ -78,7 +78,7 @@ def test_data_files(tmp_path, suffix):
 
 
 @pytest.mark.parametrize(
-    "fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{gather*}"), ("markdown", "```math")]
+    "fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{aligned}"), ("markdown", "$$\n")]
 )
 def test_formats_and_output_file(tmp_path, fmt, marker):
     out = tmp_path / f"out.{fmt}"
