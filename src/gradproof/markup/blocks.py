@@ -17,6 +17,7 @@ Nothing here knows a platform: the emitters (:mod:`gradproof.markup.markdown`,
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
@@ -42,6 +43,7 @@ __all__ = [
     "Fragment",
     "math_fragments",
     "pieces",
+    "fill",
     "display_tex",
 ]
 
@@ -90,6 +92,40 @@ Inline = Union[Text, Math, Code, Link, Emph, Strong]
 def pieces(*items: Inline | str) -> tuple[Inline, ...]:
     """Inline pieces from pieces and plain strings (a string is :class:`Text`)."""
     return tuple(Text(i) if isinstance(i, str) else i for i in items if i != "")
+
+
+def fill(
+    template: str, **fields: Inline | tuple[Inline, ...] | str | int | float
+) -> tuple[Inline, ...]:
+    """A sentence template with named placeholders filled: a piece (inline math, code) or a
+    tuple of pieces goes in as it is, anything else as text.
+
+    >>> fill("learning rate {eta}, {n} epochs", eta=Math("η"), n=3)
+    (Text(text='learning rate '), Math(tex='η'), Text(text=', 3 epochs'))
+    """
+    out: list[Inline] = []
+
+    def text(t: str) -> None:
+        if not t:
+            return
+        if out and isinstance(out[-1], Text):
+            out[-1] = Text(out[-1].text + t)
+        else:
+            out.append(Text(t))
+
+    for literal, name, spec, _conv in string.Formatter().parse(template):
+        text(literal)
+        if name is None:
+            continue
+        value = fields[name]
+        if isinstance(value, tuple):
+            for v in value:
+                text(v.text) if isinstance(v, Text) else out.append(v)
+        elif isinstance(value, (Text, Math, Code, Link, Emph, Strong)):
+            text(value.text) if isinstance(value, Text) else out.append(value)
+        else:
+            text(format(value, spec) if spec else str(value))
+    return tuple(out)
 
 
 # -- blocks -------------------------------------------------------------------------------------

@@ -1,8 +1,9 @@
 r"""Escapes: prose made literal in Markdown, LaTeX tokens rewritten for an engine.
 
-Minimal escaping for titles and prose, written here because the shared text module
-(``gradproof.text``, with the title checks) has not landed on main yet; when it has, the
-prose escape below should be that module's ``markdown_text``.
+Minimal escaping and checks for titles and prose, written here because the shared text module
+(``gradproof.text``, with the title checks) has not landed on main yet; when it has,
+:func:`markdown_text` and :func:`check_line` should become that module's ``markdown_text``
+and ``check_title``.
 
 >>> markdown_text("a_b *c* [x](y) $5 <b> 1|2")
 'a\\_b \\*c\\* \\[x\\](y) \\$5 &lt;b> 1\\|2'
@@ -15,16 +16,45 @@ prose escape below should be that module's ``markdown_text``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
-__all__ = ["markdown_text", "rewrite_tex", "escape_punctuation", "tex_tokens"]
+from gradproof.errors import OptionError
+
+__all__ = ["markdown_text", "rewrite_tex", "escape_punctuation", "tex_tokens", "check_line"]
+
+TEXT_MAX = 200  # characters of a title or a tag
+
+
+def check_line(value: str, what: str) -> str:
+    """``value`` as one line of plain text (a title, a tag): no line breaks or control
+    characters, at most :data:`TEXT_MAX` characters; surrounding spaces removed.
+
+    Raises :class:`~gradproof.errors.OptionError` naming what is wrong.
+    """
+    for i, ch in enumerate(value, start=1):
+        if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") or ch in _BIDI:
+            shown = ch.encode("unicode_escape").decode("ascii")
+            raise OptionError(
+                f"{what} has the control character {shown} at position {i}; give one line of "
+                f"plain text"
+            )
+    clean = value.strip()
+    if not clean:
+        raise OptionError(f"{what} is blank; give some text or leave the option out")
+    if len(clean) > TEXT_MAX:
+        raise OptionError(f"{what} is {len(clean)} characters long; the limit is {TEXT_MAX}")
+    return clean
+
+
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 # Characters that start Markdown syntax inside a line, escaped with a backslash that CommonMark
 # (GitHub, goldmark, markdown-it, pandoc) and kramdown all read as the character itself. & and
 # < become entities; ~ (GitHub's strikethrough, which kramdown cannot escape) too.
 _BACKSLASH = set("\\`*_{}[]$|#")
 _ENTITY = {"&": "&amp;", "<": "&lt;", "~": "&#126;"}
-_LINE_START = re.compile(r"^(\s*)([-+>=]|\d+[.)])")
+_LINE_START = re.compile(r"^(\s*)([-+>=]|\d+[.)](?=\s|$))")
 
 
 def markdown_text(text: str, line_start: bool = False) -> str:

@@ -114,10 +114,13 @@ def _table(b: Table, profile: Profile) -> list[str]:
     rule = {"l": ":---", "r": "---:", "c": ":---:"}
     align = b.align or ("l",) * len(b.header)
     rows = [
-        "| " + " | ".join(_inline(c, profile, table=True) for c in b.header) + " |",
+        "| " + " | ".join(_inline(c, profile, table=True, start=False) for c in b.header) + " |",
         "|" + "|".join(rule.get(a, "---") for a in align) + "|",
     ]
-    rows += ["| " + " | ".join(_inline(c, profile, table=True) for c in r) + " |" for r in b.rows]
+    rows += [
+        "| " + " | ".join(_inline(c, profile, table=True, start=False) for c in r) + " |"
+        for r in b.rows
+    ]
     return rows
 
 

@@ -32,8 +32,8 @@ from typing import Any
 import sympy as sp
 
 from gradproof.i18n import _
-from gradproof.symbolic.display import Lit
 from gradproof.symbolic import notation
+from gradproof.symbolic.display import Lit
 from gradproof.symbolic.steps import Formula, Inline
 
 __all__ = ["say", "say_inline", "prose_inline", "join", "join_inline"]

@@ -192,12 +192,17 @@ def display_lines(d: DerivationView, formulas: tuple[Formula, ...]) -> tuple[str
 
 
 def derivation_blocks(
-    d: DerivationView, detail: str = "summary", *, title: bool = True, header: bool = True
+    d: DerivationView,
+    detail: str = "summary",
+    *,
+    title: bool = True,
+    header: bool = True,
+    steps: bool = True,
 ) -> list[B.Block]:
     """The derivation as document blocks: title, header facts, then for every step its
     numbered label and justification (one paragraph, formulas as inline math) and its formulas
     (one display); the worked example under its own heading. Steps are numbered once, in
-    order, whatever the output format."""
+    order, whatever the output format. ``title``, ``header`` and ``steps`` choose the parts."""
     out: list[B.Block] = []
     if title:
         out.append(B.Heading(2, (B.Text(say(T.TITLE, title=d.title)),)))
@@ -212,7 +217,7 @@ def derivation_blocks(
         facts = [inline_pieces(d, f) for f in _header_facts(d, with_formula=False)]
         out.append(B.BulletList(tuple(facts)))
     example_started = False
-    for n, step in enumerate(_visible(d, detail), start=1):
+    for n, step in enumerate(_visible(d, detail) if steps else [], start=1):
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
             out.append(B.Heading(3, (B.Text(_(T.WORKED_EXAMPLE)),)))

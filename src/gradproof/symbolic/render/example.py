@@ -27,7 +27,7 @@ from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.sentences import say_inline
 from gradproof.symbolic.steps import DerivationStep, Formula, Rule
 
-__all__ = ["example_steps", "fmt", "MAX_LISTED", "MAX_TERMS"]
+__all__ = ["example_steps", "fmt", "number_lit", "vector_lit", "set_lit", "MAX_LISTED", "MAX_TERMS"]
 
 MAX_LISTED = 12  # samples listed one by one; larger data is summarised
 MAX_TERMS = 6  # contributing samples written out term by term in the gradient
@@ -196,17 +196,26 @@ def _membership(
     return lines, cond
 
 
-def _active(
-    d: DerivationView, ex: WorkedExample, u: sp.Expr, name: str, idx: Array
-) -> DerivationStep:
+def set_lit(idx: Array) -> D.Lit:
+    """The samples ``idx`` (0-based) as a set numbered from 1: {1, 2}, or ∅."""
     members = ", ".join(str(int(i) + 1) for i in idx[:MAX_LISTED]) + (
         ", …" if len(idx) > MAX_LISTED else ""
     )
     tex_members = members.replace("…", r"\ldots")
-    listed = D.Lit(
+    return D.Lit(
         "{" + members + "}" if len(idx) else "∅",
         r"\{" + tex_members + r"\}" if len(idx) else r"\emptyset",
     )
+
+
+number_lit = _number
+vector_lit = _vector
+
+
+def _active(
+    d: DerivationView, ex: WorkedExample, u: sp.Expr, name: str, idx: Array
+) -> DerivationStep:
+    listed = set_lit(idx)
     lines, cond = _membership(d, ex, u, name, idx)
     fields = dict(count=len(idx), n=ex.n, set=math_name(name), meaning=d.spec.set_meaning)
     if cond is not None:
