@@ -89,12 +89,17 @@ def test_markdown_for_a_site_and_the_margin_figure(tmp_path):
     pytest.importorskip("matplotlib")
     fig = tmp_path / "margin.png"
     out = compare(
-        ["perceptron", "hinge"], "markdown", data=as_dataset(*TOY), site="jekyll", figure=fig
+        ["perceptron", "hinge"],
+        "markdown",
+        data=as_dataset(*TOY),
+        at={"w": [0.5, 0.5], "b": 0},
+        site="jekyll",
+        figure=fig,
     )
     assert fig.is_file() and fig.with_suffix(".svg").is_file()
     assert "![Per-sample loss against the margin](margin.png)" in out
     math = re.findall(r"\$\$(.*?)\$\$", out)  # kramdown's delimiters, inline too
-    assert "M = \\{2\\}" in math and not [m for m in math if "|" in m]
+    assert r"M = \{2\}" in math and not [m for m in math if "|" in m]
 
 
 def test_markdown_table_has_one_cell_per_loss():
