@@ -98,7 +98,7 @@ def test_jekyll_site_layout(tmp_path):
     assert res.document == tmp_path / "_posts" / "2026-03-04-perceptron.md"
     text = res.document.read_text()
     head = text.split("---")[1]
-    for key in ("layout: \"post\"", "math: true", "mathjax: true", "render_with_liquid: false"):
+    for key in ('layout: "post"', "math: true", "mathjax: true", "render_with_liquid: false"):
         assert key in head
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert images == [
@@ -110,9 +110,7 @@ def test_jekyll_site_layout(tmp_path):
 
 
 def test_assets_url_replaces_the_link_prefix(tmp_path):
-    res = write_notes(
-        _toy(), tmp_path, site="jekyll", date="2026-03-04", assets_url="/blog/img/"
-    )
+    res = write_notes(_toy(), tmp_path, site="jekyll", date="2026-03-04", assets_url="/blog/img/")
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", res.document.read_text())
     assert images == ["/blog/img/perceptron-landscape.png", "/blog/img/perceptron-loss.png"]
 

@@ -22,14 +22,13 @@ import sys
 import mpmath
 import numpy as np
 import pytest
-
-from gradproof.symbolic.notation import INDICATOR
 import sympy as sp
 
 import gradproof
 from gradproof.numeric.export import export_module
 from gradproof.symbolic import primitives
 from gradproof.symbolic.functions import Step
+from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.parse import parse_loss
 from gradproof.symbolic.primitives import DEFAULT, Primitive, PrimitiveRule, RegistryError
 from gradproof.symbolic.render.document import LATEX_PREAMBLE

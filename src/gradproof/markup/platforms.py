@@ -66,6 +66,9 @@ class Profile:
     assets, assets_url
         Where the images go, relative to the output folder, and the URL prefix the post
         links them with (relative to the post, or absolute from the site root).
+    served
+        The folder under the output folder that the site serves at its root, where absolute
+        image links point (Hexo publishes ``source/``; Jekyll the whole folder).
     engines
         The engines the tests render this profile with (see ``tests/markup/engines.py``).
     """
@@ -82,6 +85,7 @@ class Profile:
     post_dated: str = "{date}-{slug}.md"
     assets: str = "figures"
     assets_url: str = "figures"
+    served: str = ""
     engines: tuple[str, ...] = ("markdown-it",)
 
     def post_path(self, slug: str, date: str, front_matter: bool) -> str:
@@ -142,6 +146,7 @@ PROFILES: dict[str, Profile] = {
             post="source/_posts/{slug}.md",
             assets="source/images/gradproof/{slug}",
             assets_url="/images/gradproof/{slug}",
+            served="source",
         ),
         Profile(
             "hugo",

@@ -121,11 +121,13 @@ def _p(msgid: str, lang: str, **fields: Any) -> tuple[B.Inline, ...]:
 
 @dataclass(frozen=True)
 class NotesResult:
-    """What :func:`write_notes` wrote."""
+    """What :func:`write_notes` wrote: the post, its figures, the training run, and the post
+    as a document model (``model``, whose math fragments the engine tests look for)."""
 
     document: Path
     figures: list[FigureFile]
     training: TrainResult
+    model: B.Document | None = None
 
 
 def _check_date(date: str | None) -> str:
@@ -349,4 +351,4 @@ def write_notes(
             text = to_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets=LATEX_FIGURES)
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     written = write_atomic(doc_path, text)
-    return NotesResult(written, files, result)
+    return NotesResult(written, files, result, doc)

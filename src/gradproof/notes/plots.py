@@ -487,13 +487,8 @@ class FigureFile:
 
 
 def _save(fig: Figure, stem: Path) -> tuple[Path, Path]:
-    out = []
-    for ext in ("png", "svg"):
-        buf = io.BytesIO()
-        kwargs: dict[str, Any] = {"dpi": 150} if ext == "png" else {"metadata": {"Date": None}}
-        fig.savefig(buf, format=ext, **kwargs)
-        out.append(write_atomic(stem.with_suffix(f".{ext}"), buf.getvalue()))
-    return out[0], out[1]
+    png, svg = _render(fig)
+    return write_atomic(stem.with_suffix(".png"), png), write_atomic(stem.with_suffix(".svg"), svg)
 
 
 save_figure = _save
@@ -513,11 +508,65 @@ def make_figures(
     """Draw and save the landscape and the loss-per-epoch figures into ``folder``."""
     words(lang)
     ij = coords if coords is not None else parse_coords(None, data.d)
-    with _style(lang):
-        land, plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
-        curve = loss_figure(result, lang)
-        files = []
-        for key, fig in (("landscape", land), ("loss", curve)):
-            png, svg = _save(fig, folder / f"{prefix}-{key}")
-            files.append(FigureFile(key, png, svg, "", plane if key == "landscape" else None))
+    key = _drawing_key(d, data, start, result, lang, ij)
+    drawn = _DRAWN.get(key) if key is not None else None
+    if drawn is None:
+        with _style(lang):
+            land, plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
+            curve = loss_figure(result, lang)
+            drawn = (_render(land), _render(curve), plane)
+        if key is not None:
+            _DRAWN[key] = drawn
+            while len(_DRAWN) > _DRAWN_MAX:
+                _DRAWN.pop(next(iter(_DRAWN)))
+    files = []
+    for name, images, plane in (("landscape", drawn[0], drawn[2]), ("loss", drawn[1], None)):
+        stem = folder / f"{prefix}-{name}"
+        png = write_atomic(stem.with_suffix(".png"), images[0])
+        svg = write_atomic(stem.with_suffix(".svg"), images[1])
+        files.append(FigureFile(name, png, svg, "", plane))
     return files
+
+
+_DRAWN: dict[Any, tuple[tuple[bytes, bytes], tuple[bytes, bytes], Plane]] = {}
+_DRAWN_MAX = 8  # drawings kept: one note written for several sites draws its figures once
+
+
+def _render(fig: Figure) -> tuple[bytes, bytes]:
+    out = []
+    for ext in ("png", "svg"):
+        buf = io.BytesIO()
+        kwargs: dict[str, Any] = {"dpi": 150} if ext == "png" else {"metadata": {"Date": None}}
+        fig.savefig(buf, format=ext, **kwargs)
+        out.append(buf.getvalue())
+    return out[0], out[1]
+
+
+def _drawing_key(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult,
+    lang: str,
+    coords: tuple[int, int],
+) -> Any:
+    """What the figures depend on, hashable (None where something is not)."""
+    try:
+        return (
+            d.form,
+            tuple(sorted(d.params.items())),
+            d.kink,
+            data.X.tobytes(),
+            data.y.tobytes(),
+            np.asarray(start.w, dtype=float).tobytes(),
+            float(start.b),
+            tuple(result.losses),
+            tuple(float(b) for b in result.bs),
+            tuple(np.asarray(w, dtype=float).tobytes() for w in result.ws),
+            result.lr,
+            result.method,
+            lang,
+            coords,
+        )
+    except (TypeError, AttributeError):
+        return None
