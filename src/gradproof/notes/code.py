@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 
 from gradproof.numeric.printer import CoefficientPrinter
-from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
+from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.functions import Step
 from gradproof.symbolic.render.printers import step_condition, to_text
 
@@ -195,9 +195,10 @@ def gradient_code(d: Derivation) -> str:
 
 
 def _per_sample(p: _Textbook, e: sp.Expr) -> str:
-    """A per-sample expression; a constant is repeated for every sample."""
+    """A per-sample expression; one that is the same for every sample (a constant, sgn(b)) is
+    repeated for every sample."""
     text = p.doprint(e)
-    return text if e.has(S, Y, Z, XX, B, Q) or e.has(Step) else f"np.full(len(y), {text})"
+    return text if e.has(S, Y, Z, XX) else f"np.full(len(y), {text})"
 
 
 def training_code(d: Derivation, epochs: int, shown: Sequence[int]) -> str:
