@@ -154,10 +154,10 @@ def _render_text(derivations: Sequence[Derivation], numbers: CD.Numbers | None) 
         lines.append("")
     if numbers is not None:
         lines += [CD.data_heading_text(numbers), ""]
-        for item, cells in CD.number_rows(numbers):
-            lines.append(item.text)
-            for name, cell in zip(names, cells, strict=True):
-                lines.append(f"  {name:<{width}}  {cell.text}")
+        for label, values in CD.number_rows(numbers):
+            lines.append(label.text)
+            for name, value in zip(names, values, strict=True):
+                lines.append(f"  {name:<{width}}  {value.text}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -176,11 +176,14 @@ def _blocks(
     names = _names(derivations)
     d0 = derivations[0]
     out: list[B.Block] = [B.Heading(2, (B.Text(_title(derivations)),))]
-    header = ((B.Text(""),), *((B.Strong((B.Text(n),)),) for n in names))
-    rows = []
+    header: tuple[tuple[B.Inline, ...], ...] = (
+        (B.Text(""),),
+        *((B.Strong((B.Text(n),)),) for n in names),
+    )
+    rows: list[tuple[tuple[B.Inline, ...], ...]] = []
     cells = [_cells(d) for d in derivations]
     for k, item in enumerate(ITEMS):
-        row = [_item_pieces(item)]
+        row: list[tuple[B.Inline, ...]] = [_item_pieces(item)]
         for d, cs in zip(derivations, cells, strict=True):
             cell = cs[k]
             row.append(
@@ -196,8 +199,8 @@ def _blocks(
         out.append(B.BulletList(tuple(inline_pieces(d0, p, sentence=True) for p in diffs)))
     if numbers is not None:
         out.append(B.Heading(3, CD.data_heading(numbers)))
-        num_rows = tuple(
-            (item.pieces, *(c.pieces for c in cells)) for item, cells in CD.number_rows(numbers)
+        num_rows: tuple[tuple[tuple[B.Inline, ...], ...], ...] = tuple(
+            (label.pieces, *(c.pieces for c in values)) for label, values in CD.number_rows(numbers)
         )
         out.append(B.Table(header, num_rows, ("l",) * (1 + len(names))))
     if figure is not None:

@@ -169,7 +169,7 @@ def _landscape_caption(
 
 def _descent_table(d: Derivation, result: TrainResult, lang: str) -> B.Table:
     set_name = result.set_name
-    header = [
+    header: list[tuple[B.Inline, ...]] = [
         (B.Text(_t(EPOCH, lang)),),
         (B.Math("L"),),
         (B.Math(r"\lVert g\rVert"),),
@@ -177,7 +177,7 @@ def _descent_table(d: Derivation, result: TrainResult, lang: str) -> B.Table:
         (B.Math("b"),),
         (B.Math(rf"\lvert {set_name}\rvert"),) if set_name else (B.Text(_t(ACTIVE, lang)),),
     ]
-    rows = []
+    rows: list[tuple[tuple[B.Inline, ...], ...]] = []
     for row in table_rows(result, TABLE_ROWS):
         cells = [c.replace("-", "−") for c in row]
         if cells[-1] == "all":

@@ -512,19 +512,23 @@ def make_figures(
     drawn = _DRAWN.get(key) if key is not None else None
     if drawn is None:
         with _style(lang):
-            land, plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
+            land, drawn_plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
             curve = loss_figure(result, lang)
-            drawn = (_render(land), _render(curve), plane)
+            drawn = (_render(land), _render(curve), drawn_plane)
         if key is not None:
             _DRAWN[key] = drawn
             while len(_DRAWN) > _DRAWN_MAX:
                 _DRAWN.pop(next(iter(_DRAWN)))
     files = []
-    for name, images, plane in (("landscape", drawn[0], drawn[2]), ("loss", drawn[1], None)):
+    parts: tuple[tuple[str, tuple[bytes, bytes], Plane | None], ...] = (
+        ("landscape", drawn[0], drawn[2]),
+        ("loss", drawn[1], None),
+    )
+    for name, images, in_plane in parts:
         stem = folder / f"{prefix}-{name}"
         png = write_atomic(stem.with_suffix(".png"), images[0])
         svg = write_atomic(stem.with_suffix(".svg"), images[1])
-        files.append(FigureFile(name, png, svg, "", plane))
+        files.append(FigureFile(name, png, svg, "", in_plane))
     return files
 
 

@@ -233,7 +233,8 @@ def derivation_blocks(
 
 
 def _render_markdown(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
-    return to_markdown(B.Document(tuple(derivation_blocks(d, detail))), site, slug=d.name)
+    slug = getattr(d, "name", "derivation")  # images of a derivation: none, so any slug
+    return to_markdown(B.Document(tuple(derivation_blocks(d, detail))), site, slug=slug)
 
 
 def _render_latex(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
