@@ -2,18 +2,27 @@
 
 Every problem is a :class:`~gradproof.errors.DataError` (or ShapeError) with one line that
 names the source, what is wrong (with the row and column where known) and how to mend it.
-Nothing here changes the caller's arrays. Files are read with bounded work: a file larger than
-``DATA_LIMITS["max_bytes"]`` or wider than ``DATA_LIMITS["max_columns"]`` is refused before it
-is parsed, and a .npz file is never unpickled.
+Nothing here changes the caller's arrays. Files are read with bounded work and memory
+(:data:`DATA_LIMITS`): the limits count what the data becomes — float64 values, n·d for X —
+not the bytes of the file, so a small compressed .npz cannot expand into gigabytes. A .npz
+array's shape and dtype are read from its .npy header before any data is decompressed, and a
+.npz file is never unpickled. A CSV file is parsed by numpy (``np.loadtxt``) into a float64
+array; a file numpy does not accept is read again row by row, into a compact buffer of
+doubles, to name the row and column at fault.
 """
 
 from __future__ import annotations
 
+import array
 import csv
 import json
 import math
 import numbers
-from collections.abc import Mapping
+import os
+import stat
+import warnings
+import zipfile
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -38,10 +47,13 @@ __all__ = [
 ]
 
 DATA_LIMITS = {
-    "max_bytes": 256 * 2**20,  # size of a data file (for .npz: of each array, uncompressed)
+    "max_values": 25_000_000,  # values of X (n·d) or y, as float64: 200 MB each
+    "max_bytes": 256 * 2**20,  # a .csv file; each .npz array, uncompressed
+    "max_json_bytes": 16 * 2**20,  # a .json file: Python objects take ~20x its size
     "max_columns": 100_000,  # features + label in one row
+    "max_line_chars": 64 * 100_000,  # one CSV line: max_columns cells of 64 characters
 }
-"""Bounds on the work of reading a data file; tests monkeypatch this dict."""
+"""Bounds on the work and memory of reading a data file; tests monkeypatch this dict."""
 
 
 @dataclass(frozen=True)
@@ -259,10 +271,89 @@ def parse_point(spec: str | Mapping[str, Any] | None, d: int, what: str = "--at"
 
 def _load_csv(path: Path) -> Dataset:
     src = _name(path)
-    rows: list[list[float]] = []
+    arr = _csv_numpy(path, src)
+    if arr is None:  # numpy refused the file: read it row by row to say where and why
+        arr = _csv_rows(path, src)
+    if arr.shape[1] < 2:
+        raise DataError(f"{src}: rows need at least one feature and a label (last column)")
+    return as_dataset(arr[:, :-1], arr[:, -1], src)  # views: no copy of the data
+
+
+def _too_many_values(src: str, rows: int, width: int) -> DataError:
+    limit = DATA_LIMITS["max_values"]
+    return DataError(
+        f"{src}: more than {rows} rows of {width} columns, over the limit of {limit} values "
+        f"(rows × columns); use fewer samples"
+    )
+
+
+def _csv_numpy(path: Path, src: str) -> Array | None:
+    """The whole file parsed by numpy into float64, or None where numpy refuses it (a quote,
+    a bad cell, a blank first line, non-finite values): the row-by-row reader then names the
+    problem. numpy accepts a subset of what that reader accepts, with the same values."""
+    limit = DATA_LIMITS["max_line_chars"]
+    with path.open(encoding="utf-8-sig") as fh:  # -sig: tolerate a BOM
+        first = fh.readline(limit + 1)
+        cells = first.rstrip("\r\n").split(",")
+        header = not any(_is_float(c) for c in cells)
+        if header:
+            cells = fh.readline(limit + 1).rstrip("\r\n").split(",")
+        if len(first) > limit or '"' in first or not all(_is_float(c) for c in cells):
+            return None
+        width = len(cells)
+        if not 2 <= width <= DATA_LIMITS["max_columns"]:
+            return None
+        allowed = DATA_LIMITS["max_values"] // width
+        fh.seek(0)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "input contained no data"
+                arr = np.loadtxt(
+                    fh,
+                    delimiter=",",
+                    comments=None,
+                    quotechar=None,
+                    skiprows=1 if header else 0,
+                    max_rows=allowed + 1,
+                    ndmin=2,
+                    dtype=np.float64,
+                )
+        except (ValueError, UnicodeDecodeError):
+            return None
+    if arr.shape[0] > allowed:
+        raise _too_many_values(src, allowed, width)
+    if arr.shape[0] == 0 or not np.isfinite(arr).all():
+        return None
+    return arr
+
+
+def _lines(fh: Any, src: str) -> Iterator[str]:
+    """The lines of a text file, each at most ``max_line_chars`` long (a longer one is an
+    error before it is split into cells)."""
+    limit = DATA_LIMITS["max_line_chars"]
+    number = 0
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(("\n", "\r")):
+            raise DataError(
+                f"{src}: line {number} is longer than {limit} characters; the limit is "
+                f"{DATA_LIMITS['max_columns']} columns"
+            )
+        yield line
+
+
+def _csv_rows(path: Path, src: str) -> Array:
+    """Row by row, with the row and column of the first problem; values go to a buffer of
+    doubles (8 bytes each), not Python lists."""
+    values = array.array("d")
+    width = 0
+    rows = 0
     first = True
     with path.open(newline="", encoding="utf-8-sig") as fh:  # -sig: tolerate a BOM
-        reader = csv.reader(fh)
+        reader = csv.reader(_lines(fh, src))
         try:
             for row in reader:
                 line = reader.line_num
@@ -273,17 +364,21 @@ def _load_csv(path: Path) -> Dataset:
                         f"{src}: row {line} has {len(row)} columns; the limit is "
                         f"{DATA_LIMITS['max_columns']}"
                     )
-                values = _csv_row(row, line, src, header_ok=first)
+                cells = _csv_row(row, line, src, header_ok=first)
                 first = False
-                if values is None:  # the header
+                if cells is None:  # the header
                     continue
-                if rows and len(values) != len(rows[0]):
+                if rows and len(cells) != width:
                     raise DataError(
-                        f"{src}: row {line} has {len(values)} cells but earlier "
-                        f"rows have {len(rows[0])}; every row needs the same "
+                        f"{src}: row {line} has {len(cells)} cells but earlier "
+                        f"rows have {width}; every row needs the same "
                         f"number of columns"
                     )
-                rows.append(values)
+                width = len(cells)
+                if (rows + 1) * width > DATA_LIMITS["max_values"]:
+                    raise _too_many_values(src, rows, width)
+                values.extend(cells)
+                rows += 1
         except csv.Error as exc:
             raise DataError(
                 f"{src}: not a readable CSV file at row {reader.line_num} ({_one_line(exc)})"
@@ -292,10 +387,7 @@ def _load_csv(path: Path) -> Dataset:
         raise DataError(
             f"{src}: no data rows; the CSV needs features then the label in the last column"
         )
-    arr = np.asarray(rows)
-    if arr.shape[1] < 2:
-        raise DataError(f"{src}: rows need at least one feature and a label (last column)")
-    return as_dataset(arr[:, :-1], arr[:, -1], src)
+    return np.frombuffer(values, dtype=np.float64).reshape(rows, width)
 
 
 def _csv_row(row: list[str], line: int, src: str, header_ok: bool) -> list[float] | None:
@@ -350,22 +442,48 @@ def _load_npz(path: Path) -> Dataset:
                 f"{src}: missing array(s) {', '.join(sorted(missing))}; save "
                 f"with np.savez(path, X=X, y=y)"
             )
+        zf = f.zip
+        assert zf is not None  # an open NpzFile holds its zip archive
         try:
             arrays = {}
             for key in ("X", "y"):
-                member = f"{key}.npy" if f"{key}.npy" in f.zip.namelist() else key
-                size = f.zip.getinfo(member).file_size
+                member = f"{key}.npy" if f"{key}.npy" in zf.namelist() else key
+                size = zf.getinfo(member).file_size
                 if size > DATA_LIMITS["max_bytes"]:
                     raise DataError(
                         f"{src}: array {key} is {size} bytes uncompressed; the "
                         f"limit is {DATA_LIMITS['max_bytes']}"
                     )
+                _check_npy_header(zf, member, key, src)
                 arrays[key] = f[key]
         except GradproofError:
             raise
         except Exception as exc:  # truncated member, object arrays, bad header, CRC error
             raise DataError(f"{src}: not a readable .npz file ({_one_line(exc)})") from None
     return as_dataset(arrays["X"], arrays["y"], src)
+
+
+def _check_npy_header(zf: zipfile.ZipFile, member: str, key: str, src: str) -> None:
+    """Refuse an array whose .npy header promises more than the limits, before numpy
+    allocates it: its values (the float64 array it becomes) and its bytes (as stored)."""
+    with zf.open(member) as fh:
+        version = np.lib.format.read_magic(fh)
+        # 2.0 and 3.0 share the header layout (3.0 allows UTF-8 field names, refused anyway)
+        read = np.lib.format.read_array_header_1_0
+        if version != (1, 0):
+            read = np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(fh)
+    count = math.prod(shape)
+    if count > DATA_LIMITS["max_values"]:
+        raise DataError(
+            f"{src}: array {key} has shape {tuple(shape)}, {count} values; the limit is "
+            f"{DATA_LIMITS['max_values']} values (float64 in memory); use fewer samples"
+        )
+    if count * dtype.itemsize > DATA_LIMITS["max_bytes"]:
+        raise DataError(
+            f"{src}: array {key} is {count * dtype.itemsize} bytes uncompressed; the "
+            f"limit is {DATA_LIMITS['max_bytes']}"
+        )
 
 
 def _load_json(path: Path) -> Dataset:
@@ -387,22 +505,24 @@ def load_data(path: str | Path) -> Dataset:
     """
     p = Path(path)
     src = _name(p)
-    if not p.is_file():
-        raise DataError(
-            f"{src}: no such file"
-            if not p.exists()
-            else f"{src}: not a regular file; give a .csv, .npz or .json file"
-        )
+    try:
+        st = os.stat(p)  # not Path.is_file(): it raises on a folder without search permission
+    except (FileNotFoundError, NotADirectoryError):
+        raise DataError(f"{src}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{src}: cannot read the file ({exc.strerror or _one_line(exc)})") from None
+    except ValueError:  # a NUL byte in the name
+        raise DataError(f"{src}: no such file (the name holds a NUL byte)") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DataError(f"{src}: not a regular file; give a .csv, .npz or .json file")
     loaders = {".csv": _load_csv, ".npz": _load_npz, ".json": _load_json}
     loader = loaders.get(p.suffix.lower())
     if loader is None:
         raise DataError(f"{src}: unknown format {p.suffix!r}; use .csv, .npz or .json")
+    limit = DATA_LIMITS["max_json_bytes" if loader is _load_json else "max_bytes"]
     try:
-        size = p.stat().st_size
-        if size > DATA_LIMITS["max_bytes"] and loader is not _load_npz:
-            raise DataError(
-                f"{src}: the file is {size} bytes; the limit is {DATA_LIMITS['max_bytes']}"
-            )
+        if st.st_size > limit and loader is not _load_npz:
+            raise DataError(f"{src}: the file is {st.st_size} bytes; the limit is {limit}")
         return loader(p)
     except UnicodeDecodeError as exc:
         raise DataError(

@@ -206,7 +206,8 @@ def test_run_with_limit_lets_other_errors_through_and_cleans_up() -> None:
 
 @needs_timer
 def test_run_with_limit_nested_keeps_the_outer_timer() -> None:
-    # The inner call sees a running timer and adds none; the outer limit still applies.
+    # The inner limit (10 s) is longer than the outer one (0.2 s): the outer deadline wins.
+    # (Inner limits that fire first: test_command_limits.py.)
     inner = lambda: run_with_limit(lambda: _busy(5.0), 10.0, what="inner")  # noqa: E731
     message = _fails_fast(lambda: run_with_limit(inner, 0.2, what="outer"), LimitError)
     assert message.startswith("outer took longer")

@@ -87,12 +87,46 @@ def test_train_sgd_momentum_is_reproducible_with_a_seed():
     assert c.output != a.output
 
 
-def test_train_long_run_shows_a_progress_bar_and_a_sparkline():
+def test_train_long_run_shows_a_progress_bar_and_a_sparkline(monkeypatch):
+    import gradproof.cli.notes
+
+    monkeypatch.setattr(gradproof.cli.notes, "_interactive", lambda: True)  # a terminal
     res = run("train", "logistic", "--epochs", "250", "--rows", "5")
     assert res.exit_code == 0, res.output
     assert "training" in res.output  # the progress bar's label (stderr is mixed in here)
     assert re.search(r"^loss  [▁▂▃▄▅▆▇█]{60}  \(epochs 0–250\)$", res.output, flags=re.M)
     assert "stopped after 250 epochs" in res.output
+
+
+def test_no_progress_bar_in_a_log_and_a_late_error_stays_one_line():
+    # Not a terminal (CliRunner): no bar. A run that diverges after 200 epochs: one line.
+    ok = run("train", "logistic", "--epochs", "250", "--rows", "5")
+    assert ok.exit_code == 0 and "training" not in ok.stderr
+    bad = run("train", "squared_error", "--epochs", "300", "--lr", "5")
+    assert bad.exit_code == 2, bad.output
+    assert bad.stderr.count("\n") == 1 and "the run diverged at epoch" in bad.stderr
+
+
+def test_bar_appears_only_after_the_options_are_checked(monkeypatch):
+    import gradproof.cli.notes
+
+    monkeypatch.setattr(gradproof.cli.notes, "_interactive", lambda: True)
+    res = run("train", "perceptron", "--epochs", "300", "--batch-size", "2", "--seed", "-1")
+    assert res.exit_code == 2
+    assert res.stderr == "gradproof: error: --seed must be a whole number ≥ 0, got -1\n"
+
+
+def test_issue_attacks_on_train_are_refused_at_once():
+    import time
+
+    t0 = time.perf_counter()
+    res = run("train", "perceptron", "--epochs", "1000000")
+    assert time.perf_counter() - t0 < 2.0
+    assert res.exit_code == 2 and res.stderr.startswith(
+        "gradproof: error: --epochs must be at most 100000, got 1000000"
+    )
+    res = run("train", "hinge", "--batch-size", "2", "--seed", "-1")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1 and "Traceback" not in res.output
 
 
 @pytest.mark.parametrize("fmt", ["text", "latex", "markdown"])

@@ -76,8 +76,11 @@ def _shown_gradient(text: str) -> tuple[str, str]:
 
 
 def _table(text: str) -> list[str]:
+    """The table's rows as the loop prints them: cells unescaped (Markdown's backslash before
+    a parenthesis), plain minus signs."""
     rows = [ln for ln in text.splitlines() if ln.startswith("| ")][1:]
-    return [" ".join(c.strip() for c in r.strip("| ").split(" | ")).replace("−", "-") for r in rows]
+    cells = [[re.sub(r"\\(.)", r"\1", c.strip()) for c in r.strip("| ").split(" | ")] for r in rows]
+    return [" ".join(r).replace("−", "-") for r in cells]
 
 
 @pytest.mark.parametrize("name", list(CASES))

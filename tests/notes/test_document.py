@@ -49,8 +49,8 @@ def test_markdown_post(tmp_path):
     # The table: ‖g‖ at the start is √17; math in the header, a real minus sign in cells.
     rows = [ln for ln in text.splitlines() if ln.startswith("| ")]
     assert rows[0] == r"| epoch | $L$ | $\lVert g\rVert$ | $\mathbf{w}$ | $b$ | $\lvert M\rvert$ |"
-    assert rows[1] == f"| 0 | 0 | {np.sqrt(17):.6g} | (0, 0) | 0 | 2/2 |"
-    assert rows[2] == "| 1 | 0 | 0 | (0.1, 0.4) | 0 | 0/2 |"
+    assert rows[1] == f"| 0 | 0 | {np.sqrt(17):.6g} | \\(0, 0\\) | 0 | 2/2 |"
+    assert rows[2] == r"| 1 | 0 | 0 | \(0.1, 0.4\) | 0 | 0/2 |"
     assert "converged after 1 epoch" in text
     # The loss is shown once: as the derivation's first step, not in a header or a section.
     assert text.count(r"\max\left(0, - y_{i} s_{i}\right)") == 2  # step 1 and the example's L
@@ -131,7 +131,7 @@ def test_zh_text_without_figures(tmp_path):
         pytest.param({"date": "2026-02-30"}, "calendar", id="date-not-in-calendar"),
         pytest.param({"site": "wordpress"}, "unknown site", id="site"),
         pytest.param({"site": "jekyll", "format": "latex"}, "--site", id="site-with-latex"),
-        pytest.param({"title": "two\nlines"}, "control character", id="title-newline"),
+        pytest.param({"title": "two\nlines"}, "line break", id="title-newline"),
         pytest.param({"title": "   "}, "blank", id="title-blank"),
         pytest.param({"tags": ["ok", "bad\ttag"]}, "--tags", id="tag"),
     ],

@@ -9,7 +9,7 @@ import gradproof
 from gradproof.datasets import Point, as_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.notes import train
-from gradproof.notes.train import format_table, sparkline, summary
+from gradproof.notes.train import TRAIN_LIMITS, _history_rows, format_table, sparkline, summary
 
 from .conftest import SAMPLE_X, SAMPLE_Y, hinge_grad, hinge_loss, perceptron_grad
 
@@ -102,6 +102,28 @@ def test_sparkline():
     assert sparkline([]) == ""
 
 
+def test_sparkline_of_non_finite_and_extreme_values():
+    nan, inf = float("nan"), float("inf")
+    assert sparkline([nan, nan]) == "  "  # found by the CLI fuzz: IndexError
+    assert sparkline([3, 2, nan, 1, 0, inf, -inf]) == "█▆ ▃▁█▁"
+    assert sparkline([-1e308, 1e308, 0]) == "▁█▄"  # the range overflows: drawn by rank
+    assert sparkline([1e-308, 1e308]) == "▁█"
+
+
+@pytest.mark.parametrize(
+    "expr, y, words",
+    [
+        ("min(log(y), 3)", [-1.0, 2.0], "the loss at the starting point is nan"),
+        ("sqrt(b^2)*0 + sqrt(b)", [1.0, 2.0], "the gradient at the starting point is not finite"),
+    ],
+    ids=["loss-nan", "gradient-inf"],
+)
+def test_non_finite_start_is_refused(expr, y, words):
+    d = gradproof.derive(expr=expr)
+    with pytest.raises(DataError, match=words):
+        train(d, as_dataset([[1.0], [2.0]], y), epochs=3)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "error", "words"),
     [
@@ -114,6 +136,10 @@ def test_sparkline():
         pytest.param({"batch_size": 5}, OptionError, "--batch-size", id="batch-too-big"),
         pytest.param({"at": '{"w": [0]}'}, DataError, "features", id="point-shape"),
         pytest.param({"lr": 1e200, "epochs": 5}, OptionError, "diverged", id="diverges"),
+        pytest.param({"epochs": 100_001}, OptionError, "at most 100000", id="epochs-over"),
+        pytest.param({"seed": -1, "batch_size": 2}, OptionError, "--seed", id="seed-negative"),
+        pytest.param({"seed": 1.5}, OptionError, "--seed", id="seed-float"),
+        pytest.param({"seed": True}, OptionError, "--seed", id="seed-bool"),
     ],
 )
 def test_invalid_options(sample, kwargs, error, words):
@@ -128,3 +154,39 @@ def test_labels_checked():
     data = as_dataset(SAMPLE_X, (SAMPLE_Y + 1) / 2)
     with pytest.raises(DataError, match="0/1"):
         train(gradproof.derive("perceptron"), data)
+
+
+# -- bounded history -------------------------------------------------------------------------
+
+
+def test_long_run_keeps_a_bounded_evenly_spread_history(sample, monkeypatch):
+    d = gradproof.derive("logistic")
+    full = train(d, sample, lr=0.1, epochs=1000, history=1001)  # every epoch: the oracle
+    assert full.epochs == list(range(1001))
+    monkeypatch.setitem(TRAIN_LIMITS, "history_rows", 100)
+    r = train(d, sample, lr=0.1, epochs=1000)
+    assert len(r.losses) <= 101 and r.epochs[0] == 0 and r.epochs[-1] == r.epochs_run == 1000
+    assert r.epochs == sorted(set(r.epochs))
+    gaps = np.diff(r.epochs)
+    assert gaps.max() <= 20  # evenly spread: the stride is 20 once 1000 epochs are squeezed
+    for k, e in enumerate(r.epochs):  # each kept row is that epoch of the full run
+        assert r.losses[k] == full.losses[e] and r.bs[k] == full.bs[e]
+        np.testing.assert_array_equal(r.ws[k], full.ws[e])
+    # The table shows round epochs, near the even spread of the full run's table.
+    shown = [int(line.split()[0]) for line in format_table(r, 5).splitlines()[2:]]
+    assert shown == [0, 240, 500, 740, 1000]
+    assert summary(r) == summary(full)
+
+
+def test_history_size_shrinks_for_wide_data():
+    assert _history_rows(2) == 2048
+    assert _history_rows(100_000) == 167  # 2^24 stored numbers
+    assert _history_rows(10**7) == 100  # never fewer than 100 rows
+
+
+def test_runs_within_the_history_print_the_same_table(sample):
+    d = gradproof.derive("hinge")
+    r = train(d, sample, lr=0.01, epochs=300)
+    assert r.epochs == list(range(301))
+    lines = format_table(r, limit=7).splitlines()
+    assert [ln.split()[0] for ln in lines[2:]] == ["0", "50", "100", "150", "200", "250", "300"]

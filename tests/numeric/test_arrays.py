@@ -7,6 +7,7 @@ import pytest
 
 from gradproof import ShapeError, derive
 from gradproof.numeric.prepare import prepare_arrays
+from gradproof.symbolic.losses import LOSSES
 
 X3 = np.ones((4, 3))
 Y3 = np.ones(4)
@@ -56,9 +57,7 @@ da = pytest.importorskip("dask.array")
 dask = pytest.importorskip("dask")
 
 
-@pytest.mark.parametrize(
-    "name", ["perceptron", "hinge", "squared_hinge", "logistic", "squared_error", "huber"]
-)
+@pytest.mark.parametrize("name", list(LOSSES))
 def test_dask_agrees_with_numpy(name):
     rng = np.random.default_rng(7)
     X = rng.standard_normal((10_000, 6))

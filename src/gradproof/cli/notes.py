@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import Any
 
 import click
 
@@ -13,6 +14,7 @@ from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
+from gradproof.text import printable
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
 
@@ -24,6 +26,29 @@ def _wrt(wrt: str) -> list[str]:
 def _need_loss(loss: str | None, expr: str | None) -> None:
     if loss is None and expr is None:
         raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+
+
+def _interactive() -> bool:
+    """A progress bar only for a person at a terminal: in a log it is one more line."""
+    return sys.stderr.isatty()
+
+
+def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str, Any]) -> Any:
+    """``train`` with a progress bar that appears at the end of the first epoch, once every
+    option has been checked (a refusal stays one line)."""
+    bars: list[Any] = []
+
+    def tick(_epoch: int) -> None:
+        if not bars:
+            bars.append(click.progressbar(length=epochs, label="training", file=sys.stderr))
+            bars[0].__enter__()
+        bars[0].update(1)
+
+    try:
+        return train(d, data, callback=tick, **kwargs)
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
 
 
 @cli.command("notes")
@@ -166,9 +191,9 @@ def notes_cmd(
         figures=not no_figures,
         coords=ij,
     )
-    click.echo(f"wrote {result.document}", err=True)
+    click.echo(f"wrote {printable(str(result.document))}", err=True)
     for fig in result.figures:
-        click.echo(f"wrote {fig.png} and {fig.svg.name}", err=True)
+        click.echo(f"wrote {printable(str(fig.png))} and {printable(fig.svg.name)}", err=True)
 
 
 @cli.command("train")
@@ -180,7 +205,7 @@ def notes_cmd(
     type=int,
     default=100,
     show_default=True,
-    help="Passes over the data (fewer when the gradient reaches zero).",
+    help="Passes over the data, at most 100000 (fewer when the gradient reaches zero).",
 )
 @click.option(
     "--momentum",
@@ -194,7 +219,11 @@ def notes_cmd(
     type=int,
     help="Minibatch SGD with batches of this size (default: full-batch gradient descent).",
 )
-@click.option("--seed", type=int, help="Seed of the sample order of SGD (reproducible runs).")
+@click.option(
+    "--seed",
+    type=int,
+    help="Seed (a whole number ≥ 0) of the sample order of SGD (reproducible runs).",
+)
 @click.option(
     "--rows",
     type=int,
@@ -236,9 +265,8 @@ def train_cmd(
     )
     data = ds if ds is not None else sample_dataset(d.spec.labels)
     kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
-    if epochs >= PROGRESS_FROM:
-        with click.progressbar(length=epochs, label="training", file=sys.stderr) as bar:
-            result = train(d, data, callback=lambda _e: bar.update(1), **kwargs)
+    if epochs >= PROGRESS_FROM and _interactive():
+        result = _train_with_bar(train, d, data, epochs, kwargs)
     else:
         result = train(d, data, **kwargs)
     click.echo(f"{d.title} · {result.method}, η = {lr:g} · n = {data.n} samples ({data.source})")

@@ -12,6 +12,7 @@ import click
 from gradproof.datasets import Dataset, as_dataset, load_data, parse_matrix, parse_vector
 from gradproof.errors import OptionError
 from gradproof.io import write_atomic
+from gradproof.text import printable
 
 __all__ = ["data_options", "dataset_from", "parse_params", "emit", "loss_options"]
 
@@ -94,6 +95,6 @@ def emit(text: str, output: str | None) -> None:
     """Print, or write atomically to ``output``."""
     if output:
         write_atomic(Path(output), text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"wrote {printable(output)}", err=True)  # one line, whatever the name
     else:
         click.echo(text, nl=not text.endswith("\n"))

@@ -25,7 +25,6 @@ from gradproof.errors import DataError, OptionError
 from gradproof.i18n import _, language
 from gradproof.io import write_atomic
 from gradproof.markup import blocks as B
-from gradproof.markup.escape import check_line
 from gradproof.markup.latex import to_latex
 from gradproof.markup.markdown import to_markdown
 from gradproof.markup.platforms import Profile, get_profile
@@ -34,6 +33,7 @@ from gradproof.notes.plots import FigureFile, loss_name, make_figures, parse_coo
 from gradproof.notes.train import TrainResult, rows_to_show, summary, table_rows, train
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.sentences import prose_inline
+from gradproof.text import check_title, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
@@ -135,10 +135,10 @@ def _check_date(date: str | None) -> str:
     if date is None:
         return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
-        raise OptionError(f"--date expects YYYY-MM-DD, got {date!r}")
+        raise OptionError(f"--date expects YYYY-MM-DD, got {printable(date)!r}")
     try:
         return _dt.date.fromisoformat(date).isoformat()
-    except ValueError as exc:  # 2025-02-30, month 13
+    except ValueError as exc:  # 2025-02-30, month 13, year 0
         raise OptionError(f"--date {date} is not a calendar date ({exc})") from None
 
 
@@ -307,8 +307,8 @@ def write_notes(
             "(X=..., y=...) or example=True for the built-in sample data"
         )
     date = _check_date(date)
-    title = check_line(title, "--title") if title is not None else None
-    tags = tuple(check_line(t, "--tags") for t in tags)
+    title = check_title(title) if title is not None else None
+    tags = tuple(check_title(t, "--tags") for t in tags)
     if figures:
         require(lang)  # before anything is written
     out = Path(folder)
@@ -316,7 +316,7 @@ def write_notes(
         raise DataError(f"{out}: exists and is not a folder; give a folder for -o")
     data = Dataset(ex.X, ex.y, "worked example")
     start = Point(ex.w, ex.b)
-    result = train(d, data, lr=ex.lr, epochs=epochs, at=start)
+    result = train(d, data, lr=ex.lr, epochs=epochs, at=start, history=epochs + 1)  # all rows
     ij = coords if coords is not None else parse_coords(None, data.d)
     slug = d.name
     with_front = profile.front_matter if front_matter is None else front_matter

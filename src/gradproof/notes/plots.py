@@ -349,18 +349,24 @@ def _landscape(
         kinked = []  # too many lines to read, and n × grid² numbers to hold
     Z = np.empty_like(A)
     U = np.empty((len(kinked) * data.n,) + A.shape)
-    for r in range(grid):
-        for q in range(grid):
-            th = plane.at(A[r, q], C[r, q])
-            Z[r, q] = compiled.loss(X, y, th[:dim], th[dim])
-            if kinked:
-                sw = compiled.switches(X, y, th[:dim], th[dim])
-                U[:, r, q] = np.concatenate([np.asarray(sw[k], dtype=float) for k in kinked])
+    # A huge hyperparameter overflows far from the start: such points are left blank.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for r in range(grid):
+            for q in range(grid):
+                th = plane.at(A[r, q], C[r, q])
+                Z[r, q] = compiled.loss(X, y, th[:dim], th[dim])
+                if kinked:
+                    sw = compiled.switches(X, y, th[:dim], th[dim])
+                    U[:, r, q] = np.concatenate([np.asarray(sw[k], dtype=float) for k in kinked])
+    Z = np.ma.masked_invalid(Z)
 
     fig = Figure(figsize=(6.4, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    filled = ax.contourf(A, C, Z, levels=20, cmap="viridis")
-    fig.colorbar(filled, ax=ax, label=w_["loss"])
+    top = float(np.max(np.abs(Z))) if Z.count() else 0.0
+    scale = top if top > 1e150 else 1.0  # contour levels near 1e308 overflow when averaged
+    filled = ax.contourf(A, C, Z / scale, levels=20, cmap="viridis")
+    label = w_["loss"] if scale == 1.0 else f"{w_['loss']} (× {scale:.3g})"
+    fig.colorbar(filled, ax=ax, label=label)
     if kinked:
         for k in range(U.shape[0]):
             if U[k].min() < 0 < U[k].max():

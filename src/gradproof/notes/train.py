@@ -5,11 +5,11 @@ of a piecewise loss is recomputed at every step. After each epoch the full-data 
 gradient norm and the size of the active set are recorded; a zero gradient (a perceptron on
 separable data) stops the run early and marks it converged.
 
->>> import gradproof
->>> from gradproof.notes import train
->>> r = train(gradproof.derive("perceptron"), gradproof.datasets.sample_dataset(), lr=0.1)
->>> r.converged, r.epochs_run
-(True, 1)
+The work is bounded (:data:`TRAIN_LIMITS`): at most 100 000 epochs, and a history of at most
+2048 rows (fewer for wide data, so that the stored weights stay under 2^24 numbers). A longer
+run keeps evenly spread epochs — every epoch while there is room, then every 2nd, 10th, 20th,
+100th, … — plus the first and the last, so the table and the sparklines of a long run cost
+the same as those of a short one; a run within the history size keeps every epoch.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.datasets import Dataset, Point, parse_point, validate_labels
-from gradproof.errors import OptionError
+from gradproof.errors import DataError, OptionError
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
     from gradproof.symbolic.derivation import Derivation
 
 __all__ = [
+    "TRAIN_LIMITS",
     "TrainResult",
     "train",
     "active_count",
@@ -42,10 +43,19 @@ __all__ = [
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
+TRAIN_LIMITS = {
+    "max_epochs": 100_000,  # --epochs
+    "history_rows": 2048,  # epochs kept in the history, at most
+    "history_values": 2**24,  # numbers of the stored weights (rows × d), at most
+}
+"""Bounds on one training run; tests monkeypatch this dict."""
+
 
 @dataclass(frozen=True)
 class TrainResult:
-    """The history of a run; index 0 is the starting point, index k the end of epoch k.
+    """The history of a run: row i is the state at the end of epoch ``epochs[i]`` (epoch 0
+    is the starting point). A run within the history size keeps every epoch, so row k is
+    epoch k; a longer one keeps evenly spread epochs, the first and the last among them.
 
     ``active`` holds the number of samples in the active set (e.g. the misclassified samples
     M of the perceptron) or None for a loss without one (every sample contributes).
@@ -64,12 +74,17 @@ class TrainResult:
     batch_size: int | None
     seed: int | None
     n: int
+    epochs: list[int] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.epochs:  # built by hand with every epoch
+            self.epochs.extend(range(len(self.losses)))
 
     @property
     def epochs_run(self) -> int:
         """Number of epochs actually run (fewer than asked when the run converged)."""
-        return len(self.losses) - 1
+        return self.epochs[-1]
 
     @property
     def w(self) -> Array:
@@ -109,11 +124,22 @@ def active_count(
     return int(mask.sum())
 
 
-def _check(lr: float, epochs: int, momentum: float, batch_size: int | None, n: int) -> None:
+def _check(
+    lr: float, epochs: int, momentum: float, batch_size: int | None, seed: int | None, n: int
+) -> None:
     if not np.isfinite(lr) or lr <= 0:
         raise OptionError(f"--lr must be a positive number, got {lr}")
     if epochs < 1:
         raise OptionError(f"--epochs must be at least 1, got {epochs}")
+    if epochs > TRAIN_LIMITS["max_epochs"]:
+        raise OptionError(
+            f"--epochs must be at most {TRAIN_LIMITS['max_epochs']}, got {epochs}; a run "
+            f"that long is better stopped by its gradient (it stops early at zero)"
+        )
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
+    ):
+        raise OptionError(f"--seed must be a whole number ≥ 0, got {seed!r}")
     if not np.isfinite(momentum) or not 0 <= momentum < 1:
         raise OptionError(f"--momentum must be in [0, 1), got {momentum}")
     if batch_size is not None and not 1 <= batch_size <= n:
@@ -134,6 +160,7 @@ def train(
     at: Point | str | None = None,
     tol: float = 0.0,
     callback: Callable[[int], None] | None = None,
+    history: int | None = None,
 ) -> TrainResult:
     """Minimise the derived loss by gradient descent, SGD (``batch_size``) and/or momentum.
 
@@ -157,38 +184,45 @@ def train(
         The run stops, converged, once the full-data gradient norm is at most ``tol``.
     callback
         Called with the epoch number after each epoch (e.g. to advance a progress bar).
+    history
+        The most rows the history keeps (default from :data:`TRAIN_LIMITS` and the width of
+        the data); ``epochs + 1`` keeps every epoch.
     """
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
             "training needs the gradient with respect to both w and b (use --wrt w,b)"
         )
     validate_labels(data, derivation.spec.labels)
-    _check(lr, epochs, momentum, batch_size, data.n)
+    _check(lr, epochs, momentum, batch_size, seed, data.n)
     compiled = derivation.numpy()
     X, y = data.X, data.y
     start = at if isinstance(at, Point) else parse_point(at, data.d)
     w, b = np.array(start.w, dtype=float), float(start.b)
     vw, vb = np.zeros_like(w), 0.0
     rng = np.random.default_rng(seed)
+    kept = _History(history if history is not None else _history_rows(data.d))
 
-    losses: list[float] = []
-    norms: list[float] = []
-    ws: list[Array] = []
-    bs: list[float] = []
-    active: list[int | None] = []
-
-    def record() -> float:
+    def record(epoch: int) -> float:
         loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
-        norm = float(np.sqrt(np.sum(np.asarray(gw, dtype=float) ** 2) + float(gb) ** 2))
-        losses.append(float(loss))
-        norms.append(norm)
-        ws.append(w.copy())
-        bs.append(b)
-        active.append(active_count(derivation, compiled, X, y, w, b))
+        # numpy squares: a diverging run overflows to inf (reported below), not OverflowError
+        norm = float(np.sqrt(np.sum(np.square(np.asarray(gw, dtype=float))) + np.square(float(gb))))
+        act = active_count(derivation, compiled, X, y, w, b)
+        kept.add((epoch, float(loss), norm, w.copy(), b, act))
         return norm
 
-    with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
-        converged = record() <= tol
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
+        converged = record(0) <= tol
+        if not np.isfinite(kept.rows[0][1]):
+            raise DataError(
+                f"the loss at the starting point is {kept.rows[0][1]} (not a finite number); "
+                f"the data or the point lies outside the loss's domain (e.g. log or sqrt of "
+                f"a negative value)"
+            )
+        if not np.isfinite(kept.rows[0][2]):
+            raise DataError(
+                f"the gradient at the starting point is not finite (‖g‖ = {kept.rows[0][2]}); "
+                f"start elsewhere with --at"
+            )
         for epoch in range(1, epochs + 1):
             if converged:
                 break
@@ -203,22 +237,24 @@ def train(
                 vb = momentum * vb + float(gb)
                 w = w - lr * vw
                 b = b - lr * vb
-            converged = record() <= tol
-            if not (np.all(np.isfinite(w)) and np.isfinite(b) and np.isfinite(losses[-1])):
+            converged = record(epoch) <= tol
+            if not (np.all(np.isfinite(w)) and np.isfinite(b) and np.isfinite(kept.rows[-1][1])):
                 raise OptionError(
                     f"the run diverged at epoch {epoch} (the loss or w, b is no "
                     f"longer finite); use a smaller --lr than {lr:g}"
                 )
             if callback is not None:
                 callback(epoch)
+    rows = kept.rows
     return TrainResult(
         loss_name=derivation.name,
         set_name=next(iter(derivation.set_names.values()), None),
-        losses=losses,
-        grad_norms=norms,
-        ws=ws,
-        bs=bs,
-        active=active,
+        losses=[r[1] for r in rows],
+        grad_norms=[r[2] for r in rows],
+        ws=[r[3] for r in rows],
+        bs=[r[4] for r in rows],
+        active=[r[5] for r in rows],
+        epochs=[r[0] for r in rows],
         converged=converged,
         lr=lr,
         momentum=momentum,
@@ -226,6 +262,31 @@ def train(
         seed=seed,
         n=data.n,
     )
+
+
+def _history_rows(d: int) -> int:
+    """History rows for weights of dimension ``d``: the row limit, fewer for wide data."""
+    return max(100, min(TRAIN_LIMITS["history_rows"], TRAIN_LIMITS["history_values"] // d))
+
+
+class _History:
+    """The rows of a run at evenly spread epochs: every epoch while there is room; when the
+    rows overflow, only every 2nd, then 10th, 20th, 100th, … epoch (round numbers, each a
+    multiple of the one before), and always the latest one."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(2, size)
+        self.stride = 1
+        self.rows: list[tuple[int, float, float, Array, float, int | None]] = []
+
+    def add(self, row: tuple[int, float, float, Array, float, int | None]) -> None:
+        if self.rows and self.rows[-1][0] % self.stride:
+            self.rows.pop()  # kept only as the latest, and it no longer is
+        self.rows.append(row)
+        if len(self.rows) > self.size:
+            self.stride *= 2 if str(self.stride)[0] == "1" else 5
+            last = self.rows[-1]
+            self.rows = [r for r in self.rows if r[0] % self.stride == 0 or r is last]
 
 
 # -- presentation -----------------------------------------------------------------------------
@@ -252,14 +313,27 @@ def rows_to_show(count: int, limit: int = 25) -> list[int]:
     return sorted(picks)
 
 
+def _shown(result: TrainResult, limit: int) -> list[int]:
+    """History indices to list: the epochs of :func:`rows_to_show`, or the nearest ones kept."""
+    epochs = result.epochs
+    wanted = rows_to_show(epochs[-1] + 1, limit)
+    if len(epochs) == epochs[-1] + 1:
+        return wanted  # every epoch kept: index k is epoch k
+    pos = np.searchsorted(epochs, wanted).clip(1, len(epochs) - 1)
+    nearer_left = np.asarray(wanted) - np.asarray(epochs)[pos - 1] <= (
+        np.asarray(epochs)[pos] - np.asarray(wanted)
+    )
+    return sorted({int(i) for i in np.where(nearer_left, pos - 1, pos)})
+
+
 def table_rows(result: TrainResult, limit: int = 25) -> list[list[str]]:
     """One row of strings per shown epoch: epoch, loss, ‖g‖, w, b, active."""
     out = []
-    for k in rows_to_show(len(result.losses), limit):
+    for k in _shown(result, limit):
         act = result.active[k]
         out.append(
             [
-                str(k),
+                str(result.epochs[k]),
                 fmt_number(result.losses[k]),
                 fmt_number(result.grad_norms[k]),
                 fmt_vector(result.ws[k]),
@@ -308,12 +382,27 @@ def sparkline(values: list[float], width: int = 60) -> str:
     if vals.size > width:
         idx = np.linspace(0, vals.size - 1, width).round().astype(int)
         vals = vals[idx]
-    if vals.min() > 0 and vals.max() / vals.min() > 50:
-        vals = np.log(vals)  # a log scale keeps the tail of a fast decay visible
-    lo, hi = float(vals.min()), float(vals.max())
-    if hi == lo:
-        return SPARKS[0] * vals.size
+    finite = np.isfinite(vals)
+    if not finite.all():  # a gap for nan, the ends for ±inf, the rest drawn as usual
+        inner = iter(sparkline(list(vals[finite]), width) if finite.any() else "")
+        return "".join(
+            next(inner) if ok else " " if np.isnan(v) else SPARKS[-1 if v > 0 else 0]
+            for v, ok in zip(vals, finite, strict=True)
+        )
+    with np.errstate(over="ignore"):  # a range beyond the floats is drawn by rank below
+        if vals.min() > 0 and vals.max() / vals.min() > 50:
+            vals = np.log(vals)  # a log scale keeps the tail of a fast decay visible
+        lo, hi = float(vals.min()), float(vals.max())
+        if hi == lo or not np.isfinite(hi - lo):
+            return SPARKS[0] * vals.size if hi == lo else _spark_ranks(vals)
     levels = ((vals - lo) / (hi - lo) * (len(SPARKS) - 1)).round().astype(int)
+    return "".join(SPARKS[i] for i in levels)
+
+
+def _spark_ranks(vals: Array) -> str:
+    """Levels by rank, for values whose range overflows a float (from -1e308 to 1e308)."""
+    order = np.argsort(np.argsort(vals, kind="stable"), kind="stable")
+    levels = (order * (len(SPARKS) - 1) // max(len(vals) - 1, 1)).astype(int)
     return "".join(SPARKS[i] for i in levels)
 
 

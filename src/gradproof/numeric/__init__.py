@@ -1,10 +1,12 @@
-"""The numeric layer: derived gradients compiled to vectorised numpy functions.
+"""The numeric layer: derived gradients compiled to fast functions.
 
 ``derive(...).numpy()`` (:func:`compile_derivation`) gives a :class:`CompiledLoss` with
-``loss``, ``grad`` and ``loss_and_grad``; :func:`export_module` writes the same functions as
-a standalone module that needs only numpy. Importing this package registers
-:func:`compile_derivation` as what ``Derivation.numpy()`` calls (the symbolic layer does not
-import this one). ``gradproof.derive`` lives in :mod:`gradproof.numeric.derive`.
+``loss``, ``grad`` and ``loss_and_grad`` in vectorised numpy;
+``compile_derivation(d, backend="numba")`` or ``f.with_backend("numba")`` the same functions
+as one fused compiled loop (``pip install 'gradproof[fast]'``); :func:`export_module` writes
+the numpy functions as a standalone module that needs only numpy. Importing this package
+registers :func:`compile_derivation` as what ``Derivation.numpy()`` calls (the symbolic layer
+does not import this one). ``gradproof.derive`` lives in :mod:`gradproof.numeric.derive`.
 """
 
 from gradproof.numeric.compile import CompiledLoss, check_arrays, clear_cache, compile_derivation

@@ -1,10 +1,13 @@
-"""Compile a derivation into vectorised numpy functions: loss, grad, loss_and_grad.
+"""Compile a derivation into fast functions: loss, grad, loss_and_grad.
 
-Each function does one pass over X for the scores (``X @ w``), elementwise work on n numbers,
-and one pass over X for the gradient (``c @ X``); common sub-expressions are shared between
-the loss and its gradient (see :mod:`gradproof.numeric.source`). The generated source is kept
-on the result (``.source``), so a user can read exactly what runs, and compiled results are
-cached on the gradient form and the hyperparameter values.
+The numpy backend (the default) reads a large X once, in cache-sized blocks of rows shared
+by all cores, or makes two passes (``X @ w``, then ``c @ X``) for small X, Dask and other
+array libraries (see :mod:`gradproof.numeric.schedule`); common sub-expressions are shared
+between the loss and its gradient (see :mod:`gradproof.numeric.source`). The numba backend
+(``backend="numba"``, :mod:`gradproof.numeric.fused`) runs one fused compiled loop. The
+generated source is kept on the result (``.source``), so a user can read exactly what runs,
+and compiled results are cached on the gradient form, the hyperparameter values, the label
+set and the backend.
 
 >>> import numpy as np
 >>> from gradproof import derive
@@ -20,12 +23,15 @@ from __future__ import annotations
 import functools
 import linecache
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from gradproof._typing import Array
-from gradproof.errors import ShapeError
+from gradproof.errors import DataError, OptionError, ShapeError
+from gradproof.numeric import schedule
+from gradproof.numeric.fused import FUSED_FUNCTIONS, fused_source, numba_available
+from gradproof.numeric.guards import zero_w_guards
 from gradproof.numeric.prepare import prepare_arrays
 from gradproof.numeric.source import NUMPY_IMPORT, generate_source
 from gradproof.symbolic.calculus import GradientForm
@@ -62,9 +68,18 @@ class CompiledLoss:
     form: GradientForm
     params: Mapping[str, float]
     namespace: Mapping[str, Any] = field(repr=False)
+    labels: str = "real"
+    backend: str = "numpy"
 
     def _call(self, fname: str, X: Any, y: Any, w: Any, b: Any) -> Any:
-        return self.namespace[fname](*check_arrays(X, y, w, b))
+        if self.backend == "numba":
+            fname = FUSED_FUNCTIONS.get(fname, fname)
+        return self.namespace[fname](*self.namespace["_checked"](X, y, w, b, ShapeError))
+
+    def schedule(self, X: Any) -> str:
+        """``"one-pass"`` or ``"two-pass"``: how ``loss``/``grad``/``loss_and_grad`` walk
+        over this X (see :mod:`gradproof.numeric.schedule`)."""
+        return str(self.namespace["_schedule"](X))
 
     def on(self, xp: Any) -> CompiledLoss:
         """The same functions with another NumPy-compatible array namespace in place of
@@ -73,18 +88,35 @@ class CompiledLoss:
 
         Optional and not tested in CI; the namespace must provide the numpy functions the
         source uses (``print(f.source)``)."""
-        namespace: dict[str, Any] = {
-            "__name__": f"{self.namespace['__name__']}_{xp.__name__}",
-            "np": xp,
-        }
         source = self.source.replace(NUMPY_IMPORT + "\n", "", 1)
-        exec(
-            compile(source, f"<gradproof:{self.name}:{xp.__name__}>", "exec"),  # noqa: S102
-            namespace,
-        )  # our own generated source, as in _compile_cached
-        return CompiledLoss(
-            self.name, self.source, self.form, self.params, MappingProxyType(namespace)
-        )
+        namespace = _execute(source, f"{self.name}:{xp.__name__}", {"np": xp})
+        return replace(self, namespace=MappingProxyType(namespace))
+
+    def with_schedule(
+        self,
+        schedule: str | None = None,
+        *,
+        block_bytes: int | None = None,
+        workers: int | None = None,
+    ) -> CompiledLoss:
+        """The same functions with the schedule fixed for numpy arrays (``"one-pass"`` or
+        ``"two-pass"``; None: chosen by size) and, optionally, another block size in bytes
+        or thread count for the one-pass schedule. For tests and benchmarks; results agree
+        to rounding whatever is chosen."""
+        if schedule not in (None, "one-pass", "two-pass"):
+            raise OptionError(f"unknown schedule {schedule!r}; use 'one-pass' or 'two-pass'")
+        settings: dict[str, Any] = {"FORCED": schedule}
+        if block_bytes is not None:
+            settings["BLOCK_BYTES"] = int(block_bytes)
+        if workers is not None:
+            settings["WORKERS"] = max(1, int(workers))
+        namespace = _execute(self.source, self.name, {}, settings)
+        return replace(self, namespace=MappingProxyType(namespace))
+
+    def with_backend(self, backend: str) -> CompiledLoss:
+        """The same loss compiled for another backend (``"numpy"`` or ``"numba"``, see
+        :data:`BACKENDS`), e.g. ``derive("logistic").numpy().with_backend("numba")``."""
+        return compile_form(self.form, self.params, self.name, self.labels, backend)
 
     def loss(self, X: Any, y: Any, w: Any, b: Any) -> Any:
         """L(w, b) on data X (n, d), y (n,)."""
@@ -117,31 +149,87 @@ def check_arrays(X: Any, y: Any, w: Any, b: Any) -> tuple[Any, Any, Any, Any]:
     return prepare_arrays(X, y, w, b, error=ShapeError)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
-def _compile_cached(
-    form: GradientForm, params: tuple[tuple[str, float], ...], name: str
-) -> CompiledLoss:
-    source = generate_source(form, dict(params), name)
-    namespace: dict[str, Any] = {"__name__": f"gradproof_generated_{name}"}
-    filename = f"<gradproof:{name}:{abs(hash((form, params))):x}>"
+def _execute(
+    source: str,
+    name: str,
+    preset: Mapping[str, Any],
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Run generated ``source`` in a fresh namespace (``preset`` bound first, ``settings``
+    overriding its constants after) and link it to the package: its data errors are
+    gradproof's DataError, and all compiled losses share one thread pool (an exported
+    module keeps its own)."""
+    namespace: dict[str, Any] = {"__name__": f"gradproof_generated_{name}", **preset}
+    filename = f"<gradproof:{name}:{abs(hash(source)):x}>"
     # Tracebacks and debuggers show the generated lines.
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
-    code = compile(source, filename, "exec")
-    exec(code, namespace)  # our own printing of parsed SymPy, never user text  # noqa: S102
+    exec(compile(source, filename, "exec"), namespace)  # our own printing  # noqa: S102
+    namespace["_DataError"] = DataError
+    namespace["_pool"] = schedule._pool
+    namespace.update(settings or {})
+    return namespace
+
+
+BACKENDS = ("numpy", "numba")
+"""``numpy``: vectorised numpy (the default, no extra dependency); ``numba``: one fused,
+parallel loop per function, compiled on first call (``pip install 'gradproof[fast]'``)."""
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _compile_cached(
+    form: GradientForm,
+    params: tuple[tuple[str, float], ...],
+    name: str,
+    labels: str,
+    backend: str,
+) -> CompiledLoss:
+    # generate_source prints parsed SymPy; user text never reaches the source
+    source = generate_source(form, dict(params), name, labels=labels)
+    if backend == "numba":
+        source += "\n\n" + fused_source(form, dict(params), zero_w_guards(form))
+    namespace = _execute(source, name, {})
     return CompiledLoss(
-        name, source, form, MappingProxyType(dict(params)), MappingProxyType(namespace)
+        name,
+        source,
+        form,
+        MappingProxyType(dict(params)),
+        MappingProxyType(namespace),
+        labels,
+        backend,
     )
 
 
-def compile_form(form: GradientForm, params: Mapping[str, float], name: str) -> CompiledLoss:
-    """Generate, compile and wrap the numpy functions of ``form`` (cached)."""
+def compile_form(
+    form: GradientForm,
+    params: Mapping[str, float],
+    name: str,
+    labels: str = "real",
+    backend: str = "numpy",
+) -> CompiledLoss:
+    """Generate, compile and wrap the functions of ``form`` (cached).
+
+    ``labels`` is the label set the functions accept (``"pm1"`` or ``"real"``); ``backend``
+    one of :data:`BACKENDS`."""
+    if backend not in BACKENDS:
+        raise OptionError(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}")
+    if backend == "numba" and not numba_available():
+        raise OptionError(
+            "backend='numba' needs numba: pip install 'gradproof[fast]' (or use the "
+            "default backend='numpy')"
+        )
     key = tuple((str(k), float(v)) for k, v in params.items())
-    return _compile_cached(form, key, name)
+    return _compile_cached(form, key, name, labels, backend)
 
 
-def compile_derivation(d: Derivation) -> CompiledLoss:
-    """Compiled numpy functions for a derivation (cached on its form and hyperparameters)."""
-    return compile_form(d.form, d.params, d.name)
+def compile_derivation(d: Derivation, *, backend: str = "numpy") -> CompiledLoss:
+    """Compiled functions for a derivation (cached on its form, hyperparameters and
+    backend); they accept the labels of its loss (``d.spec.labels``).
+
+    ``backend="numba"`` compiles loss, grad and loss_and_grad to one fused loop each (X
+    read once, no temporaries of n numbers, all cores), with the same results to rounding;
+    ``compile_derivation(derive("logistic"), backend="numba")`` or
+    ``derive("logistic").numpy().with_backend("numba")``."""
+    return compile_form(d.form, d.params, d.name, d.spec.labels, backend)
 
 
 def clear_cache() -> None:

@@ -39,6 +39,8 @@ def module_doc(d: Derivation) -> str:
     for p in d.wrt:
         lines.append(f"    {symbols[p]} = {d.render_formula(p)}")
     lines += [f"    {text}" for text in _set_definitions(d)]
+    if d.spec.labels == "pm1":
+        lines += ["", "Labels must be −1 or +1 (checked: another value raises ValueError)."]
     lines.append("")
     if d.params:
         lines.append(
@@ -51,10 +53,12 @@ def module_doc(d: Derivation) -> str:
         lines.append(f"Subgradient convention at kinks: {d.kink}{note}.")
     lines += [
         "",
-        "Only numpy is needed. Arguments: X (n, d), y (n,), w (d,), b a scalar. The work",
-        "runs in X's floating dtype (float32 stays float32); Dask arrays give lazy",
-        "results. Each function does one pass over X for the scores (X @ w), elementwise",
-        "work on the n scores, and one pass over X for the gradient (c @ X).",
+        "Only numpy (and the standard library) is needed. Arguments: X (n, d), y (n,),",
+        "w (d,), b a scalar. The work runs in X's floating dtype (float32 stays float32);",
+        "Dask arrays give lazy results. A large numpy X is read once, in blocks of rows",
+        "used for their scores (X_b @ w) and their gradient term (c_b @ X_b) while in cache",
+        "(the one-pass schedule, on all cores); other arrays take two passes (X @ w, then",
+        "c @ X). _schedule(X) says which one runs.",
         "",
         f"Per-sample form: ℓ = {d.form.loss}; ∂ℓ/∂s = {d.form.cw}.",
     ]
@@ -77,7 +81,7 @@ def _set_definitions(d: Derivation) -> list[str]:
 def export_module(d: Derivation) -> str:
     """The source of a standalone module (numpy only) computing the derivation's loss and
     gradient: ``loss(X, y, w, b)``, ``grad(X, y, w, b)``, ``loss_and_grad(X, y, w, b)``."""
-    return generate_source(d.form, d.params, d.name, doc=module_doc(d))
+    return generate_source(d.form, d.params, d.name, doc=module_doc(d), labels=d.spec.labels)
 
 
 def write_module(d: Derivation, path: str | Path) -> Path:

@@ -1,23 +1,21 @@
 """Generate the numpy source of a compiled loss from its :class:`GradientForm`.
 
-Every generated function has the shape of the memory-bandwidth bound of a linear model:
-
-1. one pass over X for the scores, ``s = X @ w + b`` (b added in place);
-2. elementwise work on the n scores: the per-sample loss ℓ and coefficients cw, cb, cq, with
-   common sub-expressions shared (``sympy.cse``) and nothing computed that is not returned;
-3. one pass over X for the gradient, ``grad_w = cw @ X``; the other sums over samples are
-   sums of n numbers.
-
-Step 2 is a separate ``<name>_block`` function that ``_map_blocks`` runs on blocks of
-``BLOCK`` samples for numpy arrays: its temporaries stay in cache and are reused instead of
-being fresh arrays of n numbers (whose page faults cost more than the arithmetic), and cw
-is written over the scores, so a gradient allocates no more than the bare ``X @ w``. Dask
-arrays and short inputs run through it whole. No temporary of the size of X is made (only a
-user loss using x·x reads X a third time, with ``einsum``).
+Every generated function has the shape of the memory-bandwidth bound of a linear model: the
+scores s = X @ w + b, elementwise work on the n scores (the per-sample loss ℓ and the
+coefficients cw, cb, cq, with common sub-expressions shared and nothing computed that is not
+returned), and the gradient's data term cw @ X. Two schedules run that work
+(:mod:`gradproof.numeric.schedule`): *one-pass*, blocks of rows each read once for both of
+their uses, and *two-pass*, two BLAS calls over the whole of X with the elementwise work in
+cache-sized blocks between them. Each of ``_loss``, ``_grad`` and ``_loss_and_grad`` has both
+and asks :func:`_schedule` which to run, so ``print(f.source)`` shows the choice.
 
 The functions ``_loss``, ``_grad``, ``_loss_and_grad``, ``_coefficients`` and ``_switches``
 expect checked arrays; the public ``loss``, ``grad``, ... check their arguments first with
-:func:`prepare_arrays`, whose source is copied in so the module needs only numpy.
+``_checked`` (:func:`prepare_arrays`, whose source is copied in, then the label set), so the
+module needs only numpy.
+
+At w = 0 under a norm the functions take the subgradient 0 of ‖w‖, and constants must be
+finite (see :mod:`gradproof.numeric.guards`).
 """
 
 from __future__ import annotations
@@ -25,69 +23,27 @@ from __future__ import annotations
 import inspect
 import re
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import sympy as sp
 
+from gradproof.numeric.body import Body, compiled_form
+from gradproof.numeric.guards import HOT as _HOT
+from gradproof.numeric.guards import at_zero, check_finite, undefined, zero_w_guard
+from gradproof.numeric.guards import outputs as _outputs
 from gradproof.numeric.prepare import prepare_arrays
-from gradproof.numeric.printer import CoefficientPrinter, stable_rewrite
-from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
+from gradproof.numeric.printer import CoefficientPrinter
+from gradproof.numeric.schedule import SCHEDULE, SCHEDULE_IMPORTS
+from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.calculus import GradientForm
 
-__all__ = ["generate_source", "default_doc", "PUBLIC_FUNCTIONS", "SCHEDULE"]
-
-SCHEDULE = '''\
-BLOCK = 8192
-"""Samples per block of elementwise work: temporaries of 64 kB stay in cache and are reused."""
-
-
-def _scores(X, w, b):
-    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
-    s = X @ w
-    if isinstance(s, _numpy.ndarray):
-        s += b
-        return s
-    return s + b
-
-
-def _map_blocks(f, n_full, out, arrays, shared):
-    """f(*arrays, *shared) → (n_full per-sample arrays, then sums), computed block by block.
-
-    With numpy arrays, f runs on BLOCK samples at a time and the per-sample result (at most
-    one) is written into ``out``, a buffer of n numbers owned by the caller (the scores,
-    consumed block by block); the sums are accumulated. Dask arrays, short inputs, or no
-    buffer: f runs once on the whole arrays.
-    """
-    n = arrays[0].shape[0]
-    if out is None or n <= BLOCK or not all(isinstance(a, _numpy.ndarray) for a in arrays):
-        return f(*arrays, *shared)
-    sums = None
-    for i in range(0, n, BLOCK):
-        j = slice(i, i + BLOCK)
-        res = f(*(a[j] for a in arrays), *shared)
-        if n_full:
-            out[j] = res[0]
-        part = res[n_full:]
-        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
-    return (out,) * n_full + tuple(sums)
-
-
-def _cast(v, dt):
-    """v in dtype dt: a constant becomes a dt scalar; an array is converted only if needed."""
-    if isinstance(v, (bool, int, float)):
-        return dt.type(v)
-    return v if v.dtype == dt else v.astype(dt)
-
-
-def _per_sample(v, n, dt):
-    """v as an array of n numbers in dtype dt (a value shared by all samples is repeated)."""
-    v = _cast(v, dt)
-    return v if np.ndim(v) == 1 else np.full(n, v, dtype=dt)
-'''
-"""Helpers that schedule the work of a generated function: blocks, in-place scores, dtypes."""
-
-PER_SAMPLE = frozenset({S, Z, Y, XX})
-"""Atoms that differ from sample to sample; an expression without them is one shared value."""
+__all__ = [
+    "generate_source",
+    "default_doc",
+    "PUBLIC_FUNCTIONS",
+    "SCHEDULE",
+    "NUMPY_IMPORT",
+]
 
 PUBLIC_FUNCTIONS = ("loss", "grad", "loss_and_grad", "coefficients", "switches")
 
@@ -99,142 +55,38 @@ _PUBLIC_DOCS = {
     "switches": "Each switching function u (kink at u = 0) per sample, in the form's order.",
 }
 
+_SUMMED = ("ell", "cb", "cq")
+"""Per-sample outputs that are summed over the samples (cw is multiplied by X instead)."""
 
-_ATOM_ORDER = (Z, S, Y, XX)
 
+# -- the expressions a function returns --------------------------------------------------
+class _Totals:
+    """Σᵢ of each output and the data term Σᵢ cwᵢ xᵢ, as source text, for one schedule."""
 
-class _Body:
-    """One generated function: its atoms, CSE temporaries and named outputs.
-
-    ``named`` are (name, expression) pairs; ``full`` names the per-sample outputs returned as
-    arrays (the others are only summed). With ``blocked``, the per-sample work is a separate
-    block function run by ``_map_blocks``; otherwise everything is written inline.
-    """
-
-    def __init__(
-        self,
-        fname: str,
-        printer: CoefficientPrinter,
-        named: Sequence[tuple[str, sp.Expr]],
-        *,
-        full: Sequence[str] = (),
-        blocked: bool = True,
-        force: frozenset[sp.Symbol] = frozenset(),
-    ) -> None:
-        self.block = ""  # source of the per-sample block function, if there is one
-        self.sums: dict[str, str] = {}  # output → the variable holding its sum over samples
-        exprs = [stable_rewrite(e) for _, e in named]
-        used = set(force).union(*(e.free_symbols for e in exprs))
-        subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_t"), optimizations=None)
-        per_sample_syms = set(PER_SAMPLE)
-        outer: list[str] = []  # shared by all samples: computed once
-        inner: list[str] = []  # per sample
-        for sym, e in subs:
-            target = outer
-            if e.free_symbols & per_sample_syms:
-                per_sample_syms.add(sym)
-                target = inner
-            target.append(f"{sym} = {printer.doprint(e)}")
-        self.names: dict[str, str] = {}
-        self.uniform: set[str] = set()
-        seen: dict[sp.Expr, str] = {}
-        inner_exprs: list[sp.Expr] = [e for sym, e in subs if sym in per_sample_syms]
-        for (name, _), r in zip(named, reduced, strict=True):
-            if r in seen:
-                self.names[name] = seen[r]
-                continue
-            self.names[name] = seen[r] = name
-            code = printer.doprint(r)
-            if r.free_symbols & per_sample_syms:
-                inner.append(f"{name} = _cast({code}, dt)")
-                inner_exprs.append(r)
-            else:
-                outer.append(f"{name} = {code}")
-                self.uniform.add(name)
-        self.lines = ["dt = X.dtype", "n = X.shape[0]"]
-        if Q in used:
-            self.lines.append("q = w @ w")
-        self.lines += outer
-        owned = self._atoms(used)
-        if not inner:
-            return
-        if not blocked:
-            self.lines += inner
-            return
-        outputs = [k for k, v in self.names.items() if k == v and k not in self.uniform]
-        full = [k for k in full if k in outputs]
-        needs = set().union(*(e.free_symbols for e in inner_exprs))
-        arrays = [printer.doprint(a) for a in _ATOM_ORDER if a in needs]
-        shared = [printer.doprint(a) for a in (B, Q) if a in needs]
-        shared += sorted(str(a) for a in needs - per_sample_syms if a.name.startswith("_t"))
-        self.block = _function(
-            f"{fname}_block",
-            ", ".join(arrays + shared),
-            "\n".join(
-                "    " + line
-                for line in [
-                    f"dt = {arrays[0]}.dtype",
-                    *inner,
-                    "return " + _tuple(full + [f"{k}.sum()" for k in outputs]),
-                ]
-            ),
-            f"The per-sample part of {fname}, on a block of samples: "
-            f"{', '.join(full + [f'Σ {k}' for k in outputs])}.",
-        )
-        self.sums = {k: f"sum_{k}" for k in outputs}
-        targets = full + list(self.sums.values())
-        call = (
-            f"_map_blocks({fname}_block, {len(full)}, {owned or 'None'}, "
-            f"{_tuple(arrays)}, {_tuple(shared)})"
-        )
-        self.lines.append(
-            f"{_tuple(targets) if len(targets) == 1 else ', '.join(targets)} = {call}"
-        )
-
-    def _atoms(self, used: set[sp.Symbol]) -> str | None:
-        """Lines computing the per-sample atoms; the name of the X @ w buffer, if any."""
-        owned = None
-        if S in used and Z in used:
-            self.lines += ["z = X @ w", "s = z + b"]
-            owned = "z"
-        elif S in used:
-            self.lines.append("s = _scores(X, w, b)")
-            owned = "s"
-        elif Z in used:
-            self.lines.append("z = X @ w")
-            owned = "z"
-        if XX in used:
-            self.lines.append("xx = np.einsum('ij,ij->i', X, X)")
-        return owned
+    def __init__(self, body: Body, sums: Mapping[str, str], xsum: str | None) -> None:
+        self.body, self.sums, self.xsum = body, sums, xsum
 
     def total(self, name: str) -> str:
-        """Σᵢ of a named output over the samples."""
-        ref = self.names[name]
-        if ref in self.uniform:
-            return f"(n * {ref})"
-        return self.sums.get(ref, f"{ref}.sum()")
+        v = self.body.var[name]
+        return f"(n * {v})" if v in self.body.uniform else self.sums[v]
 
-    def text(self, returns: str) -> str:
-        """The function body, without the ``dt``/``n`` lines when nothing reads them."""
-        lines = [*self.lines, f"return {returns}"]
-        for var in ("n", "dt"):
-            rest = [ln for ln in lines if not ln.startswith(f"{var} = ")]
-            if not any(re.search(rf"\b{var}\b", ln) for ln in rest):
-                lines = rest
-        return "\n".join("    " + line for line in lines)
+    def loss(self, mean: bool) -> str:
+        ell = self.total("ell") + (" / n" if mean else "") if "ell" in self.body.var else None
+        return f"_cast({_terms(ell, self.body.var.get('reg'))}, dt)"
 
-
-def _nonzero(form: GradientForm, keys: Sequence[str]) -> list[tuple[str, sp.Expr]]:
-    key_expr = {
-        "ell": form.loss,
-        "reg": form.reg,
-        "cw": form.cw,
-        "cb": form.cb,
-        "cq": form.cq,
-        "rw": form.rw,
-        "rb": form.rb,
-    }
-    return [(k, key_expr[k]) for k in keys if key_expr[k] != 0]
+    def grad(self, mean: bool) -> str:
+        scale = " / n" if mean else ""
+        data = None
+        if "cw" in self.body.var:
+            cw = self.body.var["cw"]
+            data = (f"({cw} * X.sum(axis=0))" if self.xsum is None else self.xsum) + scale
+        shrink = None
+        if "cq" in self.body.var or "rw" in self.body.var:
+            cq = self.total("cq") + scale if "cq" in self.body.var else None
+            shrink = f"({_terms(cq, self.body.var.get('rw'))}) * w"
+        grad_w = f"_cast({_terms(data, shrink)}, dt)" if data or shrink else "np.zeros_like(w)"
+        cb = self.total("cb") + scale if "cb" in self.body.var else None
+        return f"{grad_w}, _cast({_terms(cb, self.body.var.get('rb'))}, dt)"
 
 
 def _terms(*terms: str | None) -> str:
@@ -242,41 +94,134 @@ def _terms(*terms: str | None) -> str:
     return " + ".join(kept) if kept else "0"
 
 
-def _loss_expr(body: _Body, mean: bool) -> str:
-    ell = None
-    if "ell" in body.names:
-        ell = body.total("ell") + (" / n" if mean else "")
-    return f"_cast({_terms(ell, body.names.get('reg'))}, dt)"
-
-
-def _grad_exprs(body: _Body, mean: bool) -> tuple[str, str]:
-    scale = " / n" if mean else ""
-    data = None
-    if "cw" in body.names:
-        cw = body.names["cw"]
-        data = (f"({cw} * X.sum(axis=0))" if cw in body.uniform else f"({cw} @ X)") + scale
-    shrink = None
-    if "cq" in body.names or "rw" in body.names:
-        cq = body.total("cq") + scale if "cq" in body.names else None
-        shrink = f"({_terms(cq, body.names.get('rw'))}) * w"
-    grad_w = f"_cast({_terms(data, shrink)}, dt)" if data or shrink else "np.zeros_like(w)"
-    cb = body.total("cb") + scale if "cb" in body.names else None
-    grad_b = f"_cast({_terms(cb, body.names.get('rb'))}, dt)"
-    return grad_w, grad_b
-
-
 def _tuple(items: Sequence[str]) -> str:
     """A Python tuple display: (), (a,), (a, b)."""
     return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
 
 
-def _function(name: str, args: str, body: str, doc: str | None = None) -> str:
+def _targets(items: Sequence[str]) -> str:
+    """The left side of an assignment unpacking ``items``."""
+    return f"({items[0]},)" if len(items) == 1 else ", ".join(items)
+
+
+def _function(name: str, args: str, lines: Sequence[str], doc: str | None = None) -> str:
     head = f"def {name}({args}):\n"
     if doc:
         head += f'    """{doc}"""\n'
-    return head + body + "\n\n"
+    return head + "\n".join("    " + ln for ln in lines) + "\n\n"
 
 
+def _prune(lines: list[str]) -> list[str]:
+    """Drop the ``dt``/``n`` lines when no other line reads them."""
+    for var in ("n", "dt"):
+        rest = [ln for ln in lines if not ln.startswith(f"{var} = ")]
+        if not any(re.search(rf"\b{var}\b", ln) for ln in rest):
+            lines = rest
+    return lines
+
+
+def _atom_lines(used: set[sp.Symbol], source: str = "X") -> tuple[list[str], str | None]:
+    """Lines computing the per-sample atoms from ``source``, and the name of the X @ w
+    buffer (which a two-pass function may overwrite with its coefficients)."""
+    lines: list[str] = []
+    owned = None
+    if S in used and Z in used:
+        lines += [f"z = {source} @ w", "s = z + b"]
+        owned = "z"
+    elif S in used:
+        lines.append(f"s = _scores({source}, w, b)")
+        owned = "s"
+    elif Z in used:
+        lines.append(f"z = {source} @ w")
+        owned = "z"
+    if XX in used:
+        lines.append(f"xx = np.einsum('ij,ij->i', {source}, {source})")
+    return lines, owned
+
+
+# -- the hot functions: _loss, _grad, _loss_and_grad -------------------------------------
+def _hot(
+    fname: str,
+    form: GradientForm,
+    printer: CoefficientPrinter,
+    returns: Callable[[_Totals], str],
+    prologue: Sequence[str] = (),
+) -> list[str]:
+    """The sources of ``fname`` and its block functions, both schedules."""
+    keys = _HOT[fname.removesuffix("_w0")]
+    named = [(k, e) for k, e in _outputs(form).items() if k in keys and e != 0]
+    body = Body(printer, named)
+    cw = body.per_sample_var("cw")
+    summed = list(dict.fromkeys(v for k in _SUMMED if (v := body.per_sample_var(k))))
+    head = ["dt = X.dtype", "n = X.shape[0]", *prologue]
+    if Q in body.used:
+        head.append("q = w @ w")
+    head += body.shared
+    out: list[str] = []
+    lines = list(head)
+    if body.per_sample and (cw or body.needs & {S, Z, XX}):
+        out.append(_rows_function(fname, body, cw, summed))
+        args = ["X"] + (["y"] if Y in body.needs else [])
+        shared = ["w", "b"] + [a for a in body.shared_args() if a != "b"]
+        names = ([f"xsum_{cw}"] if cw else []) + [f"sum_{v}" for v in summed]
+        lines += [
+            'if _schedule(X) == "one-pass":',
+            f"    {_targets(names)} = _map_rows({fname}_rows, X, "
+            f"{_tuple(args[1:]) if len(args) > 1 else '()'}, {_tuple(shared)})",
+            "    return "
+            + returns(_Totals(body, _sum_names(summed), f"xsum_{cw}" if cw else None)),
+        ]
+    atoms, owned = _atom_lines(body.used)
+    lines += atoms
+    if body.per_sample:
+        full = [cw] if cw else []
+        arrays = body.per_sample_args()
+        out.append(
+            _function(
+                f"{fname}_block",
+                ", ".join(arrays + body.shared_args()),
+                [
+                    f"dt = {arrays[0]}.dtype",
+                    *body.per_sample,
+                    "return " + _tuple(full + [f"{v}.sum()" for v in summed]),
+                ],
+                f"The per-sample part of {fname} on a block of samples: "
+                + ", ".join(full + [f"Σ {v}" for v in summed])
+                + ".",
+            )
+        )
+        names = full + [f"sum_{v}" for v in summed]
+        lines.append(
+            f"{_targets(names)} = _map_blocks({fname}_block, {len(full)}, "
+            f"{owned or 'None'}, {_tuple(arrays)}, "
+            f"{_tuple(body.shared_args())})"
+        )
+    xsum = f"({cw} @ X)" if cw else None
+    lines.append("return " + returns(_Totals(body, _sum_names(summed), xsum)))
+    out.append(_function(fname, "X, y, w, b", _prune(lines)))
+    return out
+
+
+def _sum_names(summed: Sequence[str]) -> dict[str, str]:
+    return {v: f"sum_{v}" for v in summed}
+
+
+def _rows_function(fname: str, body: Body, cw: str | None, summed: Sequence[str]) -> str:
+    """The one-pass block function: the sums of ``fname`` over one block of rows X."""
+    atoms, _ = _atom_lines(body.needs)
+    args = ["X"] + (["y"] if Y in body.needs else [])
+    args += ["w", "b"] + [a for a in body.shared_args() if a != "b"]
+    results = ([f"{cw} @ X"] if cw else []) + [f"{v}.sum()" for v in summed]
+    words = (["Σ cw·x"] if cw else []) + [f"Σ {v}" for v in summed]
+    return _function(
+        f"{fname}_rows",
+        ", ".join(args),
+        ["dt = X.dtype", *atoms, *body.per_sample, "return " + _tuple(results)],
+        f"One block of rows of {fname} (one-pass schedule): {', '.join(words)}.",
+    )
+
+
+# -- the module ---------------------------------------------------------------------------
 def default_doc(form: GradientForm, params: Mapping[str, float], name: str) -> str:
     """The module docstring: what the functions compute, in the form's own terms."""
     hyper = ", ".join(f"{k} = {v!r}" for k, v in params.items()) or "none"
@@ -300,17 +245,27 @@ arrays (``_numpy.ndarray``), so other array types take the whole-array path."""
 
 
 def generate_source(
-    form: GradientForm, params: Mapping[str, float], name: str = "loss", doc: str | None = None
+    form: GradientForm,
+    params: Mapping[str, float],
+    name: str = "loss",
+    doc: str | None = None,
+    labels: str = "real",
 ) -> str:
-    """Python source (numpy only) of loss, grad, loss_and_grad, coefficients and switches."""
-    printer = CoefficientPrinter()
+    """Python source (numpy only) of loss, grad, loss_and_grad, coefficients and switches.
+
+    ``labels`` is the label set the public functions check (``"pm1"``: every label −1 or
+    +1; ``"real"``: any number).
+    """
     doc = default_doc(form, params, name) if doc is None else doc
-    args = "X, y, w, b"
+    form = compiled_form(form)
+    check_finite(form, params)
+    printer = CoefficientPrinter()
     parts = [
         f'"""{_docstring_safe(doc)}\n"""',
         "",
         "from __future__ import annotations",
         "",
+        SCHEDULE_IMPORTS.rstrip(),
         "from typing import Any",
         "",
         "import numpy as _numpy",
@@ -319,72 +274,88 @@ def generate_source(
     ]
     parts += [f"p_{k} = {float(v)!r}" for k, v in params.items()]
     helpers_at = len(parts) + 2  # filled in last: only the helpers the printed code calls
-    parts += [
-        "",
-        "",
-        "",
-        "",
-        SCHEDULE,
-        "",
-        inspect.getsource(prepare_arrays),
-        "",
-    ]  # two blank lines
+    parts += ["", "", "", "", SCHEDULE, "", inspect.getsource(prepare_arrays), ""]
+    parts.append(_checked_source(labels))
 
     mean = form.mean
-    hot = [
-        ("_loss", ("ell", "reg"), (), lambda body: _loss_expr(body, mean)),
-        (
-            "_grad",
-            ("cw", "cb", "cq", "rw", "rb"),
-            ("cw",),
-            lambda body: ", ".join(_grad_exprs(body, mean)),
-        ),
-        (
-            "_loss_and_grad",
-            ("ell", "reg", "cw", "cb", "cq", "rw", "rb"),
-            ("cw",),
-            lambda body: ", ".join((_loss_expr(body, mean), *_grad_exprs(body, mean))),
-        ),
-    ]
-    for fname, keys, full, returns in hot:
-        body = _Body(fname, printer, _nonzero(form, keys), full=full)
-        if body.block:
-            parts.append(body.block)
-        parts.append(_function(fname, args, body.text(returns(body))))
-
-    per_keys = ("ell", "cw", "cb", "cq")
-    named = list(zip(per_keys, (form.loss, form.cw, form.cb, form.cq), strict=True))
-    coef = _Body("_coefficients", printer, named, blocked=False, force=frozenset({S, Z}))
-    ref = {k: coef.names[k] for k in per_keys}
-    out = ",\n            ".join(
-        f'"{k}": _per_sample({v}, n, dt)' for k, v in [("s", "s"), ("z", "z"), *ref.items()]
-    )
-    parts.append(_function("_coefficients", args, coef.text("{\n            " + out + "}")))
-
-    sw_named = [(f"u{i}", sw.expr) for i, sw in enumerate(form.switches)]
-    sw_body = _Body("_switches", printer, sw_named, blocked=False)
-    parts.append(
-        _function(
-            "_switches",
-            args,
-            sw_body.text(
-                "["
-                + ", ".join(f"_per_sample({sw_body.names[k]}, n, dt)" for k, _ in sw_named)
-                + "]"
-            ),
+    hot: dict[str, Callable[[_Totals], str]] = {
+        "_loss": lambda t: t.loss(mean),
+        "_grad": lambda t: t.grad(mean),
+        "_loss_and_grad": lambda t: f"{t.loss(mean)}, {t.grad(mean)}",
+    }
+    zero = at_zero(form)
+    for fname, returns in hot.items():
+        guard = zero_w_guard(form, _HOT[fname], fname)
+        if guard:
+            parts += (
+                _hot(f"{fname}_w0", zero, printer, returns) if zero else [undefined(f"{fname}_w0")]
+            )
+        parts += _hot(fname, form, printer, returns, guard)
+    guard = zero_w_guard(form, ("ell", "cw", "cb", "cq"), "_coefficients")
+    if guard:
+        parts.append(
+            _coefficients(zero, printer, "_coefficients_w0")
+            if zero
+            else undefined("_coefficients_w0")
         )
-    )
+    parts.append(_coefficients(form, printer, "_coefficients", guard))
+    parts.append(_switches(form, printer))
 
     for fname in PUBLIC_FUNCTIONS:
         parts.append(
             _function(
-                fname, args, f"    return _{fname}(*prepare_arrays({args}))", _PUBLIC_DOCS[fname]
+                fname,
+                "X, y, w, b",
+                [f"return _{fname}(*_checked(X, y, w, b))"],
+                _PUBLIC_DOCS[fname],
             )
         )
     parts[helpers_at] = printer.prelude()
     if not parts[helpers_at]:
         del parts[helpers_at : helpers_at + 2]
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _checked_source(labels: str) -> str:
+    lines = ["X, y, w, b = prepare_arrays(X, y, w, b, error)"]
+    doc = "prepare_arrays(X, y, w, b), then the labels"
+    if labels == "pm1":
+        lines.append("_check_pm1(y)")
+        doc += ": each −1 or +1"
+    else:
+        doc += ": any real number"
+    lines.append("return X, y, w, b")
+    return _function("_checked", "X, y, w, b, error=ValueError", lines, doc + ".")
+
+
+def _coefficients(
+    form: GradientForm, printer: CoefficientPrinter, fname: str, guard: Sequence[str] = ()
+) -> str:
+    per_keys = ("ell", "cw", "cb", "cq")
+    outputs = _outputs(form)
+    body = Body(printer, [(k, outputs[k]) for k in per_keys], force=frozenset({S, Z}))
+    lines = ["dt = X.dtype", "n = X.shape[0]", *guard]
+    if Q in body.used:
+        lines.append("q = w @ w")
+    lines += body.shared + _atom_lines(body.used)[0] + body.per_sample
+    ref = {k: body.var[k] for k in per_keys}
+    out = ",\n        ".join(
+        f'"{k}": _per_sample({v}, n, dt)' for k, v in [("s", "s"), ("z", "z"), *ref.items()]
+    )
+    lines.append("return {\n        " + out + ",\n    }")
+    return _function(fname, "X, y, w, b", _prune(lines))
+
+
+def _switches(form: GradientForm, printer: CoefficientPrinter) -> str:
+    named = [(f"u{i}", sw.expr) for i, sw in enumerate(form.switches)]
+    body = Body(printer, named)
+    lines = ["dt = X.dtype", "n = X.shape[0]"]
+    if Q in body.used:
+        lines.append("q = w @ w")
+    lines += body.shared + _atom_lines(body.used)[0] + body.per_sample
+    values = ", ".join(f"_per_sample({body.var[k]}, n, dt)" for k, _ in named)
+    lines.append(f"return [{values}]")
+    return _function("_switches", "X, y, w, b", _prune(lines))
 
 
 def _docstring_safe(text: str) -> str:

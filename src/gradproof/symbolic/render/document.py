@@ -27,6 +27,7 @@ from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.render.view import DerivationView
 from gradproof.symbolic.sentences import say, say_inline
 from gradproof.symbolic.steps import DerivationStep, Formula, Rule
+from gradproof.text import as_written
 
 __all__ = [
     "render",
@@ -70,7 +71,11 @@ def _visible(d: DerivationView, detail: str) -> list[DerivationStep]:
 
 def _source(d: DerivationView) -> str:
     """The loss as the user typed it, with its regulariser."""
-    return say(T.SOURCE[bool(d.reg_expression)], expr=d.expression, reg=d.reg_expression)
+    return say(
+        T.SOURCE[bool(d.reg_expression)],
+        expr=as_written(d.expression or ""),
+        reg=as_written(d.reg_expression or ""),
+    )
 
 
 def _convention(d: DerivationView) -> tuple[Any, ...]:
@@ -210,8 +215,8 @@ def derivation_blocks(
         if d.expression:
             written = say_inline(
                 T.AS_WRITTEN[bool(d.reg_expression)],
-                expr=B.Code(d.expression),
-                reg=B.Code(d.reg_expression or ""),
+                expr=B.Code(as_written(d.expression)),
+                reg=B.Code(as_written(d.reg_expression or "")),
             )
             out.append(B.Paragraph(inline_pieces(d, written)))
         facts = [inline_pieces(d, f) for f in _header_facts(d, with_formula=False)]

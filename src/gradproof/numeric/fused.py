@@ -1,0 +1,387 @@
+"""The compiled backend (``backend="numba"``, ``pip install 'gradproof[fast]'``): one fused loop.
+
+The same scalar coefficients that the numpy backend prints as array expressions are printed
+here as scalar code (:class:`ScalarPrinter`) inside one loop over the samples, compiled by
+numba: for each row xᵢ, the score w·xᵢ + b, the per-sample loss and coefficients, and the
+update Σ cwᵢ xᵢ while the row is still in cache. X is read once and no temporary of n
+numbers is made. The rows are split into a fixed number of contiguous chunks that the
+threads of the one-pass schedule take in turn (the kernel releases the GIL), each with its
+own partial sums in float64, added in chunk order at the end, so the result does not depend
+on the number of threads; float32 data gives float32 results.
+
+The generated source (appended to the numpy module, so ``print(f.source)`` shows both) falls
+back to the numpy functions for anything but numpy arrays (Dask, other namespaces) and at
+w = 0 where the form divides by ‖w‖. Compiled code follows numpy's error model (inf and NaN,
+never an exception) but does not see ``np.errstate``: use the numpy backend to trap overflow.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Mapping, Sequence
+
+import sympy as sp
+
+from gradproof.errors import OptionError
+from gradproof.numeric.body import PER_SAMPLE, compiled_form, prepare
+from gradproof.numeric.printer import CoefficientPrinter
+from gradproof.symbolic.atoms import XX, Q, S, Y, Z
+from gradproof.symbolic.calculus import GradientForm
+from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
+
+__all__ = ["ScalarPrinter", "fused_source", "numba_available", "FUSED_FUNCTIONS"]
+
+FUSED_FUNCTIONS = {"_loss": "_fused_loss", "_grad": "_fused_grad", "_loss_and_grad": "_fused_lg"}
+"""The numpy function each fused function replaces (and falls back to)."""
+
+_SUPPORTED = (
+    sp.Add,
+    sp.Mul,
+    sp.Pow,
+    sp.exp,
+    sp.log,
+    sp.tanh,
+    sp.cosh,
+    sp.sinh,
+    sp.Abs,
+    sp.sign,
+    sp.Piecewise,
+    sp.functions.elementary.piecewise.ExprCondPair,
+    Sigmoid,
+    Softplus,
+    Ramp,
+    Step,
+)
+"""Node types the scalar printer compiles (plus symbols, numbers and comparisons)."""
+
+
+def numba_available() -> bool:
+    """True when numba can be imported (``pip install 'gradproof[fast]'``)."""
+    return importlib.util.find_spec("numba") is not None
+
+
+class ScalarPrinter(CoefficientPrinter):
+    """The coefficient printer for scalar code inside a numba loop: comparisons and
+    branches are Python conditionals, σ/softplus/𝟙 are the scalar helpers of
+    :data:`FUSED_PRELUDE`; everything else (np.exp, np.log1p, np.tanh, ...) is numpy's
+    scalar form, which numba compiles."""
+
+    _SCALAR_FORMS = ("Sigmoid", "Softplus", "Ramp", "Step")
+    """Primitives whose scalar form differs from their numpy form (printed by the methods
+    below, before the registry's numpy printing is consulted)."""
+
+    def _print(self, expr: object, **kwargs: object) -> str:
+        name = type(expr).__name__
+        if name in self._SCALAR_FORMS and isinstance(expr, (Sigmoid, Softplus, Ramp, Step)):
+            return str(getattr(self, f"_print_{name}")(expr))
+        return super()._print(expr, **kwargs)
+
+    def _print_Sigmoid(self, e: Sigmoid) -> str:
+        return f"_nb_sigmoid({self._print(e.args[0])})"
+
+    def _print_Softplus(self, e: Softplus) -> str:
+        return f"_nb_softplus({self._print(e.args[0])})"
+
+    def _print_Ramp(self, e: Ramp) -> str:
+        return f"max({self._print(e.args[0])}, 0.0)"
+
+    def _print_Step(self, e: Step) -> str:
+        at = e.at_kink
+        if at is None:
+            raise ValueError("an indicator without a kink convention cannot be compiled")
+        return f"_nb_step({self._print(e.args[0])}, {self._print(sp.Float(at))})"
+
+    def _print_Relational(self, e: sp.core.relational.Relational) -> str:
+        return f"({self._print(e.lhs)} {e.rel_op} {self._print(e.rhs)})"
+
+    def _print_And(self, e: sp.And) -> str:
+        return "(" + " and ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Or(self, e: sp.Or) -> str:
+        return "(" + " or ".join(self._print(a) for a in e.args) + ")"
+
+    def _print_Piecewise(self, e: sp.Piecewise) -> str:
+        out = "np.nan"
+        for value, cond in reversed(e.args):
+            if cond == sp.true:
+                out = self._print(value)
+            else:
+                out = f"({self._print(value)} if {self._print(cond)} else {out})"
+        return out
+
+
+FUSED_PRELUDE = '''\
+import math as _math
+
+import numba as _numba
+
+
+@_numba.njit(cache=False, error_model="numpy")
+def _nb_sigmoid(u):
+    """σ(u) without overflow (the exponent is never positive) and without a branch."""
+    e = _math.exp(-abs(u))
+    r = 1.0 / (1.0 + e)
+    return r if u >= 0 else e * r
+
+
+@_numba.njit(cache=False, error_model="numpy")
+def _nb_softplus(u):
+    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|))."""
+    return max(u, 0.0) + _math.log1p(_math.exp(-abs(u)))
+
+
+@_numba.njit(cache=False, error_model="numpy")
+def _nb_step(u, at_kink):
+    """The indicator 1[u ≥ 0] with the value ``at_kink`` at u = 0 (no branch)."""
+    return (u > 0) * 1.0 + (u == 0) * at_kink
+
+
+@_numba.njit(cache=False, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _nb_dots(X, W, i0, m, out, zero):
+    """out[k] = X[i0 + k] · W for k < m, accumulated in X's dtype as BLAS does
+    (``zero`` is 0 in that dtype; reassociated, so it vectorises)."""
+    d = X.shape[1]
+    for k in range(m):
+        t = zero
+        for j in range(d):
+            t += X[i0 + k, j] * W[j]
+        out[k] = t
+
+
+@_numba.njit(cache=False, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
+def _nb_squares(X, i0, m, out, zero):
+    """out[k] = X[i0 + k] · X[i0 + k] for k < m."""
+    d = X.shape[1]
+    for k in range(m):
+        t = zero
+        for j in range(d):
+            t += X[i0 + k, j] * X[i0 + k, j]
+        out[k] = t
+
+
+@_numba.njit(cache=False, nogil=True, error_model="numpy")
+def _nb_axpy(X, i0, m, c, ct, g, gb):
+    """g += Σ_k c[k] X[i0 + k] for k < m: summed in X's dtype over the mini-block (``ct``,
+    ``gb`` are buffers in that dtype; the rows are still in cache from _nb_dots), then
+    added to the float64 total g."""
+    d = X.shape[1]
+    for k in range(m):
+        ct[k] = c[k]
+    for j in range(d):
+        gb[j] = 0
+    for k in range(m):
+        ck = ct[k]
+        for j in range(d):
+            gb[j] += ck * X[i0 + k, j]
+    for j in range(d):
+        g[j] += gb[j]
+
+
+FUSED_CHUNKS = 64
+"""Chunks of rows the fused loop is split into (fewer for short X): the unit of parallel
+work, and of the summation order, which therefore does not depend on the thread count."""
+
+
+def _fused_ok(X, y, w):
+    """True when the fused kernel can take these arrays (numpy, float32 or float64)."""
+    return (
+        isinstance(X, _numpy.ndarray)
+        and isinstance(y, _numpy.ndarray)
+        and isinstance(w, _numpy.ndarray)
+        and X.dtype in (_numpy.float32, _numpy.float64)
+    )
+
+
+def _fused_chunks(X, y, w, b, mode, edges, G, T, state):
+    """Run the kernel on chunks until none is left: state = (next-chunk counter, count)."""
+    counter, count = state
+    for k in counter:
+        if k >= count:
+            return
+        _fused_kernel(X, y, w, b, mode, edges[k], edges[k + 1], G[k], T[k])
+
+
+def _fused_run(X, y, w, b, mode):
+    """(Σ cw·x per chunk, [Σ ℓ, Σ cb, Σ cq, R, rw, rb] per chunk) from the kernel, whose
+    chunks the calling thread and WORKERS − 1 pool threads take in turn (it releases the
+    GIL); the caller adds them in chunk order."""
+    n, d = X.shape
+    nc = max(1, min(FUSED_CHUNKS, n // 1024))
+    edges = [n * i // nc for i in range(nc + 1)]
+    G = _numpy.zeros((nc, d))
+    T = _numpy.zeros((nc, 6))
+    state = (itertools.count(), nc)
+    b = float(b)
+    futures = []
+    if WORKERS > 1 and nc > 1:
+        pool = _pool()
+        futures = [
+            pool.submit(_fused_chunks, X, y, w, b, mode, edges, G, T, state)
+            for _ in range(min(WORKERS, nc) - 1)
+        ]
+    try:
+        _fused_chunks(X, y, w, b, mode, edges, G, T, state)
+    finally:
+        _wait_all(futures)
+    for fut in futures:
+        fut.result()
+    return G, T
+'''
+"""Scalar helpers and the kernel driver of the fused backend (numba, numpy, stdlib)."""
+
+
+def _check_supported(exprs: Sequence[sp.Expr]) -> None:
+    for e in exprs:
+        for node in sp.preorder_traversal(e):
+            if isinstance(node, (sp.Symbol, sp.Number, sp.NumberSymbol)) or node.is_Relational:
+                continue
+            if isinstance(node, (sp.And, sp.Or)) or node in (sp.true, sp.false):
+                continue
+            if not isinstance(node, _SUPPORTED):
+                raise OptionError(
+                    f"the numba backend cannot compile {type(node).__name__} (in {e}); "
+                    f"use backend='numpy'"
+                )
+
+
+_MODES = {
+    0: ("ell",),
+    1: ("cw", "cb", "cq"),
+    2: ("ell", "cw", "cb", "cq"),
+}
+"""Kernel mode → the per-sample outputs it accumulates (0: loss, 1: grad, 2: both)."""
+
+
+def _mode_block(
+    mode: int, outputs: Mapping[str, sp.Expr], printer: ScalarPrinter
+) -> tuple[list[str], list[str], set[sp.Symbol]]:
+    """(lines before the loop, lines per row of a mini-block, atoms used) of one mode."""
+    named = [(k, outputs[k]) for k in _MODES[mode]]
+    subs, reduced = sp.cse(
+        [e for _, e in named], symbols=sp.numbered_symbols(f"_t{mode}_"), optimizations=None
+    )
+    per_sample = set(PER_SAMPLE)
+    before: list[str] = []
+    row: list[str] = []
+    for sym, e in subs:
+        target = before
+        if e.free_symbols & per_sample:
+            per_sample.add(sym)
+            target = row
+        target.append(f"{sym} = {printer.doprint(e)}")
+    var: dict[str, str] = {}
+    for (name, _), r in zip(named, reduced, strict=True):
+        var[name] = f"{name}_{mode}"
+        target = row if r.free_symbols & per_sample else before
+        target.append(f"{var[name]} = {printer.doprint(r)}")
+    used = set().union(*(e.free_symbols for _, e in named))
+    acc = {"ell": "acc0", "cb": "acc1", "cq": "acc2"}
+    row += [f"{acc[k]} += {var[k]}" for k in _MODES[mode] if k in acc]
+    if "cw" in var and outputs["cw"] != 0:
+        row.append(f"cbuf[k] = {var['cw']}")
+    return before, row, used
+
+
+def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
+    """The source of ``_fused_kernel(X, Y, W, b, mode, lo, hi, g, t)``: rows lo..hi of X in
+    mini-blocks of at most 256 rows and 256 KiB (dot products, then the scalar coefficients,
+    then the update of g, so each row is read from memory once), Σ cw·x into g and
+    [Σ ℓ, Σ cb, Σ cq, R, rw, rb] into t."""
+    blocks = {m: _mode_block(m, outputs, printer) for m in _MODES}
+    used = set().union(*(u for _, _, u in blocks.values()))
+    lines = [
+        "acc0 = 0.0",
+        "acc1 = 0.0",
+        "acc2 = 0.0",
+        "zero = np.zeros(1, X.dtype)[0]",
+        "zbuf = np.empty(256)",
+        "cbuf = np.empty(256)",
+        "xbuf = np.empty(256)",
+        "ct = np.empty(256, X.dtype)",
+        "gb = np.empty(X.shape[1], X.dtype)",
+        "rows = max(4, min(256, 262144 // max(1, X.shape[1] * X.itemsize)))",
+    ]
+    if Q in used or any(outputs[k].has(Q) for k in ("reg", "rw", "rb")):
+        lines.append("q = 0.0")
+        lines += ["for j in range(W.shape[0]):", "    q += W[j] * W[j]"]
+    lines += ["for i0 in range(lo, hi, rows):", "    m = min(rows, hi - i0)"]
+    loop: list[str] = []
+    if Z in used or S in used:
+        loop.append("_nb_dots(X, W, i0, m, zbuf, zero)")
+    if XX in used:
+        loop.append("_nb_squares(X, i0, m, xbuf, zero)")
+    for mode, (before, row, u) in blocks.items():
+        loop.append(f"{'if' if mode == 0 else 'elif'} mode == {mode}:" if mode < 2 else "else:")
+        atoms = []
+        if Z in u or S in u:
+            atoms.append("z = zbuf[k]")
+        if S in u:
+            atoms.append("s = z + b")
+        if Y in u:
+            atoms.append("y = Y[i0 + k]")
+        if XX in u:
+            atoms.append("xx = xbuf[k]")
+        body = [*before, "for k in range(m):", *("    " + ln for ln in atoms + row)]
+        if any(ln.startswith("cbuf[k]") for ln in row):
+            body.append("_nb_axpy(X, i0, m, cbuf, ct, g, gb)")
+        loop += ["    " + ln for ln in body]
+    lines += ["    " + ln for ln in loop]
+    for k, i in {"reg": 3, "rw": 4, "rb": 5}.items():
+        lines.append(f"t[{i}] = {printer.doprint(outputs[k])}")
+    lines += ["t[0] = acc0", "t[1] = acc1", "t[2] = acc2"]
+    text = '@_numba.njit(cache=False, nogil=True, error_model="numpy")\n'
+    text += "def _fused_kernel(X, Y, W, b, mode, lo, hi, g, t):\n"
+    text += '    """The fused loop over rows lo..hi (mode 0: loss, 1: gradient, 2: both)."""\n'
+    return text + "\n".join("    " + ln for ln in lines) + "\n"
+
+
+def _driver(fname: str, mode: int, form: GradientForm, zero_guard: bool) -> str:
+    scale = " / n" if form.mean else ""
+    parts = [f"def {FUSED_FUNCTIONS[fname]}(X, y, w, b):"]
+    parts.append(f'    """{fname} by the fused loop (numpy arrays), else by the numpy code."""')
+    cond = "not _fused_ok(X, y, w)" + (" or not w.any()" if zero_guard else "")
+    parts += [f"    if {cond}:", f"        return {fname}(X, y, w, b)"]
+    parts += [
+        "    dt = X.dtype",
+        "    n = X.shape[0]",
+        f"    G, T = _fused_run(X, y, w, b, {mode})",
+        "    sums = T.sum(axis=0)",
+        "    R = T[0, 3:]",
+    ]
+    loss = f"_cast(sums[0]{scale} + R[0], dt)"
+    grad_w = f"_cast(G.sum(axis=0){scale} + (sums[2]{scale} + R[1]) * w, dt)"
+    grad = f"{grad_w}, _cast(sums[1]{scale} + R[2], dt)"
+    returns = {0: loss, 1: grad, 2: f"{loss}, {grad}"}[mode]
+    parts.append(f"    return {returns}")
+    return "\n".join(parts) + "\n"
+
+
+def fused_source(
+    form: GradientForm, params: Mapping[str, float], zero_guards: Mapping[str, bool]
+) -> str:
+    """The numba section appended to a generated numpy module: helpers, the kernel and
+    ``_fused_loss``/``_fused_grad``/``_fused_lg``.
+
+    ``zero_guards[fname]`` says whether ``fname`` needs the numpy path at w = 0.
+    """
+    form = compiled_form(form)
+    outputs = {
+        "ell": prepare(form.loss),
+        "reg": prepare(form.reg),
+        "cw": prepare(form.cw),
+        "cb": prepare(form.cb),
+        "cq": prepare(form.cq),
+        "rw": prepare(form.rw),
+        "rb": prepare(form.rb),
+    }
+    _check_supported(list(outputs.values()))
+    printer = ScalarPrinter()
+    parts = [
+        "# -- the fused backend (numba) " + "-" * 60,
+        FUSED_PRELUDE,
+        "",
+        _kernel(outputs, printer),
+    ]
+    for (fname, _), mode in zip(FUSED_FUNCTIONS.items(), (0, 1, 2), strict=True):
+        parts += ["", _driver(fname, mode, form, zero_guards.get(fname, False))]
+    return "\n".join(parts)

@@ -1,0 +1,310 @@
+"""How a generated function walks over X: the two schedules and the helpers they share.
+
+These functions need only numpy and the standard library: their source is copied verbatim
+into every generated module (:data:`SCHEDULE`), as :func:`~gradproof.numeric.prepare.prepare_arrays`
+is, so exported modules run the same schedule as ``derive(...).numpy()``.
+
+**two-pass**: ``s = X @ w + b`` over all of X (one BLAS call), the elementwise coefficients on
+blocks of :data:`BLOCK` scores (their temporaries stay in cache), then ``cw @ X`` (a second
+pass over X). It runs on any NumPy-compatible array (Dask, CuPy, jax.numpy) and wins when X
+is small: two BLAS calls and nothing else.
+
+**one-pass**: rows of X in blocks of about :data:`BLOCK_BYTES`; each block X_b is read from
+memory once, for its scores ``X_b @ w + b``, and used again for ``c_b @ X_b`` while it is still
+in the cache, with the coefficients c_b computed in between. Memory traffic is halved and no
+array of n numbers is made. The blocks are shared among :data:`WORKERS` threads (numpy and
+BLAS release the GIL), each summing its own contiguous range of rows; the partial sums are
+added in a fixed order, so a result does not depend on thread timing.
+
+:func:`_schedule` picks one of the two from X alone (type, layout, size); the choice is
+visible in every generated function (``print(f.source)``) and from
+:meth:`~gradproof.numeric.compile.CompiledLoss.schedule`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import inspect
+import itertools
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import wait as _wait_all
+from typing import Any
+
+import numpy as _numpy
+import numpy as np
+
+__all__ = [
+    "SCHEDULE",
+    "SCHEDULE_IMPORTS",
+    "BLOCK",
+    "BLOCK_BYTES",
+    "WORKERS",
+    "ONE_PASS_MIN_BYTES",
+    "NARROW_MIN_BYTES",
+]
+
+
+# -- copied into generated modules (from here to the end marker) --------------------------
+def _cache_bytes() -> int:
+    """The data cache closest to one core that is at least 256 KiB (L2 on current x86 and
+    ARM), in bytes, read from Linux's sysfs; 1 MiB where it cannot be read."""
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        found = []
+        for entry in os.listdir(base):
+            if not entry.startswith("index"):
+                continue
+            with open(os.path.join(base, entry, "type")) as f:
+                kind = f.read().strip()
+            with open(os.path.join(base, entry, "level")) as f:
+                level = int(f.read())
+            with open(os.path.join(base, entry, "size")) as f:
+                text = f.read().strip().upper()
+            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+            size = int(text.rstrip("KMG")) * scale
+            if kind in ("Data", "Unified") and size >= 256 << 10:
+                found.append((level, size))
+        return min(found)[1] if found else 1 << 20
+    except (OSError, ValueError):
+        return 1 << 20
+
+
+def _worker_count() -> int:
+    """Threads for the one-pass schedule: the CPUs this process may use, at most 8, capped by
+    ``OMP_NUM_THREADS``/``OPENBLAS_NUM_THREADS``/``MKL_NUM_THREADS`` where set;
+    ``GRADPROOF_NUM_THREADS`` overrides all of them."""
+    try:
+        cpus = len(os.sched_getaffinity(0))  # type: ignore[attr-defined, unused-ignore]
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    own = os.environ.get("GRADPROOF_NUM_THREADS", "").strip()
+    if own.isdigit() and int(own) > 0:
+        return int(own)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value.isdigit() and int(value) > 0:
+            cpus = min(cpus, int(value))
+    return max(1, min(cpus, 8))
+
+
+BLOCK = 8192
+"""Samples per block of elementwise work in the two-pass schedule (64 kB temporaries)."""
+
+BLOCK_BYTES = min(max(_cache_bytes() // 2, 128 << 10), 1 << 20)
+"""Bytes of X per block of rows in the one-pass schedule: half the per-core cache, so X_b and
+the block's temporaries stay there between its two uses; at most 1 MiB (OpenBLAS slows down
+on larger single calls, measured in benchmarks/bench_numeric.py)."""
+
+ONE_PASS_MIN_BYTES = 32 << 20
+"""Smaller X runs the two-pass schedule: two BLAS calls on data served from the last-level
+cache cost less than the Python work of many blocks and their threads (measured: the
+one-pass schedule is 1.1–3× slower up to 8 MB at d ≥ 100, 2–3× faster from 32 MB)."""
+
+NARROW_ROW_BYTES = 256
+"""Rows of at most this many bytes (d ≤ 32 in float64) are narrow: BLAS is slow on them
+(dot products too short to vectorise well), so the one-pass schedule starts earlier."""
+
+NARROW_MIN_BYTES = 4 << 20
+"""Smaller X with narrow rows runs the two-pass schedule (measured crossover 2–4 MB)."""
+
+WORKERS = _worker_count()
+"""Threads sharing the blocks of the one-pass schedule."""
+
+FORCED: Any = None
+"""A schedule name that overrides the choice for numpy arrays (tests and benchmarks, see
+:meth:`CompiledLoss.with_schedule`); None lets :func:`_schedule` choose."""
+
+
+def _schedule(X: Any) -> str:
+    """``"one-pass"`` for a numpy X stored row by row (C order) of at least
+    ONE_PASS_MIN_BYTES (NARROW_MIN_BYTES when its rows are narrow) whose rows fit 16 to a
+    block; ``"two-pass"`` otherwise (Dask and other array types, small or column-ordered X,
+    rows longer than BLOCK_BYTES / 16).
+    FORCED, when set, decides for numpy arrays."""
+    if not isinstance(X, _numpy.ndarray):
+        return "two-pass"
+    if FORCED is not None:
+        return FORCED
+    if not X.flags.c_contiguous:
+        return "two-pass"
+    row = X.shape[1] * X.itemsize
+    if 16 * row > BLOCK_BYTES:
+        return "two-pass"
+    small = NARROW_MIN_BYTES if row <= NARROW_ROW_BYTES else ONE_PASS_MIN_BYTES
+    return "two-pass" if X.nbytes < small else "one-pass"
+
+
+def _scores(X: Any, w: Any, b: Any) -> Any:
+    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
+    s = X @ w
+    if isinstance(s, _numpy.ndarray):
+        s += b
+        return s
+    return s + b
+
+
+def _map_blocks(f: Any, n_full: int, out: Any, arrays: Any, shared: Any) -> Any:
+    """f(*arrays, *shared) → (n_full per-sample arrays, then sums), computed block by block.
+
+    With numpy arrays, f runs on BLOCK samples at a time and the per-sample result (at most
+    one) is written into ``out``, a buffer of n numbers owned by the caller (the scores,
+    consumed block by block); the sums are accumulated. Dask arrays, short inputs, or no
+    buffer: f runs once on the whole arrays.
+    """
+    n = arrays[0].shape[0]
+    if out is None or n <= BLOCK or not all(isinstance(a, _numpy.ndarray) for a in arrays):
+        return f(*arrays, *shared)
+    sums: Any = None
+    for i in range(0, n, BLOCK):
+        j = slice(i, i + BLOCK)
+        res = f(*(a[j] for a in arrays), *shared)
+        if n_full:
+            out[j] = res[0]
+        part = res[n_full:]
+        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
+    return (out,) * n_full + tuple(sums)
+
+
+CHUNKS = 64
+"""Ranges of rows the one-pass schedule splits X into (fewer for short X). Threads take
+them one at a time, so a thread slowed down by other work on the machine takes fewer; the
+partial sums are added in range order, so results do not depend on the thread count."""
+
+
+def _rows_range(f: Any, X: Any, arrays: Any, shared: Any, lo: int, hi: int, rows: int) -> Any:
+    """Σ of f(X_b, *arrays_b, *shared) over the blocks of rows lo..hi (a tuple of sums)."""
+    sums: Any = None
+    for i in range(lo, hi, rows):
+        j = slice(i, min(i + rows, hi))
+        part = f(X[j], *(a[j] for a in arrays), *shared)
+        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
+    return sums
+
+
+def _take_ranges(
+    f: Any, X: Any, arrays: Any, shared: Any, edges: Any, rows: int, state: Any
+) -> None:
+    """Sum ranges of rows until none is left: state = (next-range counter, results list)."""
+    counter, results = state
+    for k in counter:
+        if k >= len(results):
+            return
+        results[k] = _rows_range(f, X, arrays, shared, edges[k], edges[k + 1], rows)
+
+
+_POOL: Any = None
+_POOL_PID: Any = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> Any:
+    """The thread pool of the one-pass schedule, made on first use (and again in a process
+    forked from this one, where the parent's threads do not exist)."""
+    global _POOL, _POOL_PID
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_PID != os.getpid():
+            _POOL = ThreadPoolExecutor(max(1, WORKERS - 1), thread_name_prefix="gradproof")
+            _POOL_PID = os.getpid()
+        return _POOL
+
+
+def _map_rows(f: Any, X: Any, arrays: Any, shared: Any) -> Any:
+    """Σ over blocks of rows of f(X_b, *arrays_b, *shared): one pass over X.
+
+    ``arrays`` are per-sample (cut like X), ``shared`` are passed whole. The blocks are
+    grouped into at most CHUNKS ranges that the calling thread and WORKERS − 1 pool threads
+    take in turn (the pool threads in a copy of the caller's context, so ``np.errstate``
+    applies there too); the partial sums are added in range order.
+    """
+    n = X.shape[0]
+    rows = max(16, BLOCK_BYTES // max(1, X.shape[1] * X.itemsize))
+    blocks = -(-n // rows)
+    k = max(1, min(CHUNKS, blocks))
+    edges = [rows * (blocks * i // k) for i in range(k)] + [n]
+    if WORKERS == 1 or k == 1:
+        results = [
+            _rows_range(f, X, arrays, shared, edges[i], edges[i + 1], rows) for i in range(k)
+        ]
+    else:
+        results = [None] * k
+        state = (itertools.count(), results)
+        pool = _pool()
+        futures = [
+            pool.submit(
+                contextvars.copy_context().run,
+                _take_ranges,
+                f,
+                X,
+                arrays,
+                shared,
+                edges,
+                rows,
+                state,
+            )
+            for _ in range(min(WORKERS, k) - 1)
+        ]
+        try:
+            _take_ranges(f, X, arrays, shared, edges, rows, state)
+        finally:
+            _wait_all(futures)  # no thread still reads X when this returns or raises
+        for fut in futures:
+            fut.result()  # a worker's exception (e.g. a floating-point error) is raised here
+    sums = results[0]
+    for part in results[1:]:
+        sums = tuple(t + p for t, p in zip(sums, part, strict=True))
+    return sums
+
+
+def _cast(v: Any, dt: Any) -> Any:
+    """v in dtype dt: a constant becomes a dt scalar; an array is converted only if needed."""
+    if isinstance(v, (bool, int, float)):
+        return dt.type(v)
+    return v if v.dtype == dt else v.astype(dt)
+
+
+def _per_sample(v: Any, n: int, dt: Any) -> Any:
+    """v as an array of n numbers in dtype dt (a value shared by all samples is repeated)."""
+    v = _cast(v, dt)
+    return v if np.ndim(v) == 1 else np.full(n, v, dtype=dt)
+
+
+def _check_pm1(y: Any) -> None:
+    """Raise _DataError unless every label is −1 or +1 (numpy arrays; others are not read)."""
+    if not isinstance(y, _numpy.ndarray):
+        return
+    for i in range(0, y.shape[0], 1 << 16):  # in chunks: temporaries stay in cache
+        part = y[i : i + (1 << 16)]
+        if _numpy.count_nonzero(_numpy.abs(part) != 1):
+            j = i + int(_numpy.argmax(_numpy.abs(part) != 1))
+            found = set(_numpy.unique(y).tolist())
+            hint = "; labels look like 0/1: convert with y = 2*y - 1" if found <= {0, 1} else ""
+            raise _DataError(
+                f"label {y[j]:g} in row {j + 1} is not −1 or +1 "
+                f"(this loss needs labels in {{−1, +1}}){hint}"
+            )
+
+
+_DataError: Any = ValueError
+"""The exception for unusable data (labels outside the loss's set): ValueError in exported
+modules, :class:`gradproof.errors.DataError` in gradproof's own compiled losses."""
+# -- end of the copied part ---------------------------------------------------------------
+
+
+def _copied_part() -> str:
+    text = inspect.getsource(inspect.getmodule(_copied_part))  # type: ignore[arg-type]
+    start = text.index("# -- copied into generated modules")
+    start = text.index("\n", start) + 1
+    return text[start : text.index("# -- end of the copied part")].rstrip() + "\n"
+
+
+SCHEDULE = _copied_part()
+"""The source of the helpers above, as it is copied into generated modules."""
+
+SCHEDULE_IMPORTS = (
+    "import contextvars\nimport itertools\nimport os\nimport threading\n"
+    "from concurrent.futures import ThreadPoolExecutor\n"
+    "from concurrent.futures import wait as _wait_all\n"
+)
+"""The standard-library imports the helpers need."""

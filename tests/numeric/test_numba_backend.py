@@ -1,0 +1,116 @@
+"""The compiled backend (``backend="numba"``) against the numpy backend and the oracles.
+
+Skipped where numba is not installed (``pip install 'gradproof[fast]'``); each loss compiles
+once per dtype (about a second), so the tests share compiled objects."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from gradproof import DataError, OptionError, derive
+from gradproof.numeric import compile_derivation
+from gradproof.symbolic.losses import LOSSES
+
+numba = pytest.importorskip("numba")
+
+_spec = importlib.util.spec_from_file_location(
+    "oracles_numpy", Path(__file__).with_name("oracles_numpy.py")
+)
+oracles = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracles)
+
+
+def _close(got, want, rtol):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(want), initial=0.0)))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+
+
+@pytest.mark.parametrize(
+    "dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-5)], ids=["f64", "f32"]
+)
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_numba_matches_the_oracle_and_numpy(name, dtype, rtol):
+    X, y, w, b = oracles.make_data(7_000, 5, LOSSES[name].labels, seed=8, dtype=dtype)
+    fast = compile_derivation(derive(name), backend="numba")
+    assert fast.backend == "numba" and "_fused_kernel" in fast.source
+    want = oracles.oracle(name)(*(a.astype(np.float64) for a in (X, y, w)), b)
+    slow = derive(name).numpy().loss_and_grad(X, y, w, b)
+    got = fast.loss_and_grad(X, y, w, b)
+    for g, ref, other in zip(got, want, slow, strict=True):
+        assert g.dtype == dtype
+        _close(g, ref, rtol)
+        _close(g, other, rtol)
+    _close(fast.loss(X, y, w, b), want[0], rtol)
+    gw, gb = fast.grad(X, y, w, b)
+    assert gw.dtype == gb.dtype == dtype
+    _close(gw, want[1], rtol)
+    _close(gb, want[2], rtol)
+
+
+USER = [
+    ("y*tanh(w·x) + b^2 + dot(x, x)*b", None, {}),
+    ("(w·x)^2 / (1 + dot(w, w))", "lam*norm(w)", {"lam": 0.3}),
+    ("-y*log(sigmoid(w·x + b)) - (1 - y)*log(1 - sigmoid(w·x + b))", None, {}),
+    ("log(cosh(w·x + b - y)) + max(0, -y*(w·x + b))^3", None, {}),
+    ("exp(w·x + b)", None, {}),
+]
+
+
+@pytest.mark.parametrize("expr, reg, params", USER, ids=[u[0] for u in USER])
+def test_numba_matches_numpy_on_user_expressions(expr, reg, params):
+    X, y, w, b = oracles.make_data(3_000, 4, "real", seed=9)
+    X = X / 3
+    d = derive(expr=expr, reg=reg, params=params)
+    fast, slow = d.numpy().with_backend("numba"), d.numpy()
+    for point in (w, np.zeros_like(w)):  # w = 0: the norm takes its subgradient 0
+        pairs = zip(
+            fast.loss_and_grad(X, y, point, b), slow.loss_and_grad(X, y, point, b), strict=True
+        )
+        pairs = [*pairs, *zip(fast.grad(X, y, point, b), slow.grad(X, y, point, b), strict=True)]
+        for g, e in pairs:
+            _close(g, e, 1e-11)
+        _close(fast.loss(X, y, point, b), slow.loss(X, y, point, b), 1e-11)
+
+
+def test_numba_checks_labels_and_falls_back_for_other_arrays():
+    fast = derive("logistic").numpy().with_backend("numba")
+    with pytest.raises(DataError, match="label 2 in row 2"):
+        fast.grad(np.ones((2, 3)), [1, 2], np.zeros(3), 0.0)
+    da = pytest.importorskip("dask.array")
+    X, y, w, b = oracles.make_data(4_000, 3, "pm1", seed=10)
+    lazy = fast.grad(da.from_array(X, chunks=(1_000, 3)), y, w, b)
+    _close(lazy[0].compute(), fast.grad(X, y, w, b)[0], 1e-12)
+
+
+def test_numba_concurrent_calls_agree():
+    X, y, w, b = oracles.make_data(30_000, 6, "pm1", seed=11)
+    fast = derive("hinge").numpy().with_backend("numba")
+    want = fast.grad(X, y, w, b)
+    got = [None] * 4
+
+    def run(i):
+        got[i] = fast.grad(X, y, w, b)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g in got:
+        np.testing.assert_array_equal(g[0], want[0])  # fixed chunks, fixed order
+
+
+def test_backend_errors_are_one_line():
+    with pytest.raises(OptionError, match="unknown backend 'cuda'"):
+        compile_derivation(derive("logistic"), backend="cuda")
+    from gradproof.numeric.fused import _check_supported
+
+    with pytest.raises(OptionError, match="numba backend cannot compile erf"):
+        _check_supported([sp.erf(sp.Symbol("s"))])

@@ -1,0 +1,174 @@
+"""The one-pass and two-pass schedules: the same results (to rounding), the choice, threads,
+and the label check of the compiled functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from gradproof import DataError, OptionError, derive
+from gradproof.numeric import export_module
+from gradproof.symbolic.losses import LOSSES
+
+_spec = importlib.util.spec_from_file_location(
+    "oracles_numpy", Path(__file__).with_name("oracles_numpy.py")
+)
+oracles = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(oracles)
+
+SMALL_BLOCKS = dict(block_bytes=4096, workers=3)  # many blocks, many chunks, 3 threads
+
+
+def _close(got, want, rtol):
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    scale = max(1.0, float(np.max(np.abs(want), initial=0.0)))
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol * scale)
+
+
+@pytest.mark.parametrize(
+    "dtype, rtol", [(np.float64, 1e-12), (np.float32, 2e-5)], ids=["f64", "f32"]
+)
+@pytest.mark.parametrize("schedule", ["one-pass", "two-pass"])
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_each_schedule_matches_the_oracle(name, schedule, dtype, rtol):
+    X, y, w, b = oracles.make_data(5_000, 7, LOSSES[name].labels, seed=3, dtype=dtype)
+    f = derive(name).numpy().with_schedule(schedule, **SMALL_BLOCKS)
+    want = oracles.oracle(name)(*(a.astype(np.float64) for a in (X, y, w)), b)
+    L, gw, gb = f.loss_and_grad(X, y, w, b)
+    assert L.dtype == gw.dtype == gb.dtype == dtype
+    for got, ref in zip((L, gw, gb), want, strict=True):
+        _close(got, ref, rtol)
+    _close(f.loss(X, y, w, b), want[0], rtol)
+    g = f.grad(X, y, w, b)
+    assert g[0].dtype == g[1].dtype == dtype
+    _close(g[0], want[1], rtol)
+    _close(g[1], want[2], rtol)
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_one_pass_result_does_not_depend_on_the_thread_count(name):
+    X, y, w, b = oracles.make_data(5_000, 7, LOSSES[name].labels, seed=4)
+    f = derive(name).numpy()
+    runs = [
+        f.with_schedule("one-pass", block_bytes=4096, workers=k).loss_and_grad(X, y, w, b)
+        for k in (1, 2, 3)
+    ]
+    for other in runs[1:]:
+        for a, c in zip(runs[0], other, strict=True):
+            np.testing.assert_array_equal(a, c)  # the same sums in the same order
+
+
+def test_the_choice_follows_type_layout_and_size():
+    f = derive("logistic").numpy()
+    assert f.schedule(np.zeros((100, 10))) == "two-pass"  # small: two BLAS calls
+    narrow = np.zeros((70_000, 10))  # 5.6 MB of rows of 80 bytes
+    assert f.schedule(narrow) == "one-pass"
+    assert f.schedule(np.asfortranarray(narrow)) == "two-pass"  # rows are not contiguous
+    assert f.schedule(np.zeros((5_000, 100))) == "two-pass"  # 4 MB of wide rows
+    assert f.schedule(np.zeros((5_000, 1_000))) == "one-pass"  # 40 MB
+    assert f.schedule(np.zeros((1_000, 100_000))) == "two-pass"  # rows longer than a block
+    assert f.with_schedule("one-pass").schedule(np.zeros((3, 2))) == "one-pass"
+    assert 'if _schedule(X) == "one-pass":' in f.source
+
+
+def test_dask_and_other_arrays_take_two_passes():
+    da = pytest.importorskip("dask.array")
+    f = derive("logistic").numpy().with_schedule("one-pass")
+    assert f.schedule(da.zeros((70_000, 10), chunks=(10_000, 10))) == "two-pass"
+
+
+def test_unknown_schedule_is_refused():
+    with pytest.raises(OptionError, match="unknown schedule 'three-pass'"):
+        derive("logistic").numpy().with_schedule("three-pass")
+
+
+def test_floating_point_settings_reach_the_threads():
+    """Pool threads run the blocks under the caller's np.errstate."""
+    f = derive("logistic").numpy().with_schedule("one-pass", **SMALL_BLOCKS)
+    X = np.ones((5_000, 4))
+    seen = []
+
+    def record(Xb):
+        seen.append((threading.current_thread().name, np.geterr()["over"]))
+        time.sleep(0.001)  # give every thread a chunk
+        return (Xb.sum(),)
+
+    with np.errstate(over="raise"):
+        (total,) = f.namespace["_map_rows"](record, X, (), ())
+    assert total == X.sum()
+    assert any(name.startswith("gradproof") for name, _ in seen)
+    assert {over for _, over in seen} == {"raise"}
+
+
+def test_an_overflow_in_a_block_raises_under_errstate():
+    X = np.full((5_000, 4), 300.0)  # exp(w·x) = exp(1200) overflows in every block
+    f = derive(expr="exp(w·x)").numpy().with_schedule("one-pass", **SMALL_BLOCKS)
+    with np.errstate(over="raise"), pytest.raises(FloatingPointError):
+        f.grad(X, np.ones(5_000), np.ones(4), 0.0)
+    with np.errstate(over="ignore"):
+        gw, _ = f.grad(X, np.ones(5_000), np.ones(4), 0.0)
+    assert np.all(np.isinf(gw))
+
+
+def test_concurrent_calls_agree():
+    X, y, w, b = oracles.make_data(20_000, 6, "pm1", seed=5)
+    f = derive("logistic").numpy().with_schedule("one-pass", **SMALL_BLOCKS)
+    want = f.grad(X, y, w, b)
+    got = [None] * 4
+
+    def run(i):
+        got[i] = f.grad(X, y, w, b)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for g in got:
+        np.testing.assert_array_equal(g[0], want[0])
+
+
+# -- labels -------------------------------------------------------------------------------
+BAD_LABELS = [
+    ("two", [1.0, 2.0], "label 2 in row 2 is not −1 or +1"),
+    ("zero-one", [0.0, 1.0], "labels look like 0/1: convert with y = 2*y - 1"),
+    ("nan", [1.0, np.nan], "label nan in row 2"),
+]
+
+
+@pytest.mark.parametrize("y, words", [r[1:] for r in BAD_LABELS], ids=[r[0] for r in BAD_LABELS])
+@pytest.mark.parametrize("call", ["loss", "grad", "loss_and_grad", "coefficients", "switches"])
+def test_margin_losses_refuse_labels_outside_pm1(y, words, call):
+    f = derive("logistic").numpy()
+    with pytest.raises(DataError) as info:
+        getattr(f, call)(np.ones((2, 3)), y, np.zeros(3), 0.0)
+    assert words in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_bad_label_far_into_y_is_found():
+    X, y, w, b = oracles.make_data(200_000, 2, "pm1", seed=6)
+    y[150_001] = 3.0
+    with pytest.raises(DataError, match="label 3 in row 150002"):
+        derive("hinge").numpy().grad(X, y, w, b)
+
+
+def test_real_label_losses_take_any_label_and_exports_check_too():
+    X, y, w, b = oracles.make_data(50, 3, "real", seed=7)
+    derive("squared_error").numpy().grad(X, y, w, b)  # no error
+    ns: dict = {}
+    exec(export_module(derive("perceptron")), ns)  # noqa: S102 (gradproof's own output)
+    with pytest.raises(ValueError, match="is not −1 or \\+1"):
+        ns["grad"](np.ones((2, 3)), [1, 2], np.zeros(3), 0.0)
+
+
+def test_numba_backend_without_numba_says_how_to_install(monkeypatch):
+    import gradproof.numeric.compile as compile_module
+
+    monkeypatch.setattr(compile_module, "numba_available", lambda: False)
+    with pytest.raises(OptionError, match=r"pip install 'gradproof\[fast\]'"):
+        compile_module.compile_derivation(derive("hinge"), backend="numba")
