@@ -57,6 +57,7 @@ def value(text: str):
         (r"\log\left(1 + e^{0}\right)", math.log(2)),
         ("（1，2）·（1，1）", 3.0),  # full-width brackets and comma
         (r"\mathbb{1}[2 > 1] + 𝟙[1 ≥ 2]", 1.0),
+        (r"\mathrm{1\!\!1}[2 > 1] + \mathbbm{1}[3 > 2]", 2.0),  # how gradproof draws 𝟙
         ("[ 0.2 -0.2]", [0.2, -0.2]),  # as numpy prints it
         ("[-0.2  0.2]", [-0.2, 0.2]),
         ("[2. 3.]", [2.0, 3.0]),

@@ -78,7 +78,7 @@ def test_data_files(tmp_path, suffix):
 
 
 @pytest.mark.parametrize(
-    "fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{gather*}"), ("markdown", "```math")]
+    "fmt, marker", [("text", "∂L/∂w"), ("latex", r"\begin{aligned}"), ("markdown", "$$\n")]
 )
 def test_formats_and_output_file(tmp_path, fmt, marker):
     out = tmp_path / f"out.{fmt}"
@@ -161,3 +161,18 @@ def test_norm_regulariser_at_zero_takes_the_subgradient_zero():
     )
     assert res.exit_code == 0, res.output
     assert "∂L/∂w = (λw)/‖w‖ = [0, 0]" in res.output and "nan" not in res.output.lower()
+
+
+@pytest.mark.parametrize(
+    ("site", "inline"),
+    [("jekyll", "$$s_{i} = "), ("hugo", "\\\\(s\\_\\{i\\} \\= "), ("github", "$s_{i} = ")],
+)
+def test_site_profiles_for_derive(site, inline):
+    res = CliRunner().invoke(cli, ["derive", "perceptron", "--format", "markdown", "--site", site])
+    assert res.exit_code == 0, res.output
+    assert inline in res.output
+
+
+def test_site_needs_markdown():
+    res = CliRunner().invoke(cli, ["derive", "perceptron", "--site", "jekyll"])
+    assert res.exit_code == 2 and "--site applies to --format markdown" in res.output

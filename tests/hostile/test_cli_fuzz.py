@@ -342,13 +342,6 @@ KNOWN_OPEN: list[tuple[str, str, str, str, str]] = [
         'gradproof derive perceptron --at \'{"w": [1e308, 1e308], "b": 0}\'',
     ),
     (
-        "RuntimeWarning",
-        r"^overflow encountered in (add|multiply|matmul|square)$",
-        "notes/plots.py:landscape_figure",
-        "notes/plots.py, not assigned (the landscape grid with a huge hyperparameter)",
-        "gradproof notes --expr y --reg 'lam/2*norm(w)^2' --param lam=1e308 -o notes-out",
-    ),
-    (
         "TypeError",
         r"^no ordering relation is defined for complex numbers$",
         "verify/reference.py:_side",

@@ -161,6 +161,35 @@ def test_compare_all_formats(fmt, tmp_path):
         pytest.param(
             ("compare", "perceptron", "hinge", "--param", "mu=1"), "'mu'", id="compare-param"
         ),
+        pytest.param(
+            ("notes", "perceptron", "--site", "jekyll", "--format", "latex"),
+            "--site",
+            id="notes-site-latex",
+        ),
+        pytest.param(
+            ("notes", "perceptron", "--format", "latex", "--assets-url", "/x"),
+            "--assets-url",
+            id="notes-assets-latex",
+        ),
+        pytest.param(("notes", "perceptron", "--tags", "a,b\tc"), "--tags", id="notes-tags"),
+        pytest.param(
+            ("compare", "perceptron", "hinge", "--site", "hugo"), "--site", id="compare-site-text"
+        ),
+        pytest.param(
+            ("compare", "perceptron", "hinge", "--at", '{"w":[0,0],"b":0}'),
+            "--at needs data",
+            id="compare-at-without-data",
+        ),
+        pytest.param(
+            ("compare", "perceptron", "hinge", "--X", "[[1,2]]", "--y", "[1]", "--lr", "-1"),
+            "--lr",
+            id="compare-lr",
+        ),
+        pytest.param(
+            ("compare", "perceptron", "squared_error", "--X", "[[1,2]]", "--y", "[0.5]"),
+            "labels",
+            id="compare-labels",
+        ),
     ],
 )
 def test_errors_are_one_line_and_exit_2(args, words, tmp_path):
@@ -170,3 +199,43 @@ def test_errors_are_one_line_and_exit_2(args, words, tmp_path):
     assert res.exit_code == 2, res.output
     assert words in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_notes_for_jekyll_site(tmp_path):
+    res = run(
+        "notes",
+        "hinge",
+        "--site",
+        "jekyll",
+        "-o",
+        str(tmp_path),
+        "--date",
+        "2026-01-02",
+        "--tags",
+        "svm, gradients",
+        "--no-figures",
+    )
+    assert res.exit_code == 0, res.output
+    post = tmp_path / "_posts" / "2026-01-02-hinge.md"
+    head = post.read_text().split("---")[1]
+    assert 'tags: ["svm", "gradients"]' in head and "math: true" in head
+
+
+def test_compare_with_data_and_a_figure(tmp_path):
+    fig = tmp_path / "m.png"
+    res = run(
+        "compare",
+        "perceptron",
+        "hinge",
+        "--X",
+        "[[2,3],[1,-1],[0.2,0.1]]",
+        "--y",
+        "[1,-1,1]",
+        "--at",
+        '{"w":[0.5,0.5],"b":0}',
+        "--figure",
+        str(fig),
+    )
+    assert res.exit_code == 0, res.output
+    assert "perceptron  M = {2}" in res.stdout and "hinge       V = {2, 3}" in res.stdout
+    assert fig.is_file() and f"wrote {fig}" in res.stderr

@@ -12,7 +12,6 @@ import pytest
 import gradproof
 from gradproof.errors import OptionError
 from gradproof.notes import write_notes
-from gradproof.notes.document import code_excerpt
 
 TOY_X, TOY_Y = [[2, 3], [1, -1]], [1, -1]
 
@@ -35,19 +34,40 @@ def test_markdown_post(tmp_path):
         "## Gradient descent",
     ):
         assert f"\n{heading}\n" in text
-    assert "```math" in text and "```python" in text and "@ X" in text
-    # The worked example: by hand, M = {1, 2} at w = 0, ∂L/∂w = −(1·[2,3] − 1·[1,−1]).
-    assert r"\begin{bmatrix}-1 & -4\end{bmatrix}" in text
+    assert "\n$$\n" in text and "```math" not in text and "```python" in text
+    assert "X.T @ c" in text and "_grad_block" not in text  # the reader's code, not the kernel
+    # The worked example: by hand, M = {1, 2} at w = 0, ∂L/∂w = −(1·[2,3] + (−1)·[1,−1]).
+    assert (
+        r"-\left(1 \cdot \begin{bmatrix}2 & 3\end{bmatrix} + (-1) \cdot "
+        r"\begin{bmatrix}1 & -1\end{bmatrix}\right) = \begin{bmatrix}-1 & -4\end{bmatrix}"
+    ) in text
+    assert r"y_{1} s_{1} &= 0 \leq 0 \;\Rightarrow\; 1 \in M" in text  # why sample 1 is in M
     # Every image is referenced relative to the document and exists.
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert images == ["figures/perceptron-landscape.png", "figures/perceptron-loss.png"]
     assert all((tmp_path / p).is_file() for p in images)
-    # The table: a pipe inside a cell is escaped, ‖g‖ at the start is √17.
+    # The table: ‖g‖ at the start is √17; math in the header, a real minus sign in cells.
     rows = [ln for ln in text.splitlines() if ln.startswith("| ")]
-    assert rows[0] == r"| epoch | loss | ‖g‖ | w | b | \|M\| |"
-    assert rows[2] == f"| 0 | 0 | {np.sqrt(17):.6g} | (0, 0) | 0 | 2/2 |"
-    assert rows[3] == "| 1 | 0 | 0 | (0.1, 0.4) | 0 | 0/2 |"
+    assert rows[0] == r"| epoch | $L$ | $\lVert g\rVert$ | $\mathbf{w}$ | $b$ | $\lvert M\rvert$ |"
+    assert rows[1] == f"| 0 | 0 | {np.sqrt(17):.6g} | \\(0, 0\\) | 0 | 2/2 |"
+    assert rows[2] == r"| 1 | 0 | 0 | \(0.1, 0.4\) | 0 | 0/2 |"
     assert "converged after 1 epoch" in text
+    # The loss is shown once: as the derivation's first step, not in a header or a section.
+    assert text.count(r"\max\left(0, - y_{i} s_{i}\right)") == 2  # step 1 and the example's L
+    assert "max(0, −y(w·x + b))" not in text
+
+
+def test_the_descent_table_keeps_every_epoch_up_to_25_rows(tmp_path):
+    d = gradproof.derive("hinge", X=TOY_X, y=TOY_Y, example=True)
+    for epochs, expected in ((24, list(range(25))), (40, None)):
+        res = write_notes(d, tmp_path / str(epochs), epochs=epochs, figures=False)
+        rows = [ln for ln in res.document.read_text().splitlines() if ln.startswith("| ")]
+        epochs_listed = [int(r.split("|")[1]) for r in rows[1:]]
+        if expected is not None:
+            assert epochs_listed == expected
+        else:
+            assert len(epochs_listed) == 25 and epochs_listed[:2] == [0, 2]
+            assert epochs_listed[-1] == 40
 
 
 def test_front_matter_and_jekyll_file_name(tmp_path):
@@ -57,19 +77,42 @@ def test_front_matter_and_jekyll_file_name(tmp_path):
         front_matter=True,
         date="2026-03-04",
         title='Perceptron: "by hand"',
+        tags=["ml", "gradients"],
         figures=False,
     )
     assert res.document.name == "2026-03-04-perceptron.md"
     lines = res.document.read_text().splitlines()
     assert lines[:5] == [
         "---",
-        "layout: post",
         'title: "Perceptron: \\"by hand\\""',
         "date: 2026-03-04",
+        'tags: ["ml", "gradients"]',
         "---",
     ]
-    assert not any(ln.startswith("# ") for ln in lines)
+    assert not any(ln.startswith("# Perceptron") for ln in lines)  # the title is in the front
     assert "## Figures" not in "\n".join(lines) and res.figures == []
+
+
+def test_jekyll_site_layout(tmp_path):
+    res = write_notes(_toy(), tmp_path, site="jekyll", date="2026-03-04")
+    assert res.document == tmp_path / "_posts" / "2026-03-04-perceptron.md"
+    text = res.document.read_text()
+    head = text.split("---")[1]
+    for key in ('layout: "post"', "math: true", "mathjax: true", "render_with_liquid: false"):
+        assert key in head
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert images == [
+        "/assets/gradproof/perceptron/perceptron-landscape.png",
+        "/assets/gradproof/perceptron/perceptron-loss.png",
+    ]
+    assert all((tmp_path / p.lstrip("/")).is_file() for p in images)
+    assert "$$\\lVert g\\rVert$$" in text  # kramdown's inline math
+
+
+def test_assets_url_replaces_the_link_prefix(tmp_path):
+    res = write_notes(_toy(), tmp_path, site="jekyll", date="2026-03-04", assets_url="/blog/img/")
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", res.document.read_text())
+    assert images == ["/blog/img/perceptron-landscape.png", "/blog/img/perceptron-loss.png"]
 
 
 def test_zh_text_without_figures(tmp_path):
@@ -85,6 +128,12 @@ def test_zh_text_without_figures(tmp_path):
         pytest.param({"format": "html"}, "markdown or latex", id="format"),
         pytest.param({"lang": "fr"}, "language", id="lang"),
         pytest.param({"date": "02/01/2026"}, "YYYY-MM-DD", id="date"),
+        pytest.param({"date": "2026-02-30"}, "calendar", id="date-not-in-calendar"),
+        pytest.param({"site": "wordpress"}, "unknown site", id="site"),
+        pytest.param({"site": "jekyll", "format": "latex"}, "--site", id="site-with-latex"),
+        pytest.param({"title": "two\nlines"}, "line break", id="title-newline"),
+        pytest.param({"title": "   "}, "blank", id="title-blank"),
+        pytest.param({"tags": ["ok", "bad\ttag"]}, "--tags", id="tag"),
     ],
 )
 def test_invalid_options(tmp_path, kwargs, words):
@@ -98,36 +147,14 @@ def test_needs_a_worked_example(tmp_path):
         write_notes(gradproof.derive("perceptron"), tmp_path)
 
 
-def test_code_excerpt_shows_the_gradient_function():
-    src = gradproof.derive("hinge").numpy().source
-    ex = code_excerpt(src)
-    assert ex.startswith("p_lam = 0.01\n\n")
-    assert "@ X" in ex  # the gradient's pass over X is shown
-    assert "def prepare_arrays" not in ex
-
-
-def test_code_excerpt_of_a_fixed_source():
-    src = (
-        "import numpy as np\np_lam = 0.5\n\n\ndef prepare_arrays(X):\n    return X\n\n"
-        "def _block(X):\n    return X\n\n"
-        "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n\n"
-        "def grad(X, y, w, b):\n    return _grad(X, y, w, b)\n\n"
-        "def loss(X, y, w, b):\n    return 0\n"
-    )
-    assert code_excerpt(src) == (
-        "p_lam = 0.5\n\ndef _block(X):\n    return X\n\n"
-        "def _grad(X, y, w, b):\n    return _block(prepare_arrays(X))\n"
-    )
-    assert code_excerpt(src, "loss") == "p_lam = 0.5\n\ndef loss(X, y, w, b):\n    return 0\n"
-
-
 def test_latex_document_is_complete(tmp_path):
     res = write_notes(_toy(), tmp_path, format="latex", date="2026-01-02")
     tex = res.document.read_text()
     assert tex.startswith(r"\documentclass")
     assert r"\usepackage{graphicx}" in tex and tex.rstrip().endswith(r"\end{document}")
-    assert r"\includegraphics[width=0.7\linewidth]{figures/perceptron-landscape.png}" in tex
-    assert r"($w_{1}$, $w_{2}$)" in tex  # the coordinates of the landscape caption
+    assert r"\includegraphics[width=0.8\linewidth]{figures/perceptron-landscape.png}" in tex
+    assert r"$(w_{1}, w_{2})$" in tex  # the coordinates of the landscape caption
+    assert r"\textbf{11. Worked example: data.}" in tex  # numbered as in Markdown
     assert all(ord(ch) < 128 for ch in tex)  # pdflatex-safe
 
 

@@ -28,6 +28,7 @@ import gradproof
 from gradproof.numeric.export import export_module
 from gradproof.symbolic import primitives
 from gradproof.symbolic.functions import Step
+from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.parse import parse_loss
 from gradproof.symbolic.primitives import DEFAULT, Primitive, PrimitiveRule, RegistryError
 from gradproof.symbolic.render.document import LATEX_PREAMBLE
@@ -163,7 +164,8 @@ def test_renders_with_every_leaf(name, derived):
     md = d.render("markdown", detail="full")
     for entry in _derived_entries(d):
         if entry.text == "indicator":
-            assert "𝟙" in text and r"\mathbb{1}" in latex
+            # \mathbb{1} is a plain 1 in KaTeX and MathJax: every format draws 1\!\!1
+            assert "𝟙" in text and INDICATOR in latex and INDICATOR in md
             continue
         tex_head = entry.latex.split("{0}")[0].replace("{{", "{").replace("}}", "}")
         assert entry.text.split("{0}")[0] in text, (name, entry.text)

@@ -30,16 +30,28 @@ def test_perceptron_text_golden():
 
 @pytest.mark.parametrize("name", list(LOSSES))
 def test_markdown_has_the_latex_formulas(name):
+    # One document model: each step's display is the same LaTeX in both formats.
     d = gradproof.derive(name, example=True)
     latex = d.render("latex")
     md = d.render("markdown")
-    formulas = re.findall(r"\\begin\{gather\*\}\n(.*?)\n\s*\\end\{gather\*\}", latex, re.S)
+    in_latex = re.findall(r"^\\\[\n(.*?)\n\\\]$", latex, re.S | re.M)
+    in_md = re.findall(r"^\$\$\n(.*?)\n\$\$$", md, re.S | re.M)
     shown = [s for s in d.steps if s.detail == "summary"]
-    assert len(formulas) == len(shown)
-    for block in formulas:
-        for line in block.split(r" \\"):
-            assert line.strip() in md
-    assert md.count("```math") == len(shown)
+    assert len(in_latex) == len(shown) and in_latex == in_md
+    assert "```math" not in md and "gather" not in latex and "align}" not in latex
+
+
+def test_steps_are_numbered_once_in_every_format():
+    # issue 12: the worked example's steps were 11–16 in Markdown and 1–6 in LaTeX
+    d = gradproof.derive("perceptron", example=True)
+    n = len([s for s in d.steps if s.detail == "summary"])
+    for fmt, pattern in (
+        ("text", r"^ ?(\d+)\. "),
+        ("markdown", r"^\*\*(\d+)\. "),
+        ("latex", r"^\\textbf\{(\d+)\. "),
+    ):
+        numbers = [int(k) for k in re.findall(pattern, d.render(fmt), re.M)]
+        assert numbers == list(range(1, n + 1)), fmt
 
 
 @pytest.mark.parametrize("name", list(LOSSES))

@@ -41,7 +41,7 @@ def test_a_million_samples_format_only_what_is_shown(monkeypatch):
     np.testing.assert_allclose(d.example.grad_w, grad_w, rtol=1e-10)
     assert f"[{fmt(grad_w[0])}, {fmt(grad_w[1])}]".replace("-", "−") in text
     np.testing.assert_array_equal(d.example.active["V"], np.flatnonzero(V))
-    assert f"{V.sum()} of {n} samples are in V" in text
+    assert f"of the {n} samples, {V.sum()} are in V" in text
 
 
 def test_long_vectors_list_the_first_ten_and_the_last():
@@ -57,7 +57,7 @@ def test_the_example_is_numbers_only():
     for name in ("X", "y", "w", "scores", "grad_w", "new_w"):
         assert isinstance(getattr(ex, name), np.ndarray), name
     assert all(isinstance(v, np.ndarray) for v in ex.active.values())
-    assert set(ex.coefficients) <= {"cw", "cb", "cq"}
+    assert set(ex.coefficients) <= {"cw", "cb", "cq", "rw"}
     # by hand at w = 0, b = 0 on the sample data: every margin is 0, so M is every sample
     assert ex.to_dict()["active"] == list(range(ex.n))
 

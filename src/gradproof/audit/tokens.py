@@ -98,6 +98,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+", re.ASC
 _PRINTED = re.compile(r"\d+\.(?=[ \t]*[\],]|[ \t]+[-+]?\d)", re.ASCII)  # numpy's "[2. 3.]"
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _ONE = re.compile(r"\{\s*[1I]\s*\}")
+_STRUCK_ONE = re.compile(r"\{\s*1\s*(?:\\!\s*)+1\s*\}")  # {1\!\!1}: the indicator drawn by hand
 _WORD = re.compile(r"([A-Za-z]+)([0-9]*)")
 _LINE_MARK = re.compile(r"[ \t]*(?:[-*+>]|\d{1,3}[.)]|#{1,6})[ \t]+")
 _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -188,7 +189,9 @@ class _Lexer:
             kind, value = _SIMPLE[name]
             self.add(kind, value, i, j)
             return j
-        if name in ("mathbb", "mathbf", "boldsymbol", "bm") and _ONE.match(t, j):
+        if (name in ("mathbb", "mathbbm", "mathbf", "boldsymbol", "bm") and _ONE.match(t, j)) or (
+            name in ("mathrm", "mathbf", "text", "textrm") and _STRUCK_ONE.match(t, j)
+        ):
             g = self.group(j)
             self.add("ind", "𝟙", i, g)
             return g

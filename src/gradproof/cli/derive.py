@@ -10,6 +10,7 @@ import click
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.errors import OptionError
+from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.render.printers import to_latex
@@ -45,6 +46,12 @@ from gradproof.symbolic.render.printers import to_latex
     help="full also shows each rule of the scalar derivative.",
 )
 @click.option("--standalone", is_flag=True, help="LaTeX: a complete document for pdflatex.")
+@click.option(
+    "--site",
+    type=click.Choice(SITES + ("quarto",)),
+    help="Markdown for this platform: its math delimiters and escapes (default: portable "
+    "Markdown with $…$ and $$ blocks).",
+)
 @click.option("--no-example", is_flag=True, help="Skip the worked example.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
@@ -65,6 +72,7 @@ def derive_cmd(
     fmt,
     detail,
     standalone,
+    site,
     no_example,
     as_json,
     output,
@@ -77,6 +85,8 @@ def derive_cmd(
         raise OptionError("name a loss (see 'gradproof losses') or give --expr")
     if standalone and fmt != "latex":
         raise OptionError("--standalone applies to --format latex")
+    if site and fmt != "markdown":
+        raise OptionError("--site applies to --format markdown")
     if not no_example and not (math.isfinite(lr) and lr > 0):
         raise OptionError(f"--lr must be a positive number, got {lr}")
     ds = dataset_from(X, y, data_file)
@@ -112,7 +122,7 @@ def derive_cmd(
         }
         emit(json.dumps(out, indent=2, ensure_ascii=False) + "\n", output)
         return
-    emit(d.render(fmt, detail=detail, standalone=standalone), output)
+    emit(d.render(fmt, detail=detail, standalone=standalone, site=site), output)
 
 
 @cli.command("losses")

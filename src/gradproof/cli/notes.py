@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from typing import Any
 
@@ -11,6 +12,7 @@ from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
+from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.text import printable
 
@@ -86,12 +88,27 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
     "--title", help="The document's title (default: 'The gradient of the ..., step by step')."
 )
 @click.option(
+    "--site",
+    type=click.Choice(SITES + ("quarto",)),
+    help="Markdown for this platform: math delimiters and escapes, where the post and its "
+    "images go (jekyll: _posts/ and assets/ under -o, the site's root), front matter that "
+    "turns math on. Default: portable Markdown, figures/ next to the post.",
+)
+@click.option(
+    "--assets-url",
+    metavar="URL",
+    help="The URL prefix the post links its images with (default per site, e.g. "
+    "/assets/gradproof/LOSS for jekyll; give /BASEURL/assets/gradproof/LOSS for a "
+    "project site).",
+)
+@click.option(
     "--front-matter",
     is_flag=True,
-    help="Markdown: start with Jekyll front matter (title, date); the file is then "
-    "named DATE-LOSS.md as Jekyll posts are.",
+    help="Markdown: start with front matter (title, date, tags) even where the site does not "
+    "use it; the default site's file is then named DATE-LOSS.md as Jekyll posts are.",
 )
 @click.option("--date", metavar="YYYY-MM-DD", help="The document's date (default: today).")
+@click.option("--tags", metavar="A,B", help="Tags for the front matter, comma-separated.")
 @click.option(
     "--lang",
     type=click.Choice(["en", "zh"]),
@@ -122,8 +139,11 @@ def notes_cmd(
     fmt,
     output,
     title,
+    site,
+    assets_url,
     front_matter,
     date,
+    tags,
     lang,
     coords,
     no_figures,
@@ -136,8 +156,11 @@ def notes_cmd(
     from gradproof.notes.plots import parse_coords
 
     _need_loss(loss, expr)
-    if front_matter and fmt != "markdown":
-        raise OptionError("--front-matter applies to --format markdown")
+    for flag, value in (("--front-matter", front_matter), ("--site", site)):
+        if value and fmt != "markdown":
+            raise OptionError(f"{flag} applies to --format markdown")
+    if assets_url is not None and fmt != "markdown":
+        raise OptionError("--assets-url applies to --format markdown")
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss,
@@ -157,9 +180,12 @@ def notes_cmd(
         d,
         output,
         format=fmt,
+        site=site,
         title=title,
-        front_matter=front_matter,
+        front_matter=True if front_matter else None,
         date=date,
+        tags=[t for t in (tags or "").split(",") if t.strip()],
+        assets_url=assets_url,
         lang=lang,
         epochs=epochs,
         figures=not no_figures,
@@ -269,9 +295,40 @@ def train_cmd(
     show_default=True,
     help="latex is a complete document for pdflatex.",
 )
+@click.option(
+    "--site",
+    type=click.Choice(SITES + ("quarto",)),
+    help="Markdown for this platform (see gradproof notes --help).",
+)
+@data_options
+@click.option(
+    "--lr", type=float, default=0.1, show_default=True, help="Learning rate of the one step."
+)
+@click.option(
+    "--figure",
+    type=click.Path(dir_okay=False),
+    metavar="FILE.png",
+    help="Also draw each loss against the margin into FILE.png (and FILE.svg).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def compare_cmd(losses, params, fmt, output):
-    """Show the derivations of two or more LOSSES side by side."""
+def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, output):
+    """Show the derivations of two or more LOSSES side by side, with the differences.
+
+    With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
+    sets and one gradient-descent step of each loss.
+    """
     from gradproof.notes import compare
 
-    emit(compare(list(losses), fmt, parse_params(params)), output)
+    if site and fmt != "markdown":
+        raise OptionError("--site applies to --format markdown")
+    if at is not None and X is None and data_file is None:
+        raise OptionError("--at needs data: give --X/--y or --data")
+    ds = dataset_from(X, y, data_file)
+    if ds is not None and not (math.isfinite(lr) and lr > 0):
+        raise OptionError(f"--lr must be a positive number, got {lr}")
+    text = compare(
+        list(losses), fmt, parse_params(params), data=ds, at=at, lr=lr, site=site, figure=figure
+    )
+    emit(text, output)
+    if figure:
+        click.echo(f"wrote {figure}", err=True)

@@ -1,8 +1,11 @@
 r"""Derivations side by side: one row per item (loss, active set, ∂L/∂w, ∂L/∂b, matrix form,
-convention), one column (or line) per loss, as text, Markdown or a standalone LaTeX document.
+convention), one column (or line) per loss, then a sentence per difference (the margin each
+counts from, the regulariser, the convention at the kink); with data, the same comparison in
+numbers (loss, gradient, active sets, one step each) and a loss-versus-margin figure. As text,
+Markdown for a platform profile, or a standalone LaTeX document.
 
 Every formula is printed by :mod:`gradproof.symbolic.render.printers` from the derivation
-itself; nothing here computes maths.
+itself and every number comes from the derived functions; nothing here computes maths.
 
 >>> from gradproof.notes import compare
 >>> print(compare(["perceptron", "hinge"]).split("\n\n")[3])
@@ -14,27 +17,36 @@ itself; nothing here computes maths.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from gradproof.datasets import Dataset, Point
 from gradproof.errors import OptionError
+from gradproof.i18n import _
+from gradproof.markup import blocks as B
+from gradproof.markup.latex import to_latex as emit_latex
+from gradproof.markup.markdown import to_markdown
+from gradproof.markup.platforms import Profile
+from gradproof.notes import compare_data as CD
 from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.derive import derive_symbolic
 from gradproof.symbolic.losses import get_loss
-from gradproof.symbolic.render.document import LATEX_PREAMBLE, latex_escape
+from gradproof.symbolic.render.document import LATEX_PREAMBLE, inline_pieces
 from gradproof.symbolic.render.printers import to_latex, to_text
-from gradproof.symbolic.steps import Rule
+from gradproof.symbolic.sentences import say_inline
+from gradproof.symbolic.steps import Formula, Rule
 
 __all__ = ["compare", "comparison_rows", "COMPARE_FORMATS", "ITEMS", "Plain"]
 
 COMPARE_FORMATS = ("text", "latex", "markdown")
 ITEMS = ("loss", "active set", "∂L/∂w", "∂L/∂b", "∂L/∂w (matrix)", "∂L/∂b (matrix)", "convention")
-_ITEM_TEX = {
-    "∂L/∂w": r"$\partial L/\partial \mathbf{w}$",
-    "∂L/∂b": r"$\partial L/\partial b$",
-    "∂L/∂w (matrix)": r"$\partial L/\partial \mathbf{w}$ (matrix form)",
-    "∂L/∂b (matrix)": r"$\partial L/\partial b$ (matrix form)",
+_ITEM_MATH = {
+    "∂L/∂w": (r"\partial L/\partial \mathbf{w}", ""),
+    "∂L/∂b": (r"\partial L/\partial b", ""),
+    "∂L/∂w (matrix)": (r"\partial L/\partial \mathbf{w}", " (matrix form)"),
+    "∂L/∂b (matrix)": (r"\partial L/\partial b", " (matrix form)"),
 }
 
 
@@ -42,37 +54,55 @@ class Plain(str):
     """A cell that is prose, not maths (printed as text in every format)."""
 
 
-def _print(d: Derivation, expr: Any, printer: Callable[..., str], **settings: Any) -> str:
-    return printer(expr, sets=dict(d.set_names), **settings)
+def _definition(d: Derivation) -> Formula:
+    return d.steps[0].formulas[0]
 
 
-def _definition(d: Derivation, printer: Callable[..., str]) -> str:
-    f = d.steps[0].formulas[0]
-    return printer(f.chain, atoms=f.atoms, expand_score=f.expand_score, sets=dict(d.set_names))
-
-
-def _active_set(d: Derivation, printer: Callable[..., str]) -> str | None:
+def _active_set(d: Derivation) -> Formula | None:
     for step in d.steps:
         if step.rule != Rule.ACTIVE_SET:
             continue
         for f in step.formulas:
             if isinstance(f.chain[0], D.SetDef):
-                return printer(
-                    f.chain, atoms=f.atoms, expand_score=f.expand_score, sets=dict(d.set_names)
-                )
+                return f
     return None
 
 
-def _convention(d: Derivation) -> str:
+def _convention(d: Derivation) -> tuple[Any, ...]:
     kinds = {s.kind for s in d.form.switches}
     parts = []
     if "max" in kinds:
-        parts.append(T.CONVENTION_SHORT[d.kink])
+        parts.append(say_inline(T.CONVENTION_SHORT[d.kink]))
     if "abs" in kinds:
-        parts.append(T.ABS_CONVENTION_SHORT)
+        parts.append(say_inline(T.ABS_CONVENTION_SHORT))
     if not parts:
-        return T.NO_CONVENTION_SMOOTH if not kinds else T.NO_CONVENTION_PIECEWISE
-    return T.CLAUSE_SEPARATOR.join(parts)
+        return (_(T.NO_CONVENTION_SMOOTH) if not kinds else _(T.NO_CONVENTION_PIECEWISE),)
+    out: list[Any] = []
+    for i, p in enumerate(parts):
+        out += [T.CLAUSE_SEPARATOR, *p] if i else list(p)
+    return tuple(out)
+
+
+def _cells(d: Derivation) -> list[Formula | tuple[Any, ...]]:
+    """One cell per item of :data:`ITEMS`: a formula, or sentence pieces."""
+    cells: list[Formula | tuple[Any, ...]] = [_definition(d)]
+    cells.append(_active_set(d) or (_(T.ALL_SAMPLES),))
+    for p in ("w", "b"):
+        cells.append(Formula((d.gradient[p],), expand_score=True) if p in d.gradient else ("—",))
+    for p in ("w", "b"):
+        cells.append(Formula((d.matrix_form[p],)) if p in d.matrix_form else ("—",))
+    cells.append(_convention(d))
+    return cells
+
+
+def _settings(d: Derivation, f: Formula) -> dict[str, Any]:
+    return {"atoms": f.atoms, "expand_score": f.expand_score, "sets": dict(d.set_names)}
+
+
+def _text(d: Derivation, cell: Formula | tuple[Any, ...]) -> str:
+    if isinstance(cell, Formula):
+        return to_text(cell.chain, **_settings(d, cell))
+    return "".join(p if isinstance(p, str) else to_text(p.chain, **_settings(d, p)) for p in cell)
 
 
 def comparison_rows(
@@ -83,38 +113,19 @@ def comparison_rows(
     Cells are unicode text (``format="text"``) or LaTeX maths without ``$``; prose cells are
     :class:`Plain` strings in every format.
     """
-    printer = to_text if format == "text" else to_latex
-    rows: list[tuple[str, list[str]]] = []
-    none = T.ALL_SAMPLES
-
-    def cell_text(text: str) -> str:
-        return Plain(text)
-
-    rows.append(("loss", [_definition(d, printer) for d in derivations]))
-    rows.append(("active set", [_active_set(d, printer) or cell_text(none) for d in derivations]))
-    for p in ("w", "b"):
-        rows.append(
-            (
-                f"∂L/∂{p}",
-                [
-                    d.render_formula(p, "text" if format == "text" else "latex")
-                    if p in d.gradient
-                    else cell_text("—")
-                    for d in derivations
-                ],
-            )
-        )
-    for p in ("w", "b"):
-        rows.append(
-            (
-                f"∂L/∂{p} (matrix)",
-                [
-                    _print(d, d.matrix_form[p], printer) if p in d.matrix_form else cell_text("—")
-                    for d in derivations
-                ],
-            )
-        )
-    rows.append(("convention", [Plain(_convention(d)) for d in derivations]))
+    rows = []
+    cells = [_cells(d) for d in derivations]
+    for k, item in enumerate(ITEMS):
+        out = []
+        for d, cs in zip(derivations, cells, strict=True):
+            cell = cs[k]
+            if isinstance(cell, Formula) and format != "text":
+                out.append(to_latex(cell.chain, **_settings(d, cell)))
+            elif isinstance(cell, Formula):
+                out.append(_text(d, cell))
+            else:
+                out.append(Plain(_text(d, cell)))
+        rows.append((item, out))
     return rows
 
 
@@ -122,73 +133,126 @@ def _names(derivations: Sequence[Derivation]) -> list[str]:
     return [d.name if d.name != "custom" else (d.expression or "custom") for d in derivations]
 
 
-def _render_text(derivations: Sequence[Derivation]) -> str:
+def _title(derivations: Sequence[Derivation]) -> str:
+    return " vs ".join(d.title for d in derivations)
+
+
+# -- text -------------------------------------------------------------------------------------
+def _render_text(derivations: Sequence[Derivation], numbers: CD.Numbers | None) -> str:
     names = _names(derivations)
     width = max(len(n) for n in names)
-    lines = [" vs ".join(d.title for d in derivations), ""]
+    lines = [_title(derivations), ""]
     for item, cells in comparison_rows(derivations, "text"):
         lines.append(item)
         for name, cell in zip(names, cells, strict=True):
             lines.append(f"  {name:<{width}}  {cell}")
         lines.append("")
+    diffs = CD.differences(derivations, numbers)
+    if diffs:
+        lines.append(_(CD.H_DIFFERENCES))
+        lines += [f"  - {_text(derivations[0], pieces)}" for pieces in diffs]
+        lines.append("")
+    if numbers is not None:
+        lines += [CD.data_heading_text(numbers), ""]
+        for label, values in CD.number_rows(numbers):
+            lines.append(label.text)
+            for name, value in zip(names, values, strict=True):
+                lines.append(f"  {name:<{width}}  {value.text}")
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _md_math(tex: str) -> str:
-    """LaTeX safe inside a Markdown table cell: no bare pipes."""
-    return tex.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
+# -- blocks (Markdown, LaTeX) -------------------------------------------------------------------
+def _item_pieces(item: str) -> tuple[B.Inline, ...]:
+    if item in _ITEM_MATH:
+        tex, rest = _ITEM_MATH[item]
+        return (B.Math(tex),) + ((B.Text(rest),) if rest else ())
+    return (B.Text(item),)
 
 
-def _render_markdown(derivations: Sequence[Derivation]) -> str:
+def _blocks(
+    derivations: Sequence[Derivation], numbers: CD.Numbers | None, figure: str | None
+) -> list[B.Block]:
     names = _names(derivations)
-    lines = [
-        "## " + " vs ".join(d.title for d in derivations),
-        "",
-        "| | " + " | ".join(f"**{n}**" for n in names) + " |",
-        "|---|" + "---|" * len(names),
-    ]
-    for item, cells in comparison_rows(derivations, "markdown"):
-        shown = [
-            c.replace("|", r"\|") if isinstance(c, Plain) else f"${_md_math(c)}$" for c in cells
-        ]
-        lines.append(f"| {item} | " + " | ".join(shown) + " |")
-    return "\n".join(lines) + "\n"
+    d0 = derivations[0]
+    out: list[B.Block] = [B.Heading(2, (B.Text(_title(derivations)),))]
+    header: tuple[tuple[B.Inline, ...], ...] = (
+        (B.Text(""),),
+        *((B.Strong((B.Text(n),)),) for n in names),
+    )
+    rows: list[tuple[tuple[B.Inline, ...], ...]] = []
+    cells = [_cells(d) for d in derivations]
+    for k, item in enumerate(ITEMS):
+        row: list[tuple[B.Inline, ...]] = [_item_pieces(item)]
+        for d, cs in zip(derivations, cells, strict=True):
+            cell = cs[k]
+            row.append(
+                (B.Math(to_latex(cell.chain, **_settings(d, cell))),)
+                if isinstance(cell, Formula)
+                else inline_pieces(d, cell)
+            )
+        rows.append(tuple(row))
+    out.append(B.Table(header, tuple(rows), ("l",) * (1 + len(names))))
+    diffs = CD.differences(derivations, numbers)
+    if diffs:
+        out.append(B.Heading(3, (B.Text(_(CD.H_DIFFERENCES)),)))
+        out.append(B.BulletList(tuple(inline_pieces(d0, p, sentence=True) for p in diffs)))
+    if numbers is not None:
+        out.append(B.Heading(3, CD.data_heading(numbers)))
+        num_rows: tuple[tuple[tuple[B.Inline, ...], ...], ...] = tuple(
+            (label.pieces, *(c.pieces for c in values)) for label, values in CD.number_rows(numbers)
+        )
+        out.append(B.Table(header, num_rows, ("l",) * (1 + len(names))))
+    if figure is not None:
+        out.append(B.Figure(figure, _(CD.ALT_MARGIN), B.fill(_(CD.CAPTION_MARGIN))))
+    return out
 
 
-def _render_latex(derivations: Sequence[Derivation]) -> str:
-    names = _names(derivations)
-    body = [
-        LATEX_PREAMBLE.rstrip(),
-        r"\begin{document}",
-        r"\section*{" + latex_escape(" vs ".join(d.title for d in derivations)) + "}",
-    ]
-    for item, cells in comparison_rows(derivations, "latex"):
-        body.append(r"\paragraph{" + _ITEM_TEX.get(item, latex_escape(item.capitalize())) + "}")
-        body.append(r"\begin{center}\begin{tabular}{@{}ll@{}}")
-        for name, cell in zip(names, cells, strict=True):
-            shown = latex_escape(cell) if isinstance(cell, Plain) else rf"$\displaystyle {cell}$"
-            body.append(rf"\texttt{{{latex_escape(name)}}} & {shown} \\[4pt]")
-        body.append(r"\end{tabular}\end{center}")
-    body.append(r"\end{document}")
-    return "\n".join(body) + "\n"
+def _render_markdown(
+    derivations: Sequence[Derivation],
+    numbers: CD.Numbers | None,
+    site: str | Profile | None,
+    figure: str | None,
+) -> str:
+    doc = B.Document(tuple(_blocks(derivations, numbers, figure)))
+    return to_markdown(doc, site, slug="compare", assets_url="" if figure else None)
 
 
-_RENDER = {"text": _render_text, "markdown": _render_markdown, "latex": _render_latex}
+def _render_latex(
+    derivations: Sequence[Derivation], numbers: CD.Numbers | None, figure: str | None
+) -> str:
+    doc = B.Document(tuple(_blocks(derivations, numbers, figure)))
+    return emit_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets="")
+
+
+_Renderer = Callable[..., str]
 
 
 def compare(
     losses: Sequence[str | Derivation],
     format: str = "text",
     params: Mapping[str, float] | None = None,
+    *,
+    data: Dataset | None = None,
+    at: Point | Mapping[str, Any] | str | None = None,
+    lr: float = 0.1,
+    site: str | Profile | None = None,
+    figure: str | Path | None = None,
 ) -> str:
     """Compare the derivations of ``losses`` (names or derivations) side by side.
 
     ``params`` are hyperparameter values, each given to every named loss that has it (e.g.
-    ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error.
-    LaTeX output is a complete document that compiles with pdflatex.
+    ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error. With ``data``
+    (and the point ``at``, default zeros, and the learning rate ``lr``) the comparison adds the
+    numbers on that data: loss, gradient, active sets and one gradient-descent step of each.
+    ``figure`` is a PNG path for a loss-versus-margin figure (also written as SVG beside it),
+    which Markdown and LaTeX output link by its file name. LaTeX output is a complete document
+    that compiles with pdflatex; ``site`` is the Markdown platform profile.
     """
-    if format not in _RENDER:
+    if format not in COMPARE_FORMATS:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(COMPARE_FORMATS)}")
+    if site is not None and format != "markdown":
+        raise OptionError("a site profile (--site) applies to --format markdown")
     if len(losses) < 2:
         raise OptionError(
             f"compare needs at least two losses, got {len(losses)}; e.g. "
@@ -210,4 +274,12 @@ def compare(
         )
         for item in losses
     ]
-    return _RENDER[format](derivations)
+    numbers = CD.numbers_on(derivations, data, at, lr) if data is not None else None
+    if figure is not None:
+        path = CD.margin_figure(derivations, Path(figure), numbers)
+        figure = path.name
+    if format == "text":
+        return _render_text(derivations, numbers)
+    if format == "markdown":
+        return _render_markdown(derivations, numbers, site, figure)
+    return _render_latex(derivations, numbers, figure)

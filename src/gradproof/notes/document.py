@@ -1,382 +1,133 @@
 """A publishable note from a derivation: the loss, the derivation with its worked example, the
-numpy code, the figures and a short gradient-descent table, as Markdown or LaTeX.
+code a reader would write, the figures and the gradient-descent table, as Markdown for a
+platform (``site``) or as LaTeX.
 
-The maths comes from :meth:`Derivation.render`; this module only arranges it, adds the
-surrounding prose (English or Chinese), and writes the files (document and figures) into one
-folder, each atomically. Figures go to ``figures/`` next to the document and are referenced
-relative to it.
+The note is built as a document (:mod:`gradproof.markup.blocks`): the derivation's own blocks
+(:func:`~gradproof.symbolic.render.document.derivation_blocks`) with the sections around them;
+a profile (:mod:`gradproof.markup.platforms`) only decides delimiters, escapes, where the post
+and its images go and the front matter. Every file (the post and its figures) is written
+atomically.
+
+Prose is English through :func:`gradproof.i18n._` (the catalog gives other languages); the
+Chinese sentences that predate the catalog are in :data:`_ZH` until it takes them over.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
+from gradproof.i18n import _, language
 from gradproof.io import write_atomic
-from gradproof.notes.plots import FigureFile, loss_name, make_figures, require, words
-from gradproof.notes.train import TrainResult, fmt_vector, summary, table_header, table_rows, train
-from gradproof.symbolic.render.document import LATEX_PREAMBLE, latex_escape
-from gradproof.symbolic.render.printers import to_latex
-from gradproof.text import check_title, markdown_text, printable
+from gradproof.markup import blocks as B
+from gradproof.markup.latex import to_latex
+from gradproof.markup.markdown import to_markdown
+from gradproof.markup.platforms import Profile, get_profile
+from gradproof.notes.code import gradient_code, training_code
+from gradproof.notes.plots import FigureFile, loss_name, make_figures, parse_coords, require
+from gradproof.notes.train import TrainResult, rows_to_show, summary, table_rows, train
+from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
+from gradproof.symbolic.sentences import prose_inline
+from gradproof.text import check_title, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["NotesResult", "write_notes", "code_excerpt", "NOTE_FORMATS"]
+__all__ = ["NotesResult", "write_notes", "note_document", "NOTE_FORMATS", "TABLE_ROWS"]
 
 NOTE_FORMATS = ("markdown", "latex")
-FIGURE_FOLDER = "figures"
-TABLE_ROWS = 12
+LATEX_FIGURES = "figures"  # the LaTeX document's images, next to it
+TABLE_ROWS = 25  # every epoch up to this many rows, else an even spread (first and last kept)
 
-_TEXT = {
-    "en": {
-        "title": "The gradient of the {loss}, step by step",
-        "loss": "The loss",
-        "derivation": "Derivation",
-        "code": "The code",
-        "code_intro": "gradproof compiles the derived gradient to numpy. The excerpt "
-        "below is the generated gradient function: the scores s = Xw + b "
-        "(one pass over X), the per-sample coefficients, then the gradient "
-        "(a second pass over X).",
-        "figures": "Figures",
-        "descent": "Gradient descent",
-        "descent_intro": "{method} with learning rate η = {lr}, starting from w = {w}, "
-        "b = {b}, driven by the derived gradient (the active set is "
-        "recomputed at every step); {summary}.",
-        "landscape_cap": "The loss over ({a}, {b}) with the other coordinates fixed at the "
-        "starting point. Red arrow: −∇L at the start; orange: the "
-        "gradient-descent path (projected onto this slice); dashed: "
-        "where a sample changes side.",
-        "loss_cap": "The loss (solid) and the gradient norm (dashed) after each epoch; "
-        "epoch 0 is the starting point.",
-        "made_with": "Derived, compiled and checked with gradproof {version}.",
-        "lang_note": "",
-    },
-    "zh": {
-        "title": "{loss}的梯度：逐步推导",
-        "loss": "损失函数",
-        "derivation": "推导",
-        "code": "代码",
-        "code_intro": "gradproof 把推导出的梯度编译成 numpy 代码。下面是生成的梯度函数："
-        "先算得分 s = Xw + b（遍历 X 一次），再算每个样本的系数，"
-        "最后得到梯度（再遍历 X 一次）。",
-        "figures": "图",
-        "descent": "梯度下降",
-        "descent_intro": "用推导出的梯度做梯度下降（{method}），学习率 η = {lr}，"
-        "从 w = {w}, b = {b} 出发，每一步重新计算活动集；{summary}。",
-        "landscape_cap": "损失在 ({a}, {b}) 上的截面，其余坐标固定在起点。红色箭头：起点处的 "
-        "−∇L；橙色：梯度下降路径（投影到该截面）；虚线：样本改变类别的位置。",
-        "loss_cap": "每轮结束时的损失（实线）与梯度范数（虚线）；第 0 轮为起点。",
-        "made_with": "由 gradproof {version} 推导、编译并验证。",
-        "lang_note": "（推导步骤由 gradproof 以英文生成。）",
-    },
+TITLE = "The gradient of the {loss}, step by step"
+MADE_WITH = "Derived, compiled and checked with gradproof {version}."
+H_LOSS, H_DERIVATION, H_CODE, H_FIGURES, H_DESCENT = (
+    "The loss",
+    "Derivation",
+    "The code",
+    "Figures",
+    "Gradient descent",
+)
+CODE_INTRO = (
+    "The derived gradient as you would write it with numpy: the scores {scores}, the "
+    "per-sample coefficients {coef}, then {grad}. Run as it stands, it prints the gradient of "
+    "the worked example above."
+)
+DESCENT_INTRO = (
+    "{method} with learning rate {eta}, starting from {start}, driven by the derived gradient "
+    "(the active set is recomputed at every step); {summary}."
+)
+LOOP_INTRO = "The loop that prints this table, run after the code above:"
+CAPTION_PLANE = (
+    "The loss on the plane through the start that holds the descent path, drawn over {axes}; "
+    "the other coordinates move with the path across it. Red arrow: the first step {step} "
+    "with {eta}; orange: the gradient-descent path; dashed: where a sample changes side."
+)
+CAPTION_BEST_PLANE = (
+    "The loss on the plane through the start that best fits the descent path, drawn over "
+    "{axes}; the other coordinates move across it, and the path lies within {off} of it. "
+    "Red arrow: the first step {step} with {eta}; orange: the gradient-descent path; dashed: "
+    "where a sample changes side."
+)
+CAPTION_FIXED = (
+    "The loss over {axes} with the other coordinates fixed at the starting point (the descent "
+    "does not change them). Red arrow: the first step {step} with {eta}; orange: the "
+    "gradient-descent path; dashed: where a sample changes side."
+)
+CAPTION_FULL = (
+    "The loss over {axes}. Red arrow: the first step {step} with {eta}; orange: the "
+    "gradient-descent path; dashed: where a sample changes side."
+)
+CAPTION_LOSS = (
+    "The loss (solid) and the gradient norm (dashed) after each epoch; epoch 0 is the starting "
+    "point."
+)
+ALT_LANDSCAPE = "Loss landscape of the {loss}"
+ALT_LOSS = "Loss per epoch"
+EPOCH, ACTIVE, ALL = "epoch", "active", "all"
+
+_ZH = {
+    TITLE: "{loss}的梯度：逐步推导",
+    MADE_WITH: "由 gradproof {version} 推导、编译并验证。",
+    H_LOSS: "损失函数",
+    H_DERIVATION: "推导",
+    H_CODE: "代码",
+    H_FIGURES: "图",
+    H_DESCENT: "梯度下降",
+    CAPTION_LOSS: "每轮结束时的损失（实线）与梯度范数（虚线）；第 0 轮为起点。",
+    ALT_LANDSCAPE: "{loss}的损失曲面",
+    ALT_LOSS: "每轮的损失",
+    EPOCH: "轮次",
+    ACTIVE: "活动样本",
+    "lang_note": "（推导步骤由 gradproof 以英文生成。）",
 }
-_SUMMARY_ZH = {True: "在第 {k} 轮后收敛（梯度为零）", False: "{k} 轮后梯度仍不为零"}
+"""Chinese for the sentences that had it before the message catalog."""
+
+
+def _t(msgid: str, lang: str, **fields: Any) -> str:
+    text = _ZH[msgid] if lang == "zh" and msgid in _ZH else _(msgid)
+    return text.format(**fields) if fields else text
+
+
+def _p(msgid: str, lang: str, **fields: Any) -> tuple[B.Inline, ...]:
+    text = _ZH[msgid] if lang == "zh" and msgid in _ZH else _(msgid)
+    return B.fill(text, **fields)
 
 
 @dataclass(frozen=True)
 class NotesResult:
-    """What :func:`write_notes` wrote."""
+    """What :func:`write_notes` wrote: the post, its figures, the training run, and the post
+    as a document model (``model``, whose math fragments the engine tests look for)."""
 
     document: Path
     figures: list[FigureFile]
     training: TrainResult
-
-
-_ENTRIES = ("_grad", "grad", "loss_and_grad")
-
-
-def _helpers() -> set[str]:
-    """Names of the hand-written helpers every generated module starts with."""
-    from gradproof.numeric.printer import PRELUDE
-    from gradproof.numeric.source import SCHEDULE
-
-    return set(re.findall(r"^def (\w+)\(", PRELUDE + SCHEDULE, flags=re.M)) | {"prepare_arrays"}
-
-
-def code_excerpt(source: str, entry: str | None = None) -> str:
-    """The hyperparameter lines and the generated gradient function of ``source``.
-
-    That is the first of :data:`_ENTRIES` defined (or ``entry``), with the generated
-    functions it calls, in source order; the shared hand-written helpers (the prelude) are
-    left out.
-    """
-    params = [line for line in source.splitlines() if re.match(r"^p_\w+ = ", line)]
-    defs: dict[str, str] = {}
-    for block in re.split(r"\n(?=def )", source):
-        name = re.match(r"def (\w+)\(", block)
-        if name:
-            defs[name.group(1)] = block.strip()
-    start = entry or next((n for n in _ENTRIES if n in defs), None)
-    if start is None or start not in defs:
-        return source
-    skip = _helpers() - {start}
-    keep, todo = {start}, [start]
-    while todo:
-        body = defs[todo.pop()]
-        for name in defs:
-            if name not in keep and name not in skip and re.search(rf"\b{name}\b", body):
-                keep.add(name)
-                todo.append(name)
-    head = "\n".join(params) + "\n\n" if params else ""
-    return head + "\n\n".join(defs[n] for n in defs if n in keep) + "\n"
-
-
-_ASCII = {
-    "σ": "sigma",
-    "𝟙": "1",
-    "∂": "d",
-    "Σ": "sum",
-    "·": "*",
-    "≥": ">=",
-    "≤": "<=",
-    "‖": "||",
-    "′": "'",
-    "−": "-",
-    "—": "--",
-    "λ": "lam",
-    "δ": "delta",
-    "²": "^2",
-    "ᵢ": "_i",
-    "…": "...",
-}
-
-
-def _ascii(text: str) -> str:
-    return "".join(_ASCII.get(ch, ch if ord(ch) < 128 else "?") for ch in text)
-
-
-def _tex_zh(text: str) -> str:
-    """Escape LaTeX specials but keep Chinese (and map the maths symbols latex_escape maps)."""
-    return "".join(ch if ord(ch) > 0x2E80 else latex_escape(ch) for ch in text)
-
-
-def _tex_coord(name: str) -> str:
-    """w₁ → $w_{1}$, b → $b$."""
-    digits = name[1:].translate(str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789"))
-    return f"$w_{{{digits}}}$" if name.startswith("w") else f"${name}$"
-
-
-def _sentence(text: str) -> str:
-    if not text:
-        return ""
-    return text[0].upper() + text[1:] + ("" if text.endswith(".") else ".")
-
-
-def _definition_latex(d: Derivation) -> str:
-    f = d.steps[0].formulas
-    return r" \\ ".join(
-        to_latex(x.chain, atoms=x.atoms, expand_score=x.expand_score, sets=dict(d.set_names))
-        for x in f
-    )
-
-
-def _words(
-    d: Derivation, result: TrainResult, start: Point, lr: float, lang: str
-) -> dict[str, str]:
-    from gradproof import __version__
-    from gradproof.notes.train import fmt_number
-
-    t = dict(_TEXT[lang])
-    if lang == "zh":
-        summ = _SUMMARY_ZH[result.converged].format(k=result.epochs_run)
-        method = "SGD" if result.batch_size else "全批量"
-    else:
-        summ, method = summary(result), result.method.capitalize()
-    t["descent_intro"] = t["descent_intro"].format(
-        method=method, lr=fmt_number(lr), w=fmt_vector(start.w), b=fmt_number(start.b), summary=summ
-    )
-    t["made_with"] = t["made_with"].format(version=__version__)
-    return t
-
-
-def _coord_names(coords: tuple[int, int], dim: int) -> tuple[str, str]:
-    return tuple(
-        "b" if i == dim else f"w{'₁₂₃₄₅₆₇₈₉'[i] if i < 9 else i + 1}"  # type: ignore
-        for i in coords
-    )
-
-
-def _markdown(
-    d: Derivation,
-    t: dict[str, str],
-    title: str,
-    front_matter: bool,
-    date: str,
-    figures: list[FigureFile],
-    result: TrainResult,
-    folder: Path,
-    coords: tuple[str, str],
-    lang: str = "en",
-) -> str:
-    out: list[str] = []
-    if front_matter:
-        # The title as data: one quoted YAML (JSON) string. Site templates escape it when they
-        # print it (Jekyll's "| escape", Hugo's html/template); escaping here would show
-        # "&amp;" on the page.
-        out += [
-            "---",
-            "layout: post",
-            f"title: {json.dumps(title, ensure_ascii=False)}",
-            f"date: {date}",
-            "---",
-            "",
-        ]
-    else:
-        out += [f"# {markdown_text(title)}", ""]  # one heading of plain text, whatever it holds
-    out += [f"*{t['made_with']}*", ""]
-    definition = _definition_latex(d)
-    if r" \\ " in definition:  # MathJax breaks lines only inside an environment
-        definition = rf"\begin{{gathered}}{definition}\end{{gathered}}"
-    out += [
-        f"## {t['loss']}",
-        "",
-        _sentence(d.spec.description),
-        "",
-        "```math",
-        definition,
-        "```",
-        "",
-    ]
-    body = d.render("markdown").splitlines()
-    if body and body[0].startswith("## "):
-        body = body[1:]
-    while body and not body[0].strip():
-        body = body[1:]
-    out += [f"## {t['derivation']}", ""]
-    if t["lang_note"]:
-        out += [t["lang_note"], ""]
-    out += [*body, ""]
-    out += [
-        f"## {t['code']}",
-        "",
-        t["code_intro"],
-        "",
-        "```python",
-        code_excerpt(d.numpy().source).rstrip(),
-        "```",
-        "",
-    ]
-    if figures:
-        out += [f"## {t['figures']}", ""]
-        for fig in figures:
-            cap = (
-                t["landscape_cap"].format(a=coords[0], b=coords[1])
-                if fig.key == "landscape"
-                else t["loss_cap"]
-            )
-            rel = fig.png.relative_to(folder).as_posix()
-            w_ = words(lang)
-            alt = (
-                w_["landscape"].format(loss=loss_name(d, lang))
-                if fig.key == "landscape"
-                else w_["per_epoch"]
-            )
-            out += [f"![{alt}]({rel})", "", f"*{cap}*", ""]
-    out += [f"## {t['descent']}", "", t["descent_intro"], ""]
-    header = table_header(result)
-    if lang == "zh":
-        header = ["轮次", "损失", *header[2:5], header[5] if result.set_name else "活动样本"]
-    for row in [header, ["---:"] * len(header), *table_rows(result, TABLE_ROWS)]:
-        out.append("| " + " | ".join(c.replace("|", r"\|") for c in row) + " |")
-    return "\n".join(out).rstrip() + "\n"
-
-
-def _latex(
-    d: Derivation,
-    t: dict[str, str],
-    title: str,
-    date: str,
-    lang: str,
-    figures: list[FigureFile],
-    result: TrainResult,
-    folder: Path,
-    coords: tuple[str, str],
-) -> str:
-    esc = _tex_zh if lang == "zh" else latex_escape
-    pre = LATEX_PREAMBLE + "\\usepackage{graphicx}\n\\usepackage{booktabs}\n\\usepackage{float}\n"
-    if lang == "zh":
-        pre += "\\usepackage{CJKutf8}\n"
-    out = [
-        pre.rstrip(),
-        rf"\title{{{esc(title)}}}",
-        r"\author{}",
-        rf"\date{{{esc(date)}}}",
-        r"\begin{document}",
-    ]
-    if lang == "zh":
-        out.append(r"\begin{CJK}{UTF8}{gbsn}")
-    out += [
-        r"\maketitle",
-        rf"\begin{{center}}\emph{{{esc(t['made_with'])}}}\end{{center}}",
-        rf"\section*{{{esc(t['loss'])}}}",
-        latex_escape(_sentence(d.spec.description)),
-        r"\begin{gather*}",
-        _definition_latex(d),
-        r"\end{gather*}",
-    ]
-    body = d.render("latex").splitlines()
-    if body and body[0].startswith(r"\section*"):
-        body = body[1:]
-    out += [rf"\section*{{{esc(t['derivation'])}}}"]
-    if t["lang_note"]:
-        out.append(esc(t["lang_note"]))
-    out += body
-    out += [
-        rf"\section*{{{esc(t['code'])}}}",
-        esc(t["code_intro"]),
-        r"\begin{verbatim}",
-        _ascii(code_excerpt(d.numpy().source)).rstrip(),
-        r"\end{verbatim}",
-    ]
-    if figures:
-        out.append(rf"\section*{{{esc(t['figures'])}}}")
-        for fig in figures:
-            cap = esc(t["landscape_cap"] if fig.key == "landscape" else t["loss_cap"])
-            for key, name in zip(("a", "b"), coords, strict=True):
-                cap = cap.replace(rf"\{{{key}\}}", _tex_coord(name))
-            width = "0.7" if fig.key == "landscape" else "0.85"
-            out += [
-                r"\begin{figure}[H]",
-                r"\centering",
-                rf"\includegraphics[width={width}\linewidth]"
-                rf"{{{fig.png.relative_to(folder).as_posix()}}}",
-                rf"\caption{{{cap}}}",
-                r"\end{figure}",
-            ]
-    out += [
-        rf"\section*{{{esc(t['descent'])}}}",
-        esc(t["descent_intro"]),
-        "",
-        r"\begin{center}",
-        r"\begin{tabular}{rrrlrr}",
-        r"\toprule",
-    ]
-    header = [
-        esc("轮次" if lang == "zh" else "epoch"),
-        "$L$",
-        r"$\lVert g\rVert$",
-        r"$\mathbf{w}$",
-        "$b$",
-        f"$|{result.set_name}|$"
-        if result.set_name
-        else esc("活动样本" if lang == "zh" else "active"),
-    ]
-    out.append(" & ".join(header) + r" \\")
-    out.append(r"\midrule")
-    for row in table_rows(result, TABLE_ROWS):
-        out.append(" & ".join(latex_escape(c) for c in row) + r" \\")
-    out += [r"\bottomrule", r"\end{tabular}", r"\end{center}"]
-    if lang == "zh":
-        out.append(r"\end{CJK}")
-    out.append(r"\end{document}")
-    return "\n".join(out) + "\n"
+    model: B.Document | None = None
 
 
 def _check_date(date: str | None) -> str:
@@ -391,28 +142,164 @@ def _check_date(date: str | None) -> str:
         raise OptionError(f"--date {date} is not a calendar date ({exc})") from None
 
 
+def _coord_tex(i: int, dim: int) -> str:
+    return "b" if i == dim else f"w_{{{i + 1}}}"
+
+
+def _landscape_caption(
+    fig: FigureFile, coords: tuple[int, int], dim: int, lr: float, lang: str
+) -> tuple[B.Inline, ...]:
+    from gradproof.symbolic.render.example import fmt
+
+    axes = B.Math(f"({_coord_tex(coords[0], dim)}, {_coord_tex(coords[1], dim)})")
+    fields: dict[str, Any] = {
+        "axes": axes,
+        "step": B.Math(r"-\eta\nabla L"),
+        "eta": B.Math(rf"\eta = {fmt(lr)}"),
+    }
+    plane = fig.plane
+    if plane is None or not plane.others:
+        return _p(CAPTION_FULL, lang, **fields)
+    if plane.fixed:
+        return _p(CAPTION_FIXED, lang, **fields)
+    if plane.off == 0:
+        return _p(CAPTION_PLANE, lang, **fields)
+    return _p(CAPTION_BEST_PLANE, lang, off=fmt(plane.off), **fields)
+
+
+def _descent_table(d: Derivation, result: TrainResult, lang: str) -> B.Table:
+    set_name = result.set_name
+    header: list[tuple[B.Inline, ...]] = [
+        (B.Text(_t(EPOCH, lang)),),
+        (B.Math("L"),),
+        (B.Math(r"\lVert g\rVert"),),
+        (B.Math(r"\mathbf{w}"),),
+        (B.Math("b"),),
+        (B.Math(rf"\lvert {set_name}\rvert"),) if set_name else (B.Text(_t(ACTIVE, lang)),),
+    ]
+    rows: list[tuple[tuple[B.Inline, ...], ...]] = []
+    for row in table_rows(result, TABLE_ROWS):
+        cells = [c.replace("-", "−") for c in row]
+        if cells[-1] == "all":
+            cells[-1] = _t(ALL, lang)
+        rows.append(tuple((B.Text(c),) for c in cells))
+    return B.Table(tuple(header), tuple(rows), ("r", "r", "r", "l", "r", "r"))
+
+
+def _descent_intro(result: TrainResult, start: Point, lang: str) -> tuple[B.Inline, ...]:
+    from gradproof.symbolic.render.example import fmt
+
+    w = ", ".join(fmt(v) for v in start.w)
+    start_tex = rf"\mathbf{{w}} = ({w}),\ b = {fmt(start.b)}".replace("-", "-")
+    method = result.method[0].upper() + result.method[1:]
+    return _p(
+        DESCENT_INTRO,
+        lang,
+        method=method,
+        eta=B.Math(rf"\eta = {fmt(result.lr)}"),
+        start=B.Math(start_tex),
+        summary=summary(result),
+    )
+
+
+def _code_intro(d: Derivation, lang: str) -> tuple[B.Inline, ...]:
+    return _p(
+        CODE_INTRO,
+        lang,
+        scores=B.Code("s = X @ w + b"),
+        coef=B.Code("c"),
+        grad=B.Code("grad_w = X.T @ c"),
+    )
+
+
+def note_document(
+    d: Derivation,
+    result: TrainResult,
+    figures: list[FigureFile],
+    *,
+    title: str,
+    date: str,
+    tags: tuple[str, ...] = (),
+    lang: str = "en",
+    coords: tuple[int, int] = (0, 1),
+    epochs: int = 20,
+) -> B.Document:
+    """The note as a document (see the module docstring); ``epochs`` is how many the run was
+    asked for (the loop of the post stops where the run did)."""
+    from gradproof import __version__
+
+    ex = d.example
+    assert ex is not None
+    out: list[B.Block] = [
+        B.Heading(1, (B.Text(title),)),
+        B.Paragraph((B.Emph((B.Text(_t(MADE_WITH, lang, version=__version__)),)),)),
+        B.Heading(2, (B.Text(_t(H_LOSS, lang)),)),
+    ]
+    if d.spec.description:
+        out.append(B.Paragraph(inline_pieces(d, prose_inline(d.spec.description), sentence=True)))
+    out += derivation_blocks(d, title=False, steps=False)
+    out.append(B.Heading(2, (B.Text(_t(H_DERIVATION, lang)),)))
+    if lang == "zh":
+        out.append(B.Paragraph((B.Text(_ZH["lang_note"]),)))
+    out += derivation_blocks(d, title=False, header=False)
+    out += [
+        B.Heading(2, (B.Text(_t(H_CODE, lang)),)),
+        B.Paragraph(_code_intro(d, lang)),
+        B.CodeBlock("python", gradient_code(d)),
+    ]
+    if figures:
+        out.append(B.Heading(2, (B.Text(_t(H_FIGURES, lang)),)))
+        for fig in figures:
+            if fig.key == "landscape":
+                alt = _t(ALT_LANDSCAPE, lang, loss=loss_name(d, lang))
+                cap = _landscape_caption(fig, coords, ex.d, result.lr, lang)
+            else:
+                alt, cap = _t(ALT_LOSS, lang), _p(CAPTION_LOSS, lang)
+            out.append(B.Figure(fig.png.name, alt, cap))
+    shown = rows_to_show(len(result.losses), TABLE_ROWS)
+    out += [
+        B.Heading(2, (B.Text(_t(H_DESCENT, lang)),)),
+        B.Paragraph(_descent_intro(result, Point(ex.w, ex.b), lang)),
+        _descent_table(d, result, lang),
+        B.Paragraph(_p(LOOP_INTRO, lang)),
+        B.CodeBlock("python", training_code(d, max(epochs, result.epochs_run), shown)),
+    ]
+    return B.Document(tuple(out), B.FrontMatter(title, date, tags), lang)
+
+
 def write_notes(
     d: Derivation,
     folder: str | Path,
     *,
     format: str = "markdown",
+    site: str | Profile | None = None,
     title: str | None = None,
-    front_matter: bool = False,
+    front_matter: bool | None = None,
     date: str | None = None,
+    tags: tuple[str, ...] | list[str] = (),
+    assets_url: str | None = None,
     lang: str = "en",
     epochs: int = 20,
     figures: bool = True,
     coords: tuple[int, int] | None = None,
 ) -> NotesResult:
-    """Write one note (Markdown or LaTeX) and its figures into ``folder``.
+    """Write one note (Markdown for ``site``, or LaTeX) and its figures into ``folder``.
 
     ``d`` must carry a worked example (derive it with data, or ``example=True`` for the
     built-in sample data): its data, point and learning rate also drive the figures and the
-    gradient-descent table (``epochs`` epochs, stopping early at a zero gradient).
+    gradient-descent table (``epochs`` epochs, stopping early at a zero gradient). Where the
+    post and its images go, and how it links them, is the profile's choice
+    (:mod:`gradproof.markup.platforms`); ``assets_url`` replaces the link prefix (Jekyll with a
+    ``baseurl``, images on a CDN). ``front_matter`` forces front matter on or off (None: the
+    profile's choice).
     """
     if format not in NOTE_FORMATS:
         raise OptionError(f"unknown notes format {format!r}; use markdown or latex")
-    words(lang)
+    with language(lang):
+        pass  # an unknown language is an error before anything else
+    profile = get_profile(site)
+    if site is not None and format != "markdown":
+        raise OptionError("--site applies to --format markdown")
     ex = d.example
     if ex is None:
         raise OptionError(
@@ -420,8 +307,8 @@ def write_notes(
             "(X=..., y=...) or example=True for the built-in sample data"
         )
     date = _check_date(date)
-    if title:
-        title = check_title(title)
+    title = check_title(title) if title is not None else None
+    tags = tuple(check_title(t, "--tags") for t in tags)
     if figures:
         require(lang)  # before anything is written
     out = Path(folder)
@@ -430,23 +317,38 @@ def write_notes(
     data = Dataset(ex.X, ex.y, "worked example")
     start = Point(ex.w, ex.b)
     result = train(d, data, lr=ex.lr, epochs=epochs, at=start, history=epochs + 1)  # all rows
-    out.mkdir(parents=True, exist_ok=True)
-    from gradproof.notes.plots import parse_coords
-
     ij = coords if coords is not None else parse_coords(None, data.d)
     slug = d.name
+    with_front = profile.front_matter if front_matter is None else front_matter
+    if format == "markdown":
+        doc_path = out / profile.post_path(slug, date, with_front)
+        assets = out / profile.assets_path(slug)
+    else:
+        doc_path, assets = out / f"{slug}.tex", out / LATEX_FIGURES
+    out.mkdir(parents=True, exist_ok=True)
     files: list[FigureFile] = []
     if figures:
-        (out / FIGURE_FOLDER).mkdir(exist_ok=True)
-        files = make_figures(d, data, start, result, out / FIGURE_FOLDER, slug, lang, ij)
-    t = _words(d, result, start, ex.lr, lang)
-    title = title or t["title"].format(loss=loss_name(d, lang))
-    names = _coord_names(ij, data.d)
-    if format == "markdown":
-        text = _markdown(d, t, title, front_matter, date, files, result, out, names, lang)
-        name = f"{date}-{slug}.md" if front_matter else f"{slug}.md"
-    else:
-        text = _latex(d, t, title, date, lang, files, result, out, names)
-        name = f"{slug}.tex"
-    doc = write_atomic(out / name, text)
-    return NotesResult(doc, files, result)
+        assets.mkdir(parents=True, exist_ok=True)
+        files = make_figures(d, data, start, result, assets, slug, lang, ij)
+    with language(lang):
+        heading = title or _t(TITLE, lang, loss=loss_name(d, lang))
+        doc = note_document(
+            d,
+            result,
+            files,
+            title=heading,
+            date=date,
+            tags=tags,
+            lang=lang,
+            coords=ij,
+            epochs=epochs,
+        )
+        if format == "markdown":
+            text = to_markdown(
+                doc, profile, slug=slug, front_matter_=with_front, assets_url=assets_url
+            )
+        else:
+            text = to_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets=LATEX_FIGURES)
+    doc_path.parent.mkdir(parents=True, exist_ok=True)
+    written = write_atomic(doc_path, text)
+    return NotesResult(written, files, result, doc)

@@ -39,6 +39,11 @@ __all__ = [
     "loss_figure",
     "cjk_font",
     "parse_coords",
+    "Plane",
+    "descent_plane",
+    "landscape_plane",
+    "figure_style",
+    "save_figure",
     "LANGS",
     "ARROW_GID",
 ]
@@ -77,13 +82,15 @@ _WORDS = {
         "epoch": "epoch",
         "loss": "loss L",
         "path": "gradient-descent path",
-        "arrow": "−∇L at the start",
+        "arrow": "first step −η∇L",
         "start": "start",
         "zero": "∇L = 0 here",
         "converged": "converged",
         "slice": "other coordinates fixed at the start",
+        "plane": "on the plane of the descent path",
         "kinks": "kinks (a sample changes side)",
         "gnorm": "gradient norm ‖∇L‖",
+        "zero_loss": "L = 0 at every epoch shown",
     },
     "zh": {
         "landscape": "{loss}的损失曲面",
@@ -91,13 +98,15 @@ _WORDS = {
         "epoch": "轮次",
         "loss": "损失 L",
         "path": "梯度下降路径",
-        "arrow": "起点处的 −∇L",
+        "arrow": "第一步 −η∇L",
         "start": "起点",
         "zero": "此处 ∇L = 0",
         "converged": "已收敛",
         "slice": "其余坐标固定在起点",
+        "plane": "在梯度下降路径所在的平面上",
         "kinks": "折点（样本跨越边界）",
         "gnorm": "梯度范数 ‖∇L‖",
+        "zero_loss": "每一轮的损失都是 L = 0",
     },
 }
 LOSS_NAMES_ZH = {
@@ -212,6 +221,53 @@ def _theta(w: Array, b: float) -> Array:
     return np.append(np.asarray(w, dtype=float), float(b))
 
 
+@dataclass(frozen=True)
+class Plane:
+    """Where the landscape is drawn: coordinates ``i`` and ``j`` of θ = (w, b) vary over the
+    axes, and every other coordinate k moves with them, θₖ = θ₀ₖ + slope[k]·(Δθᵢ, Δθⱼ), so
+    that the plane holds the descent path (exactly when ``off`` is 0). A slope of zero is the
+    plain slice with the other coordinates fixed at the start."""
+
+    i: int
+    j: int
+    theta0: Array
+    others: tuple[int, ...]
+    slope: Array  # (len(others), 2)
+    off: float  # how far (in those coordinates) the path lies from the plane at most
+
+    @property
+    def fixed(self) -> bool:
+        """True when the other coordinates stay at the start (or there are none)."""
+        return not self.others or not np.any(self.slope)
+
+    def at(self, a: float, c: float) -> Array:
+        """θ at the point (a, c) of the plane."""
+        th = self.theta0.copy()
+        delta = np.array([a - self.theta0[self.i], c - self.theta0[self.j]])
+        th[self.i], th[self.j] = a, c
+        if self.others:
+            th[list(self.others)] += self.slope @ delta
+        return th
+
+
+def descent_plane(theta0: Array, path: Array, i: int, j: int) -> Plane:
+    """The plane through ``theta0`` over coordinates (i, j) that best holds ``path`` (rows
+    are points θ): a least-squares fit of the other coordinates' displacements as linear
+    functions of the displacement in (i, j)."""
+    others = tuple(k for k in range(theta0.size) if k not in (i, j))
+    delta = path - theta0
+    if not others:
+        return Plane(i, j, theta0, others, np.zeros((0, 2)), 0.0)
+    A, R = delta[:, [i, j]], delta[:, list(others)]
+    if not np.any(A):
+        slope = np.zeros((len(others), 2))
+    else:
+        slope = np.linalg.lstsq(A, R, rcond=None)[0].T
+    off = float(np.max(np.abs(A @ slope.T - R))) if len(path) else 0.0
+    scale = 1.0 + float(np.max(np.abs(path))) if len(path) else 1.0
+    return Plane(i, j, theta0, others, slope, 0.0 if off <= 1e-9 * scale else off)
+
+
 def landscape_figure(
     d: Derivation,
     data: Dataset,
@@ -220,13 +276,48 @@ def landscape_figure(
     coords: tuple[int, int] | None = None,
     lang: str = "en",
     grid: int = 61,
+    lr: float | None = None,
 ) -> Figure:
-    """Filled contours of L over two coordinates, −∇L at ``start`` and the descent path.
+    """Filled contours of L on the plane of the descent path (:func:`descent_plane`), the
+    first step −η∇L at ``start`` as an arrow, and the descent path.
 
     The arrow is an annotation with gid :data:`ARROW_GID` from ``xytext`` (the start) to
-    ``xy`` (the tip), in data coordinates.
+    ``xy`` (the tip, the start plus one step of size ``lr``, default the run's), in data
+    coordinates on axes of equal scale.
     """
     _matplotlib()
+    from matplotlib.figure import Figure
+
+    fig, _plane = _landscape(d, data, start, result, coords, lang, grid, lr)
+    assert isinstance(fig, Figure)
+    return fig
+
+
+def landscape_plane(
+    d: Derivation, data: Dataset, start: Point, result: TrainResult | None, coords: tuple[int, int]
+) -> Plane:
+    """The plane :func:`landscape_figure` draws in."""
+    theta0 = _theta(start.w, start.b)
+    path = (
+        np.array([_theta(w, b) for w, b in zip(result.ws, result.bs, strict=True)])
+        if result is not None
+        else theta0[None, :]
+    )
+    return descent_plane(theta0, path, *coords)
+
+
+def _landscape(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult | None,
+    coords: tuple[int, int] | None,
+    lang: str,
+    grid: int,
+    lr: float | None,
+) -> tuple[Any, Plane]:
+    # One long function on purpose: the grid, the contours, the kinks, the path and the
+    # arrow share the same axes and ranges, and reading it top to bottom is the figure.
     from matplotlib.figure import Figure
 
     w_ = words(lang)
@@ -234,24 +325,22 @@ def landscape_figure(
     dim = data.d
     i, j = coords if coords is not None else parse_coords(None, dim)
     compiled = d.numpy()
-    theta0 = _theta(start.w, start.b)
+    plane = landscape_plane(d, data, start, result, (i, j))
+    theta0 = plane.theta0
     _, gw, gb = compiled.loss_and_grad(X, y, start.w, start.b)
     g = _theta(gw, gb)
-    direction = -g[[i, j]]
+    eta = lr if lr is not None else (result.lr if result is not None else 0.1)
+    step = -eta * g[[i, j]]
     path = (
         np.array([_theta(w, b)[[i, j]] for w, b in zip(result.ws, result.bs, strict=True)])
         if result is not None
         else theta0[[i, j]][None, :]
     )
-    pts = np.vstack([path, theta0[[i, j]]])
+    tip = theta0[[i, j]] + step if np.any(step) else None
+    pts = np.vstack([path, theta0[[i, j]]] + ([tip[None, :]] if tip is not None else []))
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     centre = (lo + hi) / 2
     half = max(0.65 * float(np.max(hi - lo)), 1.0)
-    norm = float(np.hypot(*direction))
-    tip = theta0[[i, j]] + (0.4 * half / norm) * direction if norm > 0 else None
-    if tip is not None:
-        centre = (np.minimum(lo, tip) + np.maximum(hi, tip)) / 2
-        half = max(half, 0.65 * float(np.max(np.maximum(hi, tip) - np.minimum(lo, tip))))
     a = np.linspace(centre[0] - half, centre[0] + half, grid)
     c = np.linspace(centre[1] - half, centre[1] + half, grid)
     A, C = np.meshgrid(a, c)
@@ -260,19 +349,24 @@ def landscape_figure(
         kinked = []  # too many lines to read, and n × grid² numbers to hold
     Z = np.empty_like(A)
     U = np.empty((len(kinked) * data.n,) + A.shape)
-    for r in range(grid):
-        for q in range(grid):
-            th = theta0.copy()
-            th[i], th[j] = A[r, q], C[r, q]
-            Z[r, q] = compiled.loss(X, y, th[:dim], th[dim])
-            if kinked:
-                sw = compiled.switches(X, y, th[:dim], th[dim])
-                U[:, r, q] = np.concatenate([np.asarray(sw[k], dtype=float) for k in kinked])
+    # A huge hyperparameter overflows far from the start: such points are left blank.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for r in range(grid):
+            for q in range(grid):
+                th = plane.at(A[r, q], C[r, q])
+                Z[r, q] = compiled.loss(X, y, th[:dim], th[dim])
+                if kinked:
+                    sw = compiled.switches(X, y, th[:dim], th[dim])
+                    U[:, r, q] = np.concatenate([np.asarray(sw[k], dtype=float) for k in kinked])
+    Z = np.ma.masked_invalid(Z)
 
     fig = Figure(figsize=(6.4, 6.0), layout="constrained")
     ax = fig.add_subplot()
-    filled = ax.contourf(A, C, Z, levels=20, cmap="viridis")
-    fig.colorbar(filled, ax=ax, label=w_["loss"])
+    top = float(np.max(np.abs(Z))) if Z.count() else 0.0
+    scale = top if top > 1e150 else 1.0  # contour levels near 1e308 overflow when averaged
+    filled = ax.contourf(A, C, Z / scale, levels=20, cmap="viridis")
+    label = w_["loss"] if scale == 1.0 else f"{w_['loss']} (× {scale:.3g})"
+    fig.colorbar(filled, ax=ax, label=label)
     if kinked:
         for k in range(U.shape[0]):
             if U[k].min() < 0 < U[k].max():
@@ -323,11 +417,11 @@ def landscape_figure(
     ax.set_xlabel(_coord_label(i, dim))
     ax.set_ylabel(_coord_label(j, dim))
     title = w_["landscape"].format(loss=loss_name(d, lang))
-    if dim + 1 > 2:  # more coordinates than the two drawn: say where the slice is
-        title += f"\n({w_['slice']})"
+    if plane.others:  # more coordinates than the two drawn: say where the others are
+        title += f"\n({w_['slice'] if plane.fixed else w_['plane']})"
     ax.set_title(title, fontsize=11)
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
-    return fig
+    return fig, plane
 
 
 def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
@@ -340,24 +434,40 @@ def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = fig.add_subplot()
     epochs = np.arange(len(result.losses))
-    ax.plot(epochs, result.losses, "-o", color="#1f77b4", ms=4, label=w_["loss"])
-    ax.fill_between(epochs, result.losses, alpha=0.15, color="#1f77b4")
+    losses = np.asarray(result.losses, dtype=float)
+    top = float(np.max(losses)) if losses.size else 0.0
+    # clip_on=False: a loss of 0 sits on the x axis, where a clipped line would hide in it
+    ax.plot(epochs, losses, "-o", color="#1f77b4", ms=5, label=w_["loss"], clip_on=False, zorder=3)
+    ax.fill_between(epochs, losses, alpha=0.15, color="#1f77b4")
     gax = ax.twinx()
-    gax.plot(epochs, result.grad_norms, "--s", color="#d62728", ms=3, lw=1.2, label=w_["gnorm"])
+    gax.plot(
+        epochs,
+        result.grad_norms,
+        "--s",
+        color="#d62728",
+        ms=3,
+        lw=1.2,
+        label=w_["gnorm"],
+        clip_on=False,
+    )
     gax.set_ylabel(w_["gnorm"], color="#d62728")
     gax.tick_params(axis="y", colors="#d62728")
-    gax.set_ylim(bottom=0)
+    gnorm_top = max(result.grad_norms) if result.grad_norms else 0.0
+    gax.set_ylim(bottom=0, top=gnorm_top * 1.08 if gnorm_top > 0 else 1)
     if result.converged:
         ax.annotate(
             w_["converged"],
-            xy=(epochs[-1], result.losses[-1]),
-            xytext=(-10, 20),
+            xy=(epochs[-1], losses[-1]),
+            xytext=(-10, 24),
             textcoords="offset points",
             ha="right",
             arrowprops={"arrowstyle": "->", "color": "black"},
         )
-    if min(result.losses) >= 0:
-        ax.set_ylim(bottom=0, top=None if max(result.losses) > 0 else 1)
+    if losses.size and float(np.min(losses)) >= 0:
+        ax.set_ylim(bottom=0, top=top * 1.08 if top > 0 else 1)
+    if top == 0 and losses.size:  # a flat line on the axis says nothing by itself
+        ax.text(0.5, 0.55, w_["zero_loss"], transform=ax.transAxes, ha="center", color="#1f77b4")
+    ax.set_xlim(-0.3, max(len(epochs) - 1, 1) + 0.3)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(w_["epoch"])
     ax.set_ylabel(w_["loss"])
@@ -367,24 +477,28 @@ def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
     return fig
 
 
+figure_style = _style
+"""The figures' matplotlib style (fonts for ``lang``) as a context manager."""
+
+
 @dataclass(frozen=True)
 class FigureFile:
-    """One saved figure: its PNG and SVG and a caption."""
+    """One saved figure: its PNG and SVG, and for the landscape the plane it is drawn in."""
 
     key: str
     png: Path
     svg: Path
-    caption: str
+    caption: str = ""
+    plane: Plane | None = None
 
 
 def _save(fig: Figure, stem: Path) -> tuple[Path, Path]:
-    out = []
-    for ext in ("png", "svg"):
-        buf = io.BytesIO()
-        kwargs: dict[str, Any] = {"dpi": 150} if ext == "png" else {"metadata": {"Date": None}}
-        fig.savefig(buf, format=ext, **kwargs)
-        out.append(write_atomic(stem.with_suffix(f".{ext}"), buf.getvalue()))
-    return out[0], out[1]
+    png, svg = _render(fig)
+    return write_atomic(stem.with_suffix(".png"), png), write_atomic(stem.with_suffix(".svg"), svg)
+
+
+save_figure = _save
+"""Save a figure as PNG and SVG next to each other (atomically): (png, svg)."""
 
 
 def make_figures(
@@ -399,11 +513,70 @@ def make_figures(
 ) -> list[FigureFile]:
     """Draw and save the landscape and the loss-per-epoch figures into ``folder``."""
     words(lang)
-    with _style(lang):
-        land = landscape_figure(d, data, start, result, coords, lang)
-        curve = loss_figure(result, lang)
-        files = []
-        for key, fig in (("landscape", land), ("loss", curve)):
-            png, svg = _save(fig, folder / f"{prefix}-{key}")
-            files.append(FigureFile(key, png, svg, ""))
+    ij = coords if coords is not None else parse_coords(None, data.d)
+    key = _drawing_key(d, data, start, result, lang, ij)
+    drawn = _DRAWN.get(key) if key is not None else None
+    if drawn is None:
+        with _style(lang):
+            land, drawn_plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
+            curve = loss_figure(result, lang)
+            drawn = (_render(land), _render(curve), drawn_plane)
+        if key is not None:
+            _DRAWN[key] = drawn
+            while len(_DRAWN) > _DRAWN_MAX:
+                _DRAWN.pop(next(iter(_DRAWN)))
+    files = []
+    parts: tuple[tuple[str, tuple[bytes, bytes], Plane | None], ...] = (
+        ("landscape", drawn[0], drawn[2]),
+        ("loss", drawn[1], None),
+    )
+    for name, images, in_plane in parts:
+        stem = folder / f"{prefix}-{name}"
+        png = write_atomic(stem.with_suffix(".png"), images[0])
+        svg = write_atomic(stem.with_suffix(".svg"), images[1])
+        files.append(FigureFile(name, png, svg, "", in_plane))
     return files
+
+
+_DRAWN: dict[Any, tuple[tuple[bytes, bytes], tuple[bytes, bytes], Plane]] = {}
+_DRAWN_MAX = 8  # drawings kept: one note written for several sites draws its figures once
+
+
+def _render(fig: Figure) -> tuple[bytes, bytes]:
+    out = []
+    for ext in ("png", "svg"):
+        buf = io.BytesIO()
+        kwargs: dict[str, Any] = {"dpi": 150} if ext == "png" else {"metadata": {"Date": None}}
+        fig.savefig(buf, format=ext, **kwargs)
+        out.append(buf.getvalue())
+    return out[0], out[1]
+
+
+def _drawing_key(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult,
+    lang: str,
+    coords: tuple[int, int],
+) -> Any:
+    """What the figures depend on, hashable (None where something is not)."""
+    try:
+        return (
+            d.form,
+            tuple(sorted(d.params.items())),
+            d.kink,
+            data.X.tobytes(),
+            data.y.tobytes(),
+            np.asarray(start.w, dtype=float).tobytes(),
+            float(start.b),
+            tuple(result.losses),
+            tuple(float(b) for b in result.bs),
+            tuple(np.asarray(w, dtype=float).tobytes() for w in result.ws),
+            result.lr,
+            result.method,
+            lang,
+            coords,
+        )
+    except (TypeError, AttributeError):
+        return None

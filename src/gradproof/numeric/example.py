@@ -7,12 +7,14 @@ computed here; :mod:`gradproof.symbolic.render.example` writes them as steps.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import sympy as sp
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
-from gradproof.symbolic.atoms import Q
+from gradproof.symbolic.atoms import Q, hyperparameter
 from gradproof.symbolic.conventions import active_mask
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.example import WorkedExample
@@ -57,6 +59,9 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1) -> 
         name: np.flatnonzero(active_mask(values[u], d.form.at_kink))
         for u, name in d.set_names.items()
     }
+    coefficients = {k: np.asarray(coef[k], dtype=float) for k in _COEFFICIENTS if k in coef}
+    coefficients["rw"] = np.asarray(_regulariser_coefficient(d, w), dtype=float)
+    margins = y * scores if d.spec.labels == "pm1" else None
     new_w = w - lr * gw if "w" in d.wrt else w.copy()
     new_b = b - lr * gb if "b" in d.wrt else b
     return WorkedExample(
@@ -72,8 +77,20 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1) -> 
         gb,
         new_w,
         float(new_b),
-        coefficients={k: coef[k] for k in _COEFFICIENTS if k in coef},
+        coefficients=coefficients,
+        margins=margins,
+        switches={name: np.asarray(values[u], dtype=float) for u, name in d.set_names.items()},
     )
+
+
+def _regulariser_coefficient(d: Derivation, w: Any) -> float:
+    """The regulariser's coefficient of w at ``w`` (λ for λ/2 ‖w‖²): ∂R/∂w = rw · w."""
+    subs: dict[sp.Symbol, float] = {hyperparameter(k): v for k, v in d.params.items()}
+    subs[Q] = float(w @ w)
+    try:
+        return float(d.form.rw.subs(subs))
+    except (TypeError, ValueError):  # not a number here (1/‖w‖ at w = 0): no term to show
+        return float("nan")
 
 
 def _divides_by_norm(d: Derivation) -> bool:

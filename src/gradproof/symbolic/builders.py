@@ -16,8 +16,9 @@ from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import B, Q, S, Z
 from gradproof.symbolic.context import L_SYM, PARAMETER_SYMBOLS, BuildContext
-from gradproof.symbolic.sentences import say
-from gradproof.symbolic.steps import DerivationStep, Formula, J, Rule, rules_used, trace_derivative
+from gradproof.symbolic.notation import indicator_of, math_name
+from gradproof.symbolic.sentences import join_inline, prose_inline, say_inline
+from gradproof.symbolic.steps import DerivationStep, Formula, Rule, rules_used, trace_derivative
 
 __all__ = ["STEP_BUILDERS", "StepBuilder", "build_steps"]
 
@@ -42,8 +43,8 @@ def definition(ctx: BuildContext) -> list[DerivationStep]:
     score = ctx.form.score_form and ctx.ell.has(S)
     if score:
         formulas.append(Formula((S, D.Expanded(S)), "index"))
-    sentence = say(T.DEFINITION[ctx.mean, ctx.reg != 0, bool(score)], title=ctx.spec.title)
-    return [DerivationStep(Rule.DEFINITION, tuple(formulas), J(sentence))]
+    sentence = say_inline(T.DEFINITION[ctx.mean, ctx.reg != 0, bool(score)], title=ctx.spec.title)
+    return [DerivationStep(Rule.DEFINITION, tuple(formulas), sentence)]
 
 
 def active_set(ctx: BuildContext) -> list[DerivationStep]:
@@ -53,13 +54,13 @@ def active_set(ctx: BuildContext) -> list[DerivationStep]:
     formulas = [Formula((L_SYM, ctx.total(ctx.inner, ctx.where) + ctx.reg), "index")]
     spec = ctx.spec
     note = spec.kink_note if spec.kink_note and ctx.convention.name == spec.kink else ""
-    sentence = say(
+    sentence = say_inline(
         T.ACTIVE_SET[ctx.convention.name, bool(note)],
         meaning=spec.set_meaning,
-        set=ctx.set_name,
-        note=note,
+        set=math_name(ctx.set_name),
+        note=prose_inline(note),
     )
-    return [DerivationStep(Rule.ACTIVE_SET, tuple(formulas + _set_definition(ctx)), J(sentence))]
+    return [DerivationStep(Rule.ACTIVE_SET, tuple(formulas + _set_definition(ctx)), sentence)]
 
 
 def sum_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -71,8 +72,8 @@ def sum_rule(ctx: BuildContext) -> list[DerivationStep]:
             if _depends(ctx.reg, p):
                 rhs = rhs + D.Partial(ctx.reg, var)
             lines.append(Formula((D.Partial(L_SYM, var), rhs)))
-    sentence = say(T.SUM_RULE[ctx.switch is not None], set=ctx.set_name)
-    return [DerivationStep(Rule.SUM_RULE, tuple(lines), J(sentence))]
+    sentence = say_inline(T.SUM_RULE[ctx.switch is not None], set=math_name(ctx.set_name))
+    return [DerivationStep(Rule.SUM_RULE, tuple(lines), sentence)]
 
 
 def chain_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -95,8 +96,14 @@ def chain_rule(ctx: BuildContext) -> list[DerivationStep]:
             lines.append(Formula((D.Partial(ctx.inner, var), rhs)))
     if not lines:
         return []
-    sentence = say(T.CHAIN_RULE, atoms=T.join(a.written for a in ctx.atoms))
-    return [DerivationStep(Rule.CHAIN_RULE, tuple(lines), J(sentence))]
+    written = join_inline(_atom_written(a.symbol) for a in ctx.atoms)
+    sentence = say_inline(T.CHAIN_RULE, atoms=written)
+    return [DerivationStep(Rule.CHAIN_RULE, tuple(lines), sentence)]
+
+
+def _atom_written(a: sp.Symbol) -> Formula:
+    """An atom as the chain-rule sentence names it: sᵢ = w·xᵢ + b, w·xᵢ, ‖w‖², b."""
+    return Formula((S, D.Expanded(S)) if a == S else (a,), "index")
 
 
 def scalar_derivatives(ctx: BuildContext) -> list[DerivationStep]:
@@ -107,12 +114,14 @@ def scalar_derivatives(ctx: BuildContext) -> list[DerivationStep]:
         a = atom.symbol
         rules = rules_used(ctx.inner, a)
         others = [r.value for r in rules[1:]]
-        sentence = say(T.SCALAR_DERIVATIVE[bool(others)], atom=atom.name, rules=T.join(others))
+        sentence = say_inline(
+            T.SCALAR_DERIVATIVE[bool(others)], atom=Formula((a,), "index"), rules=T.join(others)
+        )
         steps.append(
             DerivationStep(
                 rules[0] if rules else Rule.CONSTANT,
                 (Formula((D.Partial(ctx.inner, a), ctx.tidy(sp.diff(ctx.inner, a)))),),
-                J(sentence),
+                sentence,
             )
         )
         for rule, node, d in trace_derivative(ctx.inner, a, ctx.tidy)[1:]:
@@ -138,8 +147,8 @@ def dot_product(ctx: BuildContext) -> list[DerivationStep]:
             chain = (D.Partial(Z, D.W), D.XI)
         else:
             continue
-        sentence = T.DOT_PRODUCT[atom.symbol == S]
-        steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),), J(sentence)))
+        sentence = say_inline(T.DOT_PRODUCT[atom.symbol == S])
+        steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),), sentence))
     return steps
 
 
@@ -148,7 +157,7 @@ def norm_rule(ctx: BuildContext) -> list[DerivationStep]:
     if "w" not in ctx.wrt or not any(a.symbol == Q for a in ctx.atoms):
         return []
     formula = Formula((D.Partial(Q, D.W), 2 * D.W))
-    return [DerivationStep(Rule.NORM, (formula,), J(T.NORM))]
+    return [DerivationStep(Rule.NORM, (formula,), say_inline(T.NORM))]
 
 
 def constant_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -156,7 +165,7 @@ def constant_rule(ctx: BuildContext) -> list[DerivationStep]:
     if "b" not in ctx.wrt or not ctx.inner.has(S):
         return []
     formula = Formula((D.Partial(S, B), D.Partial(D.Expanded(S), B), sp.Integer(1)))
-    return [DerivationStep(Rule.CONSTANT, (formula,), J(T.CONSTANT))]
+    return [DerivationStep(Rule.CONSTANT, (formula,), say_inline(T.CONSTANT))]
 
 
 def regulariser(ctx: BuildContext) -> list[DerivationStep]:
@@ -171,7 +180,7 @@ def regulariser(ctx: BuildContext) -> list[DerivationStep]:
                 DerivationStep(
                     Rule.NORM if p == "w" else Rule.POWER,
                     (Formula((D.Partial(ctx.reg, var), rhs)),),
-                    J(T.REGULARISER),
+                    say_inline(T.REGULARISER),
                 )
             )
     return steps
@@ -184,8 +193,8 @@ def collect_terms(ctx: BuildContext) -> list[DerivationStep]:
         for p, var in PARAMETER_SYMBOLS
         if p in ctx.gradient
     ]
-    sentence = say(T.COLLECT[ctx.switch is not None], set=ctx.set_name)
-    return [DerivationStep(Rule.COLLECT, tuple(lines + _set_definition(ctx)), J(sentence))]
+    sentence = say_inline(T.COLLECT[ctx.switch is not None], set=math_name(ctx.set_name))
+    return [DerivationStep(Rule.COLLECT, tuple(lines + _set_definition(ctx)), sentence)]
 
 
 def matrix_form(ctx: BuildContext) -> list[DerivationStep]:
@@ -195,8 +204,12 @@ def matrix_form(ctx: BuildContext) -> list[DerivationStep]:
         for p, var in PARAMETER_SYMBOLS
         if p in ctx.matrix
     ]
-    sentence = say(T.MATRIX_FORM[ctx.switch is not None], set=ctx.set_name)
-    return [DerivationStep(Rule.MATRIX_FORM, tuple(lines), J(sentence))]
+    sentence = say_inline(
+        T.MATRIX_FORM[ctx.switch is not None],
+        set=math_name(ctx.set_name),
+        indicator=indicator_of(ctx.set_name),
+    )
+    return [DerivationStep(Rule.MATRIX_FORM, tuple(lines), sentence)]
 
 
 def gradient(ctx: BuildContext) -> list[DerivationStep]:
@@ -205,7 +218,7 @@ def gradient(ctx: BuildContext) -> list[DerivationStep]:
         return []
     stacked = D.StackedGradient(ctx.gradient["w"], ctx.gradient["b"])
     formula = Formula((D.Sym("∇L"), stacked), "index", expand_score=True)
-    return [DerivationStep(Rule.RESULT, (formula,), J(T.RESULT))]
+    return [DerivationStep(Rule.RESULT, (formula,), say_inline(T.RESULT))]
 
 
 STEP_BUILDERS: tuple[StepBuilder, ...] = (

@@ -89,10 +89,16 @@ class Derivation:
 
     # -- rendering -----------------------------------------------------------------------
     def render(
-        self, format: str = "text", *, detail: str = "summary", standalone: bool = False
+        self,
+        format: str = "text",
+        *,
+        detail: str = "summary",
+        standalone: bool = False,
+        site: str | None = None,
     ) -> str:
-        """The derivation as ``text`` (unicode), ``latex`` or ``markdown``."""
-        return render(self, format=format, detail=detail, standalone=standalone)
+        """The derivation as ``text`` (unicode), ``latex`` or ``markdown`` (for the platform
+        ``site``: see :mod:`gradproof.markup.platforms`)."""
+        return render(self, format=format, detail=detail, standalone=standalone, site=site)
 
     def render_formula(self, parameter: str, format: str = "text") -> str:
         """∂L/∂w or ∂L/∂b alone, in index form, as text or LaTeX."""

@@ -35,7 +35,13 @@ class WorkedExample:
         The point after one step of size ``lr``.
     coefficients
         Per-sample coefficients of the gradient: ``cw`` (of xᵢ), ``cb`` (of ∂L/∂b) and
-        ``cq`` (of w), as in :class:`gradproof.symbolic.calculus.GradientForm`.
+        ``cq`` (of w), as in :class:`gradproof.symbolic.calculus.GradientForm`; ``rw``, the
+        regulariser's coefficient of w (one number).
+    margins
+        yᵢ sᵢ for every sample, for labels ±1 (None otherwise).
+    switches
+        For each active set (by name), its switching function uᵢ at every sample (the set
+        holds the samples where uᵢ ≥ 0, or > 0, as the convention says).
     """
 
     X: Array
@@ -51,6 +57,8 @@ class WorkedExample:
     new_w: Array
     new_b: float
     coefficients: Mapping[str, Array] = field(default_factory=dict)
+    margins: Array | None = None
+    switches: Mapping[str, Array] = field(default_factory=dict)
 
     @property
     def n(self) -> int:

@@ -1,36 +1,145 @@
 """Every sentence a derivation shows, as a whole-sentence template with named placeholders.
 
 The step builders, the worked example and the document renderers take their prose from here
-and nowhere else, through :func:`say`. Each template is one complete sentence (or heading), so
-a translator sees the sentence whole and may move its placeholders; where a sentence has
-optional clauses, each combination is written out as its own template (keyed by what decides
-it) instead of being glued together from fragments. Placeholders stand for formulas, names and
-numbers, which are never translated: ``{title}``, ``{set}``, ``{meaning}``, ``{n}`` ...
-Literal braces are doubled (``{{`` ``}}``), as :meth:`str.format` wants.
+and nowhere else. Each template is one complete sentence (or heading), so a translator sees
+the sentence whole and may move its placeholders; where a sentence has optional clauses, each
+combination is written out as its own template (keyed by what decides it) instead of being
+glued together from fragments. Placeholders stand for formulas, names and numbers, which are
+never translated: ``{title}``, ``{set}``, ``{meaning}``, ``{n}`` ... Literal braces are doubled
+(``{{`` ``}}``), as :meth:`str.format` wants.
 
-:func:`say` is the one seam a translation catalog goes behind (a gettext lookup of the
-template before it is filled).
+Formulas inside a sentence are placeholders too: either a field the caller passes (a set name,
+the numbers of the example) or a name of the notation table
+(:data:`~gradproof.symbolic.notation.NOTATION`: ``{score}`` is sᵢ = w·xᵢ + b). :func:`say` fills
+every placeholder with text; :func:`say_inline` keeps the formulas as formulas, which LaTeX and
+Markdown set as math.
+
+Both look the template up in the message catalog first (:func:`gradproof.i18n._`): English is
+the source text.
 
 >>> say(ACTIVE_SAMPLES, count=2, n=4, set="M", meaning="misclassified samples")
-'2 of 4 samples are in M (misclassified samples); samples are numbered from 1'
+'of the 4 samples, 2 are in M (misclassified samples); samples are numbered from 1'
+>>> [type(p).__name__ for p in say_inline(CHAIN_RULE, atoms="b")]
+['str', 'Formula', 'str', 'Formula', 'str']
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["say", "join"]
+import sympy as sp
+
+from gradproof.i18n import _
+from gradproof.symbolic import notation
+from gradproof.symbolic.display import Lit
+from gradproof.symbolic.steps import Formula, Inline
+
+__all__ = ["say", "say_inline", "prose_inline", "join", "join_inline"]
+
+_FORMATTER = string.Formatter()
+
+
+def _as_text(value: Any) -> str:
+    if isinstance(value, Lit):
+        return value.text
+    if isinstance(value, Formula) and len(value.chain) == 1 and isinstance(value.chain[0], Lit):
+        return value.chain[0].text
+    if isinstance(value, tuple):
+        return "".join(_as_text(v) for v in value)
+    if isinstance(value, (sp.Basic, Formula)):
+        raise TypeError(f"say() prints text; give say_inline() the formula {value!r}")
+    return str(value)
+
+
+def _fields(template: str) -> list[tuple[str, str | None, str]]:
+    return [(literal, name, spec or "") for literal, name, spec, _c in _FORMATTER.parse(template)]
 
 
 def say(template: str, **fields: Any) -> str:
-    """The sentence ``template`` (one of this module's templates) with its placeholders filled."""
-    return template.format(**fields)
+    """The sentence ``template`` (one of this module's templates) as text: placeholders filled
+    from ``fields``, then from the notation table."""
+    out = []
+    for literal, name, spec in _fields(_(template)):
+        out.append(literal)
+        if name is not None:
+            value = fields[name] if name in fields else notation.NOTATION[name]
+            out.append(format(value, spec) if spec else _as_text(value))
+    return "".join(out)
+
+
+def say_inline(template: str, **fields: Any) -> tuple[Inline, ...]:
+    """The sentence ``template`` as pieces: text, and formulas where a placeholder holds one
+    (a notation name, a SymPy or display expression, a :class:`Formula`); a tuple of pieces
+    is spliced in, and any other object (a renderer's own markup) is kept as a piece."""
+    out: list[Inline] = []
+
+    def add(piece: Any) -> None:
+        if isinstance(piece, str):
+            if out and isinstance(out[-1], str):
+                out[-1] += piece
+            elif piece:
+                out.append(piece)
+        elif isinstance(piece, Formula):
+            out.append(piece)
+        elif isinstance(piece, tuple):
+            for p in piece:
+                add(p)
+        elif isinstance(piece, sp.Basic):
+            out.append(Formula((piece,), "index"))
+        elif isinstance(piece, (int, float)):
+            add(str(piece))
+        else:  # a piece the caller marked up itself (code, a link): kept as it is
+            out.append(piece)
+
+    for literal, name, spec in _fields(_(template)):
+        add(literal)
+        if name is not None:
+            value = fields[name] if name in fields else notation.NOTATION[name]
+            add(format(value, spec) if spec else value)
+    return tuple(out)
+
+
+_IN_PROSE = ("origin", "on_margin", "r_delta", "pm1", "score")
+"""Notation recognised inside the plain strings of a loss entry (its notes and description)."""
+
+
+def prose_inline(text: str) -> tuple[Inline, ...]:
+    """A plain string of a loss entry as pieces: the notation it contains (``w = 0, b = 0``,
+    ``±1`` …, matched exactly) becomes formulas, the rest stays text."""
+    out: list[Inline] = []
+    rest = text
+    while rest:
+        hits = [
+            (rest.find(notation.NOTATION[k].text), k)
+            for k in _IN_PROSE
+            if notation.NOTATION[k].text in rest
+        ]
+        if not hits:
+            out.append(rest)
+            break
+        at, key = min(hits)
+        if at:
+            out.append(rest[:at])
+        out.append(Formula((notation.NOTATION[key],), "index"))
+        rest = rest[at + len(notation.NOTATION[key].text) :]
+    return tuple(out)
 
 
 def join(items: Iterable[str]) -> str:
     """Items of an enumeration inside a sentence ("a, b, c")."""
-    return LIST_SEPARATOR.join(items)
+    return _(LIST_SEPARATOR).join(items)
+
+
+def join_inline(items: Iterable[Any]) -> tuple[Any, ...]:
+    """Formulas (or pieces) of an enumeration, with the separator between them."""
+    out: list[Any] = []
+    for i, item in enumerate(items):
+        if i:
+            out.append(_(LIST_SEPARATOR))
+        out.append(item)
+    return tuple(out)
 
 
 LIST_SEPARATOR = ", "
@@ -39,51 +148,50 @@ CLAUSE_SEPARATOR = "; "  # between independent facts written on one line
 # -- the derivation's steps ---------------------------------------------------------------------
 DEFINITION = {
     # (averaged, with a regulariser, with the score sᵢ) → the definition step's justification
-    (False, False, False): "{title}, summed over the n samples",
-    (False, False, True): "{title}, summed over the n samples, with the score sᵢ = w·xᵢ + b",
-    (False, True, False): "{title}, summed over the n samples plus a regulariser outside the sum",
+    (False, False, False): "{title}, summed over the {n} samples",
+    (False, False, True): "{title}, summed over the {n} samples, with the score {score}",
+    (False, True, False): "{title}, summed over the {n} samples plus a regulariser outside the sum",
     (False, True, True): (
-        "{title}, summed over the n samples plus a regulariser outside the sum, with the score "
-        "sᵢ = w·xᵢ + b"
+        "{title}, summed over the {n} samples plus a regulariser outside the sum, with the score "
+        "{score}"
     ),
-    (True, False, False): "{title}, summed over the n samples, averaged",
-    (True, False, True): (
-        "{title}, summed over the n samples, averaged, with the score sᵢ = w·xᵢ + b"
-    ),
+    (True, False, False): "{title}, summed over the {n} samples, averaged",
+    (True, False, True): "{title}, summed over the {n} samples, averaged, with the score {score}",
     (True, True, False): (
-        "{title}, summed over the n samples, averaged plus a regulariser outside the sum"
+        "{title}, summed over the {n} samples, averaged plus a regulariser outside the sum"
     ),
     (True, True, True): (
-        "{title}, summed over the n samples, averaged plus a regulariser outside the sum, with "
-        "the score sᵢ = w·xᵢ + b"
+        "{title}, summed over the {n} samples, averaged plus a regulariser outside the sum, with "
+        "the score {score}"
     ),
 }
 
 ACTIVE_SET = {
     # (convention, with the loss's own note on its kink) → the active-set step's justification
     ("include", False): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is counted in {set}"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is counted in {set}"
     ),
     ("include", True): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is counted in {set} ({note})"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is counted in {set} ({note})"
     ),
     ("exclude", False): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is left out of {set}"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is left out of {set}"
     ),
     ("exclude", True): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is left out of {set} ({note})"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is left out of {set} ({note})"
     ),
     ("average", False): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is counted with weight ½ in {set}"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is counted with weight {half} in {set}"
     ),
     ("average", True): (
-        "max(0, u) is u where u ≥ 0 and 0 elsewhere, so only the {meaning} ({set}) contribute; "
-        "a sample exactly on the kink u = 0 is counted with weight ½ in {set} ({note})"
+        "since {max0u} is {u} where {u_ge_0} and {zero} elsewhere, only the {meaning} ({set}) "
+        "contribute; a sample exactly on the kink {u_eq_0} is counted with weight {half} in {set} "
+        "({note})"
     ),
 }
 
@@ -95,7 +203,7 @@ SUM_RULE = {
         "changes only where a sample crosses the kink"
     ),
 }
-CHAIN_RULE = "w and b reach the loss only through {atoms}"
+CHAIN_RULE = "the parameters {w} and {b} reach the loss only through {atoms}"
 SCALAR_DERIVATIVE = {
     # also using further rules (named in {rules})?
     False: "the per-sample loss differentiated as a function of {atom}",
@@ -103,12 +211,12 @@ SCALAR_DERIVATIVE = {
 }
 DOT_PRODUCT = {
     # through the score s = w·x + b (rather than w·x alone)?
-    False: "∂(w·x)/∂w = x for any fixed vector x",
-    True: "∂(w·x)/∂w = x for any fixed vector x; b does not depend on w",
+    False: "by the rule {dot_rule} for any fixed vector {x}",
+    True: "by the rule {dot_rule} for any fixed vector {x}; {b} does not depend on {w}",
 }
-NORM = "‖w‖² = w·w and ∂(w·w)/∂w = 2w"
-CONSTANT = "w·xᵢ does not depend on b, and ∂b/∂b = 1"
-REGULARISER = "the regulariser, differentiated directly; ∂‖w‖²/∂w = 2w"
+NORM = "because {norm_sq} and {norm_rule}"
+CONSTANT = "the term {wx_i} does not depend on {b}, and {db_db}"
+REGULARISER = "the regulariser, differentiated directly; {reg_rule}"
 COLLECT = {
     # over an active set?
     False: "put the pieces together",
@@ -116,64 +224,74 @@ COLLECT = {
 }
 MATRIX_FORM = {
     # with an active set?
-    False: "stack the samples as the rows of X and the labels in y; ⊙ is the elementwise product",
+    False: (
+        "stack the samples as the rows of {X} and the labels in {y}; {odot} is the elementwise "
+        "product"
+    ),
     True: (
-        "stack the samples as the rows of X and the labels in y; ⊙ is the elementwise product "
-        "and 𝟙_{set} the indicator vector of {set}"
+        "stack the samples as the rows of {X} and the labels in {y}; {odot} is the elementwise "
+        "product and {indicator} the indicator vector of {set}"
     ),
 }
-RESULT = "the gradient with respect to (w, b)"
+RESULT = "the gradient with respect to {wb}"
 
 # -- the worked example -------------------------------------------------------------------------
 EXAMPLE_DATA = {
     # with hyperparameters ({params}: "λ = 0.01, ...")?
-    False: "n = {n} samples with d = {d} features; the point where the gradient is evaluated",
+    False: "the data, {n_eq} samples with {d_eq} features, and the point where the gradient is "
+    "evaluated",
     True: (
-        "n = {n} samples with d = {d} features; the point where the gradient is evaluated; {params}"
+        "the data, {n_eq} samples with {d_eq} features, and the point where the gradient is "
+        "evaluated; {params}"
     ),
 }
 EXAMPLE_SCORES = {
-    # only the first {shown} of the n samples listed?
-    False: "the score of each sample, sᵢ = w·xᵢ + b",
-    True: "the score of each sample, sᵢ = w·xᵢ + b (the first {shown} of {n})",
+    # (only the first {shown} of the n samples listed?, with the margins yᵢ sᵢ?)
+    (False, False): "the score of each sample, {score}",
+    (True, False): "the score of each sample, {score} (the first {shown} of {n_samples})",
+    (False, True): "the score of each sample, {score}, and its margin {y_i_s_i}",
+    (True, True): (
+        "the score of each sample, {score}, and its margin {y_i_s_i} (the first {shown} of "
+        "{n_samples})"
+    ),
 }
-ACTIVE_SAMPLES = "{count} of {n} samples are in {set} ({meaning}); samples are numbered from 1"
+ACTIVE_SAMPLES = "of the {n} samples, {count} are in {set} ({meaning}); samples are numbered from 1"
+ACTIVE_WHY = (
+    "a sample is in {set} when {condition}; of the {n} samples, {count} are in {set} "
+    "({meaning}); samples are numbered from 1"
+)
 EXAMPLE_LOSS = "the loss formula evaluated at this point"
 EXAMPLE_GRADIENT_W = {
-    # (with a ‖w‖² term Σᵢ dᵢ w, with a regulariser term); {scale} is "(1/n) " or ""
-    (False, False): (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then "
-        "∂L/∂w = {scale}Σᵢ cᵢ xᵢ"
-    ),
+    # (with a ‖w‖² term (Σᵢ dᵢ) w, with a regulariser term); {formula} is ∂L/∂w = Σᵢ cᵢ xᵢ …
+    (False, False): "the derived formula evaluated: per-sample coefficients {c}, then {formula}",
     (False, True): (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then "
-        "∂L/∂w = {scale}Σᵢ cᵢ xᵢ + the regulariser's term"
+        "the derived formula evaluated: per-sample coefficients {c}, then {formula} plus the "
+        "regulariser's term"
     ),
     (True, False): (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then "
-        "∂L/∂w = {scale}Σᵢ cᵢ xᵢ + {scale}(Σᵢ dᵢ) w with d = {d}"
+        "the derived formula evaluated: per-sample coefficients {c} and {d}, then {formula}"
     ),
     (True, True): (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then "
-        "∂L/∂w = {scale}Σᵢ cᵢ xᵢ + {scale}(Σᵢ dᵢ) w with d = {d} + the regulariser's term"
+        "the derived formula evaluated: per-sample coefficients {c} and {d}, then {formula} plus "
+        "the regulariser's term"
     ),
 }
 EXAMPLE_GRADIENT_B = {
-    # with a regulariser term?
-    False: (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then ∂L/∂b = {scale}Σᵢ cᵢ"
-    ),
+    # with a regulariser term? {formula} is ∂L/∂b = Σᵢ cᵢ
+    False: "the derived formula evaluated: per-sample coefficients {c}, then {formula}",
     True: (
-        "the derived formula evaluated: per-sample coefficients c = {c}, then "
-        "∂L/∂b = {scale}Σᵢ cᵢ + the regulariser's term"
+        "the derived formula evaluated: per-sample coefficients {c}, then {formula} plus the "
+        "regulariser's term"
     ),
 }
-EXAMPLE_UPDATE = "one gradient-descent step with learning rate η = {eta}"
+EXAMPLE_UPDATE = "one gradient-descent step with learning rate {eta}"
 
 # -- the document around the steps --------------------------------------------------------------
 TITLE_TEXT = "{title} — gradient derivation"
 TITLE = "{title}: gradient derivation"
 WORKED_EXAMPLE = "Worked example"
+STEP_LABEL = "{number}. {rule}."  # the bold label before a step's justification
+SENTENCE_END = "."  # after a justification in LaTeX and Markdown
 SOURCE = {
     # with a regulariser? — the loss as the user typed it
     False: "{expr}",
@@ -188,31 +306,31 @@ AS_WRITTEN = {
 LOSS_FORMULA = "loss: {formula}"
 HYPERPARAMETERS = "hyperparameters: {values}"
 LABEL_SETS = {
-    "pm1": "labels in {{−1, +1}}",
+    "pm1": "labels in {labels_pm1}",
     "real": "real-valued targets",
 }
 CONVENTION = {
     # the header's description of max(0, u) under each convention
     "include": (
-        "subgradient convention 'include': max(0, u) counts a sample exactly on the kink as "
-        "active (𝟙 = 1 at 0)"
+        "subgradient convention 'include': {max0u} counts a sample exactly on the kink as "
+        "active ({one} at {zero})"
     ),
     "exclude": (
-        "subgradient convention 'exclude': max(0, u) leaves a sample exactly on the kink out "
-        "(𝟙 = 0 at 0)"
+        "subgradient convention 'exclude': {max0u} leaves a sample exactly on the kink out "
+        "({nought} at {zero})"
     ),
     "average": (
-        "subgradient convention 'average': max(0, u) gives a sample exactly on the kink weight ½"
+        "subgradient convention 'average': {max0u} gives a sample exactly on the kink weight {half}"
     ),
 }
 CONVENTION_SHORT = {
     # the same, in a table cell
-    "include": "include: a sample on the kink counts (𝟙 = 1 at 0)",
-    "exclude": "exclude: a sample on the kink is left out (𝟙 = 0 at 0)",
-    "average": "average: a sample on the kink has weight ½",
+    "include": "include: a sample on the kink counts ({one} at {zero})",
+    "exclude": "exclude: a sample on the kink is left out ({nought} at {zero})",
+    "average": "average: a sample on the kink has weight {half}",
 }
-ABS_CONVENTION = "|u| uses the subgradient 0 at u = 0"
-ABS_CONVENTION_SHORT = "|u| has subgradient 0 at u = 0"
+ABS_CONVENTION = "{abs_u} uses the subgradient 0 at {u_eq_0}"
+ABS_CONVENTION_SHORT = "{abs_u} has subgradient 0 at {u_eq_0}"
 NO_KINK = "piecewise definition (no kink in the gradient)"
 ALL_SAMPLES = "all samples (no max(0, ·))"  # the active set of a loss without one
 NO_CONVENTION_SMOOTH = "differentiable: no convention needed"

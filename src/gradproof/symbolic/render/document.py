@@ -1,29 +1,42 @@
-"""Whole documents from a derivation: terminal text, LaTeX, Markdown. One content, three forms.
+"""Whole documents from a derivation: terminal text, and blocks for LaTeX and Markdown.
 
-Each renderer walks the same steps; formulas go through :mod:`printers`, prose through an
-escaper for the target format. No renderer computes maths.
+One content, every form: :func:`derivation_blocks` writes the derivation as a document
+(:mod:`gradproof.markup.blocks`: headings, paragraphs whose formulas are inline math, one
+display per step); the markup emitters turn it into LaTeX or into Markdown for a platform
+profile (``site``). The terminal text walks the same steps. Formulas go through
+:mod:`printers`, prose through the sentence templates. No renderer computes maths.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 from gradproof.errors import OptionError
+from gradproof.i18n import _
+from gradproof.markup import blocks as B
+from gradproof.markup.latex import BASE_PREAMBLE, latex_escape
+from gradproof.markup.latex import to_latex as emit_latex
+from gradproof.markup.markdown import to_markdown
+from gradproof.markup.platforms import Profile
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import hyperparameter
+from gradproof.symbolic.display import Lit
 from gradproof.symbolic.losses import LABEL_SETS
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.render.view import DerivationView
-from gradproof.symbolic.sentences import say
-from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
+from gradproof.symbolic.sentences import say, say_inline
+from gradproof.symbolic.steps import DerivationStep, Formula, Rule
 from gradproof.text import as_written
 
 __all__ = [
     "render",
     "render_latex_math",
     "render_markdown_jupyter",
+    "derivation_blocks",
+    "inline_pieces",
+    "display_lines",
+    "latex_escape",
     "FORMATS",
     "DETAILS",
     "LATEX_PREAMBLE",
@@ -32,19 +45,9 @@ __all__ = [
 FORMATS = ("text", "latex", "markdown")
 DETAILS = ("summary", "full")
 
-LATEX_PREAMBLE = r"""\documentclass[11pt]{article}
-\usepackage[utf8]{inputenc}
-\usepackage[T1]{fontenc}
-\usepackage{lmodern}
-\usepackage{amsmath,amssymb}
-\usepackage[margin=2.5cm]{geometry}
-% A double-struck one for indicators: amssymb's \mathbb has no digits.
-\makeatletter
-\let\gp@mathbb\mathbb
-\renewcommand{\mathbb}[1]{\ifx1#1\mathrm{1\!\!1}\else\gp@mathbb{#1}\fi}
-\makeatother
-\DeclareMathOperator{\softplus}{softplus}
-"""
+LATEX_PREAMBLE = BASE_PREAMBLE
+"""The preamble of a standalone derivation (the indicator needs no macro: see
+:data:`~gradproof.symbolic.notation.INDICATOR`)."""
 
 _EXAMPLE_RULES = {
     Rule.EXAMPLE_DATA,
@@ -54,62 +57,6 @@ _EXAMPLE_RULES = {
     Rule.EXAMPLE_GRADIENT,
     Rule.EXAMPLE_UPDATE,
 }
-
-# Unicode that may appear in prose, and how LaTeX writes it.
-_TEX_TEXT = {
-    "≤": r"$\le$",
-    "≥": r"$\ge$",
-    "∂": r"$\partial$",
-    "Σ": r"$\Sigma$",
-    "·": r"$\cdot$",
-    "⋅": r"$\cdot$",
-    "‖": r"$\Vert$",
-    "²": r"$^2$",
-    "ᵢ": r"$_i$",
-    "λ": r"$\lambda$",
-    "δ": r"$\delta$",
-    "½": r"$\frac12$",
-    "⊙": r"$\odot$",
-    "𝟙": r"$\mathbb{1}$",
-    "−": "-",
-    "—": "---",
-    "–": "--",
-    "∈": r"$\in$",
-    "η": r"$\eta$",
-    "←": r"$\leftarrow$",
-    "σ": r"$\sigma$",
-    "×": r"$\times$",
-    "∇": r"$\nabla$",
-    "ε": r"$\varepsilon$",
-    "≈": r"$\approx$",
-}
-_TEX_SPECIAL = {
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "\\": r"\textbackslash{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    """Prose made safe for pdflatex (special characters escaped, unicode maths mapped)."""
-    out = []
-    for ch in text:
-        if ch in _TEX_SPECIAL:
-            out.append(_TEX_SPECIAL[ch])
-        elif ch in _TEX_TEXT:
-            out.append(_TEX_TEXT[ch])
-        elif ord(ch) < 128:
-            out.append(ch)
-        else:
-            out.append("?")
-    return "".join(out).replace("$$", "")
 
 
 def _settings(d: DerivationView, f: Formula) -> dict[str, Any]:
@@ -131,51 +78,62 @@ def _source(d: DerivationView) -> str:
     )
 
 
-def _header_facts(d: DerivationView) -> list[str]:
-    facts = [
-        say(T.LOSS_FORMULA, formula=d.spec.formula)
-        if d.spec.formula and d.expression is None
-        else "",
-        LABEL_SETS.get(d.spec.labels, d.spec.labels),
-    ]
-    if d.params:
-        values = T.join(f"{to_text(hyperparameter(k))} = {v:g}" for k, v in d.params.items())
-        facts.append(say(T.HYPERPARAMETERS, values=values))
-    if d.form.switches:
-        facts.append(_convention_sentence(d))
-    return [f for f in facts if f]
-
-
-def _convention_sentence(d: DerivationView) -> str:
+def _convention(d: DerivationView) -> tuple[Any, ...]:
     kinds = {s.kind for s in d.form.switches}
     parts = []
     if "max" in kinds:
-        parts.append(T.CONVENTION[d.kink])
+        parts.append(say_inline(T.CONVENTION[d.kink]))
     if "abs" in kinds:
-        parts.append(T.ABS_CONVENTION)
-    return T.CLAUSE_SEPARATOR.join(parts) if parts else T.NO_KINK
+        parts.append(say_inline(T.ABS_CONVENTION))
+    if not parts:
+        return say_inline(T.NO_KINK)
+    out: list[Any] = []
+    for i, p in enumerate(parts):
+        out += [T.CLAUSE_SEPARATOR, *p] if i else list(p)
+    return tuple(out)
+
+
+def _header_facts(d: DerivationView, with_formula: bool) -> list[tuple[Any, ...]]:
+    """The facts under the title, as sentence pieces: the loss (text only: step 1 shows it in
+    LaTeX and Markdown), the labels, the hyperparameters, the convention at the kinks."""
+    facts: list[tuple[Any, ...]] = []
+    if with_formula and d.spec.formula and d.expression is None:
+        facts.append((say(T.LOSS_FORMULA, formula=d.spec.formula),))
+    labels = T.LABEL_SETS.get(d.spec.labels)
+    facts.append(say_inline(labels) if labels else (LABEL_SETS.get(d.spec.labels, ""),))
+    if d.params:
+        values = T.join_inline(
+            Formula((hyperparameter(k), _number(v))) for k, v in d.params.items()
+        )
+        facts.append(say_inline(T.HYPERPARAMETERS, values=values))
+    if d.form.switches:
+        facts.append(_convention(d))
+    return facts
+
+
+def _number(v: float) -> Lit:
+    text = f"{v:g}"
+    return Lit(text.replace("-", "−"), text)
 
 
 # -- text -------------------------------------------------------------------------------------
-def _text_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
+def _text_inline(d: DerivationView, parts: tuple[Any, ...]) -> str:
     return "".join(p if isinstance(p, str) else to_text(p.chain, **_settings(d, p)) for p in parts)
 
 
-def _render_text(d: DerivationView, detail: str, standalone: bool) -> str:
+def _render_text(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
     lines = [say(T.TITLE_TEXT, title=d.title), ""]
     if d.expression:
         lines.append("  " + say(T.AS_WRITTEN_TEXT, source=_source(d)))
-    for fact in _header_facts(d):
-        lines.append(f"  {fact}")
+    for fact in _header_facts(d, with_formula=True):
+        lines.append(f"  {_text_inline(d, fact)}")
     lines.append("")
     example_started = False
-    n = 0
-    for step in _visible(d, detail):
+    for n, step in enumerate(_visible(d, detail), start=1):
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
-            lines += [T.WORKED_EXAMPLE, ""]
-        n += 1
-        lines.append(f"{n:>2}. {step.rule.value}")
+            lines += [_(T.WORKED_EXAMPLE), ""]
+        lines.append(f"{n:>2}. {_(step.rule.value)}")
         for f in step.formulas:
             lines.append(f"      {to_text(f.chain, **_settings(d, f))}")
         if step.justification:
@@ -184,124 +142,134 @@ def _render_text(d: DerivationView, detail: str, standalone: bool) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-# -- markdown ---------------------------------------------------------------------------------
-def _md_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
-    out = []
+# -- blocks (LaTeX and Markdown) ------------------------------------------------------------
+def inline_pieces(
+    d: DerivationView, parts: tuple[Any, ...], sentence: bool = False
+) -> tuple[B.Inline, ...]:
+    """Sentence pieces as inline markup: text, and formulas as inline math. ``sentence``:
+    start with a capital letter and end with a full stop."""
+    out: list[B.Inline] = []
     for p in parts:
         if isinstance(p, str):
-            out.append(p.replace("*", r"\*").replace("_", r"\_"))
+            out.append(B.Text(p))
+        elif isinstance(p, Formula):
+            out.append(B.Math(to_latex(p.chain, **_settings(d, p))))
         else:
-            out.append(f"${to_latex(p.chain, **_settings(d, p))}$")
-    return "".join(out)
+            out.append(p)  # markup the caller built (code)
+    if sentence and out:
+        first = out[0]
+        if isinstance(first, B.Text) and first.text[:1].islower():
+            out[0] = B.Text(first.text[0].upper() + first.text[1:])
+        out.append(B.Text(_(T.SENTENCE_END)))
+    return tuple(out)
 
 
-def _render_markdown(d: DerivationView, detail: str, standalone: bool) -> str:
-    lines = ["## " + say(T.TITLE, title=d.title), ""]
-    if d.expression:
-        written = say(
-            T.AS_WRITTEN[bool(d.reg_expression)],
-            expr=f"`{as_written(d.expression)}`",
-            reg=f"`{as_written(d.reg_expression or '')}`",
-        )
-        lines += [written, ""]
-    for fact in _header_facts(d):
-        lines.append("- " + fact.replace("*", r"\*").replace("_", r"\_"))
-    lines.append("")
+_RELATION = re.compile(r" (=|\\leftarrow) ")
+
+
+def _align(tex: str) -> str:
+    """``tex`` with an alignment mark before its first relation outside any group."""
+    depth = 0
+    i = 0
+    while i < len(tex):
+        ch = tex[i]
+        if tex.startswith(r"\left", i) and not tex.startswith(r"\leftarrow", i):
+            depth += 1
+        elif tex.startswith(r"\right", i) and not tex.startswith(r"\rightarrow", i):
+            depth -= 1
+        elif ch == "\\" and i + 1 < len(tex) and tex[i + 1] in "{}":
+            i += 2
+            continue
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif depth == 0 and _RELATION.match(tex, i):
+            return tex[:i] + " &" + tex[i + 1 :]
+        i += 1
+    return "&" + tex
+
+
+def display_lines(d: DerivationView, formulas: tuple[Formula, ...]) -> tuple[str, ...]:
+    """A step's formulas as the lines of one display (aligned at their first relation)."""
+    lines = tuple(to_latex(f.chain, **_settings(d, f)) for f in formulas)
+    return lines if len(lines) == 1 else tuple(_align(x) for x in lines)
+
+
+def derivation_blocks(
+    d: DerivationView,
+    detail: str = "summary",
+    *,
+    title: bool = True,
+    header: bool = True,
+    steps: bool = True,
+) -> list[B.Block]:
+    """The derivation as document blocks: title, header facts, then for every step its
+    numbered label and justification (one paragraph, formulas as inline math) and its formulas
+    (one display); the worked example under its own heading. Steps are numbered once, in
+    order, whatever the output format. ``title``, ``header`` and ``steps`` choose the parts."""
+    out: list[B.Block] = []
+    if title:
+        out.append(B.Heading(2, (B.Text(say(T.TITLE, title=d.title)),)))
+    if header:
+        if d.expression:
+            written = say_inline(
+                T.AS_WRITTEN[bool(d.reg_expression)],
+                expr=B.Code(as_written(d.expression)),
+                reg=B.Code(as_written(d.reg_expression or "")),
+            )
+            out.append(B.Paragraph(inline_pieces(d, written)))
+        facts = [inline_pieces(d, f) for f in _header_facts(d, with_formula=False)]
+        out.append(B.BulletList(tuple(facts)))
     example_started = False
-    n = 0
-    for step in _visible(d, detail):
+    for n, step in enumerate(_visible(d, detail) if steps else [], start=1):
         if step.rule in _EXAMPLE_RULES and not example_started:
             example_started = True
-            lines += ["### " + T.WORKED_EXAMPLE, ""]
-        n += 1
-        lines.append(
-            f"**{n}. {step.rule.value[0].upper()}{step.rule.value[1:]}.**"
-            + (f" {_md_inline(d, step.justification)}." if step.justification else "")
-        )
-        lines.append("")
-        lines.append("```math")
-        formulas = [to_latex(f.chain, **_settings(d, f)) for f in step.formulas]
-        if len(formulas) > 1:  # MathJax breaks lines only inside an environment
-            lines.append("\\begin{gathered}")
-            lines.append(" \\\\\n".join(formulas))
-            lines.append("\\end{gathered}")
-        else:
-            lines += formulas
-        lines.append("```")
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"
+            out.append(B.Heading(3, (B.Text(_(T.WORKED_EXAMPLE)),)))
+        rule = _(step.rule.value)
+        label = say(T.STEP_LABEL, number=n, rule=rule[:1].upper() + rule[1:])
+        pieces: list[B.Inline] = [B.Strong((B.Text(label),))]
+        if step.justification:
+            pieces += [B.Text(" "), *inline_pieces(d, step.justification, sentence=True)]
+        out.append(B.Paragraph(tuple(pieces)))
+        if step.formulas:
+            out.append(B.DisplayMath(display_lines(d, step.formulas)))
+    return out
 
 
-# -- latex ------------------------------------------------------------------------------------
-def _tex_inline(d: DerivationView, parts: tuple[Inline, ...]) -> str:
-    return "".join(
-        latex_escape(p) if isinstance(p, str) else f"${to_latex(p.chain, **_settings(d, p))}$"
-        for p in parts
-    )
+def _render_markdown(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
+    slug = getattr(d, "name", "derivation")  # images of a derivation: none, so any slug
+    return to_markdown(B.Document(tuple(derivation_blocks(d, detail))), site, slug=slug)
 
 
-def _latex_fill(template: str, **markup: str) -> str:
-    """A sentence escaped for LaTeX, with placeholders filled by LaTeX markup (not escaped)."""
-    marks = {k: f"\x00{i}\x00" for i, k in enumerate(markup)}
-    text = latex_escape(say(template, **marks))
-    for k, mark in marks.items():
-        text = text.replace(mark, markup[k])
-    return text
+def _render_latex(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
+    doc = B.Document(tuple(derivation_blocks(d, detail)))
+    return emit_latex(doc, standalone=standalone, preamble=LATEX_PREAMBLE)
 
 
-def _render_latex(d: DerivationView, detail: str, standalone: bool) -> str:
-    body = [rf"\section*{{{latex_escape(say(T.TITLE, title=d.title))}}}"]
-    if d.expression:
-        source = rf"\texttt{{{latex_escape(_source(d))}}}"
-        body.append(_latex_fill(T.AS_WRITTEN[False], expr=source) + r"\par")
-    body.append(r"\begin{itemize}")
-    for fact in _header_facts(d):
-        body.append(rf"  \item {latex_escape(fact)}")
-    body.append(r"\end{itemize}")
-    body.append(r"\begin{enumerate}")
-    example_started = False
-    for step in _visible(d, detail):
-        if step.rule in _EXAMPLE_RULES and not example_started:
-            example_started = True
-            body.append(r"\end{enumerate}")
-            body.append(rf"\subsection*{{{latex_escape(T.WORKED_EXAMPLE)}}}")
-            body.append(r"\begin{enumerate}")
-        rule = latex_escape(step.rule.value[0].upper() + step.rule.value[1:])
-        just = f" {_tex_inline(d, step.justification)}." if step.justification else ""
-        body.append(rf"  \item \textbf{{{rule}.}}{just}")
-        body.append(r"  \begin{gather*}")
-        body.append(
-            "    "
-            + r" \\" "\n    ".join(to_latex(f.chain, **_settings(d, f)) for f in step.formulas)
-        )
-        body.append(r"  \end{gather*}")
-    body.append(r"\end{enumerate}")
-    text = "\n".join(body) + "\n"
-    if standalone:
-        return LATEX_PREAMBLE + r"\begin{document}" + "\n" + text + r"\end{document}" + "\n"
-    return text
-
-
-_RENDERERS: dict[str, Callable[[Any, str, bool], str]] = {
-    "text": _render_text,
-    "latex": _render_latex,
-    "markdown": _render_markdown,
-}
+_RENDERERS = {"text": _render_text, "latex": _render_latex, "markdown": _render_markdown}
 
 
 def render(
-    d: DerivationView, format: str = "text", *, detail: str = "summary", standalone: bool = False
+    d: DerivationView,
+    format: str = "text",
+    *,
+    detail: str = "summary",
+    standalone: bool = False,
+    site: str | Profile | None = None,
 ) -> str:
-    """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own."""
+    """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own;
+    ``site`` is the platform profile of Markdown (see :mod:`gradproof.markup.platforms`)."""
     if format not in _RENDERERS:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    return _RENDERERS[format](d, detail, standalone)
+    if site is not None and format != "markdown":
+        raise OptionError("a site profile (--site) applies to --format markdown")
+    return _RENDERERS[format](d, detail, standalone, site)
 
 
 def render_markdown_jupyter(d: DerivationView) -> str:
-    """The Markdown document with $$ blocks, which Jupyter renders (it does not know the
-    ```math fences GitHub uses)."""
-    return re.sub(r"```math\n(.*?)\n```", r"$$\n\1\n$$", render(d, "markdown"), flags=re.S)
+    """The Markdown document in the default profile, whose $…$ and $$ Jupyter renders."""
+    return render(d, "markdown")
 
 
 def render_latex_math(d: DerivationView) -> str:

@@ -1,4 +1,4 @@
-"""The leaves of LaTeX formulas: \\sum_{i \\in M} y_{i} \\mathbf{x}_{i}, \\mathbb{1}[\\cdot].
+"""The leaves of LaTeX formulas: \\sum_{i \\in M} y_{i} \\mathbf{x}_{i}, the indicator 𝟙[\\cdot].
 Every layout decision is the core's (:mod:`gradproof.symbolic.render.core`)."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ from typing import ClassVar
 import sympy as sp
 
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
+from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.render._base import EXPANDED, GREEK
 from gradproof.symbolic.render.core import FormulaPrinter
 
@@ -17,7 +18,7 @@ _W_DOT_X = r"\mathbf{w}\cdot\mathbf{x}"
 
 
 class TexPrinter(FormulaPrinter):
-    """LaTeX for the same nodes: \\sum_{i \\in M} y_{i} \\mathbf{x}_{i}, \\mathbb{1}[\\cdot]."""
+    """LaTeX for the same nodes: \\sum_{i \\in M} y_{i} \\mathbf{x}_{i}, 𝟙[\\cdot]."""
 
     FORMAT = "latex"
     ATOMS: ClassVar = {
@@ -113,13 +114,13 @@ class TexPrinter(FormulaPrinter):
         return r"\begin{cases} " + r" \\".join(rows) + r" \end{cases}"
 
     def _leaf_indicator(self, cond: str) -> str:
-        return rf"\mathbb{{1}}\left[{cond}\right]"
+        return rf"{INDICATOR}\left[{cond}\right]"
 
     def _leaf_indicator_set(self, name: str) -> str:
-        return rf"\mathbb{{1}}_{{{name}}}"
+        return rf"{INDICATOR}_{{{name}}}"
 
     def _leaf_indicator_average(self, ge: str, gt: str) -> str:
-        return rf"\tfrac{{1}}{{2}}\left(\mathbb{{1}}[{ge}] + \mathbb{{1}}[{gt}]\right)"
+        return rf"\tfrac{{1}}{{2}}\left({INDICATOR}[{ge}] + {INDICATOR}[{gt}]\right)"
 
     def _leaf_sum(self, where: str | None) -> str:
         return r"\sum_{i=1}^{n}" if where is None else rf"\sum_{{i \in {where}}}"

@@ -1,0 +1,259 @@
+r"""LaTeX from blocks: a fragment, or a complete document that compiles with pdflatex.
+
+Prose is escaped (:func:`latex_escape`); math is written as the blocks hold it, inline as
+``$…$`` and displays as ``\[…\]`` (several lines in ``aligned``, as in every Markdown
+profile). Figures become floats with captions, tables booktabs tabulars, code verbatim.
+Chinese documents use CJKutf8 (pdflatex).
+
+>>> latex_escape("50% of x_i — see ∂L/∂w")
+'50\\% of x\\_i --- see $\\partial$L/$\\partial$w'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from gradproof.markup.blocks import (
+    Block,
+    BulletList,
+    Code,
+    CodeBlock,
+    DisplayMath,
+    Document,
+    Emph,
+    Figure,
+    Heading,
+    Inline,
+    Link,
+    Math,
+    Paragraph,
+    Strong,
+    Table,
+    Text,
+    display_tex,
+)
+
+__all__ = ["latex_escape", "to_latex", "BASE_PREAMBLE", "ascii_code"]
+
+BASE_PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[T1]{fontenc}
+\usepackage{lmodern}
+\usepackage{amsmath,amssymb}
+\usepackage[margin=2.5cm]{geometry}
+"""
+"""What every document starts with; :func:`to_latex` adds the packages its blocks need."""
+
+# Unicode that may appear in prose, and how LaTeX writes it.
+_TEX_TEXT = {
+    "≤": r"$\le$",
+    "≥": r"$\ge$",
+    "∂": r"$\partial$",
+    "Σ": r"$\Sigma$",
+    "·": r"$\cdot$",
+    "⋅": r"$\cdot$",
+    "‖": r"$\Vert$",
+    "²": r"$^2$",
+    "ᵢ": r"$_i$",
+    "λ": r"$\lambda$",
+    "δ": r"$\delta$",
+    "½": r"$\frac12$",
+    "⊙": r"$\odot$",
+    "𝟙": r"$\mathrm{1\!\!1}$",
+    "−": r"$-$",
+    "—": "---",
+    "–": "--",
+    "∈": r"$\in$",
+    "η": r"$\eta$",
+    "←": r"$\leftarrow$",
+    "σ": r"$\sigma$",
+    "×": r"$\times$",
+    "∇": r"$\nabla$",
+    "ε": r"$\varepsilon$",
+    "≈": r"$\approx$",
+    "…": r"\ldots{}",
+    "∅": r"$\emptyset$",
+    "⇒": r"$\Rightarrow$",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+}
+_TEX_SPECIAL = {
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+
+def _kept(ch: str, cjk: bool) -> bool:
+    """Non-ASCII characters pdflatex prints as they are: Latin letters with accents (inputenc
+    utf8 and T1 know them), and Chinese inside a CJK environment."""
+    o = ord(ch)
+    return 0xC0 <= o <= 0x17F and o not in (0xD7, 0xF7) or (cjk and o >= 0x2E80)
+
+
+def latex_escape(text: str, cjk: bool = False) -> str:
+    """Prose made safe for pdflatex (special characters escaped, unicode maths mapped;
+    ``cjk``: Chinese kept, for a document in a CJK environment)."""
+    out = []
+    for ch in text:
+        if ch in _TEX_SPECIAL:
+            out.append(_TEX_SPECIAL[ch])
+        elif ch in _TEX_TEXT:
+            out.append(_TEX_TEXT[ch])
+        elif ord(ch) < 128 or _kept(ch, cjk):
+            out.append(ch)
+        else:
+            out.append("?")
+    return "".join(out).replace("$$", "")
+
+
+_ASCII = {
+    "σ": "sigma",
+    "𝟙": "1",
+    "∂": "d",
+    "Σ": "sum",
+    "·": "*",
+    "≥": ">=",
+    "≤": "<=",
+    "‖": "||",
+    "′": "'",
+    "−": "-",
+    "—": "--",
+    "λ": "lam",
+    "δ": "delta",
+    "η": "eta",
+    "²": "^2",
+    "ᵢ": "_i",
+    "…": "...",
+    "∈": " in ",
+}
+
+
+def ascii_code(text: str) -> str:
+    """Code for a verbatim block under pdflatex: non-ASCII characters spelled in ASCII."""
+    return "".join(_ASCII.get(ch, ch if ord(ch) < 128 else "?") for ch in text)
+
+
+def _inline(items: Iterable[Inline], cjk: bool) -> str:
+    out = []
+    for p in items:
+        if isinstance(p, Text):
+            out.append(latex_escape(p.text, cjk))
+        elif isinstance(p, Math):
+            out.append(f"${p.tex}$")
+        elif isinstance(p, Code):
+            out.append(rf"\texttt{{{latex_escape(ascii_code(p.text))}}}")
+        elif isinstance(p, Link):
+            out.append(latex_escape(p.text, cjk) + rf" (\texttt{{{latex_escape(p.url)}}})")
+        elif isinstance(p, Emph):
+            out.append(rf"\emph{{{_inline(p.pieces, cjk)}}}")
+        elif isinstance(p, Strong):
+            out.append(rf"\textbf{{{_inline(p.pieces, cjk)}}}")
+        else:  # pragma: no cover - the Inline union is closed
+            raise TypeError(f"not an inline piece: {p!r}")
+    return "".join(out)
+
+
+_SECTION = {1: r"\section*", 2: r"\section*", 3: r"\subsection*"}
+
+
+def _block(b: Block, cjk: bool, assets: str) -> list[str]:
+    if isinstance(b, Heading):
+        command = _SECTION.get(b.level, r"\subsubsection*")
+        return [command + "{" + _inline(b.pieces, cjk) + "}"]
+    if isinstance(b, Paragraph):
+        return [_inline(b.pieces, cjk)]
+    if isinstance(b, BulletList):
+        return [
+            r"\begin{itemize}",
+            *(rf"  \item {_inline(i, cjk)}" for i in b.items),
+            r"\end{itemize}",
+        ]
+    if isinstance(b, DisplayMath):
+        return [r"\[", display_tex(b.lines), r"\]"]
+    if isinstance(b, Figure):
+        path = f"{assets.rstrip('/')}/{b.path}" if assets else b.path
+        lines = [
+            r"\begin{figure}[H]",
+            r"\centering",
+            rf"\includegraphics[width=0.8\linewidth]{{{path}}}",
+        ]
+        if b.caption:
+            lines.append(rf"\caption{{{_inline(b.caption, cjk)}}}")
+        return [*lines, r"\end{figure}"]
+    if isinstance(b, CodeBlock):
+        return [r"\begin{verbatim}", ascii_code(b.text).rstrip("\n"), r"\end{verbatim}"]
+    if isinstance(b, Table):
+        align = "".join(b.align or ("l",) * len(b.header))
+        rows = [" & ".join(_inline(c, cjk) for c in r) + r" \\" for r in b.rows]
+        return [
+            r"\begin{center}",
+            rf"\begin{{tabular}}{{{align}}}",
+            r"\toprule",
+            " & ".join(_inline(c, cjk) for c in b.header) + r" \\",
+            r"\midrule",
+            *rows,
+            r"\bottomrule",
+            r"\end{tabular}",
+            r"\end{center}",
+        ]
+    raise TypeError(f"not a block: {b!r}")  # pragma: no cover - the Block union is closed
+
+
+def _packages(doc: Document) -> list[str]:
+    kinds = {type(b) for b in doc.blocks}
+    out = []
+    if Figure in kinds:
+        out += [r"\usepackage{graphicx}", r"\usepackage{float}"]
+    if Table in kinds:
+        out.append(r"\usepackage{booktabs}")
+    if doc.lang == "zh":
+        out.append(r"\usepackage{CJKutf8}")
+    return out
+
+
+def to_latex(
+    doc: Document,
+    *,
+    standalone: bool = False,
+    preamble: str = BASE_PREAMBLE,
+    assets: str = "figures",
+) -> str:
+    """``doc`` as LaTeX: the body, or with ``standalone`` a complete document (``preamble``
+    plus the packages its blocks need; the front matter becomes the title). Figures are
+    included from ``assets``."""
+    cjk = doc.lang == "zh"
+    body: list[str] = []
+    for b in doc.blocks:
+        if standalone and doc.front is not None and isinstance(b, Heading) and b.level == 1:
+            continue  # \maketitle prints the title
+        body += _block(b, cjk, assets)
+        body.append("")
+    text = "\n".join(body).rstrip() + "\n"
+    if not standalone:
+        return text
+    head = [preamble.rstrip(), *_packages(doc)]
+    if doc.front is not None:
+        head += [
+            rf"\title{{{latex_escape(doc.front.title, cjk)}}}",
+            r"\author{}",
+            rf"\date{{{latex_escape(doc.front.date or '', cjk)}}}",
+        ]
+    head.append(r"\begin{document}")
+    if cjk:
+        head.append(r"\begin{CJK}{UTF8}{gbsn}")
+    if doc.front is not None:
+        head.append(r"\maketitle")
+    tail = [r"\end{CJK}"] if cjk else []
+    return "\n".join(head) + "\n" + text + "\n".join([*tail, r"\end{document}"]) + "\n"
