@@ -39,11 +39,12 @@ the math through :func:`scan`.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from gradproof.errors import DataError, LimitError, OptionError
 from gradproof.markup.scan.latex import read_latex
-from gradproof.markup.scan.markdown import read_markdown
+from gradproof.markup.scan.markdown import DELIMITERS, read_markdown
 from gradproof.markup.scan.notebook import read_notebook
 from gradproof.markup.scan.spans import FORMATS, LIMITS, Document, Span, finish
 
@@ -103,12 +104,22 @@ def read_document(path: str | Path, format: str | None = None) -> Document:
     return Document(str(p), fmt, text, tuple(scan(text, fmt, name=str(p))))
 
 
-def scan(text: str, format: str = "markdown", *, name: str = "document") -> list[Span]:
+def scan(
+    text: str,
+    format: str = "markdown",
+    *,
+    name: str = "document",
+    delimiters: Iterable[str] | None = None,
+) -> list[Span]:
     """The spans of ``text`` in document order (see the module docstring for the rules).
 
-    ``name`` only appears in error messages. Raises :class:`~gradproof.errors.OptionError`
-    for an unknown format, :class:`~gradproof.errors.DataError` for a notebook that is not
-    valid nbformat-4 JSON and :class:`~gradproof.errors.LimitError` past ``LIMITS``.
+    ``name`` only appears in error messages. ``delimiters`` reads Markdown as one engine does:
+    only these math delimiters open math (a platform profile's
+    :attr:`~gradproof.markup.platforms.Profile.reads`; default: every one above).
+
+    Raises :class:`~gradproof.errors.OptionError` for an unknown format,
+    :class:`~gradproof.errors.DataError` for a notebook that is not valid nbformat-4 JSON and
+    :class:`~gradproof.errors.LimitError` past ``LIMITS``.
     """
     if format not in FORMATS:
         raise OptionError(f"unknown document format {format!r}; use one of {', '.join(FORMATS)}")
@@ -116,7 +127,8 @@ def scan(text: str, format: str = "markdown", *, name: str = "document") -> list
         raise LimitError(
             f"{name}: {len(text)} characters is more than the limit of {LIMITS['max_bytes']}"
         )
+    reads = DELIMITERS if delimiters is None else frozenset(delimiters)
     if format == "notebook":
-        return read_notebook(text, name)
-    raws = read_markdown(text) if format == "markdown" else read_latex(text)
+        return read_notebook(text, name, reads)
+    raws = read_markdown(text, reads) if format == "markdown" else read_latex(text)
     return finish(raws, text, lambda line: line, contiguous=True)

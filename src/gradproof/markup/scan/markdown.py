@@ -7,7 +7,10 @@ import re
 
 from gradproof.markup.scan.spans import Misses, Paragraphs, Raw, prose_spans
 
-__all__ = ["read_markdown"]
+__all__ = ["read_markdown", "DELIMITERS"]
+
+DELIMITERS = frozenset({"$", "$$", "\\(", "\\[", "\\\\(", "\\\\[", "```math"})
+"""Every math delimiter the Markdown reader knows (as :attr:`Span.delimiter` names them)."""
 
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})[ \t]*([^\n]*)")
 
@@ -17,8 +20,12 @@ def _fence_language(info: str) -> str | None:
     return word.lower() or None
 
 
-def read_markdown(text: str) -> list[Raw]:
-    """Block pass (front matter, code fences), then the inline pass over what is left."""
+def read_markdown(text: str, reads: frozenset[str] = DELIMITERS) -> list[Raw]:
+    """Block pass (front matter, code fences), then the inline pass over what is left.
+
+    Only the math delimiters in ``reads`` open math (as one engine reads the text: for
+    CommonMark without them, ``\\(`` is an escaped parenthesis and a ``math`` fence is code).
+    """
     raws: list[Raw] = []
     lines = text.splitlines(keepends=True)
     offs = [0]
@@ -43,17 +50,17 @@ def read_markdown(text: str) -> list[Raw]:
         j = i + 1
         while j < len(lines) and not close.fullmatch(lines[j].rstrip("\r\n")):
             j += 1
-        raws.extend(_inline(text, region, offs[i]))
+        raws.extend(_inline(text, region, offs[i], reads))
         begin, end = offs[i + 1], offs[min(j, len(lines))]
         for eol in "\n\r":  # the content ends before the closing line's newline
             end -= 1 if end > begin and text[end - 1] == eol else 0
-        if lang == "math":
+        if lang == "math" and "```math" in reads:
             raws.append(("math", begin, end, True, "```math", None, False))
         else:
             raws.append(("code", begin, end, False, fence[:3], lang, False))
         region = offs[min(j + 1, len(lines))]
         i = j + 1
-    raws.extend(_inline(text, region, len(text)))
+    raws.extend(_inline(text, region, len(text), reads))
     return raws
 
 
@@ -62,7 +69,7 @@ def _line_start(text: str, i: int) -> bool:
     return text[k:i].strip() == ""
 
 
-def _inline(text: str, a: int, b: int) -> list[Raw]:
+def _inline(text: str, a: int, b: int, reads: frozenset[str]) -> list[Raw]:
     """Math, code spans and comments inside the non-fenced text ``text[a:b]``; the rest is
     prose, one span per paragraph."""
     raws: list[Raw] = []
@@ -83,8 +90,8 @@ def _inline(text: str, a: int, b: int) -> list[Raw]:
         if c == "\\":
             two = text[i : i + 2]
             dbl = text[i : i + 3] in ("\\\\(", "\\\\[")
-            if two in ("\\(", "\\[") or dbl:
-                opener = text[i : i + (3 if dbl else 2)]
+            opener = text[i : i + (3 if dbl else 2)]
+            if (two in ("\\(", "\\[") or dbl) and opener in reads:
                 closer = opener[:-1] + (")" if opener[-1] == "(" else "]")
                 j = misses.find(text, closer, i + len(opener), b)
                 if j >= 0:
@@ -115,7 +122,7 @@ def _inline(text: str, a: int, b: int) -> list[Raw]:
                 emit("comment", i + 4, j, i, j + 3, False, "<!--")
                 i = j + 3
                 continue
-        if text.startswith("$$", i):
+        if text.startswith("$$", i) and "$$" in reads:
             j = misses.find(text, "$$", i + 2, b)
             if j >= 0:
                 emit("math", i + 2, j, i, j + 2, _line_start(text, i), "$$")
@@ -123,7 +130,7 @@ def _inline(text: str, a: int, b: int) -> list[Raw]:
             else:
                 i += 2
             continue
-        if c == "$" and i >= dollar_dead:
+        if c == "$" and i >= dollar_dead and "$" in reads:
             j = _dollar_close(text, i, b, paragraphs)
             if j > 0:
                 emit("math", i + 1, j, i, j + 1, False, "$")

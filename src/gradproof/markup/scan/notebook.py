@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from gradproof.errors import DataError, LimitError
-from gradproof.markup.scan.markdown import read_markdown
+from gradproof.markup.scan.markdown import DELIMITERS, read_markdown
 from gradproof.markup.scan.spans import LIMITS, Span, finish
 
 __all__ = ["read_notebook"]
@@ -109,7 +109,7 @@ def _joined(value: Any, file_line: Callable[[int], int]) -> tuple[str, list[int]
     return text, lines
 
 
-def read_notebook(text: str, name: str) -> list[Span]:
+def read_notebook(text: str, name: str, reads: frozenset[str] = DELIMITERS) -> list[Span]:
     reader = _Json(text, name)
     nb, end = reader.value(0, 0)
     if text[end:].strip():
@@ -134,7 +134,7 @@ def read_notebook(text: str, name: str) -> list[Span]:
         source, lines = _joined(cell.get("source", ""), file_line)
         kind = cell.get("cell_type")
         if kind == "markdown":
-            for s in finish(read_markdown(source), source, _mapper(lines), contiguous=False):
+            for s in finish(read_markdown(source, reads), source, _mapper(lines), contiguous=False):
                 spans.append(replace(s, cell=k))
         elif kind == "code":
             spans.append(
