@@ -52,6 +52,7 @@ class MathSpan:
     display: bool  # a display, as the engine reads it
     block: bool  # a display block with blank lines around it (kramdown's rule)
     table: bool  # on a row of a Markdown table
+    escaped: bool = False  # written with every punctuation character escaped (Hugo)
 
     def line_at(self, offset: int) -> int:
         """The file line of ``tex[offset]`` (escapes never remove a newline)."""
@@ -81,7 +82,8 @@ class Context:
 
     def _view(self, s: Span, rows: set[int]) -> MathSpan:
         tex = s.text
-        if self.profile.escape_math and self.format != "latex" and fully_escaped(tex):
+        escaped = self.profile.escape_math and self.format != "latex" and fully_escaped(tex)
+        if escaped:
             tex = unescape_punctuation(tex)
         if s.delimiter in _INLINE:
             display = False
@@ -90,7 +92,7 @@ class Context:
         else:
             display = s.display or s.delimiter in _DISPLAY or s.delimiter not in _CLOSERS
         block = display and (s.delimiter != "$$" or s.start is None or _blank_around(self.text, s))
-        return MathSpan(s, tex, display, block, bool(rows & set(s.lines)))
+        return MathSpan(s, tex, display, block, bool(rows & set(s.lines)), escaped)
 
     def selected(self, hazard: Hazard) -> Iterator[MathSpan]:
         """The math spans the hazard's ``where`` names."""
@@ -197,7 +199,7 @@ def _environments(h: Hazard, ctx: Context) -> Iterator[Hit]:
 def _table(h: Hazard, ctx: Context) -> Iterator[Hit]:
     instead = _replacements(h)
     for m in ctx.math:
-        if m.table:
+        if m.table and not m.escaped:  # an escaped \| is a pipe the table leaves to the math
             for off, tok in tex_token_offsets(m.tex):
                 if tok in instead:
                     yield m.line_at(off), {"token": tok, "instead": instead[tok]}

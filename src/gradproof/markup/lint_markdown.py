@@ -45,19 +45,24 @@ def table_lines(text: str) -> set[int]:
 
 def fully_escaped(text: str) -> bool:
     """Every ASCII punctuation character of ``text`` is backslash-escaped (and every
-    backslash escapes one): the form in which CommonMark gives back exactly the TeX."""
+    backslash escapes one), and something shows it was meant so (an escaped character other
+    than a backslash, or ``\\\\`` before a letter, as in ``\\\\alpha``): the form in which
+    CommonMark gives back exactly the TeX. ``a \\\\ b`` alone reads as TeX with a line
+    break, not as an escaped control space."""
     i = 0
+    meant = False
     while i < len(text):
         ch = text[i]
         if ch == "\\":
             if i + 1 < len(text) and text[i + 1] in _ASCII_PUNCT:
+                meant = meant or text[i + 1] != "\\" or text[i + 2 : i + 3].isalpha()
                 i += 2
                 continue
             return False
         if ch in _ASCII_PUNCT:
             return False
         i += 1
-    return True
+    return meant
 
 
 def _punct(ch: str) -> bool:

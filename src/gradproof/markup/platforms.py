@@ -32,9 +32,11 @@ pandoc's PDF output): KaTeX takes ``align``, ``gather``, ``equation`` and ``spli
 mode only and has no ``multline``, ``flalign``, ``eqnarray``, ``\\label``, ``\\ref`` or
 ``\\eqref``, and draws ``\\mathbb{1}`` as a plain 1; pdflatex refuses a display environment
 inside ``\\[…\\]`` (what pandoc writes for ``$$``); pandoc, marked and Hugo's goldmark end
-display math at a blank line; kramdown 2.4 keeps ``\\\\`` and ``_`` inside ``$$…$$``. A
-platform that cannot be run offline (GitHub, Zhihu, CSDN) gets the portable rules besides its
-own.
+display math at a blank line, markdown-it and kramdown 2.4 do not; kramdown keeps ``\\\\``,
+``_`` and ``\\|`` inside ``$$…$$`` but makes a table of a paragraph with a bare ``|``. A
+platform that cannot be run offline (GitHub, Zhihu, CSDN, Hexo, MyST) gets the rules its
+stand-in engine shows, besides its own (``tests/markup/test_lint_engines.py`` checks every
+verdict against the engines: clean fragments render as math, flagged ones break).
 
 >>> get_profile("jekyll").inline
 ('$$', '$$')
@@ -116,7 +118,10 @@ NOT_MATH = Hazard(
 TABLE_PIPE = Hazard(
     "table-pipe",
     "table",
-    N_("{token} inside the math of a table row splits the cell"),
+    N_(
+        "{token} in the math of a table row is read by the table first (| ends the cell, GFM "
+        "tables turn \\| into |)"
+    ),
     N_("write {instead}"),
     replace=TABLE_TEX,
 )
@@ -252,7 +257,7 @@ _KRAMDOWN_PIPE = Hazard(
     "tokens",
     N_("kramdown reads {token} in a paragraph as a table column, even inside $$…$$"),
     N_("write {instead}"),
-    tokens=("|", "\\|"),
+    tokens=("|",),  # \\| is kept in a paragraph; the emitter rewrites it too (tables)
     replace=TABLE_TEX,
     where="paragraph",
     rewrite=True,
@@ -354,7 +359,7 @@ PROFILES: dict[str, Profile] = {
             "GitHub (README, issues, gists)",
             display=("```math", "```"),
             reads=("$", "$$", "```math"),
-            hazards=PORTABLE + (_GITHUB_BRACES,),  # MathJax
+            hazards=COMMON + (_GITHUB_BRACES,),  # MathJax
             engines=("markdown-it-gfm",),
         ),
         Profile(
@@ -379,7 +384,7 @@ PROFILES: dict[str, Profile] = {
         Profile(
             "hexo",
             "Hexo with a markdown-it renderer and a math plugin (NexT, Butterfly)",
-            hazards=PORTABLE + KATEX,
+            hazards=COMMON + KATEX,
             front_matter=True,
             keys=(("mathjax", True), ("katex", True)),
             post="source/_posts/{slug}.md",
@@ -407,6 +412,7 @@ PROFILES: dict[str, Profile] = {
             "Zhihu article import ($$ only)",
             inline=("$$", "$$"),
             reads=("$$",),
+            hazards=COMMON,
             engines=("markdown-it-double",),
         ),
         Profile(
@@ -420,8 +426,9 @@ PROFILES: dict[str, Profile] = {
             "myst",
             "MyST Markdown (Jupyter Book, Sphinx)",
             reads=("$", "$$", "```math"),
+            hazards=COMMON,
         ),
-        Profile("csdn", "CSDN editor (markdown with KaTeX)", hazards=PORTABLE + KATEX),
+        Profile("csdn", "CSDN editor (markdown with KaTeX)", hazards=COMMON + KATEX),
     )
 }
 
