@@ -7,9 +7,10 @@ written number.
 A user's function runs so that it cannot forge a verdict: whatever it raises —
 ``SystemExit`` and ``KeyboardInterrupt`` included — becomes a :class:`CandidateFailure` (a
 FAIL that quotes it), never an exit of gradproof; its arguments are read-only views, so a
-function that writes into the caller's data fails instead of silently changing it. (Code
-that means harm can still do anything in-process, e.g. ``os._exit``; the guard is for the
-mistakes honest code makes.)
+function that writes into the caller's data fails instead of silently changing it, and
+``os._exit`` inside it raises instead of ending the process (:func:`no_hard_exit`). (Code that
+means harm can still do anything in-process; the guard is for the mistakes honest code
+makes.)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import GradproofError, OptionError
+from gradproof.verify.loading import HardExit, no_hard_exit
 from gradproof.verify.tolerance import claim_resolution, unit_roundoff
 
 __all__ = [
@@ -144,7 +146,34 @@ def _shape_hint(shape: tuple[int, ...], n: int, d: int, part: str) -> str:
     return ""
 
 
+def _real(gw: Any, gb: Any, what: str) -> tuple[Any, Any] | CandidateFailure:
+    """The parts as real numbers: complex ones with a zero imaginary part lose it; any other
+    complex value is a failure (the gradient of a real loss is real)."""
+    parts = []
+    for part in (gw, gb):
+        try:
+            arr = np.asarray(part)
+        except (TypeError, ValueError):
+            return (gw, gb)  # not an array of numbers: _vector says so
+        if np.iscomplexobj(arr):
+            imag = float(np.max(np.abs(arr.imag))) if arr.size else 0.0
+            if imag != 0.0:
+                return CandidateFailure(
+                    f"{what} returned complex numbers (imaginary part up to {imag:.3g}); "
+                    "the gradient of a real loss is real",
+                    "a complex value usually comes from np.sqrt or np.log of a negative number, "
+                    "or a complex constant (1j) in the code",
+                )
+            arr = arr.real
+        parts.append(arr)
+    return parts[0], parts[1]
+
+
 def _vector(gw: Any, gb: Any, n: int, d: int, what: str) -> Array | CandidateFailure:
+    real = _real(gw, gb, what)
+    if isinstance(real, CandidateFailure):
+        return real
+    gw, gb = real
     try:
         w_arr = np.asarray(gw, dtype=np.float64)
         b_arr = np.asarray(gb, dtype=np.float64)
@@ -194,7 +223,7 @@ def call_function(
     """
     n, d = int(np.shape(X)[0]), int(np.shape(w)[0])
     try:
-        with np.errstate(all="ignore"):  # values are judged, not warnings
+        with np.errstate(all="ignore"), no_hard_exit():  # values are judged, not warnings
             out = fn(X, y, read_only(np.array(w)), b)
     except GradproofError:
         raise
@@ -230,6 +259,11 @@ def _failure(source: str, exc: BaseException) -> CandidateFailure:
     if isinstance(exc, SystemExit):
         return CandidateFailure(
             f"{source} called sys.exit({exc.code!r}) instead of returning a gradient",
+            "a gradient function must return (grad_w, grad_b); an exit inside it is a failure",
+        )
+    if isinstance(exc, HardExit):
+        return CandidateFailure(
+            f"{source} called os._exit({exc.code!r}) instead of returning a gradient",
             "a gradient function must return (grad_w, grad_b); an exit inside it is a failure",
         )
     if isinstance(exc, KeyboardInterrupt):

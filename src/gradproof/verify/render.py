@@ -42,7 +42,7 @@ def _sig_for(a: float, b: float) -> int:
     """Significant digits that show the difference between a and b (3 … 17)."""
     diff = abs(a - b)
     size = max(abs(a), abs(b))
-    if diff == 0 or size == 0:
+    if diff == 0 or size == 0 or not math.isfinite(size / diff):
         return 6
     return int(min(17, max(3, math.ceil(math.log10(size / diff)) + 2)))
 
@@ -70,7 +70,8 @@ def _detail(p: PointResult) -> str:
         return f"{len(p.kinks)} sample(s) on a kink; any valid subgradient passes there"
     if p.digits == p.digits:
         return "agrees exactly" if p.digits >= 17 else f"agrees to {_digits(p.digits)} digits"
-    return "agrees (the gradient is 0 within its bound)"
+    # no entry is 1000× its rounding bound (float16, or a gradient near 0): no digits to count
+    return "agrees within its rounding bound (too loose at this precision to pin 3 digits)"
 
 
 def _point_line(p: PointResult) -> str:
