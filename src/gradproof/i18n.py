@@ -13,11 +13,19 @@ a context variable, so nested calls and threads each see their own.
 
 Sentences that are stored and printed later (derivation steps are data; they are rendered in
 whatever language the renderer is asked for) keep their message id and fields, marked with
-:func:`N_`, and are translated by :func:`_` when printed.
+:func:`N_`, and are translated by :func:`_` when printed. A :class:`Message` (made by
+:func:`lazy`) is such a sentence inside plain data: it *is* its English text (a ``str``, so JSON
+and English output stay as they were) and :func:`tr` prints it in the current language.
+
+The catalogs are regenerated from the source with ``python -m gradproof._catalogs`` (see
+:mod:`gradproof._catalogs`).
 
 >>> with language("en"):
 ...     _("{n} samples", n=3)
 '3 samples'
+>>> hint = lazy("{n} samples", n=3)
+>>> hint, hint.msgid
+('3 samples', '{n} samples')
 """
 
 from __future__ import annotations
@@ -39,13 +47,21 @@ __all__ = [
     "resolve_language",
     "language",
     "current_language",
+    "CJK_LANGUAGES",
     "_",
     "N_",
     "ngettext",
+    "Message",
+    "lazy",
+    "tr",
 ]
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 """The languages gradproof writes in: code → name. English is the source language."""
+
+CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
+"""Languages written with CJK characters: their figures need a CJK font and their LaTeX
+documents XeLaTeX with ctex (:mod:`gradproof.markup.latex`)."""
 
 DOMAIN = "gradproof"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -107,9 +123,13 @@ def current_language() -> str:
     return resolve_language(None)
 
 
-@cache
 def _catalog(lang: str) -> _gettext.NullTranslations:
-    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    return _load(lang, LOCALE_DIR)  # read at each call: a test may point LOCALE_DIR elsewhere
+
+
+@cache
+def _load(lang: str, folder: Path) -> _gettext.NullTranslations:
+    mo = folder / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
     if lang == "en" or not mo.is_file():
         return _gettext.NullTranslations()
     with mo.open("rb") as fh:
@@ -122,7 +142,7 @@ def _(msgid: str, /, **fields: object) -> str:
     A message without a translation is printed in English (the tests make sure every shipped
     catalog is complete).
     """
-    text = _catalog(current_language()).gettext(msgid)
+    text = _catalog(current_language()).gettext(msgid) if msgid else ""  # "" is the header
     return text.format(**fields) if fields else text
 
 
@@ -136,3 +156,44 @@ def ngettext(singular: str, plural: str, n: int, /, **fields: object) -> str:
     """The singular or plural message for ``n``, translated, with ``n`` among the fields."""
     text = _catalog(current_language()).ngettext(singular, plural, n)
     return text.format(n=n, **fields)
+
+
+class Message(str):
+    """A sentence kept for later: its English text (what ``str`` sees, so equality, JSON and
+    English output are plain strings) plus the message id and fields it was made from, which
+    :func:`tr` translates when it is printed. Fields may be messages themselves."""
+
+    msgid: str
+    fields: dict[str, object]
+
+    def __new__(cls, msgid: str, /, **fields: object) -> Message:
+        english = msgid.format(**fields) if fields else msgid
+        self = super().__new__(cls, english)
+        self.msgid = msgid
+        self.fields = fields
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:  # copies and pickles keep the message
+        return (_rebuild, (self.msgid, self.fields))
+
+
+def _rebuild(msgid: str, fields: dict[str, object]) -> Message:
+    return Message(msgid, **fields)
+
+
+def lazy(msgid: str, /, **fields: object) -> Message:
+    """``msgid`` with its fields, translated only when printed (by :func:`tr`)."""
+    return Message(msgid, **fields)
+
+
+def tr(value: object) -> str:
+    """``value`` in the current language: a :class:`Message` is translated (and its message
+    fields with it); any other value is printed as it is."""
+    if not isinstance(value, Message):
+        return str(value)
+    text = _catalog(current_language()).gettext(value.msgid) if value.msgid else ""
+    if not value.fields:
+        return text
+    return text.format(
+        **{k: tr(v) if isinstance(v, Message) else v for k, v in value.fields.items()}
+    )
