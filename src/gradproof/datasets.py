@@ -32,6 +32,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, GradproofError, ShapeError
+from gradproof.i18n import N_
 
 __all__ = [
     "Dataset",
@@ -545,4 +546,4 @@ def sample_dataset(labels: str = "pm1") -> Dataset:
     X, y = arr[:, :-1], arr[:, -1]
     if labels != "pm1":
         y = X @ np.array([1.5, -0.5]) + np.array([0.5, -0.25, 0.25, 0.0])
-    return Dataset(X, y, "built-in sample data")
+    return Dataset(X, y, N_("built-in sample data"))

@@ -88,7 +88,7 @@ def _convention(d: DerivationView) -> tuple[Any, ...]:
         return say_inline(T.NO_KINK)
     out: list[Any] = []
     for i, p in enumerate(parts):
-        out += [T.CLAUSE_SEPARATOR, *p] if i else list(p)
+        out += [_(T.CLAUSE_SEPARATOR), *p] if i else list(p)
     return tuple(out)
 
 
