@@ -52,6 +52,7 @@ __all__ = [
     "N_",
     "ngettext",
     "Message",
+    "Listing",
     "lazy",
     "tr",
 ]
@@ -181,6 +182,23 @@ def _rebuild(msgid: str, fields: dict[str, object]) -> Message:
     return Message(msgid, **fields)
 
 
+class Listing(Message):
+    """Messages (or plain text) joined by a separator, each translated when printed."""
+
+    items: tuple[object, ...]
+    separator: object
+
+    def __new__(cls, items: object, separator: object = ", ") -> Listing:
+        parts = tuple(items)  # type: ignore[call-overload]
+        self = str.__new__(cls, str(separator).join(str(p) for p in parts))
+        self.msgid, self.fields = "", {}
+        self.items, self.separator = parts, separator
+        return self
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (Listing, (self.items, self.separator))
+
+
 def lazy(msgid: str, /, **fields: object) -> Message:
     """``msgid`` with its fields, translated only when printed (by :func:`tr`)."""
     return Message(msgid, **fields)
@@ -189,6 +207,8 @@ def lazy(msgid: str, /, **fields: object) -> Message:
 def tr(value: object) -> str:
     """``value`` in the current language: a :class:`Message` is translated (and its message
     fields with it); any other value is printed as it is."""
+    if isinstance(value, Listing):
+        return tr(value.separator).join(tr(p) for p in value.items)
     if not isinstance(value, Message):
         return str(value)
     text = _catalog(current_language()).gettext(value.msgid) if value.msgid else ""

@@ -139,11 +139,12 @@ class AuditReport:
                 out.append(f"::{level} {props}::{_escape(self.finding(c))}")
             return out + [f"::notice::{_escape(self.summary_line())}"]
         out = [f"{self.file}:{c.line}: {self.finding(c)}" for c in shown]
+        loss, note, unknown = _("loss"), _("note"), _("not recognised")
         out.append(
-            f"{self.file}: {_('loss')}: {self.loss or _('not recognised')}"
+            f"{self.file}: {loss}: {self.loss or unknown}"
             + (f" ({self.loss_note})" if self.loss_note else "")
         )
-        out.extend(f"{self.file}: {_('note')}: {n}" for n in self.notes)
+        out.extend(f"{self.file}: {note}: {n}" for n in self.notes)
         out.append(f"{self.file}: {self.summary_line()}")
         return out
 

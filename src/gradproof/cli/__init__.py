@@ -23,7 +23,7 @@ from typing import Any
 import click
 
 from gradproof.errors import GradproofError
-from gradproof.i18n import LANGUAGES, _, language
+from gradproof.i18n import LANGUAGES, N_, _, language
 from gradproof.limits import run_command
 from gradproof.text import printable
 
@@ -61,6 +61,9 @@ def _usage_line(exc: click.ClickException, command_path: str = "gradproof") -> _
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else command_path
     return _UsageLine(_("{message} (see '{path} --help')", message=message, path=path))
+
+
+N_("Show this message and exit.")  # click's help option, printed in the current language
 
 
 def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:

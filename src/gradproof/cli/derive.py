@@ -135,6 +135,5 @@ def losses_cmd():
         if spec.params:
             values = ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
             extra = _("{labels}; {values}", labels=extra, values=values)
-        click.echo(
-            f"{'':<14} {_('{description} ({extra})', description=_(spec.description), extra=extra)}"
-        )
+        described = _("{description} ({extra})", description=_(spec.description), extra=extra)
+        click.echo(f"{'':<14} {described}")

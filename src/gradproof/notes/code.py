@@ -99,7 +99,8 @@ def _array(v: Any) -> str:
 
 
 def _atoms(used: set[sp.Symbol]) -> list[str]:
-    lines = [f"    s = X @ w + b  # {_('the scores sᵢ = w·xᵢ + b')}"] if S in used else []
+    scores = _("the scores sᵢ = w·xᵢ + b")
+    lines = [f"    s = X @ w + b  # {scores}"] if S in used else []
     if Z in used:
         lines.append("    z = X @ w  # w·xᵢ")
     if Q in used:
@@ -153,10 +154,11 @@ def gradient_code(d: Derivation) -> str:
         ]
     gw = d.render_formula("w") if "w" in d.gradient else "0"
     gb = d.render_formula("b") if "b" in d.gradient else "0"
+    as_derived = _("The gradient of the {loss}, as derived:", loss=loss_in_sentence(d.title))
     body = [
         "",
         "def grad(X, y, w, b):",
-        f'    """{_("The gradient of the {loss}, as derived:", loss=loss_in_sentence(d.title))}',
+        f'    """{as_derived}',
         "",
         f"    ∂L/∂w = {gw}",
         f"    ∂L/∂b = {gb}",
@@ -169,7 +171,8 @@ def gradient_code(d: Derivation) -> str:
         body.append(f"    {active[0]} = active_set(X, y, w, b)")
     shared = f.cw == f.cb
     cw_name, cb_name = ("c", "c") if shared else ("c_w", "c_b")
-    body.append(f"    {cw_name} = {_per_sample(p, f.cw)}  # {_('∂ℓ/∂sᵢ for every sample')}")
+    every = _("∂ℓ/∂sᵢ for every sample")
+    body.append(f"    {cw_name} = {_per_sample(p, f.cw)}  # {every}")
     if not shared:
         body.append(f"    {cb_name} = {_per_sample(p, f.cb)}")
     scale = " / len(y)" if f.mean else ""
@@ -185,7 +188,7 @@ def gradient_code(d: Derivation) -> str:
     loss = [
         "",
         "def loss(X, y, w, b):",
-        f'    """{_("The loss L at (w, b).")}"""',
+        '    """' + _("The loss L at (w, b).") + '"""',
         *_atoms(f.loss.free_symbols | f.reg.free_symbols),
     ]
     total = f"np.sum({_per_sample(p, f.loss)}){scale}"
@@ -203,7 +206,7 @@ def gradient_code(d: Derivation) -> str:
         fmt_source().rstrip(),
         "",
         "",
-        f"# {_('The worked example')}",
+        "# " + _("The worked example"),
         f"X = {_array(ex.X)}",
         f"y = {_array(ex.y)}",
         f"w = {_array(ex.w)}",
@@ -231,10 +234,10 @@ def training_code(d: Derivation, epochs: int, shown: Sequence[int]) -> str:
     if active is not None:
         count_line = 'count = f"{int(np.sum(active_set(X, y, w, b)))}/{len(y)}"'
     else:
-        count_line = f"count = {_(ALL)!r}  # {_('every sample contributes')}"
+        count_line = f"count = {_(ALL)!r}  # " + _("every sample contributes")
     every = list(shown) == list(range(len(shown)))
     lines = [
-        f"# {_('Gradient descent from the same point; one line per row of the table')}",
+        "# " + _("Gradient descent from the same point; one line per row of the table"),
         f"lr = {float(ex.lr)!r}",
         f"w, b = {_array(ex.w)}, {float(ex.b)!r}",
     ]
@@ -251,7 +254,7 @@ def training_code(d: Derivation, epochs: int, shown: Sequence[int]) -> str:
     lines += [f"    {row}" if every else f"    if epoch in shown:\n        {row}"]
     lines += [
         "    if norm == 0:",
-        f"        break  # {_('the gradient is zero: converged')}",
+        "        break  # " + _("the gradient is zero: converged"),
         "    w, b = w - lr * grad_w, b - lr * grad_b",
     ]
     return "\n".join(lines) + "\n"

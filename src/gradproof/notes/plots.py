@@ -355,9 +355,8 @@ def _landscape(
     top = float(np.max(np.abs(Z))) if Z.count() else 0.0
     scale = top if top > 1e150 else 1.0  # contour levels near 1e308 overflow when averaged
     filled = ax.contourf(A, C, Z / scale, levels=20, cmap="viridis")
-    label = (
-        w_["loss"] if scale == 1.0 else _(_WORDS["scaled"], label=w_["loss"], scale=f"{scale:.3g}")
-    )
+    scaled = f"{scale:.3g}"
+    label = w_["loss"] if scale == 1.0 else _(_WORDS["scaled"], label=w_["loss"], scale=scaled)
     fig.colorbar(filled, ax=ax, label=label)
     if kinked:
         for k in range(U.shape[0]):

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import lazy
 from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.tolerance import TRUNCATION_SAFETY, gamma, underflow, unit_roundoff
 
@@ -237,7 +238,7 @@ def directional_fd(
         reg_err = 8 * _U * np.abs(reg_d)
         lo = hi = est.sum(axis=0) / scale + reg_d
         err = (err_i.sum(axis=0) + gamma(n, _U) * np.abs(est).sum(axis=0)) / scale + reg_err
-        return FDResult(lo, hi, err, "complex step", 0, ())
+        return FDResult(lo, hi, err, lazy("complex step"), 0, ())
 
     h = _capped(ds.step, rate, s)
     t = _K[None, :] * h[:, None]  # (m, 9)
@@ -295,7 +296,7 @@ def directional_fd(
     hi = hi_i.sum(axis=0) / scale + reg_d
     err = (err_i.sum(axis=0) + gamma(n, _U) * total) / scale + reg_err
     kinks = tuple((int(i), int(j)) for i, j in np.argwhere(both & (np.abs(fwd - bwd) > err_i)))
-    method = "central differences with Richardson extrapolation"
+    method = lazy("central differences with Richardson extrapolation")
     n_one = int((only_f | only_b).sum())
     return FDResult(lo, hi, err, method, n_one, kinks)
 

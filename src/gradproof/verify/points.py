@@ -28,6 +28,7 @@ import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.datasets import Dataset
+from gradproof.i18n import N_, lazy
 from gradproof.symbolic.atoms import S, Y, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.verify.evaluators import FormFunctions
@@ -82,7 +83,7 @@ def generated_datasets(labels: str, seed: int, d: int | None = None) -> list[Dat
             y = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
         else:
             y = X @ rng.standard_normal(dd) + rng.standard_normal(n)
-        out.append(Dataset(X, y, f"generated data {k + 1} (n = {n}, d = {dd})"))
+        out.append(Dataset(X, y, lazy("generated data {k} (n = {n}, d = {d})", k=k + 1, n=n, d=dd)))
     return out
 
 
@@ -193,8 +194,10 @@ def random_points(
             f_eff = float(np.linalg.norm(w)) / max(np.sqrt(ray.vv), 1e-300)
             if ray.off_kinks(f_eff, b, max(u, 2.0**-24)):
                 break
-        kind = "large margins" if large else "data scale"
-        out.append(CheckPoint(w, b, kind, f"random point {r + 1} ({kind})"))
+        kind = N_("large margins") if large else N_("data scale")
+        out.append(
+            CheckPoint(w, b, kind, lazy("random point {r} ({kind})", r=r + 1, kind=lazy(kind)))
+        )
     return out
 
 
@@ -228,7 +231,7 @@ def _kink_point(ds: Dataset, form: GradientForm, params: dict[str, float]) -> Ch
     for y0 in [1.0, -1.0] if pm1 else [float(ds.y[0])]:
         scores = kink_scores(form, params, y0)
         if scores:
-            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", "kink point")
+            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", lazy("kink point"))
     return None
 
 
