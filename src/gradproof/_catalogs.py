@@ -59,21 +59,27 @@ def cli_messages() -> Iterator[tuple[str, str]]:
     yield from walk(cli, "gradproof")
 
 
-def extract() -> dict[str, list[str]]:
+MessageId = str | tuple[str, str]
+"""A message id, or the (singular, plural) pair of an ``ngettext`` message."""
+
+
+def extract() -> dict[MessageId, list[str]]:
     """Every message id in the source and the command line, with where it is used."""
     from babel.messages.extract import extract_from_dir
 
-    found: dict[str, list[str]] = {}
+    found: dict[MessageId, list[str]] = {}
 
-    def add(msgid: str, where: str) -> None:
+    def add(msgid: MessageId, where: str) -> None:
         if msgid and where not in found.setdefault(msgid, []):
             found[msgid].append(where)
 
     for filename, _line, message, _comments, _context in extract_from_dir(
         str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
-        for part in message if isinstance(message, tuple) else (message,):
-            add(part, f"gradproof/{filename}")
+        add(
+            tuple(message) if isinstance(message, (tuple, list)) else message,
+            f"gradproof/{filename}",
+        )
     for where, text in cli_messages():
         add(text, where)
     return found

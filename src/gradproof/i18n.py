@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import gettext as _gettext
 import os
+import string
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -48,6 +49,7 @@ __all__ = [
     "language",
     "current_language",
     "CJK_LANGUAGES",
+    "capitalise",
     "_",
     "N_",
     "ngettext",
@@ -59,6 +61,9 @@ __all__ = [
 
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 """The languages gradproof writes in: code → name. English is the source language."""
+
+CASED_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "pt", "nl"})
+"""Languages whose sentences and labels start with a capital letter (:func:`capitalise`)."""
 
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 """Languages written with CJK characters: their figures need a CJK font and their LaTeX
@@ -124,6 +129,15 @@ def current_language() -> str:
     return resolve_language(None)
 
 
+def capitalise(text: str) -> str:
+    """``text`` as the start of a sentence in the current language: a capital first letter
+    where the language has them (English), unchanged otherwise (Chinese, or a sentence that
+    starts with a formula such as max(0, ·), which only English capitalises)."""
+    if current_language() not in CASED_LANGUAGES or not text[:1].islower():
+        return text
+    return text[0].upper() + text[1:]
+
+
 def _catalog(lang: str) -> _gettext.NullTranslations:
     return _load(lang, LOCALE_DIR)  # read at each call: a test may point LOCALE_DIR elsewhere
 
@@ -137,6 +151,45 @@ def _load(lang: str, folder: Path) -> _gettext.NullTranslations:
         return _gettext.GNUTranslations(fh)
 
 
+_FORMATTER = string.Formatter()
+_LATIN_START = "([{|‖∂∇√−±𝟙"  # characters that start a formula
+_LATIN_END = ")]}|‖²ᵀ"  # characters that end one
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _latin(ch: str, ends: str) -> bool:
+    return (ch.isalnum() and not _cjk(ch)) or ch in ends
+
+
+def _fill(template: str, fields: dict[str, object]) -> str:
+    """``template.format(**fields)``; in a CJK language with a space between a Chinese
+    character and a value that is Latin text, a number or a formula (either way round), as
+    Chinese technical writing spaces them, where the template cannot know the value."""
+    if current_language() not in CJK_LANGUAGES:
+        return template.format(**fields)
+    parts: list[tuple[str, bool]] = []  # (text, is a value)
+    for literal, name, spec, conv in _FORMATTER.parse(template):
+        if literal:
+            parts.append((literal, False))
+        if name is not None:
+            value = _FORMATTER.convert_field(_FORMATTER.get_field(name, (), fields)[0], conv)
+            parts.append((_FORMATTER.format_field(value, spec or ""), True))
+    out = ""
+    for i, (text, is_value) in enumerate(parts):
+        if not text:
+            continue
+        if out and is_value and _cjk(out[-1]) and _latin(text[0], _LATIN_START):
+            out += " "
+        elif out and not is_value and parts[i - 1][1]:
+            if _latin(out[-1], _LATIN_END) and _cjk(text[0]):
+                out += " "
+        out += text
+    return out
+
+
 def _(msgid: str, /, **fields: object) -> str:
     """``msgid`` in the current language, with ``{name}`` placeholders filled from ``fields``.
 
@@ -144,7 +197,7 @@ def _(msgid: str, /, **fields: object) -> str:
     catalog is complete).
     """
     text = _catalog(current_language()).gettext(msgid) if msgid else ""  # "" is the header
-    return text.format(**fields) if fields else text
+    return _fill(text, fields) if fields else text
 
 
 def N_(msgid: str, /) -> str:
@@ -156,7 +209,7 @@ def N_(msgid: str, /) -> str:
 def ngettext(singular: str, plural: str, n: int, /, **fields: object) -> str:
     """The singular or plural message for ``n``, translated, with ``n`` among the fields."""
     text = _catalog(current_language()).ngettext(singular, plural, n)
-    return text.format(n=n, **fields)
+    return _fill(text, {"n": n, **fields})
 
 
 class Message(str):
@@ -214,6 +267,4 @@ def tr(value: object) -> str:
     text = _catalog(current_language()).gettext(value.msgid) if value.msgid else ""
     if not value.fields:
         return text
-    return text.format(
-        **{k: tr(v) if isinstance(v, Message) else v for k, v in value.fields.items()}
-    )
+    return _fill(text, {k: tr(v) if isinstance(v, Message) else v for k, v in value.fields.items()})

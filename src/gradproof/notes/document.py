@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
-from gradproof.i18n import N_, _, language
+from gradproof.i18n import N_, _, capitalise, language
 from gradproof.io import write_atomic
 from gradproof.markup import blocks as B
 from gradproof.markup.latex import to_latex
@@ -168,7 +168,7 @@ def _descent_intro(result: TrainResult, start: Point) -> tuple[B.Inline, ...]:
 
     w = ", ".join(fmt(v) for v in start.w)
     start_tex = rf"\mathbf{{w}} = ({w}),\ b = {fmt(start.b)}".replace("-", "-")
-    method = result.method[0].upper() + result.method[1:]
+    method = capitalise(result.method)
     return _p(
         DESCENT_INTRO,
         method=method,

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.i18n import lazy
+from gradproof.i18n import Listing, lazy
 from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.tolerance import TRUNCATION_SAFETY, gamma, underflow, unit_roundoff
 
@@ -124,7 +124,7 @@ def coordinate_fd(
         np.concatenate([p.lo for p in parts]),
         np.concatenate([p.hi for p in parts]),
         np.concatenate([p.err for p in parts]),
-        " / ".join(methods),
+        methods[0] if len(methods) == 1 else Listing(methods, " / "),
         sum(p.one_sided for p in parts),
         tuple((i, j + a) for p, a in zip(parts, starts, strict=True) for i, j in p.on_kink),
     )

@@ -84,7 +84,8 @@ def _detail(p: PointResult) -> str:
 
 
 def _point_line(p: PointResult) -> str:
-    return f"  {'✓' if p.passed else '✗'} {_point_name(p)}: {_detail(p)}"
+    mark = "✓" if p.passed else "✗"
+    return _("  {mark} {point}: {detail}", mark=mark, point=_point_name(p), detail=_detail(p))
 
 
 def _entry_line(e: Entry) -> str:

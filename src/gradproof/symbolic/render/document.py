@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from gradproof.errors import OptionError
-from gradproof.i18n import _, current_language, language
+from gradproof.i18n import _, capitalise, current_language, language
 from gradproof.markup import blocks as B
 from gradproof.markup.latex import BASE_PREAMBLE, latex_escape
 from gradproof.markup.latex import to_latex as emit_latex
@@ -158,7 +158,7 @@ def inline_pieces(
     if sentence and out:
         first = out[0]
         if isinstance(first, B.Text) and first.text[:1].islower():
-            out[0] = B.Text(first.text[0].upper() + first.text[1:])
+            out[0] = B.Text(capitalise(first.text))
         out.append(B.Text(_(T.SENTENCE_END)))
     return tuple(out)
 
@@ -226,7 +226,7 @@ def derivation_blocks(
             example_started = True
             out.append(B.Heading(3, (B.Text(_(T.WORKED_EXAMPLE)),)))
         rule = _(step.rule.value)
-        label = say(T.STEP_LABEL, number=n, rule=rule[:1].upper() + rule[1:])
+        label = say(T.STEP_LABEL, number=n, rule=capitalise(rule))
         pieces: list[B.Inline] = [B.Strong((B.Text(label),))]
         if step.justification:
             said = pieces_of(step.justification)
