@@ -12,7 +12,7 @@ import pytest
 
 import gradproof
 from gradproof.errors import OptionError
-from gradproof.notes import write_notes
+from gradproof.notes import compare, write_notes
 from gradproof.symbolic.losses import LOSSES
 
 TOY_X, TOY_Y = [[2, 3], [1, -1]], [1, -1]
@@ -189,19 +189,9 @@ def test_latex_zh_uses_ctex_with_xelatex(tmp_path):
 def test_latex_zh_compiles_with_xelatex(tmp_path, loss):
     """Every Chinese note, figures included, compiles; ctex numbers the captions 图 1, 图 2.
     Skipped without xelatex, except in CI, which installs it (.ci/run)."""
-    if shutil.which("xelatex") is None and not os.environ.get("CI"):
-        pytest.skip("xelatex is missing (Debian: texlive-xetex texlive-lang-chinese)")
     d = gradproof.derive(loss, example=True)
     res = write_notes(d, tmp_path, format="latex", lang="zh", epochs=5)
-    proc = subprocess.run(
-        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", res.document.name],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stdout[-2000:]
-    assert "Missing character" not in proc.stdout  # every glyph has a font
+    _xelatex(tmp_path, res.document.name)
     pdf = tmp_path / f"{loss}.pdf"
     if shutil.which("pdftotext"):
         text = subprocess.run(
@@ -211,6 +201,31 @@ def test_latex_zh_compiles_with_xelatex(tmp_path, loss):
         assert re.search(r"图\s?1", text) and re.search(r"图\s?2", text)
         assert "Figure" not in text
         assert "梯度" in text
+
+
+def _xelatex(folder, name):
+    if shutil.which("xelatex") is None and not os.environ.get("CI"):
+        pytest.skip("xelatex is missing (Debian: texlive-xetex texlive-lang-chinese)")
+    proc = subprocess.run(
+        ["xelatex", "-interaction=nonstopmode", "-halt-on-error", name],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "Missing character" not in proc.stdout
+
+
+def test_other_zh_latex_documents_compile_with_xelatex(tmp_path):
+    """derive --standalone and compare --format latex in Chinese: XeLaTeX documents too."""
+    derived = gradproof.derive("huber", example=True).render("latex", standalone=True, lang="zh")
+    (tmp_path / "derive.tex").write_text(derived, encoding="utf-8")
+    compared = compare(["hinge", "logistic", "squared_error"], format="latex", lang="zh")
+    (tmp_path / "compare.tex").write_text(compared, encoding="utf-8")
+    for name in ("derive.tex", "compare.tex"):
+        assert "ctex" in (tmp_path / name).read_text(encoding="utf-8")
+        _xelatex(tmp_path, name)
 
 
 def test_bad_epochs_write_nothing(tmp_path):
