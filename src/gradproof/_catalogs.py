@@ -76,10 +76,8 @@ def extract() -> dict[MessageId, list[str]]:
     for filename, _line, message, _comments, _context in extract_from_dir(
         str(PACKAGE), method_map=[("**.py", "python")], keywords=KEYWORDS
     ):
-        add(
-            tuple(message) if isinstance(message, (tuple, list)) else message,
-            f"gradproof/{filename}",
-        )
+        msgid = (message[0], message[1]) if isinstance(message, (tuple, list)) else message
+        add(msgid, f"gradproof/{filename}")
     for where, text in cli_messages():
         add(text, where)
     return found
@@ -97,7 +95,7 @@ def template() -> Any:
         fuzzy=False,
     )
     for msgid, places in extract().items():
-        pot.add(msgid, locations=[(p, None) for p in places])
+        pot.add(msgid, locations=[(p, None) for p in places])  # type: ignore[misc]  # no line
     return pot
 
 

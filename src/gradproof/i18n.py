@@ -33,7 +33,7 @@ from __future__ import annotations
 import gettext as _gettext
 import os
 import string
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -241,8 +241,8 @@ class Listing(Message):
     items: tuple[object, ...]
     separator: object
 
-    def __new__(cls, items: object, separator: object = ", ") -> Listing:
-        parts = tuple(items)  # type: ignore[call-overload]
+    def __new__(cls, items: Iterable[object], separator: object = ", ") -> Listing:
+        parts = tuple(items)
         self = str.__new__(cls, str(separator).join(str(p) for p in parts))
         self.msgid, self.fields = "", {}
         self.items, self.separator = parts, separator

@@ -90,11 +90,11 @@ def _translated(params: list[click.Parameter]) -> Iterator[None]:
     try:
         for p, text in saved:
             if text:
-                p.help = _(inspect.cleandoc(text))  # type: ignore[attr-defined]
+                p.help = _(inspect.cleandoc(text))
         yield
     finally:
         for p, text in saved:
-            p.help = text  # type: ignore[attr-defined]
+            p.help = text
 
 
 class _Help:
