@@ -15,6 +15,7 @@ from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.render.printers import to_latex
+from gradproof.symbolic.render.records import step_records
 
 
 @cli.command("derive")
@@ -120,6 +121,7 @@ def derive_cmd(
                 for p, e in d.gradient.items()
             },
             "example": d.example.to_dict() if d.example is not None else None,
+            "steps": step_records(d, detail),
         }
         emit(json.dumps(out, indent=2, ensure_ascii=False) + "\n", output)
         return
