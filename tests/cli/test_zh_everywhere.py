@@ -69,3 +69,13 @@ def test_the_scan_finds_english(tmp_path):
         assert len(english_words(text)) >= 3, name
     compare = _run("compare", "hinge", "logistic", "--lang", "en", "--X", X, "--y", Y)
     assert len(english_words(compare)) >= 10
+
+
+@pytest.mark.parametrize("order", ["lang-first", "help-first"])
+@pytest.mark.parametrize("command", ["derive", "notes", "compare", "check", "train", "lint"])
+def test_help_is_chinese_wherever_lang_stands(command, order):
+    args = ["--lang", "zh", "--help"] if order == "lang-first" else ["--help", "--lang", "zh"]
+    text = _run(command, *args)
+    assert text.startswith("用法：") and "选项" in text
+    cjk, words = cjk_share(text)
+    assert cjk > words  # click's metavars (TEXT, FILE) and choices stay as typed

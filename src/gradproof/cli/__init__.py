@@ -36,6 +36,7 @@ _COMMAND_MODULES = [
     "gradproof.cli.notes",
     "gradproof.cli.check",
     "gradproof.cli.audit",
+    "gradproof.cli.lint",
 ]
 
 
@@ -144,6 +145,27 @@ class _Command(_Help, click.Command):
         super().__init__(*args, **kwargs)
         if not any(p.name == "lang" for p in self.params):
             self.params.append(_lang_option())
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --lang anywhere on the line, also after --help (click acts on eager options in the
+        # order given, so `--help --lang zh` would print the help before --lang took effect)
+        code = _lang_in(args)
+        if code in LANGUAGES:
+            ctx.with_resource(language(code))
+        return super().parse_args(ctx, args)
+
+
+def _lang_in(args: list[str]) -> str | None:
+    """The value of the last --lang in ``args`` (before a ``--``), if any."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found
 
 
 class _Group(_Help, click.Group):
