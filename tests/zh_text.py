@@ -32,8 +32,6 @@ FORMULA = frozenset(
         # functions inside plain-text formulas (the text format has no math delimiters)
         "max", "min", "exp", "log", "sign", "abs", "sqrt", "tanh", "sigmoid", "softplus",
         "dot", "norm", "lam", "delta", "sgn", "Xw",
-        # the cases of a piecewise formula in plain text, which stays as in English
-        "if", "otherwise",
     }
 )  # fmt: skip
 """The words of plain-text formulas (math, not prose: neither flagged nor counted)."""
