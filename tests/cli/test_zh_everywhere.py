@@ -1,5 +1,6 @@
-"""Issue 13: every command, in Chinese, for every built-in loss, leaves no English word in its
-prose (outside math, code, file names and the names of :data:`zh_text.ALLOWED`)."""
+"""Issue 13: every command (derive, notes, audit of the note, check passing and failing, train,
+compare, the help), in Chinese, for every built-in loss, leaves no English word in its prose
+(outside math, code, file names and the names of :data:`zh_text.ALLOWED`)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def outputs(loss: str, lang: str, tmp_path) -> dict[str, str]:
         out[f"notes --format {fmt} (messages)"] = said
         for doc in folder.glob(f"{loss}.*"):
             out[f"notes --format {fmt}: {doc.name}"] = doc.read_text(encoding="utf-8")
+    post = tmp_path / "markdown" / f"{loss}.md"
+    out["audit --verbose (of the note)"] = _run("audit", str(post), "--lang", lang, "--verbose")
     out["check (passing)"] = _run("check", loss, "--lang", lang, "--points", "2")
     out["check (failing)"] = _run(
         "check", loss, "--lang", lang, "--X", X, "--y", Y, "--at", AT, "--claim", WRONG, code=1
