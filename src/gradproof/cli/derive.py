@@ -10,6 +10,7 @@ import click
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.errors import OptionError
+from gradproof.i18n import _, tr
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
@@ -83,13 +84,13 @@ def derive_cmd(
     Without data, the worked example uses built-in sample data.
     """
     if loss is None and expr is None:
-        raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+        raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
     if standalone and fmt != "latex":
-        raise OptionError("--standalone applies to --format latex")
+        raise OptionError(_("--standalone applies to --format latex"))
     if site and fmt != "markdown":
-        raise OptionError("--site applies to --format markdown")
+        raise OptionError(_("--site applies to --format markdown"))
     if not no_example and not (math.isfinite(lr) and lr > 0):
-        raise OptionError(f"--lr must be a positive number, got {lr}")
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss,
@@ -131,8 +132,10 @@ def derive_cmd(
 def losses_cmd():
     """List the built-in losses with their formulas."""
     for spec in list_losses():
-        click.echo(f"{spec.name:<14} {spec.formula}")
-        extra = LABEL_SETS[spec.labels]
+        click.echo(f"{spec.name:<14} {_(spec.formula)}")
+        extra = tr(LABEL_SETS[spec.labels])
         if spec.params:
-            extra += "; " + ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
-        click.echo(f"{'':<14} {spec.description} ({extra})")
+            values = ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
+            extra = _("{labels}; {values}", labels=extra, values=values)
+        described = _("{description} ({extra})", description=_(spec.description), extra=extra)
+        click.echo(f"{'':<14} {described}")

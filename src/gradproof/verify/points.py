@@ -37,6 +37,7 @@ import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.datasets import Dataset
+from gradproof.i18n import N_, lazy
 from gradproof.symbolic.atoms import S, Y, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.verify.evaluators import FormFunctions
@@ -65,8 +66,11 @@ scale (the first six of these)."""
 LARGE_SCORE = 1000.0
 """Typical |score| at the large-margin point: beyond exp's float64 range (709)."""
 
-BESIDE_KINK = "beside a kink"
-MIRRORED = "beside a kink, mirrored"
+DATA_SCALE = N_("data scale")
+LARGE = N_("large margins")
+MEDIUM = N_("medium margins")
+BESIDE_KINK = N_("beside a kink")
+MIRRORED = N_("beside a kink, mirrored")
 """The point beside a kink along −v for the previous one's v: each sample of the kink's
 label that was on one side of it there is on the other side here, so together the two
 points see every such sample active once (a gradient that skips one sample cannot pass)."""
@@ -108,7 +112,7 @@ def generated_datasets(labels: str, seed: int, d: int | None = None) -> list[Dat
             y = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
         else:
             y = X @ rng.standard_normal(dd) + rng.standard_normal(n)
-        out.append(Dataset(X, y, f"generated data {k + 1} (n = {n}, d = {dd})"))
+        out.append(Dataset(X, y, lazy("generated data {k} (n = {n}, d = {d})", k=k + 1, n=n, d=dd)))
     return out
 
 
@@ -210,7 +214,9 @@ def random_points(
                 break
         if kind == BESIDE_KINK:
             beside = ray.v
-        out.append(CheckPoint(w, b, kind, f"random point {r + 1} ({kind})"))
+        out.append(
+            CheckPoint(w, b, kind, lazy("random point {r} ({kind})", r=r + 1, kind=lazy(kind)))
+        )
     return out
 
 
@@ -222,7 +228,7 @@ def _place(
         # scores s* + f·(X·v) with rms BESIDE·max(1, |s*|): both sides of the kink, close
         spread = max(BESIDE, 1024 * u) * max(1.0, abs(kink_b)) * (1 + 0.25 * rng.random())
         return ray.factor(spread), kink_b
-    if kind == "medium margins":
+    if kind == MEDIUM:
         # one sample's margin y·s (its score, for real targets) is MEDIUM_SCORE, the others
         # spread below: that sample is past any cut-off under it
         pm1 = bool(np.all(np.isin(ray.y, (-1.0, 1.0))))
@@ -234,8 +240,8 @@ def _place(
             f = float(np.clip(f, -1e100, 1e100))
             if ray.tame(f, b0):
                 return f, b0
-    if kind in ("large margins", "medium margins"):
-        alpha = LARGE_SCORE if kind == "large margins" else MEDIUM_SCORE
+    if kind in (LARGE, MEDIUM):
+        alpha = LARGE_SCORE if kind == LARGE else MEDIUM_SCORE
         alpha *= 1 + 0.25 * rng.random()
         while alpha > 4 and not ray.tame(ray.factor(alpha), b0 * alpha):
             alpha /= 4  # the loss itself would overflow there (e.g. exp(−y·s))
@@ -284,7 +290,7 @@ def _kink_point(ds: Dataset, form: GradientForm, params: dict[str, float]) -> Ch
     for y0 in [1.0, -1.0] if pm1 else [float(ds.y[0])]:
         scores = kink_scores(form, params, y0)
         if scores:
-            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", "kink point")
+            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", lazy("kink point"))
     return None
 
 
@@ -310,11 +316,11 @@ def plan_points(
     kink_b = None if kink is None else kink.b
     if kink is not None and not np.any(given.w) and given.b == kink.b:
         kink = None  # the given point is the kink point
-    kinds = ["data scale", "large margins"]
-    kinds += [BESIDE_KINK, MIRRORED, "medium margins"] if kink_b is not None else ["medium margins"]
+    kinds = [DATA_SCALE, LARGE]
+    kinds += [BESIDE_KINK, MIRRORED, MEDIUM] if kink_b is not None else [MEDIUM]
     extra = 0 if kink is None or count < 4 else 1
     more = max(0, count - 1 - extra - len(kinds))
-    kinds = (kinds + ["data scale"] * more)[: max(0, count - 1 - extra)]
+    kinds = (kinds + [DATA_SCALE] * more)[: max(0, count - 1 - extra)]
     rand = random_points(ds, ff, kinds, seed, index, dtype, u, xx, kink_b)
     pts = [given, *rand[:2], *([kink] if kink is not None and extra else []), *rand[2:]]
     return pts[:count]
