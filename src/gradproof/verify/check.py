@@ -149,8 +149,9 @@ def check_gradient(
         The given point (default w = 0, b = 0), checked first.
     points
         Points per dataset: the given one, then seeded random points off every kink, at the
-        data's scale and at large margins (default
-        :data:`~gradproof.verify.points.DEFAULT_POINTS`). Any failing point fails the check.
+        data's scale, at large and medium margins, and beside a kink (default
+        :data:`~gradproof.verify.points.DEFAULT_POINTS`, see :mod:`gradproof.verify.points`).
+        Any failing point fails the check.
     mode
         ``"full"`` (finite differences along every entry), ``"fast"`` (along random
         directions) or ``"auto"`` (full up to :data:`FULL_MODE_MAX_D` features).
@@ -180,7 +181,7 @@ def check_gradient(
     ...     return c @ X, c.sum()
     >>> report = check_gradient("perceptron", grad=my_grad, X=X, y=y, w=[0.5, 0.5], b=0.0)
     >>> report.passed, len(report.points)
-    (True, 5)
+    (True, 6)
     """
     # long only for its docstring: the work is in _Run, cases_for, assemble
     d, strict = _derivation(loss, params, kink, mean)
