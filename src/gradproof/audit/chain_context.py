@@ -56,6 +56,15 @@ def value_of(node: N.Node, scope: DocScope) -> Any:
         return None
 
 
+def reason_of(node: N.Node, scope: DocScope) -> str:
+    """Why ``node`` has no value (the reader's own words), or '' when it has one."""
+    try:
+        evaluate(node, scope)
+    except Unevaluable as exc:
+        return str(exc)
+    return ""
+
+
 def text_of(st: Statement, ctx: ChainContext) -> str:
     return " ".join(ctx.span.text[st.parts[0].start : st.parts[-1].end].replace("&", " ").split())
 

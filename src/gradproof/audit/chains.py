@@ -22,6 +22,7 @@ from gradproof.audit import nodes as N
 from gradproof.audit.chain_context import (
     ChainContext,
     fix_edits,
+    reason_of,
     remember,
     text_of,
     unchecked,
@@ -90,6 +91,10 @@ def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     if ctx.last is not None:
         ctx.last.fixed = any(c.edits for c in claims if c.is_wrong)
     return claims
+
+
+def _why(node: N.Node, ctx: ChainContext) -> str:
+    return reason_of(node, DocScope(ctx.values, "post"))
 
 
 def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
@@ -216,7 +221,13 @@ def _conclude(
             )
         )
     elif not named and not has_formulas:
-        claims.append(unchecked(st, ctx, parts, _("only one side of it can be evaluated")))
+        why = next(
+            (r for k in range(len(parts)) if k not in ev for r in [_why(parts[k], ctx)] if r), ""
+        )
+        msg = _("only one side of it can be evaluated")
+        if why:
+            msg = _("only one side of it can be evaluated ({why})", why=why)
+        claims.append(unchecked(st, ctx, parts, msg))
     remember(ctx, head, q, named, final, parts[ev[-1]], true=true_first)
     return claims
 

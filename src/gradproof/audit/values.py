@@ -182,7 +182,9 @@ class _Eval:
         base = self.ev(n.base, bound)
         p = self.scalar(self.ev(n.exp, bound), "an exponent")
         if isinstance(n.base, N.Name) and n.base.key == "e" and np.ndim(base) == 0:
-            return np.float64(math.exp(min(p, 800.0)))
+            if p > 709.0:  # beyond float64: the claim is unchecked, never a crash
+                raise Unevaluable(f"e^{p:g} is too large for float64")
+            return np.float64(math.exp(p))
         x = self.scalar(base, "a power")
         if x < 0 and p != int(p):
             raise Unevaluable("a negative number to a fractional power")
