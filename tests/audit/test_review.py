@@ -6,11 +6,15 @@ read back from the code under test.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
 from gradproof.audit import audit
 from gradproof.cli import cli
+
+POSTS = Path(__file__).parent / "posts"
 
 
 def verdicts(text: str, **kw):
@@ -42,3 +46,47 @@ def test_overflow_is_unchecked_with_its_reason(text, tmp_path):
 def test_exp_reason_names_the_overflow():
     (c,) = audit(r"$e^{710} = 1$").claims
     assert "too large" in c.message
+
+
+# -- A6: the precision shown, and the true value printed with enough digits --------------------
+# Rule: a claim written with k decimals is right iff |true − claimed| ≤ ½·10⁻ᵏ (plus 1e-9 of
+# that): correctly rounded, either direction at a tie. So 0.25 may be shown as 0.2 or 0.3.
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"$0.5 \cdot 0.5 = 0.2$", "ok"),  # 0.25, a tie: 0.2 is a correct rounding
+        (r"$0.25 = 0.3$", "ok"),  # the other direction of the same tie
+        (r"$1/4 = 0.3$", "ok"),
+        (r"$0.26 = 0.2$", "wrong"),  # 0.26 rounds to 0.3 only
+        (r"$0.24 = 0.3$", "wrong"),  # 0.24 rounds to 0.2 only
+        (r"$1/3 = 0.33$", "ok"),
+        (r"$1/3 = 0.34$", "wrong"),
+        (r"$10^{-2} = 0.1$", "wrong"),  # 0.01
+    ],
+)
+def test_a_claim_is_right_to_the_precision_it_shows(text, verdict):
+    assert [c.verdict for c in audit(text).claims] == [verdict]
+
+
+def test_a_rounded_claim_says_what_it_rounded():
+    (c,) = audit(r"$1/4 = 0.3$").claims
+    assert c.message.endswith("(0.25 shown as 0.3)")
+
+
+def test_the_true_value_is_printed_with_enough_digits(tmp_path):
+    (c,) = audit(r"$10^{-2} = 0.1$").claims
+    assert c.expected == "0.01" and c.message.endswith("= 0.01, not 0.1")
+    post = tmp_path / "t.md"
+    post.write_text("$10^{-2} = 0.1$\n", encoding="utf-8")
+    out = tmp_path / "fixed.md"
+    CliRunner().invoke(cli, ["audit", "--fix", str(post), "-o", str(out)])
+    assert out.read_text(encoding="utf-8") == "$10^{-2} = 0.01$\n"
+
+
+def test_update_following_a_wrong_gradient_shows_the_exact_true_update():
+    # review_p2.md: logistic at w = 0, σ(0) = ½: ∂L/∂w = −½([1,2] − [2,−1]) = [0.5, −1.5],
+    # so w_new = −0.5·[0.5, −1.5] = [−0.25, 0.75] (rounded to one decimal it would hide it).
+    r = audit(POSTS / "review_p2.md")
+    (c,) = [c for c in r.claims if c.line == 11]
+    assert c.verdict == "follows-wrong"
+    assert "the update is [−0.25, 0.75], not [-0.5, 1.5]" in c.message

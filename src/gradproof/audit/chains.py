@@ -34,7 +34,7 @@ from gradproof.audit.quantities import quantity_claim
 from gradproof.audit.reader import Statement
 from gradproof.audit.report import Claim
 from gradproof.audit.state import INPUTS, DocScope, Entry, Values
-from gradproof.audit.values import Unevaluable, close, tolerance
+from gradproof.audit.values import Unevaluable, close, format_value, tolerance
 from gradproof.i18n import _
 
 __all__ = ["ChainContext", "check_chain", "head_quantity"]
@@ -86,11 +86,21 @@ def _holds(rel: str, va: Any, vb: Any, tol: Any) -> bool:
 
 def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     """The claims of one chain (formula claims first), updating the post's values."""
-    ctx.last = None
+    ctx.last, ctx.rounded = None, []
     claims = _check_chain(st, ctx)
     if ctx.last is not None:
         ctx.last.fixed = any(c.edits for c in claims if c.is_wrong)
     return claims
+
+
+def _note_rounding(ctx: ChainContext, a: N.Node, va: Any, b: N.Node, vb: Any) -> None:
+    """A link that holds only at the precision shown: say so in the verdict."""
+    if isinstance(va, frozenset) or close(va, vb, 1e-9 * np.maximum(1.0, np.abs(va))):
+        return
+    exact, shown = (va, b) if N.is_literal(b) else (vb, a)
+    ctx.rounded.append(
+        _("{value} shown as {shown}", value=format_value(exact), shown=ctx.src(shown))
+    )
 
 
 def _why(node: N.Node, ctx: ChainContext) -> str:
@@ -133,6 +143,8 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
             holds = _holds(rel, pv[a], pv[b], tol)
         except Unevaluable:
             continue
+        if holds and rel == "=":
+            _note_rounding(ctx, parts[a], pv[a], parts[b], pv[b])
         if not holds:
             claims.append(_broken_link(st, ctx, parts, ev, a, b, rel, kind, pv, used))
             true = values.true(q) if q is not None else None
@@ -217,7 +229,8 @@ def _conclude(
                 "ok",
                 None,
                 None,
-                _("{text} holds", text=text_of(st, ctx)),
+                _("{text} holds", text=text_of(st, ctx))
+                + (f" ({'; '.join(ctx.rounded)})" if ctx.rounded else ""),
             )
         )
     elif not named and not has_formulas:
