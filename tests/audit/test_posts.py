@@ -74,6 +74,17 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
         (18, "equation", "wrong", None),  # −[1,2] + [3,0] = [2, −2], written [2, 2]
         (24, "update", "follows-wrong", 18),  # [0,0] − 0.1·[2, 2] = [−0.2, −0.2] follows it
     ],
+    # -- posts from the review of the audit (tests/audit/test_review.py) ----------------------
+    "review_p2.md": [  # logistic, w = 0: σ(0) = ½ for both samples
+        (7, "equation", "wrong", None),  # ∂L/∂w = −½([1,2] − [2,−1]) = [0.5, −1.5], not [1, −3]
+        (11, "update", "follows-wrong", 7),  # −0.5·[1, −3] copies it (truly [−0.25, 0.75])
+        (13, "formula", "wrong", None),  # Σ yᵢσ(−yᵢsᵢ)xᵢ: the leading minus is missing
+        (15, "equation", "wrong", None),  # L = 2 log 2 = 1.386 for two samples, not log 2
+    ],
+    # r = [−0.5, 4.5], L = ¼·20.5 = 5.125, ∇ = [6.5, −2.75], 2; w' = [0.35, 0.275], b' = 0.3;
+    # then r' = [−0.8, 2.075] and L' = ¼(0.64 + 4.305625) = 1.2364 ≈ 1.24
+    "review_p18.md": [],
+    "review_p20.md": [(19, "equation", "wrong", None)],  # the same L' = 1.2364, written 7.77
 }
 
 
@@ -121,7 +132,7 @@ def test_clean_posts_have_many_checked_claims_and_none_wrong(reports, name):
 
 
 def test_recognised_losses(reports):
-    assert {n: r.loss for n, r in reports.items()} == {
+    assert {n: r.loss for n, r in reports.items() if not n.startswith("review_")} == {
         "perceptron_en.md": "perceptron",
         "hinge_zh.md": "hinge",
         "logistic_en.tex": "logistic",

@@ -90,3 +90,30 @@ def test_update_following_a_wrong_gradient_shows_the_exact_true_update():
     (c,) = [c for c in r.claims if c.line == 11]
     assert c.verdict == "follows-wrong"
     assert "the update is [−0.25, 0.75], not [-0.5, 1.5]" in c.message
+
+
+# -- A4: no claim the reader sees is dropped ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "verdict"),
+    [
+        (r"$\sum_{i=1}^4 i^2 = 30$", "ok"),  # 1 + 4 + 9 + 16
+        (r"$\sum_{i=1}^4 i^2 = 31$", "wrong"),
+        (r"$\sum_{i=1}^{2} x_i = [4, 3]$", "unchecked"),  # no data: x₁ has no value
+        ("$x_1 = [1, 2]$, $x_2 = [3, 1]$, $y = [1, -1]$. $\\sum_{i=1}^{2} x_i = [4, 3]$", "ok"),
+        ("$x_1 = [1, 2]$, $x_2 = [3, 1]$, $y = [1, -1]$. $\\sum_{i=1}^{2} x_i = [4, 4]$", "wrong"),
+    ],
+)
+def test_a_sum_with_a_stated_value_is_a_claim(text, verdict):
+    claims = audit(text).claims
+    assert [c.verdict for c in claims if c.kind != "data"] == [verdict]
+
+
+def test_the_loss_after_an_update_is_checked_at_the_new_point():
+    # By hand (squared error, ½·mean): w' = [0.35, 0.275], b' = 0.3 give residuals
+    # 0.35 + 0.55 + 0.3 − 2 = −0.8 and 1.05 − 0.275 + 0.3 + 1 = 2.075, L' = ¼(0.64 + 4.305625).
+    new_loss = 0.25 * (0.8**2 + 2.075**2)
+    assert abs(new_loss - 1.2364) < 1e-4
+    ok = audit(POSTS / "review_p18.md")  # "about L ≈ 1.24": right
+    assert list(ok.wrong) == [] and [c.verdict for c in ok.claims if c.line == 19] == ["ok"]
+    bad = audit(POSTS / "review_p20.md")  # "L_new ≈ 7.77": wrong, and 1.24 is what it should be
+    assert [(c.line, c.verdict, c.expected) for c in bad.wrong] == [(19, "wrong", "1.24")]

@@ -112,8 +112,11 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     ctx.extent = {id(p.node): (p.start, p.end) for p in st.parts}
     head, values = parts[0], ctx.values
     q = head_quantity(st, values)
-    if not isinstance(head, (N.Deriv, N.DerivOf)) and (
-        is_formula(head) or all(is_formula(p) for p in parts[1:])
+    numeric = any(N.is_literal(p) for p in parts)  # Σ_{i=1}^{2} xᵢ = [4, 3] is a claim
+    if (
+        not isinstance(head, (N.Deriv, N.DerivOf))
+        and (is_formula(head) or all(is_formula(p) for p in parts[1:]))
+        and not numeric
     ):
         return []  # notation or a general statement: L(w, b) = Σᵢ …, sᵢ = w·xᵢ + b, yᵢsᵢ ≤ 0
     claims: list[Claim] = []
@@ -126,7 +129,7 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
             claims.append(_formula_claim(head, parts[k], ctx))
     named = isinstance(head, N.Name) and q is None and head.key not in values.names
     head_joins = q is None and not named and not isinstance(head, (N.Deriv, N.DerivOf))
-    idx = ([0] if head_joins and not is_formula(head) else []) + list(
+    idx = ([0] if head_joins and (numeric or not is_formula(head)) else []) + list(
         range(max(formulas) + 1 if formulas else 1, len(parts))
     )
     scopes = {k: DocScope(values, "post") for k in idx}

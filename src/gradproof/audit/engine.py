@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from gradproof.audit.chains import ChainContext, check_chain
+from gradproof.audit.chains import ChainContext, check_chain, head_quantity
 from gradproof.audit.code import literal_assignments
 from gradproof.audit.codecheck import check_code
 from gradproof.audit.data import Data, Item, assemble, code_key, definition, definitions, kink_of
 from gradproof.audit.fix import written_like
-from gradproof.audit.model import SET_NAMES, Model, family
+from gradproof.audit.model import SET_NAMES, Model, after_step, family
 from gradproof.audit.reader import statements
 from gradproof.audit.recognise import Recognised, recognise
 from gradproof.audit.report import AuditReport, Claim, Edit
@@ -148,6 +148,11 @@ class _Audit:
             if item.statement is None:
                 self.code_data(item)
                 continue
+            head = item.statement.parts[0].node
+            if head_quantity(item.statement, self.values) == "L" and (
+                after_step(head) or {"w_new", "b_new"} & self.values.claimed.keys()
+            ):
+                self.advance()
             found = definition(item.statement, self.values)
             line = span.line_at(item.statement.parts[1].start)
             if found is not None and self.define(found[0], found[1], line, item):
@@ -238,6 +243,32 @@ class _Audit:
             v.point_origin = step if step.wrong else None
         v.point = (value, b) if fam == "w" else (w, float(value))
         v.true_point = (true, tb) if fam == "w" else (tw, float(true))
+        v.claimed = {}
+
+    def advance(self) -> None:
+        """A loss stated after an update step is the loss at the updated point: the post's
+        point moves to its stated (or recomputed) w_new, b_new and the true one to the true
+        update, following the step when that was wrong."""
+        v = self.values
+        if v.point is None or v.true_point is None or v.model is None or v.eta is None:
+            return
+        (w, b), (tw, tb) = v.point, v.true_point
+        origin = None
+        for fam in ("w", "b"):
+            step = v.claimed.get(f"{fam}_new")
+            used: list[Entry] = []
+            post = step.post if step is not None else v.post_recompute(f"{fam}_new", used)
+            true = step.true if step is not None else v.true(f"{fam}_new")
+            if post is None or true is None:
+                return
+            if step is not None and step.wrong:
+                origin = origin or step
+            origin = origin or next((e for e in used if e.wrong), None)
+            if fam == "w":
+                w, tw = np.asarray(post, float), np.asarray(true, float)
+            else:
+                b, tb = float(post), float(true)
+        v.point, v.true_point, v.point_origin = (w, b), (tw, tb), origin
         v.claimed = {}
 
     def code_data(self, item: Item) -> None:
