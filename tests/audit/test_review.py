@@ -117,3 +117,18 @@ def test_the_loss_after_an_update_is_checked_at_the_new_point():
     assert list(ok.wrong) == [] and [c.verdict for c in ok.claims if c.line == 19] == ["ok"]
     bad = audit(POSTS / "review_p20.md")  # "L_new ≈ 7.77": wrong, and 1.24 is what it should be
     assert [(c.line, c.verdict, c.expected) for c in bad.wrong] == [(19, "wrong", "1.24")]
+
+
+# -- A5: one sample is data -------------------------------------------------------------------
+@pytest.mark.parametrize("data", ["$x = [1, 2]$, $y = 1$", "$x_1 = [1, 2]$, $y = [1]$"])
+@pytest.mark.parametrize(("claim", "verdict"), [("[-0.5, -1]", "ok"), ("[-0.5, -1.5]", "wrong")])
+def test_a_single_sample_is_read_as_the_data(data, claim, verdict):
+    # logistic at w = 0: ∂L/∂w = −y·σ(0)·x = −½·[1, 2] = [−0.5, −1]
+    post = (
+        r"Logistic loss $L = \sum_i \log(1 + e^{-y_i (w \cdot x_i + b)})$." + "\n\n"
+        f"{data}, $w = [0, 0]$, $b = 0$.\n\n"
+        rf"$$\frac{{\partial L}}{{\partial w}} = {claim}$$" + "\n"
+    )
+    r = audit(post)
+    assert not any("no data" in n for n in r.notes)
+    assert [(c.line, c.verdict) for c in r.claims] == [(5, verdict)]

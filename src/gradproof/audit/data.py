@@ -134,6 +134,8 @@ def assemble(first: Mapping[str, tuple[Any, int]]) -> Data:
     elif rows and len({r.shape for r in rows}) == 1:
         out.X = np.stack(rows)
         out.lines.update({f"x[{k + 1}]": line for k, line in enumerate(row_lines)})
+    elif "x" in first and np.ndim(first["x"][0]) == 1:  # x = [1, 2]: one sample
+        out.X, out.lines["x"] = np.asarray(first["x"][0], float)[None, :], first["x"][1]
     labels, label_lines = _rows(first, "y", 0)
     if (
         "y" in first
@@ -141,6 +143,8 @@ def assemble(first: Mapping[str, tuple[Any, int]]) -> Data:
         and first["y"][1] <= min(label_lines, default=10**9)
     ):
         out.y, out.lines["y"] = np.asarray(first["y"][0], float), first["y"][1]
+    elif "y" in first and np.ndim(first["y"][0]) == 0 and out.X is not None and len(out.X) == 1:
+        out.y, out.lines["y"] = np.asarray(first["y"][0], float).reshape(1), first["y"][1]
     elif labels:
         out.y = np.array(labels)
         out.lines.update({f"y[{k + 1}]": line for k, line in enumerate(label_lines)})
