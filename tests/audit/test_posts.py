@@ -85,6 +85,10 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
     # then r' = [−0.8, 2.075] and L' = ¼(0.64 + 4.305625) = 1.2364 ≈ 1.24
     "review_p18.md": [],
     # one sample x = [1, 2], y = 1, w = 0: ∂L/∂w = −σ(0)·[1, 2] = [−0.5, −1], written [−0.5, −1.5]
+    # the code changes its literal data (y = -y; X = X / 10): the claims, right for the
+    # changed data ([−2, 2]; [1, −1]), must not be flagged against the literal
+    "review_p25.md": [],
+    "review_p26.md": [],
     "review_p13.md": [(5, "equation", "wrong", None)],  # as x₁ = [1, 2], y = [1]
     "review_p15.md": [(5, "equation", "wrong", None)],  # as x = [1, 2], y = 1
     "review_p20.md": [(19, "equation", "wrong", None)],  # the same L' = 1.2364, written 7.77

@@ -132,3 +132,44 @@ def test_a_single_sample_is_read_as_the_data(data, claim, verdict):
     r = audit(post)
     assert not any("no data" in n for n in r.notes)
     assert [(c.line, c.verdict) for c in r.claims] == [(5, verdict)]
+
+
+# -- A2: data that the code changes is not the post's data ------------------------------------
+_PERCEPTRON = (
+    "# Perceptron\n\n"
+    r"Loss $L = \sum_i \max(0, -y_i(w \cdot x_i + b))$, at $w = [0, 0]$, $b = 0$." + "\n\n"
+    "```python\nimport numpy as np\nX = np.array([[1, 2], [3, 0]])\ny = np.array([1, -1])\n"
+    "{change}```\n\n"
+    r"$$\frac{\partial L}{\partial w} = {claim}$$" + "\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "claim", "verdict"),
+    [
+        # with the literal data: −Σ yᵢxᵢ = −([1,2] − [3,0]) = [2, −2]
+        ("", "[2, -2]", "ok"),
+        ("", "[-2, 2]", "wrong"),  # the control: the literal data is used when unchanged
+        ("y = -y\n", "[-2, 2]", "unchecked"),  # right for y = [−1, 1], unknown to the reader
+        ("y = -y\n", "[2, -2]", "unchecked"),  # and not "ok" against the stale literal either
+        ("X = X / 10\n", "[2, -2]", "unchecked"),
+        ("X[0, 0] = 5\n", "[2, -2]", "unchecked"),
+        ("X *= 2\n", "[2, -2]", "unchecked"),
+        ("np.random.shuffle(y)\n", "[2, -2]", "unchecked"),
+        ("def f(X):\n    X = X / 10\n    return X\n", "[2, -2]", "ok"),  # a local X only
+    ],
+    ids=["plain-ok", "plain-wrong", "neg-y", "neg-y-stale", "scale", "item", "aug", "shuffle",
+         "local"],
+)  # fmt: skip
+def test_data_changed_by_code_is_not_used(change, claim, verdict):
+    r = audit(_PERCEPTRON.replace("{change}", change).replace("{claim}", claim))
+    assert [c.verdict for c in r.claims] == [verdict]
+    changed = any("is changed by the code" in n for n in r.notes)
+    assert changed == (verdict == "unchecked")
+
+
+def test_changes_are_found_by_parsing_only():
+    from gradproof.audit.code import changes
+
+    code = "X = np.array([[1, 2]])\nX = X / 10\ny = [1]\ny[0] = 2\nX.sort()\n"
+    assert changes(code) == [("X", 2), ("y", 4), ("X", 5)]

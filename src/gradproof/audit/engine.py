@@ -15,9 +15,17 @@ from typing import Any
 import numpy as np
 
 from gradproof.audit.chains import ChainContext, check_chain, head_quantity
-from gradproof.audit.code import literal_assignments
 from gradproof.audit.codecheck import check_code
-from gradproof.audit.data import Data, Item, assemble, code_key, definition, definitions, kink_of
+from gradproof.audit.data import (
+    Data,
+    Item,
+    assemble,
+    code_key,
+    code_literals,
+    definition,
+    definitions,
+    kink_of,
+)
 from gradproof.audit.fix import written_like
 from gradproof.audit.model import SET_NAMES, Model, after_step, family
 from gradproof.audit.reader import statements
@@ -80,6 +88,18 @@ class _Audit:
         first: dict[str, tuple[Any, int]] = {}
         for key, value, line in definitions(self.items, self.values):
             first.setdefault(key, (value, line))
+        for item, a, changed in code_literals(self.items):
+            if changed is not None:
+                line = item.span.lines[min(a.line, len(item.span.lines)) - 1]
+                self.notes.append(
+                    _(
+                        "line {line}: {name} is changed by the code on line {changed}, which "
+                        "is not read as values: its literal is not used as the post's data",
+                        line=line,
+                        name=a.name,
+                        changed=changed,
+                    )
+                )
         self.data = data = assemble(first)
         if data.problem:
             self.notes.append(data.problem)
@@ -273,9 +293,9 @@ class _Audit:
 
     def code_data(self, item: Item) -> None:
         """Data assigned in code, against the data stated earlier."""
-        if not item.reads_literals:
-            return
-        for a in literal_assignments(item.span.text):
+        for it, a, changed in code_literals(self.items):
+            if it is not item or changed is not None:
+                continue
             key = code_key(a.name)
             if key is not None and family(key) in _DATA:
                 line = item.span.lines[min(a.line, len(item.span.lines)) - 1]
