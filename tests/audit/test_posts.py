@@ -89,6 +89,8 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
     # changed data ([−2, 2]; [1, −1]), must not be flagged against the literal
     "review_p25.md": [],
     "review_p26.md": [],
+    # hinge + (λ/2)‖w‖², λ unvalued: ∂L/∂w = λw − Σ_{i∈V} yᵢxᵢ, written with + Σ
+    "review_h1.md": [(3, "formula", "wrong", None)],
     "review_p13.md": [(5, "equation", "wrong", None)],  # as x₁ = [1, 2], y = [1]
     "review_p15.md": [(5, "equation", "wrong", None)],  # as x = [1, 2], y = 1
     "review_p20.md": [(19, "equation", "wrong", None)],  # the same L' = 1.2364, written 7.77

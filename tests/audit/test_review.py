@@ -173,3 +173,49 @@ def test_changes_are_found_by_parsing_only():
 
     code = "X = np.array([[1, 2]])\nX = X / 10\ny = [1]\ny[0] = 2\nX.sort()\n"
     assert changes(code) == [("X", 2), ("y", 4), ("X", 5)]
+
+
+# -- A3: the hinge with an unvalued λ --------------------------------------------------------
+_HINGE = r"The loss is $L = \sum_i \max(0, 1 - y_i (w \cdot x_i + b)) + \frac{\lambda}{2}\|w\|^2$."
+
+
+@pytest.mark.parametrize(
+    ("formula", "verdict"),
+    [
+        (r"\lambda w - \sum_{i \in V} y_i x_i", "ok"),  # ∂/∂w: λw − Σ_{active} yᵢxᵢ
+        (r"\lambda w + \sum_{i \in V} y_i x_i", "wrong"),  # the review's h1.md: sign flipped
+        (r"2 \lambda w - \sum_{i \in V} y_i x_i", "wrong"),  # ∂/∂w (λ/2)‖w‖² is λw
+        (r"\lambda^2 w - \sum_{i \in V} y_i x_i", "wrong"),  # right only at λ = 1
+        (r"- \sum_{i \in V} y_i x_i", "wrong"),  # the regulariser dropped
+    ],
+)
+def test_formulas_are_checked_with_lambda_unvalued(formula, verdict):
+    r = audit(_HINGE + "\n\n" + rf"$$\frac{{\partial L}}{{\partial w}} = {formula}$$" + "\n")
+    assert r.loss == "hinge"
+    assert [c.verdict for c in r.claims] == [verdict]
+    assert any("λ has no value in the post; give --param lam=" in n for n in r.notes)
+
+
+def test_numbers_that_need_an_unvalued_lambda_are_unchecked_until_given():
+    # x₁ = [1, 2], x₂ = [3, 0], y = [1, −1], w = [0.5, 0], b = 0: margins 0.5 and −1.5, both
+    # active, so ∂L/∂w = λ[0.5, 0] − ([1, 2] − [3, 0]) = [0.5λ + 2, −2]; λ = 0.1: [2.05, −2].
+    data = "$x_1 = [1, 2]$, $x_2 = [3, 0]$, $y = [1, -1]$, $w = [0.5, 0]$, $b = 0$.\n\n"
+    post = _HINGE + "\n\n" + data + r"$$\frac{\partial L}{\partial w} = {claim}$$" + "\n"
+    right, wrong = post.replace("{claim}", "[2.05, -2]"), post.replace("{claim}", "[2, -2]")
+    assert [c.verdict for c in audit(right).claims] == ["unchecked"]
+    assert [c.verdict for c in audit(right, params={"lam": 0.1}).claims] == ["ok"]
+    assert [c.verdict for c in audit(wrong, params={"lam": 0.1}).claims] == ["wrong"]
+    assert [c.verdict for c in audit(wrong, params={"lam": 0.0}).claims] == ["ok"]
+
+
+def test_audit_cli_takes_param(tmp_path):
+    post = tmp_path / "h.md"
+    post.write_text(
+        _HINGE + "\n\n$x_1 = [1, 2]$, $x_2 = [3, 0]$, $y = [1, -1]$, $w = [0.5, 0]$, $b = 0$.\n\n"
+        r"$$\frac{\partial L}{\partial w} = [2, -2]$$" + "\n",
+        encoding="utf-8",
+    )
+    assert CliRunner().invoke(cli, ["audit", str(post)]).exit_code == 0  # unchecked only
+    assert CliRunner().invoke(cli, ["audit", str(post), "--param", "lam=0.1"]).exit_code == 1
+    bad = CliRunner().invoke(cli, ["audit", str(post), "--param", "lam"])
+    assert bad.exit_code == 2 and "NAME=VALUE" in bad.output

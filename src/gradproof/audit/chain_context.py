@@ -35,6 +35,7 @@ class ChainContext:
     derivation: Derivation | None
     latex: bool
     extent: dict[int, tuple[int, int]] = field(default_factory=dict)  # a whole side's text
+    variants: tuple[Derivation, ...] = ()  # the loss at other values of an unvalued λ
     last: Entry | None = None  # what the chain being checked stated
     rounded: list[str] = field(default_factory=list)  # "0.25 shown as 0.3", for the verdict
 

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -251,6 +252,15 @@ def _conclude(
 def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     dim = ctx.values.X.shape[1] if ctx.values.X is not None else 3
     fv = check_formula(head, part, ctx.derivation, dim)
+    for other in ctx.variants if fv.verdict == "ok" else ():
+        fv_other = check_formula(head, part, other, dim)
+        if fv_other.verdict != "ok":  # right at one value of λ only
+            fv = (
+                fv_other
+                if fv_other.verdict == "unchecked"
+                else replace(fv_other, expected=fv.expected)
+            )
+            break
     left, right = ctx.label(head), ctx.src(part)
     text = f"{ctx.src(head)} = {right}"
     if fv.verdict == "unchecked":

@@ -10,6 +10,7 @@ point (following the update it copies), and claimed outputs are compared after t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -45,8 +46,11 @@ _DATA = ("X", "x", "y")
 
 
 class _Audit:
-    def __init__(self, doc: Document, run: bool, loss: str | None):
+    def __init__(
+        self, doc: Document, run: bool, loss: str | None, params: Mapping[str, float] | None
+    ):
         self.doc, self.run, self.loss_option = doc, run, loss
+        self.params_option = dict(params or {})
         self.items: list[Item] = []
         self.notes: list[str] = []
         self.claims: list[Claim] = []
@@ -105,6 +109,7 @@ class _Audit:
             self.notes.append(data.problem)
         lam = first.get("lam", (None, 0))[0]
         params = {"lam": float(lam)} if lam is not None and np.ndim(lam) == 0 else {}
+        params.update(self.params_option)
         y = data.y
         labels = "pm1" if y is not None and set(np.unique(y)) <= {-1.0, 1.0} else "real"
         chains = [
@@ -126,6 +131,16 @@ class _Audit:
             if self.loss_option:
                 raise
             self.notes.append(_("the loss could not be derived ({why})", why=exc))
+        if self.recognised is not None and self.recognised.unvalued:
+            for k in self.recognised.unvalued:
+                self.notes.append(
+                    _(
+                        "{name} has no value in the post; give --param {key}=… to check the "
+                        "numbers that need it (formulas are compared at two values of it)",
+                        name={"lam": "λ", "delta": "δ"}.get(k, k),
+                        key=k,
+                    )
+                )
         if self.recognised is not None:
             names = self.recognised.derivation.set_names.values()
             self.values.set_names = tuple(dict.fromkeys((*names, *SET_NAMES)))
@@ -151,8 +166,8 @@ class _Audit:
             )
             return
         v.point = v.true_point = (w, float(b))
-        if self.recognised is None:
-            return
+        if self.recognised is None or self.recognised.unvalued:
+            return  # no model: the numbers that need an unvalued λ are unchecked
         try:
             v.model = Model(self.recognised.derivation, data.X, data.y, eta or 1.0)
             v.model.truth(w, float(b))
@@ -178,9 +193,9 @@ class _Audit:
             if found is not None and self.define(found[0], found[1], line, item):
                 continue
             latex = self.doc.format == "latex" or (span.kind == "math" and "−" not in span.text)
-            self.claims.extend(
-                check_chain(item.statement, ChainContext(span, self.values, d, latex))
-            )
+            variants = self.recognised.variants if self.recognised is not None else ()
+            ctx = ChainContext(span, self.values, d, latex, variants=variants)
+            self.claims.extend(check_chain(item.statement, ctx))
         blocks = [i for i in self.items if i.statement is None and i.python]
         claims, note = check_code(blocks, run=self.run, notebook=self.doc.format == "notebook")
         self.claims.extend(claims)
@@ -325,9 +340,15 @@ class _Audit:
         )
 
 
-def audit_document(doc: Document, *, run: bool = False, loss: str | None = None) -> AuditReport:
+def audit_document(
+    doc: Document,
+    *,
+    run: bool = False,
+    loss: str | None = None,
+    params: Mapping[str, float] | None = None,
+) -> AuditReport:
     """Audit a scanned document (see :func:`gradproof.audit.audit`)."""
-    a = _Audit(doc, run, loss)
+    a = _Audit(doc, run, loss, params)
     a.collect()
     a.setup()
     a.check()

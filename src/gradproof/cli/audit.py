@@ -11,6 +11,7 @@ import click
 
 from gradproof.audit import audit
 from gradproof.cli import cli
+from gradproof.cli.options import parse_params
 from gradproof.errors import OptionError
 from gradproof.io import write_atomic
 from gradproof.markup.scan import FORMATS
@@ -53,6 +54,13 @@ from gradproof.markup.scan import FORMATS
     "'gradproof losses') or an expression such as 'max(0, -y*(w·x + b))'.",
 )
 @click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A hyperparameter value the post does not state (repeatable), e.g. --param lam=0.1.",
+)
+@click.option(
     "--input-format",
     type=click.Choice(list(FORMATS)),
     help="The kind of document (default: from the suffix: .md, .tex, .ipynb).",
@@ -61,7 +69,7 @@ from gradproof.markup.scan import FORMATS
 @click.option(
     "--lang", type=click.Choice(["en", "zh"]), help="Language of the messages (default: locale)."
 )
-def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose, lang):
+def audit_cmd(file, as_json, fmt, run, fix, output, loss, params, input_format, verbose, lang):
     """Check the claims of a post (Markdown, LaTeX or Jupyter notebook) and point at the
     wrong lines: numeric chains, gradient formulas, update steps, restated data and (with
     --run) printed outputs, checked with gradproof's own derivation of the post's loss.
@@ -70,7 +78,14 @@ def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose,
     """
     if output and not fix:
         raise OptionError("-o/--output writes the corrected document; use it with --fix")
-    report = audit(Path(file), format=input_format, run=run, loss=loss, lang=lang)
+    report = audit(
+        Path(file),
+        format=input_format,
+        run=run,
+        loss=loss,
+        params=parse_params(params),
+        lang=lang,
+    )
     if fix:
         if not report.fixable:
             raise OptionError("--fix works on Markdown and LaTeX files, not notebooks")
