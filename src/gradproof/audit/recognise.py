@@ -119,25 +119,22 @@ def _from_formula(
         reg = parse_loss(reg_text, used, allow_data=False).expr if reg_text else sp.Integer(0)
     except GradproofError:
         return None
-    others = {k: SECOND_STAND_INS[k] for k in unvalued}
+    sets = [{}, {k: SECOND_STAND_INS[k] for k in unvalued}] if unvalued else [{}]
     for spec in LOSSES.values():
         if _same(spec, per, reg, used):
             extra = {k: v for k, v in used.items() if k in spec.params}
-            ds = [
-                derive(spec.name, params={**extra, **o}, kink=kink, mean=mean)  # type: ignore[arg-type]
-                for o in ({}, others)
-                if not o or others
-            ]
+            ds = [_derive_builtin(spec.name, {**extra, **o}, kink, mean) for o in sets]
             return Found(spec.name, ds[0], per_text, tuple(unvalued), tuple(ds[1:]))
-    ds = [
-        derive(
-            expr=per_text, reg=reg_text, params={**used, **o}, labels=labels, kink=kink, mean=mean
-        )  # type: ignore[arg-type]
-        for o in ({}, others)
-        if not o or others
-    ]
+    how = {"labels": labels, "kink": kink, "mean": mean}
+    ds = [derive(expr=per_text, reg=reg_text, params={**used, **o}, **how) for o in sets]  # type: ignore[arg-type]
     text = per_text + (f" + {reg_text}" if reg_text else "")
     return Found("custom", ds[0], text, tuple(unvalued), tuple(ds[1:]))
+
+
+def _derive_builtin(
+    name: str, params: dict[str, float], kink: str | None, mean: bool
+) -> Derivation:
+    return derive(name, params=params, kink=kink, mean=mean)  # type: ignore[arg-type]
 
 
 def recognise(
