@@ -219,3 +219,24 @@ def test_audit_cli_takes_param(tmp_path):
     assert CliRunner().invoke(cli, ["audit", str(post), "--param", "lam=0.1"]).exit_code == 1
     bad = CliRunner().invoke(cli, ["audit", str(post), "--param", "lam"])
     assert bad.exit_code == 2 and "NAME=VALUE" in bad.output
+
+
+# -- A8: what CommonMark does not render as math is not a claim ------------------------------
+@pytest.mark.parametrize(
+    ("text", "claims"),
+    [
+        ("Text\n\n    $3 + 3 = 7$\n\nmore\n", []),  # an indented code block
+        ("Text\n\n    x = 3 + 3 = 7\n", []),
+        ("    $3 + 3 = 7$\n", []),  # at the start of the document
+        ("\\$3 + 3 = 7\\$\n", []),  # escaped dollars are dollar signs
+        ("It costs \\$3 + \\$3 = \\$7.\n", []),
+        # the controls: these are math (or prose arithmetic) and 3 + 3 is 6
+        ("Text\n    $3 + 3 = 7$\n", [(2, "wrong")]),  # a lazy continuation line, not code
+        ("- item\n\n    $3 + 3 = 7$\n", [(3, "wrong")]),  # a list item's paragraph
+        ("1. step\n\n    ```math\n    3 + 3 = 7\n    ```\n", [(4, "wrong")]),
+        ("Pay \\$3, but $3 + 3 = 7$.\n", [(1, "wrong")]),
+        ("It costs 3 + 3 = 7 dollars.\n", [(1, "wrong")]),
+    ],
+)
+def test_only_rendered_math_is_read(text, claims):
+    assert verdicts(text) == claims

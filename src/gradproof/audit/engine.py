@@ -29,7 +29,7 @@ from gradproof.audit.data import (
 )
 from gradproof.audit.fix import written_like
 from gradproof.audit.model import SET_NAMES, Model, after_step, family
-from gradproof.audit.reader import statements
+from gradproof.audit.reader import Statement, statements
 from gradproof.audit.recognise import Recognised, recognise
 from gradproof.audit.report import AuditReport, Claim, Edit
 from gradproof.audit.state import Entry, Values
@@ -43,6 +43,11 @@ __all__ = ["audit_document", "PYTHON", "OUTPUT_LANGUAGES"]
 PYTHON = {"python", "py", "python3", "ipython", "ipython3", "python2"}
 OUTPUT_LANGUAGES = {"text", "output", "console", "plaintext", "txt", "out", "stdout"}
 _DATA = ("X", "x", "y")
+
+
+def _escaped_dollars(text: str, st: Statement) -> bool:
+    r"""Is the prose chain written with escaped dollars (``\$3 + 3 = 7\$``: money, not math)?"""
+    return "\\$" in text[max(0, st.parts[0].start - 2) : st.parts[-1].end + 2]
 
 
 class _Audit:
@@ -69,6 +74,8 @@ class _Audit:
                 for offset, why in skipped:
                     line = span.line_at(offset)
                     self.notes.append(_("line {line}: not read ({why})", line=line, why=why))
+                if span.kind == "prose":  # \$3 + 3 = 7\$: dollar signs, not math
+                    found = [st for st in found if not _escaped_dollars(span.text, st)]
                 self.items.extend(Item(span, st) for st in found)
                 if span.kind == "prose" and len(span.text) > 60:
                     last_code = None  # a paragraph between: the next text block is not output
