@@ -240,3 +240,32 @@ def test_audit_cli_takes_param(tmp_path):
 )
 def test_only_rendered_math_is_read(text, claims):
     assert verdicts(text) == claims
+
+
+def test_a_plain_loss_after_an_update_stays_at_the_start_unless_the_words_say_new():
+    # review_p2.md line 15: "The loss at the start is L = log 2 ≈ 0.693" after the update:
+    # at the start, 2 samples with s = 0: L = 2 log 2 = 1.386 (not the loss after the step)
+    r = audit(POSTS / "review_p2.md")
+    (c,) = [c for c in r.claims if c.line == 15]
+    assert (c.verdict, c.expected) == ("wrong", "1.386")
+
+
+# -- A7: --fix says what it leaves unfixed ---------------------------------------------------
+def test_fix_lists_the_findings_it_cannot_fix(tmp_path):
+    post = tmp_path / "p2.md"
+    post.write_text((POSTS / "review_p2.md").read_text(encoding="utf-8"), encoding="utf-8")
+    res = CliRunner().invoke(cli, ["audit", "--fix", str(post)])
+    assert res.exit_code == 1
+    # none of the four has a value edit whose chain would then hold: the gradient's chain
+    # −(1·[1,2] + (−1)·[2,−1]) = [1, −3] is right arithmetic on a wrong formula, and so on
+    assert [ln.split(": not fixed: ")[0] for ln in res.stderr.splitlines()] == [
+        f"{post}:{n}" for n in (7, 11, 13, 15)
+    ]
+    assert res.stdout == ""  # no diff: nothing was changed
+
+
+def test_fix_lists_nothing_when_everything_is_fixed(tmp_path):
+    post = tmp_path / "t.md"
+    post.write_text("$1 + 1 = 3$\n", encoding="utf-8")
+    res = CliRunner().invoke(cli, ["audit", "--fix", str(post)])
+    assert "+$1 + 1 = 2$" in res.stdout and "not fixed" not in res.stderr

@@ -10,6 +10,7 @@ point (following the update it copies), and claimed outputs are compared after t
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,6 +44,10 @@ __all__ = ["audit_document", "PYTHON", "OUTPUT_LANGUAGES"]
 PYTHON = {"python", "py", "python3", "ipython", "ipython3", "python2"}
 OUTPUT_LANGUAGES = {"text", "output", "console", "plaintext", "txt", "out", "stdout"}
 _DATA = ("X", "x", "y")
+
+
+_AFTER = re.compile(r"\b(?:new|after|updated|next)\b|新|更新后|之后|一步后", re.IGNORECASE)
+"""Words before a plain ``L`` that say it is the loss after the update step just stated."""
 
 
 def _escaped_dollars(text: str, st: Statement) -> bool:
@@ -185,6 +190,13 @@ class _Audit:
     # -- pass 2 -------------------------------------------------------------------------------
     def check(self) -> None:
         d = self.recognised.derivation if self.recognised is not None else None
+        before: dict[int, str] = {}  # the words just before each math span
+        words = ""
+        for sp in self.doc.spans:
+            if sp.kind == "prose":
+                words = sp.text[-80:]
+            elif sp.kind == "math":
+                before[id(sp)], words = words, ""
         for item in self.items:
             span = item.span
             if item.statement is None:
@@ -192,7 +204,9 @@ class _Audit:
                 continue
             head = item.statement.parts[0].node
             if head_quantity(item.statement, self.values) == "L" and (
-                after_step(head) or {"w_new", "b_new"} & self.values.claimed.keys()
+                after_step(head)
+                or {"w_new", "b_new"} & self.values.claimed.keys()
+                and _AFTER.search(before.get(id(span), ""))
             ):
                 self.advance()
             found = definition(item.statement, self.values)

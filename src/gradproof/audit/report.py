@@ -171,6 +171,15 @@ class AuditReport:
         """The document with every wrong value the audit could correct replaced."""
         return apply_edits(self.source, (e for c in self.claims for e in c.edits))
 
+    def unfixed(self) -> list[str]:
+        """One line per wrong claim that :meth:`fixed` leaves as it is (a value whose chain
+        would not hold with the right one, a formula, an output): ``post.md:12: not fixed: …``."""
+        return [
+            f"{self.file}:{c.line}: " + _("not fixed: {message}", message=c.message)
+            for c in self.claims
+            if c.is_wrong and not c.edits
+        ]
+
     def diff(self) -> str:
         """A unified diff from the document to :meth:`fixed` (empty when nothing changes)."""
         new = self.fixed()

@@ -94,6 +94,8 @@ def audit_cmd(file, as_json, fmt, run, fix, output, loss, params, input_format, 
             click.echo(f"wrote {output}", err=True)
         else:
             click.echo(report.diff(), nl=False)
+        for line in report.unfixed():  # what the copy still gets wrong (exit 1 says so too)
+            click.echo(line, err=True)
     elif as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
