@@ -269,3 +269,29 @@ def test_fix_lists_nothing_when_everything_is_fixed(tmp_path):
     post.write_text("$1 + 1 = 3$\n", encoding="utf-8")
     res = CliRunner().invoke(cli, ["audit", "--fix", str(post)])
     assert "+$1 + 1 = 2$" in res.stdout and "not fixed" not in res.stderr
+
+
+# -- A10: --run and a block that does not finish ---------------------------------------------
+def test_a_block_that_ends_the_process_is_a_finding_and_later_outputs_say_why():
+    # review_r3.md: block 1 (lines 1–4) calls os._exit(0); block 2 would print 2, claims 3
+    r = audit(POSTS / "review_r3.md", run=True)
+    assert [(c.line, c.kind, c.verdict) for c in r.claims] == [
+        (2, "code-error", "wrong"),
+        (8, "output", "unchecked"),
+    ]
+    assert "did not finish" in r.claims[0].message
+    assert r.claims[1].message == "output not checked: the code block at line 2 did not finish"
+    assert r.exit_code == 1
+
+
+def test_a_later_block_that_loops_forever_is_blamed_not_the_first(monkeypatch):
+    from gradproof.audit import run as R
+
+    monkeypatch.setitem(R.RUN_LIMITS, "cpu_seconds", 1)
+    monkeypatch.setitem(R.RUN_LIMITS, "wall_seconds", 5)
+    post = "```python\nprint(1)  # Output: 1\n```\n\n```python\nwhile True:\n    pass\n```\n"
+    r = audit(post, run=True)
+    assert [(c.line, c.kind, c.verdict) for c in r.claims] == [
+        (2, "output", "ok"),
+        (6, "code-error", "wrong"),
+    ]
