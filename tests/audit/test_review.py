@@ -295,3 +295,10 @@ def test_a_later_block_that_loops_forever_is_blamed_not_the_first(monkeypatch):
         (2, "output", "ok"),
         (6, "code-error", "wrong"),
     ]
+
+
+def test_the_report_ends_with_how_many_claims_were_not_checked():
+    lines = audit("$e^{710} = 1$ and $1 + 1 = 2$\n").lines()
+    assert lines[-2].endswith("2 claims: 1 ok, 0 wrong, 0 follow a wrong value, 1 unchecked")
+    assert lines[-1] == "<text>: 1 claim not checked (-v lists it with the reason)"
+    assert not audit("$1 + 1 = 2$\n").lines()[-1].endswith("with the reason)")

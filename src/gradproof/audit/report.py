@@ -145,6 +145,16 @@ class AuditReport:
         )
         out.extend(f"{self.file}: {_('note')}: {n}" for n in self.notes)
         out.append(f"{self.file}: {self.summary_line()}")
+        n = self.summary["unchecked"]
+        if n and not verbose:  # what was not checked is not known to be right: say so last
+            out.append(
+                f"{self.file}: "
+                + ngettext(
+                    "{n} claim not checked (-v lists it with the reason)",
+                    "{n} claims not checked (-v lists them with the reasons)",
+                    n,
+                )
+            )
         return out
 
     def __str__(self) -> str:  # what ``gradproof audit FILE`` prints
