@@ -323,6 +323,7 @@ def write_notes(
     >>> note.training.converged
     True
     """
+    # long only for its docstring: the work is in _write_notes
     with language(lang) as code:  # an unknown language is an error before anything else
         return _write_notes(
             d,
