@@ -160,6 +160,18 @@ def test_latex_document_is_complete(tmp_path):
     assert all(ord(ch) < 128 for ch in tex)  # pdflatex-safe
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+def test_no_character_is_lost_on_the_way_to_latex(tmp_path, loss, lang):
+    # a character the LaTeX writer cannot spell becomes "?" (ℓ in a code comment and C¹ in
+    # prose did); the Markdown post holds no "?", so the LaTeX one must not either
+    d = gradproof.derive(loss, example=True)
+    md = write_notes(d, tmp_path / "md", figures=False, lang=lang).document.read_text()
+    tex = write_notes(d, tmp_path / "tex", format="latex", figures=False, lang=lang)
+    assert md.count("?") == 0
+    assert tex.document.read_text().count("?") == 0
+
+
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 @pytest.mark.parametrize("loss", ["perceptron", "hinge"])
 def test_latex_compiles(tmp_path, loss):

@@ -119,8 +119,8 @@ def _matplotlib() -> Any:
         raise OptionError(
             _(
                 "figures need matplotlib, which is not installed; install it with "
-                "pip install 'gradproof[plot]' (or leave the figures out with "
-                "--no-figures)"
+                "pip install 'gradproof[plot]' (or leave the figures out: --no-figures for "
+                "notes, no --figure for compare)"
             )
         ) from None
     return matplotlib
