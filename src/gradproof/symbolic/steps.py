@@ -53,12 +53,21 @@ class Rule(str, Enum):
     COLLECT = "collect terms"
     MATRIX_FORM = "matrix form"
     RESULT = "gradient"
+    SAMPLE_SUM = "sum over samples"
+    SCORE_CHAIN = "chain rule through the scores"
+    SOFTMAX_CE = "softmax–cross-entropy rule"
+    MULTICLASS_HINGE = "multi-class hinge rule"
+    SQUARED_ERROR_RULE = "squared-error rule"
+    SCORE_FUNCTIONS = "chain rule through the score functions"
+    MATRIX_PRODUCT = "matrix-product rule"
+    REGULARISER = "regulariser rule"
     EXAMPLE_DATA = "worked example: data"
     EXAMPLE_SCORES = "worked example: scores"
     EXAMPLE_ACTIVE = "worked example: active set"
     EXAMPLE_LOSS = "worked example: loss"
     EXAMPLE_GRADIENT = "worked example: gradient"
     EXAMPLE_UPDATE = "worked example: update step"
+    EXAMPLE_SCORE_GRADIENT = "worked example: gradient of the scores"
 
 
 @dataclass(frozen=True)
