@@ -23,6 +23,7 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.datasets import Dataset, Point, parse_point, validate_labels
 from gradproof.errors import DataError, OptionError
+from gradproof.symbolic.model_derivation import refuse_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
@@ -188,6 +189,7 @@ def train(
         The most rows the history keeps (default from :data:`TRAIN_LIMITS` and the width of
         the data); ``epochs + 1`` keeps every epoch.
     """
+    refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
             "training needs the gradient with respect to both w and b (use --wrt w,b)"

@@ -53,6 +53,7 @@ __all__ = [
     "register_model_compiler",
     "register_model_example",
     "get_score_loss",
+    "refuse_model",
 ]
 
 _COMPILER: list[Callable[..., Any]] = []  # at most one: the numeric layer's
@@ -274,3 +275,13 @@ def build_model_derivation(
         regulariser=regulariser,
         expression=expression,
     )
+
+
+def refuse_model(d: Any, command: str) -> None:
+    """Raise a one-line :class:`~gradproof.errors.OptionError` when ``d`` is a model
+    derivation and ``command`` does not support models yet."""
+    if isinstance(d, ModelDerivation):
+        raise OptionError(
+            f"{command} does not support models with K scores per sample yet ({d.name}); "
+            f"gradproof derive shows and evaluates their gradient (derive(...).numpy())"
+        )

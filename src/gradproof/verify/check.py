@@ -27,6 +27,7 @@ from gradproof._typing import KinkConvention
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
 from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.model_derivation import refuse_model
 from gradproof.verify import budget
 from gradproof.verify.assemble import assemble
 from gradproof.verify.budget import Budget
@@ -73,6 +74,7 @@ def _derivation(
     """The derivation, and the convention made binding by ``kink=`` (or None)."""
     if kink is not None and kink not in ("include", "exclude", "average"):
         raise OptionError(f"kink must be 'include', 'exclude' or 'average', got {kink!r}")
+    refuse_model(loss, "check")
     if isinstance(loss, Derivation):
         if params or mean:
             raise OptionError(
@@ -85,7 +87,9 @@ def _derivation(
                 f"that convention binding"
             )
         return loss, kink
-    return budget.derive(loss, params=params, kink=kink, mean=mean), kink
+    d = budget.derive(loss, params=params, kink=kink, mean=mean)
+    refuse_model(d, "check")
+    return d, kink
 
 
 def _validate(mode: str, seed: Any, points: Any, directions: Any) -> None:
