@@ -24,13 +24,13 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
-from gradproof.numeric.model_source import BLOCK_BYTES, model_source
+from gradproof.numeric.model_source import BLOCK_BYTES, model_source, needs_targets
 from gradproof.parameters import ParameterLayout, shape_text
 
 __all__ = ["CompiledModel", "compile_model", "model_arrays"]
 
 
-def _real_matrix(X: Any) -> Array:
+def _real_matrix(X: Any, finite: bool) -> Array:
     try:
         a = np.asarray(X)
     except (ValueError, TypeError):
@@ -42,7 +42,7 @@ def _real_matrix(X: Any) -> Array:
             f"X must be an n×d matrix (samples as rows), got shape {shape_text(a.shape)}"
         )
     a = a.astype(np.float32 if a.dtype == np.float32 else np.float64, copy=False)
-    if not np.all(np.isfinite(a)):
+    if finite and not np.all(np.isfinite(a)):
         raise DataError("X has entries that are not finite (inf or nan); give finite numbers")
     return a
 
@@ -88,19 +88,26 @@ def _targets(y: Any, n: int, K: int | None) -> tuple[Array, int]:
 
 
 def model_arrays(
-    labels: str, X: Any, y: Any, K: int | None = None
-) -> tuple[Array, Any, Array, int]:
+    labels: str, X: Any, y: Any, K: int | None = None, *, finite: bool = True, onehot: bool = True
+) -> tuple[Array, Any, Any, int]:
     """(X, labels or None, targets n×K in X's dtype, K), checked; a one-line
-    :class:`~gradproof.errors.DataError` / :class:`~gradproof.errors.ShapeError` otherwise."""
-    Xa = _real_matrix(X)
+    :class:`~gradproof.errors.DataError` / :class:`~gradproof.errors.ShapeError` otherwise.
+
+    ``finite=False`` skips the pass over X that looks for inf and nan (the compiled
+    functions, like the linear ones, leave that to the caller); ``onehot=False`` gives None
+    for the targets of class labels (not built when the generated code does not read them).
+    """
+    Xa = _real_matrix(X, finite)
     n = Xa.shape[0]
     if labels == "targets":
         T, K = _targets(y, n, K)
         return Xa, None, T.astype(Xa.dtype, copy=False), K
     lab, K = _class_labels(y, n, K)
-    onehot = np.zeros((n, K), dtype=Xa.dtype)
-    onehot[np.arange(n), lab] = 1
-    return Xa, lab, onehot, K
+    if not onehot:
+        return Xa, lab, None, K
+    Y = np.zeros((n, K), dtype=Xa.dtype)
+    Y[np.arange(n), lab] = 1
+    return Xa, lab, Y, K
 
 
 @dataclass(frozen=True)
@@ -126,7 +133,9 @@ class CompiledModel:
     def _run(self, X: Any, y: Any, W: Any, b: Any, K: int | None, need: bool) -> Any:
         if K is None and W is not None:
             K = int(np.shape(W)[0]) if np.ndim(W) == 2 else None
-        Xa, lab, T, K = model_arrays(self.derivation.spec.labels, X, y, K)
+        Xa, lab, T, K = model_arrays(
+            self.derivation.spec.labels, X, y, K, finite=False, onehot=needs_targets(self.source)
+        )
         lay = self.layout(Xa.shape[1], K)
         zeros = lay.zeros(Xa.dtype)
         point = lay.check(

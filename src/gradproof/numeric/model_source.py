@@ -28,7 +28,7 @@ from gradproof.symbolic.atoms import LSE, SCORE_ATOMS, SK, SMAX, SOTHER, SY, YK,
 from gradproof.symbolic.functions import ClassSum
 from gradproof.symbolic.score import class_sums
 
-__all__ = ["model_source", "BLOCK_BYTES"]
+__all__ = ["model_source", "needs_targets", "BLOCK_BYTES"]
 
 BLOCK_BYTES = 1 << 21
 """Bytes of one block's widest n×max(d, K) array: rows per block = this / (8·width)."""
@@ -134,6 +134,12 @@ def _reg_lines(d: Any, p: _Printer) -> tuple[list[str], list[str]]:
     return value, grad
 
 
+def needs_targets(source: str) -> bool:
+    """Whether the generated ``source`` reads the n×K targets (one-hot labels or real
+    targets); without them a caller passes None and no n×K one-hot matrix is built."""
+    return "_tYk" in source.split("_tYk = Yk", 1)[1] or "(1 - Yk)" in source
+
+
 def model_source(d: Any) -> str:
     """The source of ``loss_and_grad(X, labels, targets, W, b, need_grad, block)`` for the
     model derivation ``d``: X (n×d), labels (n, int) or None, targets (n×K: the one-hot
@@ -144,9 +150,16 @@ def model_source(d: Any) -> str:
     grad = _gradient_lines(d, p)
     reg_value, reg_grad = _reg_lines(d, p)
     atoms = [a for a in SCORE_ATOMS if a in set(form.atoms) | p.columns]
-    body = ["S = Xb @ W.T", "S += b", "_tS = S", "_tYk = Yk"]
-    for atom in atoms:
-        body += _atom_lines(primitives.score_rule(atom), atom)
+    body = ["S = Xb @ W.T", "S += b", "_tS = S", "_tYk = Yk"]  # Yk: None unless used
+    # when nothing reads the scores after the atoms, the log-softmax runs last and in place
+    # (S becomes P): two n×K arrays fewer per block
+    inplace = LSE in atoms and not p.sums and not p.columns and "_tS" not in ell + "".join(grad)
+    for atom in sorted(atoms, key=lambda a: inplace and a == LSE):
+        rule = primitives.score_rule(atom)
+        if inplace and atom == LSE:
+            body.append(rule.inplace.format(v="_t" + _NAMES[atom][0], dv=_NAMES[atom][1]))
+        else:
+            body += _atom_lines(rule, atom)
     for atom in sorted(p.columns, key=SCORE_ATOMS.index):
         body.append(f"{_column_symbol(atom)} = {_rows_symbol(atom)}[:, None]")
     for j, node in enumerate(p.sums):
@@ -179,7 +192,7 @@ def model_source(d: Any) -> str:
         "    for lo in range(0, n, block):",
         "        Xb = X[lo:lo + block]",
         "        y = None if labels is None else labels[lo:lo + block]",
-        "        Yk = targets[lo:lo + block]",
+        "        Yk = None if targets is None else targets[lo:lo + block]",
         *["        " + ln for ln in body],
         *["    " + ln for ln in scale],
         "    _tq = np.sum(W * W)",
