@@ -5,6 +5,14 @@ fast numpy functions, and prove them right.
 >>> d = derive("perceptron")
 >>> sorted(d.gradient)
 ['b', 'w']
+>>> d.gradient["w"]
+-Σ_{i∈M} yᵢ xᵢ
+>>> d
+Derivation('perceptron', loss='max(0, −y(w·x + b))', params={}, wrt=('w', 'b'), kink='include')
+
+The public API: :func:`derive` (then ``d.render()``, ``d.numpy()``), :func:`check_gradient`
+and :func:`assert_gradient`, :func:`train`, :func:`write_notes`, :func:`compare`,
+:func:`audit`; results display themselves in Jupyter.
 """
 
 from gradproof import audit  # the package; calling it audits a post (gradproof.audit(path))
@@ -19,6 +27,7 @@ from gradproof.errors import (
     ShapeError,
     UnknownLossError,
 )
+from gradproof.notes import NotesResult, TrainResult, compare, train, write_notes
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.losses import list_losses
@@ -34,6 +43,11 @@ __all__ = [
     "check_gradient",
     "assert_gradient",
     "CheckReport",
+    "train",
+    "TrainResult",
+    "write_notes",
+    "NotesResult",
+    "compare",
     "audit",
     "AuditReport",
     "load_data",

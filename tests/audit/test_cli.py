@@ -144,3 +144,14 @@ def test_loss_option_when_the_post_does_not_say():
     res = CliRunner().invoke(cli, ["audit", "-", "--loss", "perceptron"], input=text)
     # '-' is not a path gradproof reads: a clear error, not a crash
     assert res.exit_code == 2
+
+
+def test_the_python_report_prints_what_the_command_prints():
+    import gradproof
+
+    report = gradproof.audit(EXAMPLE)
+    assert str(report) == run("audit", EXAMPLE).output.rstrip("\n")
+    assert repr(report) == (
+        f"AuditReport({str(EXAMPLE)!r}, loss='perceptron', "
+        "7 claims: 5 ok, 1 wrong, 1 follow a wrong value, 0 unchecked)"
+    )

@@ -47,6 +47,8 @@ def test_json_example_gradient_is_nested_lists_of_the_parameter_shapes():
     assert np.max(np.abs(np.array(g["b"]) - hb)) <= 1e-12
     assert out["gradient"]["W"]["text"] == "(P − Y)ᵀX"
     assert out["shapes"]["W"] == ["K", "d"]
+    rules = [s["rule"] for s in out["steps"]]
+    assert "softmax–cross-entropy rule" in rules and "matrix-product rule" in rules
 
 
 def test_point_defaults_to_zeros_with_k_from_the_labels():

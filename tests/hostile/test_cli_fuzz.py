@@ -326,29 +326,7 @@ def invocations(draw: st.DrawFn) -> tuple[list[str], dict[str, bytes], str | Non
 # function; "<gradproof:" is generated code). Anything else that escapes fails the test. Remove
 # an entry once its fix is merged: the fuzz then holds the fix.
 # (type regex, message regex, innermost gradproof frame, owner, minimal reproducer)
-KNOWN_OPEN: list[tuple[str, str, str, str, str]] = [
-    (
-        "TypeError|IndexError",
-        r"^('(int|float)' object is not subscriptable|invalid index to scalar variable\.)$",
-        "verify/finite_diff.py:directional_fd",
-        "checks helper",
-        "gradproof check --expr 'softplus(2)'",
-    ),
-    (
-        "RuntimeWarning",  # an error in tests; on the command line two extra stderr lines
-        r"^overflow encountered in matmul$",
-        "numeric/example.py:worked_example",
-        "layering helper (w·w at a huge --at, before the finite check)",
-        'gradproof derive perceptron --at \'{"w": [1e308, 1e308], "b": 0}\'',
-    ),
-    (
-        "TypeError",
-        r"^no ordering relation is defined for complex numbers$",
-        "verify/reference.py:_side",
-        "checks helper (the exact reference meets a complex value: y^y at y < 0)",
-        "gradproof check --expr 'max(b, y^y)'",
-    ),
-]
+KNOWN_OPEN: list[tuple[str, str, str, str, str]] = []
 
 
 def _innermost(exc: BaseException) -> str:

@@ -308,3 +308,36 @@ def test_bad_data_is_one_line_error(loss, X, y, point, match):
     with pytest.raises(GradproofError, match=match) as info:
         compiled(loss).gradient(X, y, **point)
     assert "\n" not in str(info.value)
+
+
+def _lse(S):
+    m = S.max(axis=1)
+    return m + np.log(np.exp(S - m[:, None]).sum(axis=1))
+
+
+CUSTOM = {
+    "logsumexp(s)^2": lambda S, y: np.sum(_lse(S) ** 2),
+    "-log(softmax(s)[y])": lambda S, y: np.sum(_lse(S) - S[np.arange(len(y)), y]),
+    "max(0, 1 + max_rivals(s) - s[y])": lambda S, y: np.sum(
+        np.maximum(
+            0.0,
+            1.0
+            + np.where(np.eye(S.shape[1])[y] == 1, -np.inf, S).max(axis=1)
+            - S[np.arange(len(y)), y],
+        )
+    ),
+}
+
+
+@pytest.mark.parametrize("expr", list(CUSTOM))
+def test_user_expressions_over_the_scores_match_central_differences(expr):
+    f = gradproof.derive(expr=expr).numpy()
+    X, y, W, b = draw("crammer_singer", 21)
+
+    def F(theta):
+        Wt, bt = _split(theta, 4, 3)
+        return CUSTOM[expr](X @ Wt.T + bt, y)
+
+    g = f.gradient(X, y, W, b)
+    fd = central(F, _flat(W, b))
+    assert rel(_flat(g["W"], g["b"]), fd) <= 1e-8

@@ -144,6 +144,26 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
         if not named and not formulas:
             claims.append(unchecked(st, ctx, parts, _("no side of it can be evaluated")))
         return claims
+    return _conclude(st, ctx, parts, ev, pv, used, kind, (head, q, named), bool(formulas), claims)
+
+
+def _conclude(
+    st: Statement,
+    ctx: ChainContext,
+    parts: list[N.Node],
+    ev: list[int],
+    pv: dict[int, Any],
+    used: list[Any],
+    kind: str,
+    about: tuple[N.Node, str | None, bool],
+    has_formulas: bool,
+    claims: list[Claim],
+) -> list[Claim]:
+    """Every link of the chain held: the verdict on its final value — right given an earlier
+    wrong value but wrong in truth (``follows-wrong``), ``ok``, or unchecked — and the value
+    remembered for later claims."""
+    head, q, named = about
+    values = ctx.values
     final = pv[ev[-1]]
     true_first = value_of(parts[ev[0]], DocScope(values, "true"))
     wrong_used = [e for e in used if e.wrong]
@@ -195,7 +215,7 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
                 _("{text} holds", text=text_of(st, ctx)),
             )
         )
-    elif not named and not formulas:
+    elif not named and not has_formulas:
         claims.append(unchecked(st, ctx, parts, _("only one side of it can be evaluated")))
     remember(ctx, head, q, named, final, parts[ev[-1]], true=true_first)
     return claims

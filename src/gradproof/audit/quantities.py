@@ -66,20 +66,7 @@ def quantity_claim(
         return [Claim(line, kind, text, "ok", None, None, _("{text} holds", text=text))]
     expected = ctx.show(truth, last)
     remember(ctx, head, q, False, final, last, true=truth, origin=line)
-    carried = values.carried(q, final, tol)
-    wrong_used = [e for e in used if e.wrong]
-    dep: Entry | None = None
-    if carried is not None:
-        dep = max(carried[1], key=lambda e: e.line)
-    elif wrong_used:
-        first = value_of(parts[ev[0]], DocScope(values, "true"))
-        if first is not None and close(first, truth, tol):
-            dep = max(wrong_used, key=lambda e: e.line)
-    swaps: dict[int, Any] = {}
-    if dep is None:
-        found = copied(ctx, parts[ev[0]], truth, tol)
-        if found is not None:
-            dep, swaps = found
+    dep, swaps = _followed(ctx, q, parts, ev, final, truth, tol, used)
     if dep is not None:
         msg = _(
             "with {name} = {value} the {what} is {expected}, not {claimed}",
@@ -119,3 +106,29 @@ def quantity_claim(
             tuple(single_edit(ctx, parts, ev, truth)),
         )
     ]
+
+
+def _followed(
+    ctx: ChainContext,
+    q: str,
+    parts: list[N.Node],
+    ev: list[int],
+    final: Any,
+    truth: Any,
+    tol: Any,
+    used: list[Entry],
+) -> tuple[Entry | None, dict[int, Any]]:
+    """The earlier wrong value a wrong ``final`` follows from (and the swaps that put the true
+    values in its place), or (None, {}): a value carried from a wrong line, a wrong value this
+    chain used, or a wrong value copied into it."""
+    values = ctx.values
+    carried = values.carried(q, final, tol)
+    if carried is not None:
+        return max(carried[1], key=lambda e: e.line), {}
+    wrong_used = [e for e in used if e.wrong]
+    if wrong_used:
+        first = value_of(parts[ev[0]], DocScope(values, "true"))
+        if first is not None and close(first, truth, tol):
+            return max(wrong_used, key=lambda e: e.line), {}
+    found = copied(ctx, parts[ev[0]], truth, tol)
+    return found if found is not None else (None, {})

@@ -147,6 +147,12 @@ class AuditReport:
         out.append(f"{self.file}: {self.summary_line()}")
         return out
 
+    def __str__(self) -> str:  # what ``gradproof audit FILE`` prints
+        return "\n".join(self.lines())
+
+    def __repr__(self) -> str:  # one line; str(report) lists the findings
+        return f"AuditReport({self.file!r}, loss={self.loss!r}, {self.summary_line()})"
+
     def summary_line(self) -> str:
         s = self.summary
         return ngettext(

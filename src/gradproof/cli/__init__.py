@@ -28,6 +28,7 @@ _COMMAND_MODULES = [
     "gradproof.cli.notes",
     "gradproof.cli.check",
     "gradproof.cli.audit",
+    "gradproof.cli.lint",
 ]
 
 

@@ -17,6 +17,7 @@ from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.model_derive import is_model_request
 from gradproof.symbolic.render.printers import to_latex
+from gradproof.symbolic.render.records import step_records
 
 
 @cli.command("derive")
@@ -108,7 +109,7 @@ def derive_cmd(
         d = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
         d = d(model=model, l1=l1, example=not no_example)
         if as_json:
-            emit(json.dumps(_model_json(d), indent=2, ensure_ascii=False) + "\n", output)
+            emit(json.dumps(_model_json(d, detail), indent=2, ensure_ascii=False) + "\n", output)
         else:
             emit(d.render(fmt, detail=detail, standalone=standalone, site=site), output)
         return
@@ -142,6 +143,7 @@ def derive_cmd(
                 for p, e in d.gradient.items()
             },
             "example": d.example.to_dict() if d.example is not None else None,
+            "steps": step_records(d, detail),
         }
         emit(json.dumps(out, indent=2, ensure_ascii=False) + "\n", output)
         return
@@ -192,7 +194,7 @@ def _json_array(text: str, what: str):
         ) from None
 
 
-def _model_json(d):
+def _model_json(d, detail):
     """The --json result of a model derivation."""
     return {
         "loss": d.name,
@@ -208,6 +210,7 @@ def _model_json(d):
             for p in d.matrix_form
         },
         "example": d.example.to_dict() if d.example is not None else None,
+        "steps": step_records(d, detail),
     }
 
 

@@ -9,6 +9,8 @@ the markers that only count at the start of a line added here.
 '\\lbrace\\, i : \\vert u\\vert \\le 1 \\,\\} \\\\ \\|w\\|'
 >>> escape_punctuation(r"a_{i} \\ b")
 'a\\_\\{i\\} \\\\\\\\ b'
+>>> unescape_punctuation(escape_punctuation(r"a_{i} \\ b"))
+'a_{i} \\\\ b'
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from collections.abc import Iterable
 
 from gradproof.text import markdown_text as _markdown_text
 
-__all__ = ["markdown_text", "rewrite_tex", "escape_punctuation", "tex_tokens"]
+__all__ = [
+    "markdown_text",
+    "rewrite_tex",
+    "escape_punctuation",
+    "unescape_punctuation",
+    "tex_tokens",
+    "tex_token_offsets",
+]
 
 _LINE_START = re.compile(r"^(\s*)([-+>=]|\d+[.)](?=\s|$))")
 
@@ -46,6 +55,11 @@ _TOKEN = re.compile(r"\\[A-Za-z]+|\\.|.", re.S)
 def tex_tokens(tex: str) -> list[str]:
     """LaTeX split into control sequences (``\\lbrace``, ``\\{``, ``\\\\``) and characters."""
     return _TOKEN.findall(tex)
+
+
+def tex_token_offsets(tex: str) -> list[tuple[int, str]]:
+    """The tokens of :func:`tex_tokens`, each with its offset in ``tex``."""
+    return [(m.start(), m.group()) for m in _TOKEN.finditer(tex)]
 
 
 def rewrite_tex(tex: str, table: Iterable[tuple[str, str]]) -> str:
@@ -76,3 +90,12 @@ def escape_punctuation(tex: str) -> str:
     """Every ASCII punctuation character backslash-escaped: CommonMark gives back exactly
     ``tex`` (what Hugo's goldmark needs to leave math alone)."""
     return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in tex)
+
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def unescape_punctuation(text: str) -> str:
+    """What CommonMark makes of backslash escapes: ``\\`` before ASCII punctuation dropped (the
+    inverse of :func:`escape_punctuation`)."""
+    return _ESCAPED.sub(r"\1", text)

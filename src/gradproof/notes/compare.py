@@ -243,13 +243,38 @@ def compare(
 ) -> str:
     """Compare the derivations of ``losses`` (names or derivations) side by side.
 
-    ``params`` are hyperparameter values, each given to every named loss that has it (e.g.
-    ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error. With ``data``
-    (and the point ``at``, default zeros, and the learning rate ``lr``) the comparison adds the
-    numbers on that data: loss, gradient, active sets and one gradient-descent step of each.
-    ``figure`` is a PNG path for a loss-versus-margin figure (also written as SVG beside it),
-    which Markdown and LaTeX output link by its file name. LaTeX output is a complete document
-    that compiles with pdflatex; ``site`` is the Markdown platform profile.
+    Parameters
+    ----------
+    losses
+        Two or more loss names (``"hinge"``) or derivations.
+    format
+        ``text``, ``markdown`` or ``latex`` (a complete document that compiles with pdflatex).
+    params
+        Hyperparameter values, each given to every named loss that has it (e.g.
+        ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error.
+    data, at, lr
+        With ``data`` (a :class:`~gradproof.Dataset`), the point ``at`` (default zeros) and the
+        learning rate ``lr``, the comparison adds the numbers on that data: loss, gradient,
+        active sets and one gradient-descent step of each.
+    site
+        The Markdown platform profile (:mod:`gradproof.markup.platforms`).
+    figure
+        A PNG path for a loss-versus-margin figure (also written as SVG beside it), which
+        Markdown and LaTeX output link by its file name.
+
+    Returns
+    -------
+    str
+        The comparison, with a sentence per difference (margin, regulariser, convention).
+
+    Examples
+    --------
+    >>> from gradproof import compare
+    >>> text = compare(["perceptron", "hinge"])
+    >>> print("\\n".join(text.splitlines()[10:13]))
+    ∂L/∂w
+      perceptron  −Σ_{i∈M} yᵢ xᵢ
+      hinge       λw − Σ_{i∈V} yᵢ xᵢ
     """
     if format not in COMPARE_FORMATS:
         raise OptionError(f"unknown format {format!r}; use one of {', '.join(COMPARE_FORMATS)}")

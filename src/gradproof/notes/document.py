@@ -286,13 +286,53 @@ def write_notes(
 ) -> NotesResult:
     """Write one note (Markdown for ``site``, or LaTeX) and its figures into ``folder``.
 
-    ``d`` must carry a worked example (derive it with data, or ``example=True`` for the
-    built-in sample data): its data, point and learning rate also drive the figures and the
-    gradient-descent table (``epochs`` epochs, stopping early at a zero gradient). Where the
-    post and its images go, and how it links them, is the profile's choice
-    (:mod:`gradproof.markup.platforms`); ``assets_url`` replaces the link prefix (Jekyll with a
-    ``baseurl``, images on a CDN). ``front_matter`` forces front matter on or off (None: the
-    profile's choice).
+    A note is the derivation, the worked example with every number substituted, the numpy
+    code a reader would write (a ``grad`` function and a training loop, which print the note's
+    numbers), the figures and the gradient-descent table.
+
+    Parameters
+    ----------
+    d
+        A derivation with a worked example (derive it with data, or ``example=True`` for the
+        built-in sample data): its data, point and learning rate also drive the figures and the
+        gradient-descent table.
+    folder
+        The output folder; the post and its images go where the profile says.
+    format
+        ``markdown`` or ``latex`` (a document that compiles with pdflatex).
+    site
+        The platform profile of Markdown (:mod:`gradproof.markup.platforms`): its math
+        delimiters and escapes, where the post and its images go, its front matter.
+    title, date, tags
+        The post's title (default from the loss), date (YYYY-MM-DD, default today) and tags.
+    front_matter
+        Force front matter on or off (None: the profile's choice).
+    assets_url
+        Replaces the images' link prefix (Jekyll with a ``baseurl``, images on a CDN).
+    lang
+        The language of the prose (``en``, ``zh``).
+    epochs
+        Epochs of the gradient-descent table (it stops early at a zero gradient).
+    figures
+        Draw the figures (needs matplotlib: ``pip install 'gradproof[plot]'``).
+    coords
+        The two weights the loss landscape is drawn over (default: the first two).
+
+    Returns
+    -------
+    NotesResult
+        The post's path, the figures, the training run and the post as a document model.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from gradproof import derive, write_notes
+    >>> d = derive("perceptron", X=[[2, 3], [1, -1]], y=[1, -1])
+    >>> note = write_notes(d, tempfile.mkdtemp(), site="jekyll", date="2026-01-02", figures=False)
+    >>> note.document.parent.name, note.document.name
+    ('_posts', '2026-01-02-perceptron.md')
+    >>> note.training.converged
+    True
     """
     refuse_model(d, "notes")
     if format not in NOTE_FORMATS:

@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.datasets import Dataset, Point, parse_point, validate_labels
+from gradproof.datasets import Dataset, Point, as_dataset, parse_point, validate_labels
 from gradproof.errors import DataError, OptionError
+from gradproof.i18n import _
+from gradproof.markup import blocks as B
+from gradproof.markup.markdown import to_markdown
 from gradproof.symbolic.model_derivation import refuse_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -105,6 +108,33 @@ class TrainResult:
         )
         return base + (f" with momentum β = {self.momentum:g}" if self.momentum else "")
 
+    # -- display (a notebook shows the table; repr stays one line) --------------------------
+    def __repr__(self) -> str:
+        return (
+            f"TrainResult({self.loss_name!r}, method={self.method!r}, lr={self.lr:g}, "
+            f"epochs={self.epochs_run}, converged={self.converged}, "
+            f"loss={fmt_number(self.losses[-1])}, w={fmt_vector(self.w)}, b={fmt_number(self.b)})"
+        )
+
+    def __str__(self) -> str:
+        return f"{summary(self)}\n{format_table(self)}"
+
+    def _repr_markdown_(self) -> str:
+        title = _("gradproof train: {loss}", loss=self.loss_name)
+        line = _(
+            "{method}, learning rate {lr}: {summary}",
+            method=self.method,
+            lr=f"{self.lr:g}",
+            summary=summary(self),
+        )
+        head = B.Paragraph((B.Strong((B.Text(title),)), B.Text(" — " + line)))
+        table = B.Table(
+            tuple((B.Text(h),) for h in table_header(self)),
+            tuple(tuple((B.Text(c),) for c in row) for row in table_rows(self)),
+            ("r", "r", "r", "l", "r", "r"),
+        )
+        return to_markdown(B.Document((head, table)))
+
 
 def active_count(
     d: Derivation, compiled: CompiledLoss, X: Array, y: Array, w: Array, b: float
@@ -151,8 +181,10 @@ def _check(
 
 def train(
     derivation: Derivation,
-    data: Dataset,
+    data: Dataset | None = None,
     *,
+    X: Any = None,
+    y: Any = None,
     lr: float = 0.1,
     epochs: int = 100,
     momentum: float = 0.0,
@@ -170,8 +202,10 @@ def train(
     derivation
         What :func:`gradproof.derive` returned; its compiled ``loss_and_grad`` drives every
         step.
-    data
-        The samples (labels are checked against the loss).
+    data, X, y
+        The samples (labels are checked against the loss): a
+        :class:`~gradproof.Dataset` (:func:`gradproof.load_data`), or the arrays ``X`` (n, d)
+        and ``y`` (n,); with neither, the data of the derivation's worked example.
     lr, epochs
         Learning rate η and the number of passes over the data.
     momentum
@@ -188,12 +222,26 @@ def train(
     history
         The most rows the history keeps (default from :data:`TRAIN_LIMITS` and the width of
         the data); ``epochs + 1`` keeps every epoch.
+
+    Returns
+    -------
+    TrainResult
+        The history (loss, ‖g‖, w, b and the active set per epoch); in Jupyter it shows its
+        table.
+
+    Examples
+    --------
+    >>> from gradproof import derive, train
+    >>> result = train(derive("perceptron"), X=[[2, 3], [1, -1]], y=[1, -1], lr=0.1)
+    >>> result.converged, result.epochs_run, result.w.tolist(), result.b
+    (True, 1, [0.1, 0.4], 0.0)
     """
     refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
             "training needs the gradient with respect to both w and b (use --wrt w,b)"
         )
+    data = _training_data(derivation, data, X, y)
     validate_labels(data, derivation.spec.labels)
     _check(lr, epochs, momentum, batch_size, seed, data.n)
     compiled = derivation.numpy()
@@ -264,6 +312,23 @@ def train(
         seed=seed,
         n=data.n,
     )
+
+
+def _training_data(d: Derivation, data: Dataset | None, X: Any, y: Any) -> Dataset:
+    """The samples to train on: ``data``, or X and y, or the worked example's."""
+    if data is not None and (X is not None or y is not None):
+        raise OptionError("give the samples once: a Dataset, or X and y, not both")
+    if data is not None:
+        return data
+    if X is not None or y is not None:
+        if X is None or y is None:
+            raise OptionError("give both X and y (or a Dataset)")
+        return as_dataset(X, y, "X, y")
+    if d.example is None:
+        raise OptionError(
+            "no samples to train on: give X and y (or a Dataset), or derive with data"
+        )
+    return Dataset(d.example.X, d.example.y, "worked example")
 
 
 def _history_rows(d: int) -> int:

@@ -40,7 +40,7 @@ def worked_example(d: Derivation, data: Dataset, at: Point, lr: float = 0.1) -> 
             coef = compiled.coefficients(X, y, w, b)
             loss, gw, gb = compiled.loss_and_grad(X, y, w, b)
     except FloatingPointError as exc:
-        if float(w @ w) == 0 and _divides_by_norm(d):
+        if not np.any(w) and _divides_by_norm(d):  # (w @ w could overflow here)
             raise DataError(
                 "‖w‖ is not differentiable at w = 0 (the gradient contains w/‖w‖); evaluate "
                 "at a point with w ≠ 0"

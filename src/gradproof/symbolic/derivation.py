@@ -108,6 +108,16 @@ class Derivation:
     def __str__(self) -> str:
         return self.render("text")
 
+    def __repr__(self) -> str:  # one line, not the whole dataclass
+        loss = self.expression or self.spec.formula
+        if self.expression and self.reg_expression:
+            loss = f"{loss} + {self.reg_expression}"
+        extra = ", example=True" if self.example is not None else ""
+        return (
+            f"Derivation({self.name!r}, loss={loss!r}, params={dict(self.params)!r}, "
+            f"wrt={self.wrt!r}, kink={self.kink!r}{extra})"
+        )
+
     def _repr_markdown_(self) -> str:
         return render_markdown_jupyter(self)
 

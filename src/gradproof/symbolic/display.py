@@ -3,9 +3,19 @@
 These never get differentiated or compiled; they exist so that one formula can be printed as
 unicode text, LaTeX or Markdown by printers that dispatch on node type. Per-sample atoms are
 shown with the sample index i (``s`` → sᵢ, ``y`` → yᵢ) by the printers themselves.
+
+They also print themselves readably wherever SymPy prints them (``str``, ``repr``, Jupyter's
+``_repr_latex_``, ``pprint``), through gradproof's printer core, which
+:mod:`gradproof.symbolic.render.printers` registers (:func:`register_printers`): so
+``d.gradient["w"]`` shows as -Σ_{i∈M} yᵢ xᵢ, not as ``-SampleSum(y*x_i, M)``. SymPy still
+prints the nodes around them (the leading sign of a product, a regulariser's λ·w);
+:meth:`gradproof.symbolic.derivation.Derivation.render_formula` prints a whole formula.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import sympy as sp
 
@@ -34,7 +44,41 @@ __all__ = [
     "Shapes",
     "Indicator",
     "NormOf",
+    "register_printers",
 ]
+
+_PRINTERS: dict[str, Callable[[sp.Basic], str]] = {}  # "text", "latex": the printer core's
+
+
+def register_printers(text: Callable[[sp.Basic], str], latex: Callable[[sp.Basic], str]) -> None:
+    """Make ``text`` and ``latex`` what display nodes print themselves with inside SymPy's
+    printers (the render layer does this when it is imported; the symbolic layer never
+    imports it)."""
+    _PRINTERS.update(text=text, latex=latex)
+
+
+class _Shown:
+    """SymPy's printing hooks, answered by the printer core (SymPy's own form before it is
+    registered)."""
+
+    def _sympystr(self, printer: Any) -> str:
+        return _show("text", self, printer)
+
+    def _latex(self, printer: Any) -> str:
+        return _show("latex", self, printer)
+
+    def _pretty(self, printer: Any) -> Any:
+        from sympy.printing.pretty.stringpict import prettyForm
+
+        return prettyForm(self._sympystr(printer))
+
+
+def _show(kind: str, node: Any, printer: Any) -> str:
+    show = _PRINTERS.get(kind)
+    if show is not None:
+        return show(node)
+    own = printer._print_Function if isinstance(node, sp.Function) else printer._print_Symbol
+    return str(own(node))
 
 
 class VecSymbol(sp.Symbol):
@@ -42,6 +86,9 @@ class VecSymbol(sp.Symbol):
 
     def __new__(cls, name: str):
         return super().__new__(cls, name, commutative=False)
+
+    def _latex(self, printer: Any) -> str:  # bold, as in every formula (str stays the name)
+        return _show("latex", self, printer)
 
 
 W = VecSymbol("w")
@@ -52,14 +99,14 @@ ALL = sp.Symbol("ALL")
 """The set name meaning 'all samples' in :class:`SampleSum`."""
 
 
-class _Display(sp.Function):
+class _Display(_Shown, sp.Function):
     is_commutative = True
 
     def _eval_derivative(self, s):  # pragma: no cover - a display node is never differentiated
         raise TypeError("display nodes cannot be differentiated")
 
 
-class Sym(sp.Symbol):
+class Sym(_Shown, sp.Symbol):
     """A symbol printed exactly as named (L, ℓ, M), never given a sample index."""
 
 
@@ -117,7 +164,7 @@ class Lit(_Display):
 
 
 # -- matrices, entries and shapes (models with K scores per sample) -------------------------
-class Mat(VecSymbol):
+class Mat(_Shown, VecSymbol):
     """A matrix or vector of a model's derivation (X, W, b, S, P, Y, G, 𝟏): non-commutative,
     so products keep their order. ``Mat("b", bold=True)`` is a vector, printed bold in
     LaTeX; ``Mat("1_n", bold=True, text="𝟏", tex=r"\\mathbf{1}")`` the vector of ones."""
@@ -139,7 +186,7 @@ class Mat(VecSymbol):
         return self._tex
 
 
-class _MatFunction(sp.Function):
+class _MatFunction(_Shown, sp.Function):
     is_commutative = False
 
     def _eval_derivative(self, s):  # pragma: no cover - a display node is never differentiated
@@ -164,7 +211,7 @@ class Sgn(_MatFunction):
     nargs = 2
 
 
-class Entry(sp.Symbol):
+class Entry(_Shown, sp.Symbol):
     """One entry of a matrix or vector, p_ik: ``Entry("p", "ik")``, printed pᵢₖ / p_{ik}.
 
     The index letters are i (sample), j (feature), k (class) and l (a class summed over).
@@ -214,7 +261,7 @@ class Shapes(_Display):
     """A line of shapes: its arguments are :class:`InSpace` nodes, printed one after another."""
 
 
-class NormOf(sp.Symbol):
+class NormOf(_Shown, sp.Symbol):
     """‖W‖²_F (``p`` = 2) or ‖W‖₁ (``p`` = 1) of the weight ``weight``: one scalar atom."""
 
     def __new__(cls, weight: str, p: int):

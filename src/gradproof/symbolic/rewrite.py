@@ -68,9 +68,12 @@ def logistic_rewrite(expr: sp.Expr) -> sp.Expr:
         lambda e: Softplus(_exp_arg(e.args[0])),
     )
     expr = _top_down(expr)
-    return expr.replace(
-        lambda e: _one_minus_sigmoid(e) is not None, lambda e: Sigmoid(-_one_minus_sigmoid(e))
-    )
+
+    def flipped(e: sp.Expr) -> sp.Expr:
+        u = _one_minus_sigmoid(e)
+        return Sigmoid(-u) if u is not None else e
+
+    return expr.replace(lambda e: _one_minus_sigmoid(e) is not None, flipped)
 
 
 def _one_minus_sigmoid(e: sp.Expr) -> sp.Expr | None:

@@ -263,7 +263,7 @@ def _omp(e: Array, A: Array, tol: Array, max_atoms: int) -> tuple[list[int], Arr
     Aw = A * weight[:, None]
     norms = np.linalg.norm(Aw, axis=0)
     chosen: list[int] = []
-    coef = np.zeros(0)
+    coef: Array = np.zeros(0)
     r = ew
     for _ in range(max_atoms):
         score = np.abs(Aw.T @ r) / np.where(norms > 0, norms, np.inf)

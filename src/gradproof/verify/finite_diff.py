@@ -223,7 +223,8 @@ def directional_fd(
         hc = COMPLEX_STEP * _capped(ds.step, rate, s) / STEP
         tc = 1j * hc[None, :, None]
         at = _atoms(ds, s, z, q, b, tc)
-        val = ff.loss_c(*at, y[:, None, None], xx[:, None, None], *p)
+        # broadcast: a loss that does not depend on the data evaluates to one number
+        val = np.broadcast_to(ff.loss_c(*at, y[:, None, None], xx[:, None, None], *p), at[0].shape)
         est = np.broadcast_to(np.imag(val)[..., 0] / hc[None, :], (n, m))
         err_i = (
             8 * _U * np.abs(est)

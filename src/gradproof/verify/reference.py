@@ -22,6 +22,7 @@ import mpmath
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.errors import DataError
 from gradproof.verify.evaluators import MP_DIGITS, FormFunctions
 from gradproof.verify.kinks import KinkPair, kink_pairs
 from gradproof.verify.tolerance import ELEMENTARY_ULPS, gamma, unit_roundoff
@@ -330,11 +331,23 @@ def _exact(
     for i in range(n):
         atoms = atoms_at(i, MP_DIGITS)
         us = [f(*atoms) for f in ff.mp_indicators]
+        if any(isinstance(u, mpmath.mpc) for u in us):
+            raise DataError(
+                f"the loss is not real at sample {i + 1} of this point (a root, power or log of "
+                f"a negative number); a gradient check needs a real loss: rewrite the "
+                f"expression so that it stays real on the data"
+            )
         vals = [
             _side(u, ind.below, ind.above, at[k])
             for k, (u, ind) in enumerate(zip(us, inds, strict=True))
         ]
         c = coef(i, vals)
+        if any(isinstance(v, mpmath.mpc) for v in c):
+            raise DataError(
+                f"the gradient is not real at sample {i + 1} of this point (a root, power or "
+                f"log of a negative number); a gradient check needs a real loss: rewrite the "
+                f"expression so that it stays real on the data"
+            )
         nat.append(c[:3])
         rw, rb = c[3], c[4]
         s_out[i] = float(atoms[0])

@@ -186,5 +186,13 @@ class CheckReport:
     def __str__(self) -> str:
         return render_text(self)
 
+    def __repr__(self) -> str:  # one line; str(report) and Jupyter show the whole report
+        failed = len(self.failing_points)
+        return (
+            f"CheckReport({self.loss!r}, passed={self.passed}, candidate={self.candidate!r}, "
+            f"points={len(self.points)}, failed={failed}, digits={self.digits:.3g}, "
+            f"convention={self.convention!r})"
+        )
+
     def _repr_markdown_(self) -> str:
         return render_markdown(self)

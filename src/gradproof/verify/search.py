@@ -15,14 +15,10 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, Phase, find, settings
-from hypothesis import strategies as st
-from hypothesis.errors import NoSuchExample
 
 from gradproof.errors import OptionError
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.report import CheckReport
-from gradproof.verify.strategies import kink_problems, problems
 
 __all__ = ["search_failure", "reproducer"]
 
@@ -102,6 +98,19 @@ def search_failure(
     """Search for a (shrunk) failing problem; a passing report when none is found."""
     if candidate == "claimed gradient":
         raise OptionError("search=True needs a gradient function; a claim is one fixed value")
+    # hypothesis is needed only here (pip install 'gradproof[search]'): importing gradproof,
+    # deriving and checking at given points do not depend on it
+    try:
+        from hypothesis import HealthCheck, Phase, find, settings
+        from hypothesis import strategies as st
+        from hypothesis.errors import NoSuchExample
+
+        from gradproof.verify.strategies import kink_problems, problems
+    except ImportError:
+        raise OptionError(
+            "search=True needs hypothesis, which is not installed; install it with "
+            "pip install 'gradproof[search]'"
+        ) from None
     if seed is None:
         seed = random.randrange(2**32)
     strategy = st.one_of(problems(d), kink_problems(d), kink_problems(d, everyone=True))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradproof.symbolic.display import register_printers
 from gradproof.symbolic.render._base import readable_relation, step_condition
 from gradproof.symbolic.render.latex import TexPrinter
 from gradproof.symbolic.render.text import TextPrinter
@@ -40,3 +41,8 @@ def to_text(expr: Any, **settings: Any) -> str:
 def to_latex(expr: Any, **settings: Any) -> str:
     """Print a formula (or an equation chain, a tuple) as LaTeX."""
     return TexPrinter(settings).print_formula(expr)
+
+
+# Display nodes print themselves with the core wherever SymPy prints them (str, Jupyter), the
+# score written out as in a derivation's results (Derivation.render_formula).
+register_printers(lambda e: to_text(e, expand_score=True), lambda e: to_latex(e, expand_score=True))
