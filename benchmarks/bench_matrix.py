@@ -10,7 +10,10 @@ in float64:
 * ``jax`` — ``jax.jit(jax.value_and_grad(loss, (0, 1)))`` with x64, when jax is installed
   (``pip install 'gradproof[jax]'``; compile time excluded, the arrays already on device);
 
-and prints each as a ratio to ``hand``. Target: gradproof ≤ 1.10× hand, ahead of jax.
+and prints each as a ratio to ``hand``. Target: gradproof ≤ 1.10× hand, ahead of jax. On a
+shared machine, threaded BLAS makes every ratio swing by 10×; for numbers that repeat, run
+single-threaded: ``OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 XLA_FLAGS=
+"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1" python …``.
 """
 
 from __future__ import annotations

@@ -138,6 +138,13 @@ def test_commands_without_models_refuse_them_in_one_line(args):
     assert len(lines) == 1 and "does not support models" in lines[0], res.output
 
 
+def test_losses_lists_the_model_losses():
+    res = run("losses")
+    assert res.exit_code == 0
+    for name in ("softmax", "multiclass_hinge", "crammer_singer", "multi_squared_error"):
+        assert name in res.output
+
+
 def test_scalar_losses_are_unchanged():
     res = run("derive", "perceptron", "--X", "[[2,3],[1,-1]]", "--y", "[1,-1]", "--json")
     assert res.exit_code == 0 and "w" in json.loads(res.output)["example"]["gradient"]

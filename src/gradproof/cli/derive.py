@@ -18,6 +18,7 @@ from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.model_derive import is_model_request
 from gradproof.symbolic.render.printers import to_latex
 from gradproof.symbolic.render.records import step_records
+from gradproof.symbolic.score_losses import SCORE_LOSSES
 
 
 @cli.command("derive")
@@ -223,3 +224,8 @@ def losses_cmd():
         if spec.params:
             extra += "; " + ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
         click.echo(f"{'':<14} {spec.description} ({extra})")
+    click.echo("\nover K scores per sample (the multi-class linear model, S = XWᵀ + 𝟏bᵀ):")
+    for s in SCORE_LOSSES.values():
+        labels = "labels 0…K−1" if s.labels == "classes" else "targets Y ∈ ℝⁿˣᴷ"
+        click.echo(f"{s.name:<20} {s.formula}")
+        click.echo(f"{'':<20} {s.description} ({labels}; --reg l2, l1 or elastic_net)")
