@@ -32,6 +32,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, GradproofError, ShapeError
+from gradproof.i18n import N_, _, tr
 
 __all__ = [
     "Dataset",
@@ -108,10 +109,19 @@ def _finite(a: Array, what: str, source: str) -> None:
     bad = ~np.isfinite(a)
     if bad.any():
         idx = tuple(int(i) for i in np.argwhere(bad)[0])
-        where = f"row {idx[0] + 1}" + (f", column {idx[1] + 1}" if len(idx) > 1 else "")
+        where = (
+            _("row {i}, column {j}", i=idx[0] + 1, j=idx[1] + 1)
+            if len(idx) > 1
+            else _("row {i}", i=idx[0] + 1)
+        )
         raise DataError(
-            f"{source}: {what} has a non-finite value ({float(a[idx])}) at {where}; "
-            f"remove or fill it"
+            _(
+                "{source}: {what} has a non-finite value ({value}) at {where}; remove or fill it",
+                source=source,
+                what=what,
+                value=float(a[idx]),
+                where=where,
+            )
         )
 
 
@@ -138,18 +148,31 @@ def _check_nested(value: Any, what: str, source: str, ndim: int) -> None:
             if isinstance(cell, (list, tuple, np.ndarray)):
                 return  # deeper nesting: the shape check below names it
             if isinstance(cell, bool) or not isinstance(cell, numbers.Real):
-                where = f"row {i}, column {j}" if ndim == 2 else f"entry {j}"
+                where = _("row {i}, column {j}", i=i, j=j) if ndim == 2 else _("entry {j}", j=j)
                 raise DataError(
-                    f"{source}: {what} has a non-numeric value {_cell(cell)} at "
-                    f"{where}; give numbers only"
+                    _(
+                        "{source}: {what} has a non-numeric value {value} at {where}; give "
+                        "numbers only",
+                        source=source,
+                        what=what,
+                        value=_cell(cell),
+                        where=where,
+                    )
                 )
         if ndim == 2 and not isinstance(row, np.ndarray):
             if width is None:
                 width = len(row)
             elif len(row) != width:
                 raise DataError(
-                    f"{source}: {what} has ragged rows: row {i} has {len(row)} "
-                    f"value(s) but row 1 has {width}; give equal-length rows"
+                    _(
+                        "{source}: {what} has ragged rows: row {i} has {k} value(s) but row 1 "
+                        "has {width}; give equal-length rows",
+                        source=source,
+                        what=what,
+                        i=i,
+                        k=len(row),
+                        width=width,
+                    )
                 )
 
 
@@ -187,13 +210,21 @@ def as_dataset(X: Any, y: Any, source: str = "data") -> Dataset:
     ya = _numeric(y, "y", source, 1)
     if Xa.shape[0] == 0 or Xa.shape[1] == 0:
         raise DataError(
-            f"{source}: the dataset is empty (X has shape {Xa.shape}); give at "
-            f"least one sample with at least one feature"
+            _(
+                "{source}: the dataset is empty (X has shape {shape}); give at least one sample "
+                "with at least one feature",
+                source=source,
+                shape=Xa.shape,
+            )
         )
     if ya.shape[0] != Xa.shape[0]:
         raise ShapeError(
-            f"{source}: X has {Xa.shape[0]} rows but y has {ya.shape[0]} labels; "
-            f"give one label per row"
+            _(
+                "{source}: X has {rows} rows but y has {labels} labels; give one label per row",
+                source=source,
+                rows=Xa.shape[0],
+                labels=ya.shape[0],
+            )
         )
     _finite(Xa, "X", source)
     _finite(ya, "y", source)
@@ -207,12 +238,21 @@ def validate_labels(ds: Dataset, labels: str) -> None:
         if bad.any():
             i = int(np.argmax(bad))
             found = sorted({float(v) for v in np.unique(ds.y)})
-            hint = ""
+            fields = dict(source=tr(ds.source), label=float(ds.y[i]), row=i + 1)
             if set(found) <= {0.0, 1.0}:
-                hint = "; labels look like 0/1: convert with y = 2*y - 1"
+                raise DataError(
+                    _(
+                        "{source}: label {label:g} in row {row} is not −1 or +1 (this loss needs "
+                        "labels in {{−1, +1}}); labels look like 0/1: convert with y = 2*y - 1",
+                        **fields,
+                    )
+                )
             raise DataError(
-                f"{ds.source}: label {ds.y[i]:g} in row {i + 1} is not −1 or +1 "
-                f"(this loss needs labels in {{−1, +1}}){hint}"
+                _(
+                    "{source}: label {label:g} in row {row} is not −1 or +1 (this loss needs "
+                    "labels in {{−1, +1}})",
+                    **fields,
+                )
             )
 
 
@@ -221,8 +261,12 @@ def _json_value(text: str, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(
-            f"{what}: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
-            f"write e.g. '[[2,3],[1,-1]]'"
+            _(
+                "{what}: not valid JSON ({why} at character {at}); write e.g. '[[2,3],[1,-1]]'",
+                what=what,
+                why=exc.msg,
+                at=exc.pos + 1,
+            )
         ) from None
     except RecursionError:
         raise DataError(f"{what}: JSON nested too deeply; give a flat list of rows") from None
@@ -252,7 +296,14 @@ def parse_point(spec: str | Mapping[str, Any] | None, d: int, what: str = "--at"
         raise DataError(f"{what}: unknown key(s) {_cell(', '.join(sorted(unknown)))}; use w and b")
     w = _numeric(raw.get("w", [0.0] * d), "w", what, 1)
     if w.shape[0] != d:
-        raise ShapeError(f"{what}: w has {w.shape[0]} entries but the data has {d} features")
+        raise ShapeError(
+            _(
+                "{what}: w has {k} entries but the data has {d} features",
+                what=what,
+                k=w.shape[0],
+                d=d,
+            )
+        )
     b_raw = raw.get("b", 0.0)
     if isinstance(b_raw, (bool, str)) or not isinstance(b_raw, numbers.Real):
         raise DataError(f"{what}: b must be a number, got {_cell(b_raw)}")
@@ -472,7 +523,7 @@ def _check_npy_header(zf: zipfile.ZipFile, member: str, key: str, src: str) -> N
         read = np.lib.format.read_array_header_1_0
         if version != (1, 0):
             read = np.lib.format.read_array_header_2_0
-        shape, _, dtype = read(fh)
+        shape, _order, dtype = read(fh)
     count = math.prod(shape)
     if count > DATA_LIMITS["max_values"]:
         raise DataError(
@@ -508,7 +559,7 @@ def load_data(path: str | Path) -> Dataset:
     try:
         st = os.stat(p)  # not Path.is_file(): it raises on a folder without search permission
     except (FileNotFoundError, NotADirectoryError):
-        raise DataError(f"{src}: no such file") from None
+        raise DataError(_("{src}: no such file", src=src)) from None
     except OSError as exc:
         raise DataError(f"{src}: cannot read the file ({exc.strerror or _one_line(exc)})") from None
     except ValueError:  # a NUL byte in the name
@@ -545,4 +596,4 @@ def sample_dataset(labels: str = "pm1") -> Dataset:
     X, y = arr[:, :-1], arr[:, -1]
     if labels != "pm1":
         y = X @ np.array([1.5, -0.5]) + np.array([0.5, -0.25, 0.25, 0.0])
-    return Dataset(X, y, "built-in sample data")
+    return Dataset(X, y, N_("built-in sample data"))

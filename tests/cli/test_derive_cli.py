@@ -34,7 +34,7 @@ def test_derive_json_gradient_from_formula():
     # ∂L/∂w = −(1·[2,3] − 1·[1,−1]) = [−1, −4], ∂L/∂b = −(1 − 1) = 0, loss 0.
     assert ex["loss"] == 0
     assert ex["gradient"] == {"w": [-1.0, -4.0], "b": 0.0}
-    assert ex["active"] == [0, 1]
+    assert ex["active"] == [1, 2]  # numbered from 1
     assert ex["update"] == {"lr": 0.1, "w": [0.1, 0.4], "b": 0.0}
 
 
@@ -55,7 +55,7 @@ def test_derive_at_point_and_lr():
     out = json.loads(res.output)["example"]
     # margins: 1·2 = 2 (no violation), −1·0 = 0 < 1 (violation) → V = {2}
     # ∂L/∂w = −(−1)·[0,1] + 0.01·[2,0] = [0.02, 1], ∂L/∂b = 1
-    assert out["active"] == [1]
+    assert out["active"] == [2]  # the second sample
     np.testing.assert_allclose(out["gradient"]["w"], [0.02, 1.0])
     assert out["gradient"]["b"] == pytest.approx(1.0)
     np.testing.assert_allclose(out["update"]["w"], [2 - 0.5 * 0.02, -0.5])

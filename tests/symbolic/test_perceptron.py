@@ -44,7 +44,7 @@ def test_worked_example_numbers_by_hand():
     # ∂L/∂w = −(1·[2, 3] + (−1)·[1, −1]) = [−1, −4], ∂L/∂b = −(1 − 1) = 0.
     d = gradproof.derive("perceptron", X=X, y=Y, lr=0.5)
     ex = d.example.to_dict()
-    assert ex["active"] == [0, 1]
+    assert ex["active"] == [1, 2]  # numbered from 1
     assert ex["loss"] == 0.0
     assert ex["gradient"] == {"w": [-1.0, -4.0], "b": 0.0}
     assert ex["update"] == {"lr": 0.5, "w": [0.5, 2.0], "b": 0.0}
@@ -62,7 +62,7 @@ def test_kink_convention_at_zero(kink, factor):
 def test_away_from_boundary_only_misclassified_count():
     w, b = np.array([1.0, 0.0]), 0.0  # margins: 2 (correct), −1 (misclassified)
     d = gradproof.derive("perceptron", X=X, y=Y, at={"w": [1, 0], "b": 0})
-    assert d.example.to_dict()["active"] == [1]
+    assert d.example.to_dict()["active"] == [2]  # the second sample
     gw, gb = d.numpy().grad(X, Y, w, b)
     np.testing.assert_allclose(gw, [1.0, -1.0])  # −(−1)·[1, −1]
     assert gb == 1.0

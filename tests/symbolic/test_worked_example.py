@@ -59,7 +59,7 @@ def test_the_example_is_numbers_only():
     assert all(isinstance(v, np.ndarray) for v in ex.active.values())
     assert set(ex.coefficients) <= {"cw", "cb", "cq", "rw"}
     # by hand at w = 0, b = 0 on the sample data: every margin is 0, so M is every sample
-    assert ex.to_dict()["active"] == list(range(ex.n))
+    assert ex.to_dict()["active"] == list(range(1, ex.n + 1))
 
 
 def test_numpy_needs_a_registered_compiler(monkeypatch):

@@ -207,6 +207,12 @@ def h_reg_twice(X, y, w, b):
     return -(y * v) @ X + 2 * LAM * w, -(y * v).sum()
 
 
+@case("hinge")
+def h_threshold(X, y, w, b):  # the margin's threshold off by 0.1: wrong only just above 1
+    v = y * (X @ w + b) < 1.1
+    return -(y * v) @ X + LAM * w, -(y * v).sum()
+
+
 @case("hinge", correct=True)
 def h_ok(X, y, w, b):
     v = y * (X @ w + b) < 1
@@ -324,6 +330,26 @@ def l_no_minus(X, y, w, b):
 def l_zero_one_formula(X, y, w, b):  # the 0/1-label gradient used with ±1 labels
     c = _sig(X @ w + b) - y
     return c @ X, c.sum()
+
+
+@case("logistic")
+def l_tail_cut(X, y, w, b):  # "σ is 0 past a margin of 5": wrong only at medium margins
+    m = y * (X @ w + b)
+    c = np.where(m > 5, 0.0, -y * _sig(-m))
+    return c @ X, c.sum()
+
+
+@case("logistic")
+def l_tail_cut_10(X, y, w, b):
+    m = y * (X @ w + b)
+    c = np.where(m > 10, 0.0, -y * _sig(-m))
+    return c @ X, c.sum()
+
+
+@case("logistic", hint="complex")
+def l_complex(X, y, w, b):  # a stray imaginary part (e.g. from np.sqrt of a complex array)
+    c = -y * _sig(-y * (X @ w + b))
+    return c @ X + 5j, c.sum() + 0j
 
 
 @case("logistic", correct=True)

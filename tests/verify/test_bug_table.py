@@ -182,3 +182,20 @@ def test_d_5000(c):
     )
     _expect(c, 0 if rep.passed else 1, str(rep), "d = 5000")
     assert rep.mode == "fast"
+
+
+# -- the points, not luck, catch the bugs that live in one band -------------------------------
+# A wrong gradient that differs only just beside a kink (a threshold of 1.1), only past a
+# margin (a tail cut at 10), or at one sample (the last one skipped) must fail at every seed
+# and on any data: the medium-margin point puts its largest margin at 20, and the two points
+# beside the kink put every sample of the kink's label on each side once.
+BAND_BUGS = ["h_threshold", "l_tail_cut", "l_tail_cut_10", "p_drop_last"]
+
+
+@pytest.mark.parametrize("name", BAND_BUGS)
+@pytest.mark.parametrize("seed", range(6))
+def test_band_bugs_fail_at_every_seed(name, seed):
+    c = next(c for c in CASES if c.name == name)
+    X, y = _data(c.loss, 5 + seed, 3, 100 + seed)
+    rep = check_gradient(_derivation(c.loss), grad=getattr(bug_table, name), X=X, y=y, seed=seed)
+    assert not rep.passed, str(rep)

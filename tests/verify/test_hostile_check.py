@@ -63,6 +63,41 @@ def test_an_exit_while_the_module_loads_is_a_one_line_error(tmp_path):
     assert "SystemExit(0)" in line
 
 
+HARD_EXITS = {
+    "in_grad": "import os\n\ndef grad(X, y, w, b):\n    os._exit(0)\n",
+    "in_grad_posix": "import posix\n\ndef grad(X, y, w, b):\n    posix._exit(0)\n",
+    "at_import": "import os\nos._exit(0)\n\ndef grad(X, y, w, b):\n    return 0, 0\n",
+}
+
+
+@pytest.mark.parametrize("body", list(HARD_EXITS.values()), ids=list(HARD_EXITS))
+def test_os_exit_in_the_candidate_cannot_end_the_check_with_status_0(tmp_path, body):
+    # in a child process: if the guard failed, os._exit(0) would end pytest itself with 0
+    path = tmp_path / "evil.py"
+    path.write_text(body)
+    proc = subprocess.run(
+        [sys.executable, "-m", "gradproof", "check", "perceptron", "--grad", f"{path}:grad"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode in (1, 2), (proc.returncode, proc.stdout, proc.stderr)
+    assert "os._exit(0)" in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_the_exit_guard_puts_the_real_os_exit_back():
+    import posix
+
+    from gradproof.verify.loading import HardExit, no_hard_exit
+
+    real = os._exit
+    with pytest.raises(HardExit), no_hard_exit():
+        assert os._exit is not real and posix._exit is not real
+        os._exit(3)  # raises inside the guard (never reached with the real one)
+    assert os._exit is real and posix._exit is real
+
+
 def test_json_output_of_a_crashing_candidate_says_failed(tmp_path):
     path = tmp_path / "evil.py"
     path.write_text(EXITS["exit0"])
@@ -251,3 +286,32 @@ def test_the_issue_expression_is_refused_within_the_limits(monkeypatch):
     line = _one_line_error(_run("--expr", expr, "--labels", "real"))
     assert time.perf_counter() - start < 15
     assert "took longer than" in line
+
+
+# -- the user's loss value and data at the edge of float64 ------------------------------------
+
+
+@pytest.mark.parametrize("value", ["float('inf')", "float('nan')"])
+def test_a_loss_function_returning_inf_or_nan_fails_in_one_report(tmp_path, value):
+    path = tmp_path / "mine.py"
+    path.write_text(
+        "import numpy as np\n\n"
+        "def grad(X, y, w, b):\n"
+        "    c = -y / (1 + np.exp(y * (X @ w + b)))\n"
+        "    return c @ X, c.sum()\n\n"
+        f"def loss(X, y, w, b):\n    return {value}\n"
+    )
+    res = _run("logistic", "--grad", f"{path}:grad", "--loss-fn", f"{path}:loss")
+    assert res.exit_code == 1, res.output
+    assert "Traceback" not in res.output
+    assert "your loss function returned" in res.output and "a loss value must be finite" in (
+        res.output
+    )
+
+
+def test_huge_data_is_checked_where_the_gradient_is_finite():
+    # |x| = 1e200: at unit weights the gradient (s − y)·x overflows; the random points must
+    # sit where it does not, so the self-test passes instead of blaming the derived gradient
+    res = _run("squared_error", "--X", "[[1e200, 1e200]]", "--y", "[1]")
+    assert res.exit_code == 0, res.output
+    assert "is -inf" not in res.output

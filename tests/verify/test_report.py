@@ -58,8 +58,14 @@ def test_no_impossible_numbers_in_any_report(reports):
 
 def test_the_report_lists_the_points_it_checked(reports):
     text = str(reports[0])
-    assert "checked at 5 point(s)" in text
-    for label in ("given point", "random point 1 (data scale)", "random point 2 (large margins)"):
+    assert "checked at 6 point(s)" in text  # squared error has no kink point
+    for label in (
+        "given point",
+        "random point 1 (data scale)",
+        "random point 2 (large margins)",
+        "random point 3 (medium margins)",
+        "random point 4 (data scale)",
+    ):
         assert label in text
     assert "your data (n = 4, d = 3)" in text
 

@@ -34,7 +34,7 @@ from gradproof.audit.reader import Statement
 from gradproof.audit.report import Claim
 from gradproof.audit.state import INPUTS, DocScope, Entry, Values
 from gradproof.audit.values import Unevaluable, close, tolerance
-from gradproof.i18n import _
+from gradproof.i18n import _, lazy, tr
 
 __all__ = ["ChainContext", "check_chain", "head_quantity"]
 
@@ -78,7 +78,7 @@ def _holds(rel: str, va: Any, vb: Any, tol: Any) -> bool:
     if rel == "≠":
         return not close(va, vb, tol)
     if isinstance(va, frozenset) or isinstance(vb, frozenset) or np.ndim(va) or np.ndim(vb):
-        raise Unevaluable("an inequality between vectors")
+        raise Unevaluable(lazy("an inequality between vectors"))
     a, b, t = float(va), float(vb), float(np.max(tol))
     return {"≤": a <= b + t, "≥": a >= b - t, "<": a < b + t, ">": a > b - t}[rel]
 
@@ -239,7 +239,7 @@ def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     elif fv.verdict == "wrong":
         msg = _("{left} is not {claimed} (it differs at random points)", left=left, claimed=right)
     else:
-        msg = _("{text} not checked: {why}", text=text, why=fv.why)
+        msg = _("{text} not checked: {why}", text=text, why=tr(fv.why))
     return Claim(ctx.line(part), "formula", text, fv.verdict, fv.expected, None, msg)
 
 

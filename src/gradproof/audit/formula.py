@@ -21,6 +21,7 @@ from gradproof.audit import nodes as N
 from gradproof.audit.translate import NoTranslation, expression
 from gradproof.audit.values import Scope, Unevaluable, close, evaluate
 from gradproof.errors import GradproofError
+from gradproof.i18n import lazy
 from gradproof.symbolic.conventions import active_mask
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.derive import derive_symbolic
@@ -94,12 +95,12 @@ class _RandomScope(Scope):
         if len(node.base) == 1 and not node.sub and node.base.lower() == node.base:
             if node.base not in ("x", "y", "s", "z", "i", "j"):  # another constant: η, c …
                 return np.float64(self.consts.setdefault(node.key, self.rng.uniform(0.5, 2)))
-        raise Unevaluable(f"{node.key} is not bound in a formula")
+        raise Unevaluable(lazy("{name} is not bound in a formula", name=node.key))
 
     def set_named(self, node: N.Node, bound: Mapping[str, int]) -> frozenset[int]:
         if isinstance(node, N.Name) and not node.sub and node.base[:1].isupper():
             if self.active is None:
-                raise Unevaluable("this loss has no active set")
+                raise Unevaluable(lazy("this loss has no active set"))
             return self.active
         return super().set_named(node, bound)
 
@@ -119,9 +120,11 @@ def check_formula(
         return _check_derivative_of(head, claim, d, dim, seed)
     target = _target(head)
     if target is None:
-        return FormulaVerdict("unchecked", why="gradproof checks formulas of ∂L/∂w, ∂L/∂b, ∂/∂w(…)")
+        return FormulaVerdict(
+            "unchecked", why=lazy("gradproof checks formulas of ∂L/∂w, ∂L/∂b, ∂/∂w(…)")
+        )
     if d is None:
-        return FormulaVerdict("unchecked", why="no recognised loss to compare with")
+        return FormulaVerdict("unchecked", why=lazy("no recognised loss to compare with"))
     rng = np.random.default_rng(seed)
     expected = d.render_formula(target)
     for _ in range(POINTS):
@@ -129,7 +132,7 @@ def check_formula(
         try:
             got = evaluate(claim, scope)
         except Unevaluable as exc:
-            return FormulaVerdict("unchecked", why=str(exc))
+            return FormulaVerdict("unchecked", why=exc.args[0] if exc.args else str(exc))
         want = scope.gw if target == "w" else scope.gb
         if not close(got, want, 1e-7 * np.maximum(1, np.abs(want)) + 1e-9):
             return FormulaVerdict("wrong", expected)
@@ -141,7 +144,7 @@ def _check_derivative_of(
 ) -> FormulaVerdict:
     wrt = head.wrt.base
     if wrt not in ("w", "b") or head.wrt.sub:
-        return FormulaVerdict("unchecked", why="a derivative by something other than w or b")
+        return FormulaVerdict("unchecked", why=lazy("a derivative by something other than w or b"))
     rng = np.random.default_rng(seed)
     base = d if d is not None else derive_symbolic("perceptron")
     expected = _derived(head.body, wrt)
@@ -151,7 +154,7 @@ def _check_derivative_of(
             got = np.asarray(evaluate(claim, scope), float)
             numeric = _central(head.body, scope, wrt)
         except Unevaluable as exc:
-            return FormulaVerdict("unchecked", why=str(exc))
+            return FormulaVerdict("unchecked", why=exc.args[0] if exc.args else str(exc))
         if not close(got, numeric, 1e-5 * np.maximum(1, np.abs(numeric)) + 1e-7):
             return FormulaVerdict("wrong", expected)
     return FormulaVerdict("ok", expected)

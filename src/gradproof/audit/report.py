@@ -12,9 +12,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from gradproof.i18n import _, ngettext
+from gradproof.i18n import N_, _, ngettext
 
 __all__ = ["Edit", "Claim", "AuditReport", "VERDICTS", "KINDS"]
+
+LABELLED = N_("{label}: {text}")  # a verdict or a heading word before its sentence
 
 VERDICTS = ("ok", "wrong", "follows-wrong", "unchecked")
 KINDS = ("equation", "formula", "update", "output", "code-error", "data")
@@ -126,7 +128,7 @@ class AuditReport:
         if c.verdict == "follows-wrong":
             return _("follows line {line}: {message}", line=c.follows, message=c.message)
         word = {"ok": _("ok"), "wrong": _("wrong"), "unchecked": _("unchecked")}[c.verdict]
-        return f"{word}: {c.message}"
+        return _(LABELLED, label=word, text=c.message)
 
     def lines(self, fmt: str = "text", *, verbose: bool = False) -> list[str]:
         """The report as lines: ``text`` (like a linter) or ``github`` (annotations)."""
@@ -139,11 +141,13 @@ class AuditReport:
                 out.append(f"::{level} {props}::{_escape(self.finding(c))}")
             return out + [f"::notice::{_escape(self.summary_line())}"]
         out = [f"{self.file}:{c.line}: {self.finding(c)}" for c in shown]
-        out.append(
-            f"{self.file}: {_('loss')}: {self.loss or _('not recognised')}"
-            + (f" ({self.loss_note})" if self.loss_note else "")
-        )
-        out.extend(f"{self.file}: {_('note')}: {n}" for n in self.notes)
+        loss, note, unknown = _("loss"), _("note"), _("not recognised")
+        name = self.loss or unknown
+        if self.loss_note:
+            name = _("{loss} ({how})", loss=name, how=self.loss_note)
+        # the FILE: prefix stays as linters write it (editors read it); the rest is prose
+        out.append(f"{self.file}: " + _(LABELLED, label=loss, text=name))
+        out.extend(f"{self.file}: " + _(LABELLED, label=note, text=n) for n in self.notes)
         out.append(f"{self.file}: {self.summary_line()}")
         return out
 

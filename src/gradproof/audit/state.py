@@ -19,6 +19,7 @@ import numpy as np
 from gradproof.audit import nodes as N
 from gradproof.audit.model import SET_NAMES, Model, family, quantity_key
 from gradproof.audit.values import Scope, Unevaluable, close
+from gradproof.i18n import lazy
 
 __all__ = ["Entry", "Values", "DocScope", "INPUTS"]
 
@@ -120,7 +121,7 @@ class Values:
         def get(parent: str) -> Any:
             v = self.post(parent, used)
             if v is None:
-                raise Unevaluable(f"no value for {parent}")
+                raise Unevaluable(lazy("no value for {name}", name=parent))
             return v
 
         try:
@@ -155,7 +156,7 @@ class DocScope(Scope):
     def _quantity(self, key: str) -> Any:
         v = self.v.post(key, self.used) if self.which == "post" else self.v.true(key)
         if v is None:
-            raise Unevaluable(f"no value for {key}")
+            raise Unevaluable(lazy("no value for {name}", name=key))
         return v
 
     def name(self, node: N.Name, bound: Mapping[str, int]) -> Any:
@@ -167,10 +168,10 @@ class DocScope(Scope):
                 self.used.append(named)  # cᵢ: sample i of a vector c the post defined
                 value = named.post if self.which == "post" else named.true
                 if i > len(value):
-                    raise Unevaluable(f"{node.base} has no entry {i}")
+                    raise Unevaluable(lazy("{name} has no entry {i}", name=node.base, i=i))
                 return np.float64(value[i - 1])
             if fam is None:
-                raise Unevaluable(f"{node.key} for one sample")
+                raise Unevaluable(lazy("{name} for one sample", name=node.key))
             return self._quantity(f"{fam}[{i}]")
         if node.key in bound:
             return np.float64(bound[node.key] + 1)
@@ -186,7 +187,7 @@ class DocScope(Scope):
     def deriv(self, node: N.Deriv, bound: Mapping[str, int]) -> Any:
         key = quantity_key(node, self.v.set_names)
         if key is None:
-            raise Unevaluable("a derivative gradproof does not compute here")
+            raise Unevaluable(lazy("a derivative gradproof does not compute here"))
         return self._quantity(key)
 
     def set_named(self, node: N.Node, bound: Mapping[str, int]) -> frozenset[int]:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.audit import nodes as N
+from gradproof.i18n import lazy
 
 __all__ = ["Unevaluable", "Scope", "evaluate", "close", "tolerance", "format_value", "LIMITS"]
 
@@ -50,15 +51,15 @@ class Scope:
             return np.float64(math.e)
         if node.key == "π":
             return np.float64(math.pi)
-        raise Unevaluable(f"{node.key} has no value here")
+        raise Unevaluable(lazy("{name} has no value here", name=node.key))
 
     def deriv(self, node: N.Deriv, bound: Mapping[str, int]) -> Value:
-        raise Unevaluable("a derivative with no value here")
+        raise Unevaluable(lazy("a derivative with no value here"))
 
     def set_named(self, node: N.Node, bound: Mapping[str, int]) -> frozenset[int]:
         v = evaluate(node, self, bound)
         if not isinstance(v, frozenset):
-            raise Unevaluable("not a set")
+            raise Unevaluable(lazy("not a set"))
         return v
 
 
@@ -85,32 +86,32 @@ class _Eval:
         self.work = 0
         self.overrides = overrides or {}
 
-    def scalar(self, v: Value, what: str) -> float:
+    def scalar(self, v: Value, what: object) -> float:
         if isinstance(v, frozenset) or np.ndim(v) != 0:
-            raise Unevaluable(f"{what} needs a number")
+            raise Unevaluable(lazy("{what} needs a number", what=what))
         return float(v)
 
     def array(self, v: Value) -> np.ndarray:
         if isinstance(v, frozenset):
-            raise Unevaluable("a set used as a number")
+            raise Unevaluable(lazy("a set used as a number"))
         return np.asarray(v, dtype=float)
 
     def ev(self, node: N.Node, bound: Mapping[str, int]) -> Value:
         self.work += 1
         if self.work > LIMITS["max_work"]:
-            raise Unevaluable("too much work to evaluate")
+            raise Unevaluable(lazy("too much work to evaluate"))
         if id(node) in self.overrides:
             return self.overrides[id(node)]
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
-            raise Unevaluable(f"cannot evaluate {type(node).__name__}")
+            raise Unevaluable(lazy("gradproof does not evaluate this kind of expression"))
         v = method(node, bound)
         if not isinstance(v, frozenset):
             v = np.asarray(v, dtype=float)
             if v.size > LIMITS["max_size"]:
-                raise Unevaluable("a value too large")
+                raise Unevaluable(lazy("a value too large"))
             if not np.all(np.isfinite(v)):
-                raise Unevaluable("a value that is not finite")
+                raise Unevaluable(lazy("a value that is not finite"))
         return v
 
     def _Num(self, n: N.Num, bound: Mapping[str, int]) -> Value:
@@ -128,10 +129,10 @@ class _Eval:
             return np.array(items)
         if all(i.ndim == 1 for i in items) and len({i.shape for i in items}) == 1:
             return np.stack(items)
-        raise Unevaluable("a vector of mixed entries")
+        raise Unevaluable(lazy("a vector of mixed entries"))
 
     def _Mat(self, n: N.Mat, bound: Mapping[str, int]) -> Value:
-        rows = [[self.scalar(self.ev(i, bound), "a matrix entry") for i in r] for r in n.rows]
+        rows = [[self.scalar(self.ev(i, bound), lazy("a matrix entry")) for i in r] for r in n.rows]
         return np.array(rows)
 
     def _SetLit(self, n: N.SetLit, bound: Mapping[str, int]) -> Value:
@@ -140,9 +141,9 @@ class _Eval:
             if isinstance(item, N.Name) and item.sub.isdigit() and item.base in ("x", "i"):
                 out.add(int(item.sub) - 1)  # {x₁, x₂}: samples 1 and 2
                 continue
-            v = self.scalar(self.ev(item, bound), "a set element")
+            v = self.scalar(self.ev(item, bound), lazy("a set element"))
             if v != int(v) or v < 1:
-                raise Unevaluable("a set of samples holds sample numbers 1, 2, …")
+                raise Unevaluable(lazy("a set of samples holds sample numbers 1, 2, …"))
             out.add(int(v) - 1)
         return frozenset(out)
 
@@ -151,7 +152,7 @@ class _Eval:
 
     def indices(self) -> range:
         if self.scope.n is None:
-            raise Unevaluable("a sum over samples with no data")
+            raise Unevaluable(lazy("a sum over samples with no data"))
         return range(self.scope.n)
 
     def _Bin(self, n: N.Bin, bound: Mapping[str, int]) -> Value:
@@ -160,19 +161,19 @@ class _Eval:
             if a.shape != b.shape:
                 if a.ndim == 0 and float(a) == 0 or b.ndim == 0 and float(b) == 0:
                     return a + b if n.op == "+" else a - b  # 0 + v: the zero vector
-                raise Unevaluable(f"adds values of shapes {a.shape} and {b.shape}")
+                raise Unevaluable(lazy("adds values of shapes {a} and {b}", a=a.shape, b=b.shape))
             return a + b if n.op == "+" else a - b
         if n.op == "/":
-            d = self.scalar(b, "a divisor")
+            d = self.scalar(b, lazy("a divisor"))
             if d == 0:
-                raise Unevaluable("division by zero")
+                raise Unevaluable(lazy("division by zero"))
             return a / d
         if a.ndim == 0 or b.ndim == 0:
             return a * b
         if n.op == "×" and a.ndim == 1 and b.ndim == 1:
-            raise Unevaluable("× between two vectors")
+            raise Unevaluable(lazy("× between two vectors"))
         if a.shape[-1] != b.shape[0]:
-            raise Unevaluable(f"multiplies shapes {a.shape} and {b.shape}")
+            raise Unevaluable(lazy("multiplies shapes {a} and {b}", a=a.shape, b=b.shape))
         return a @ b  # dot product, or matrix times vector
 
     def _Neg(self, n: N.Neg, bound: Mapping[str, int]) -> Value:
@@ -180,14 +181,14 @@ class _Eval:
 
     def _Pow(self, n: N.Pow, bound: Mapping[str, int]) -> Value:
         base = self.ev(n.base, bound)
-        p = self.scalar(self.ev(n.exp, bound), "an exponent")
+        p = self.scalar(self.ev(n.exp, bound), lazy("an exponent"))
         if isinstance(n.base, N.Name) and n.base.key == "e" and np.ndim(base) == 0:
             return np.float64(math.exp(min(p, 800.0)))
-        x = self.scalar(base, "a power")
+        x = self.scalar(base, lazy("a power"))
         if x < 0 and p != int(p):
-            raise Unevaluable("a negative number to a fractional power")
+            raise Unevaluable(lazy("a negative number to a fractional power"))
         if x == 0 and p < 0:
-            raise Unevaluable("0 to a negative power")
+            raise Unevaluable(lazy("0 to a negative power"))
         with np.errstate(all="ignore"):
             return np.float64(x) ** np.float64(max(min(p, 1e4), -1e4))
 
@@ -205,12 +206,12 @@ class _Eval:
             return np.float64(np.linalg.norm(self.array(args[0])))
         f = _SCALAR.get(n.func)
         if f is None or len(args) != 1:
-            raise Unevaluable(f"the function {n.func}")
+            raise Unevaluable(lazy("the function {name}", name=n.func))
         x = self.scalar(args[0], n.func)
         try:
             return np.float64(f(x))
         except (ValueError, OverflowError):
-            raise Unevaluable(f"{n.func} of {x:g}") from None
+            raise Unevaluable(lazy("{name} of {x}", name=n.func, x=format(x, "g"))) from None
 
     def _Norm(self, n: N.Norm, bound: Mapping[str, int]) -> Value:
         return np.float64(np.linalg.norm(self.array(self.ev(n.arg, bound))))
@@ -228,13 +229,13 @@ class _Eval:
             idx: Any = sorted(self.scope.set_named(n.set, bound))
         elif n.over == "range":
             assert n.lo is not None and n.hi is not None
-            lo = self.scalar(self.ev(n.lo, bound), "a sum's lower limit")
-            hi = self.scalar(self.ev(n.hi, bound), "a sum's upper limit")
+            lo = self.scalar(self.ev(n.lo, bound), lazy("a sum's lower limit"))
+            hi = self.scalar(self.ev(n.hi, bound), lazy("a sum's upper limit"))
             if lo != int(lo) or hi != int(hi) or hi - lo > LIMITS["max_range"]:
-                raise Unevaluable("a sum whose range is not a short run of integers")
+                raise Unevaluable(lazy("a sum whose range is not a short run of integers"))
             idx = range(int(lo) - 1, int(hi))
             if self.scope.n is not None and (lo < 1 or hi > self.scope.n):
-                raise Unevaluable("a sum over samples the data does not have")
+                raise Unevaluable(lazy("a sum over samples the data does not have"))
         else:
             idx = self.indices()
             if n.over == "cond":
@@ -246,15 +247,15 @@ class _Eval:
             if total.ndim == 0 and float(total) == 0.0:
                 total = total + term
             elif term.shape != total.shape:
-                raise Unevaluable("a sum of terms of different shapes")
+                raise Unevaluable(lazy("a sum of terms of different shapes"))
             else:
                 total = total + term
         return total
 
     def truth(self, cond: N.Node, bound: Mapping[str, int]) -> bool:
         if isinstance(cond, N.Cmp):
-            a = self.scalar(self.ev(cond.left, bound), "a comparison")
-            b = self.scalar(self.ev(cond.right, bound), "a comparison")
+            a = self.scalar(self.ev(cond.left, bound), lazy("a comparison"))
+            b = self.scalar(self.ev(cond.right, bound), lazy("a comparison"))
             return {
                 "≤": a <= b,
                 "≥": a >= b,
@@ -270,7 +271,7 @@ class _Eval:
             if isinstance(cond.item, N.Name) and cond.item.key in bound:
                 i = bound[cond.item.key]
             return (int(i) in members) != cond.negated
-        raise Unevaluable("a condition this reader does not know")
+        raise Unevaluable(lazy("a condition this reader does not know"))
 
     def _Ind(self, n: N.Ind, bound: Mapping[str, int]) -> Value:
         return np.float64(1.0 if self.truth(n.cond, bound) else 0.0)
@@ -295,7 +296,7 @@ def evaluate(
         with np.errstate(all="ignore"):
             return _Eval(scope, overrides).ev(node, dict(bound or {}))
     except RecursionError:
-        raise Unevaluable("nested too deeply") from None
+        raise Unevaluable(lazy("nested too deeply")) from None
 
 
 # -- comparing and printing ---------------------------------------------------------------------

@@ -5,17 +5,25 @@ Every error the user can cause is one line on stderr, ``gradproof: error: ...``,
 (unknown option, missing value, bad choice, bad number) and the per-command limits. Each
 command runs under the time limit and memory budget of :func:`gradproof.limits.run_command`.
 Anything else is a bug and keeps its traceback.
+
+Every command has ``--lang`` (added by :class:`_Command`; default ``GRADPROOF_LANG``, then the
+locale, then English): the command runs in that language (:func:`gradproof.i18n.language`),
+and its help is printed in it, the help texts looked up in the catalog where click prints them.
 """
 
 from __future__ import annotations
 
 import importlib
+import inspect
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from gradproof.errors import GradproofError
+from gradproof.i18n import LANGUAGES, N_, _, language
 from gradproof.limits import run_command
 from gradproof.text import printable
 
@@ -53,10 +61,116 @@ def _usage_line(exc: click.ClickException, command_path: str = "gradproof") -> _
         message = message[0].lower() + message[1:]
     ctx = getattr(exc, "ctx", None)
     path = ctx.command_path if ctx is not None else command_path
-    return _UsageLine(f"{message} (see '{path} --help')")
+    return _UsageLine(_("{message} (see '{path} --help')", message=message, path=path))
 
 
-class _Group(click.Group):
+N_("Show this message and exit.")  # click's help option, printed in the current language
+
+
+def _set_language(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """--lang: the rest of the command (its help, its output, its errors) in that language."""
+    ctx.with_resource(language(value))
+
+
+def _lang_option() -> click.Option:
+    return click.Option(
+        ["--lang"],
+        type=click.Choice(list(LANGUAGES)),
+        is_eager=True,  # before the other options, so that their errors are in it too
+        expose_value=False,
+        callback=_set_language,
+        help="Language of the output and of this help (default: GRADPROOF_LANG, then the "
+        "locale, then English).",
+    )
+
+
+@contextmanager
+def _translated(params: list[click.Parameter]) -> Iterator[None]:
+    """The help texts of ``params`` in the current language while the help is written."""
+    saved = [(p, getattr(p, "help", None)) for p in params]
+    try:
+        for p, text in saved:
+            if text:
+                p.help = _(inspect.cleandoc(text))
+        yield
+    finally:
+        for p, text in saved:
+            p.help = text
+
+
+class _Help:
+    """Help in the current language: the command's help text, its options' and the headings
+    (click's own words, such as the default values, stay English)."""
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        text = getattr(self, "help", None)
+        if text:
+            formatter.write_paragraph()
+            with formatter.indentation():
+                formatter.write_text(_(inspect.cleandoc(text)).partition("\f")[0])
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        text = getattr(self, "help", None)
+        if not text:
+            return ""
+        first = _(inspect.cleandoc(text)).split("\n\n")[0].replace("\n", " ")
+        return first if len(first) <= limit else first[: limit - 3].rstrip() + "..."
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        params = self.get_params(ctx)  # type: ignore[attr-defined]
+        with _translated(params):
+            opts = [rv for p in params if (rv := p.get_help_record(ctx)) is not None]
+        if opts:
+            with formatter.section(_("Options")):
+                formatter.write_dl(opts)
+        if isinstance(self, click.Group):
+            rows = [
+                (name, cmd.get_short_help_str(formatter.width - 6 - len(name)))
+                for name in self.list_commands(ctx)
+                if (cmd := self.get_command(ctx, name)) is not None and not cmd.hidden
+            ]
+            if rows:
+                with formatter.section(_("Commands")):
+                    formatter.write_dl(rows)
+
+
+class _Command(_Help, click.Command):
+    """A gradproof command: help in the current language, and ``--lang``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not any(p.name == "lang" for p in self.params):
+            self.params.append(_lang_option())
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # --lang anywhere on the line, also after --help (click acts on eager options in the
+        # order given, so `--help --lang zh` would print the help before --lang took effect)
+        code = _lang_in(args)
+        if code in LANGUAGES:
+            ctx.with_resource(language(code))
+        return super().parse_args(ctx, args)
+
+
+def _lang_in(args: list[str]) -> str | None:
+    """The value of the last --lang in ``args`` (before a ``--``), if any."""
+    found = None
+    for i, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg == "--lang" and i + 1 < len(args):
+            found = args[i + 1]
+        elif arg.startswith("--lang="):
+            found = arg.partition("=")[2]
+    return found
+
+
+class _Group(_Help, click.Group):
+    command_class = _Command
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)

@@ -12,6 +12,7 @@ import click
 from gradproof.audit import audit
 from gradproof.cli import cli
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.io import write_atomic
 from gradproof.markup.scan import FORMATS
 
@@ -58,10 +59,7 @@ from gradproof.markup.scan import FORMATS
     help="The kind of document (default: from the suffix: .md, .tex, .ipynb).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every claim, not only the wrong ones.")
-@click.option(
-    "--lang", type=click.Choice(["en", "zh"]), help="Language of the messages (default: locale)."
-)
-def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose, lang):
+def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose):
     """Check the claims of a post (Markdown, LaTeX or Jupyter notebook) and point at the
     wrong lines: numeric chains, gradient formulas, update steps, restated data and (with
     --run) printed outputs, checked with gradproof's own derivation of the post's loss.
@@ -69,14 +67,14 @@ def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose,
     Exit status: 0 when nothing is wrong, 1 when something is, 2 for input errors.
     """
     if output and not fix:
-        raise OptionError("-o/--output writes the corrected document; use it with --fix")
-    report = audit(Path(file), format=input_format, run=run, loss=loss, lang=lang)
+        raise OptionError(_("-o/--output writes the corrected document; use it with --fix"))
+    report = audit(Path(file), format=input_format, run=run, loss=loss)  # in --lang
     if fix:
         if not report.fixable:
-            raise OptionError("--fix works on Markdown and LaTeX files, not notebooks")
+            raise OptionError(_("--fix works on Markdown and LaTeX files, not notebooks"))
         if output:
             write_atomic(Path(output), report.fixed())
-            click.echo(f"wrote {output}", err=True)
+            click.echo(_("wrote {path}", path=output), err=True)
         else:
             click.echo(report.diff(), nl=False)
     elif as_json:

@@ -18,6 +18,7 @@ from gradproof.cli.options import (
     refuse_models,
 )
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.symbolic.derive import derive_symbolic as derive
 from gradproof.verify import check_gradient, load_function
 
@@ -28,11 +29,17 @@ def _claim(text: str) -> dict[str, Any]:
         raw = json.loads(text, parse_float=str, parse_int=str)
     except json.JSONDecodeError as exc:
         raise OptionError(
-            f"--claim: not valid JSON ({exc.msg} at character {exc.pos + 1}); "
-            f'write e.g. \'{{"w": [1.5, -2], "b": 0.5}}\''
+            _(
+                "--claim: not valid JSON ({why} at character {at}); write e.g. {example}",
+                why=exc.msg,
+                at=exc.pos + 1,
+                example='\'{"w": [1.5, -2], "b": 0.5}\'',
+            )
         ) from None
     if not isinstance(raw, dict):
-        raise OptionError('--claim: expected an object like {"w": [1.5, -2], "b": 0.5}')
+        raise OptionError(
+            _("--claim: expected an object like {example}", example='{"w": [1.5, -2], "b": 0.5}')
+        )
     return raw
 
 
@@ -103,12 +110,12 @@ def check_cmd(
     subgradient passes. Exit code 0 if it agrees everywhere, 1 if not, 2 on bad input.
     """
     if loss is None and expr is None:
-        raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+        raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
     refuse_models(loss, expr, "check")
     if sorted(p.strip() for p in wrt.split(",")) != ["b", "w"]:
-        raise OptionError("check compares the whole gradient; leave --wrt at w,b")
+        raise OptionError(_("check compares the whole gradient; leave --wrt at w,b"))
     if grad_ref and claim:
-        raise OptionError("give --grad or --claim, not both")
+        raise OptionError(_("give --grad or --claim, not both"))
     d = derive(
         loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, labels=labels
     )

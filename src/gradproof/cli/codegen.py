@@ -7,6 +7,7 @@ import click
 from gradproof.cli import cli
 from gradproof.cli.options import emit, loss_options, parse_params, refuse_models
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.numeric.derive import derive
 from gradproof.numeric.export import export_module
 
@@ -31,7 +32,7 @@ def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, output):
     with the derived formula in its docstring.
     """
     if loss is None and expr is None:
-        raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+        raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
     refuse_models(loss, expr, "codegen")
     d = derive(
         loss,

@@ -12,6 +12,7 @@ from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
 from gradproof.datasets import parse_matrix
 from gradproof.errors import OptionError
+from gradproof.i18n import _, tr
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
@@ -99,13 +100,13 @@ def derive_cmd(
     Without data, the worked example uses built-in sample data.
     """
     if loss is None and expr is None:
-        raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+        raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
     if standalone and fmt != "latex":
-        raise OptionError("--standalone applies to --format latex")
+        raise OptionError(_("--standalone applies to --format latex"))
     if site and fmt != "markdown":
-        raise OptionError("--site applies to --format markdown")
+        raise OptionError(_("--site applies to --format markdown"))
     if not no_example and not (math.isfinite(lr) and lr > 0):
-        raise OptionError(f"--lr must be a positive number, got {lr}")
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     if is_model_request(loss, expr, model):
         d = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
         d = d(model=model, l1=l1, example=not no_example)
@@ -219,13 +220,20 @@ def _model_json(d, detail):
 def losses_cmd():
     """List the built-in losses with their formulas."""
     for spec in list_losses():
-        click.echo(f"{spec.name:<14} {spec.formula}")
-        extra = LABEL_SETS[spec.labels]
+        click.echo(f"{spec.name:<14} {_(spec.formula)}")
+        extra = tr(LABEL_SETS[spec.labels])
         if spec.params:
-            extra += "; " + ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
-        click.echo(f"{'':<14} {spec.description} ({extra})")
-    click.echo("\nover K scores per sample (the multi-class linear model, S = XWᵀ + 𝟏bᵀ):")
+            values = ", ".join(f"{k} = {v:g}" for k, v in spec.params.items())
+            extra = _("{labels}; {values}", labels=extra, values=values)
+        described = _("{description} ({extra})", description=_(spec.description), extra=extra)
+        click.echo(f"{'':<14} {described}")
+    click.echo(
+        "\n" + _("over K scores per sample (the multi-class linear model, {S}):", S="S = XWᵀ + 𝟏bᵀ")
+    )
     for s in SCORE_LOSSES.values():
-        labels = "labels 0…K−1" if s.labels == "classes" else "targets Y ∈ ℝⁿˣᴷ"
-        click.echo(f"{s.name:<20} {s.formula}")
-        click.echo(f"{'':<20} {s.description} ({labels}; --reg l2, l1 or elastic_net)")
+        labels = _("labels 0…K−1") if s.labels == "classes" else _("targets Y ∈ ℝⁿˣᴷ")
+        regs = _("{labels}; --reg l2, l1 or elastic_net", labels=labels)
+        click.echo(f"{s.name:<20} {_(s.formula)}")
+        click.echo(
+            f"{'':<20} " + _("{description} ({extra})", description=_(s.description), extra=regs)
+        )

@@ -19,6 +19,7 @@ from gradproof.cli.options import (
 )
 from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.text import printable
@@ -32,7 +33,7 @@ def _wrt(wrt: str) -> list[str]:
 
 def _need_loss(loss: str | None, expr: str | None, command: str) -> None:
     if loss is None and expr is None:
-        raise OptionError("name a loss (see 'gradproof losses') or give --expr")
+        raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
     refuse_models(loss, expr, command)
 
 
@@ -48,7 +49,7 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
 
     def tick(_epoch: int) -> None:
         if not bars:
-            bars.append(click.progressbar(length=epochs, label="training", file=sys.stderr))
+            bars.append(click.progressbar(length=epochs, label=_("training"), file=sys.stderr))
             bars[0].__enter__()
         bars[0].update(1)
 
@@ -118,13 +119,6 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
 @click.option("--date", metavar="YYYY-MM-DD", help="The document's date (default: today).")
 @click.option("--tags", metavar="A,B", help="Tags for the front matter, comma-separated.")
 @click.option(
-    "--lang",
-    type=click.Choice(["en", "zh"]),
-    default="en",
-    show_default=True,
-    help="Language of the headings, prose and figure labels.",
-)
-@click.option(
     "--coords",
     metavar="A,B",
     help="The two coordinates of the landscape figure, e.g. w1,w2 (default) or w1,b.",
@@ -152,7 +146,6 @@ def notes_cmd(
     front_matter,
     date,
     tags,
-    lang,
     coords,
     no_figures,
 ):
@@ -166,9 +159,9 @@ def notes_cmd(
     _need_loss(loss, expr, "notes")
     for flag, value in (("--front-matter", front_matter), ("--site", site)):
         if value and fmt != "markdown":
-            raise OptionError(f"{flag} applies to --format markdown")
+            raise OptionError(_("{flag} applies to --format markdown", flag=flag))
     if assets_url is not None and fmt != "markdown":
-        raise OptionError("--assets-url applies to --format markdown")
+        raise OptionError(_("--assets-url applies to --format markdown"))
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss,
@@ -194,14 +187,14 @@ def notes_cmd(
         date=date,
         tags=[t for t in (tags or "").split(",") if t.strip()],
         assets_url=assets_url,
-        lang=lang,
         epochs=epochs,
         figures=not no_figures,
         coords=ij,
     )
-    click.echo(f"wrote {printable(str(result.document))}", err=True)
+    click.echo(_("wrote {path}", path=printable(str(result.document))), err=True)
     for fig in result.figures:
-        click.echo(f"wrote {printable(str(fig.png))} and {printable(fig.svg.name)}", err=True)
+        png, svg = printable(str(fig.png)), printable(fig.svg.name)
+        click.echo(_("wrote {png} and {svg}", png=png, svg=svg), err=True)
 
 
 @cli.command("train")
@@ -266,7 +259,7 @@ def train_cmd(
 
     _need_loss(loss, expr, "train")
     if rows < 2:
-        raise OptionError(f"--rows must be at least 2, got {rows}")
+        raise OptionError(_("--rows must be at least 2, got {rows}", rows=rows))
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, wrt=_wrt(wrt)
@@ -277,11 +270,21 @@ def train_cmd(
         result = _train_with_bar(train, d, data, epochs, kwargs)
     else:
         result = train(d, data, **kwargs)
-    click.echo(f"{d.title} · {result.method}, η = {lr:g} · n = {data.n} samples ({data.source})")
+    click.echo(
+        _(
+            "{title} · {method}, η = {lr:g} · n = {n} samples ({source})",
+            title=_(d.title),
+            method=result.method,
+            lr=lr,
+            n=data.n,
+            source=_(data.source),
+        )
+    )
     click.echo("")
     click.echo(format_table(result, rows))
     click.echo("")
-    click.echo(f"loss  {sparkline(result.losses)}  (epochs 0–{result.epochs_run})")
+    spark = sparkline(result.losses)
+    click.echo(_("loss  {spark}  (epochs 0–{last})", spark=spark, last=result.epochs_run))
     click.echo(f"‖g‖   {sparkline(result.grad_norms)}")
     click.echo(summary(result))
 
@@ -328,15 +331,15 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, outp
     from gradproof.notes.compare import compare
 
     if site and fmt != "markdown":
-        raise OptionError("--site applies to --format markdown")
+        raise OptionError(_("--site applies to --format markdown"))
     if at is not None and X is None and data_file is None:
-        raise OptionError("--at needs data: give --X/--y or --data")
+        raise OptionError(_("--at needs data: give --X/--y or --data"))
     ds = dataset_from(X, y, data_file)
     if ds is not None and not (math.isfinite(lr) and lr > 0):
-        raise OptionError(f"--lr must be a positive number, got {lr}")
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     text = compare(
         list(losses), fmt, parse_params(params), data=ds, at=at, lr=lr, site=site, figure=figure
     )
     emit(text, output)
     if figure:
-        click.echo(f"wrote {figure}", err=True)
+        click.echo(_("wrote {path}", path=figure), err=True)

@@ -11,6 +11,7 @@ import click
 
 from gradproof.datasets import Dataset, as_dataset, load_data, parse_matrix, parse_vector
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.io import write_atomic
 from gradproof.symbolic.model_derive import is_model_request
 from gradproof.text import printable
@@ -78,24 +79,26 @@ def parse_params(items: tuple[str, ...]) -> dict[str, float]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name.strip():
-            raise OptionError(f"--param expects NAME=VALUE, got {item!r}")
+            raise OptionError(_("--param expects NAME=VALUE, got {item!r}", item=item))
         try:
             out[name.strip()] = float(value)
         except ValueError:
-            raise OptionError(f"--param {name.strip()}: {value!r} is not a number") from None
+            raise OptionError(
+                _("--param {name}: {value!r} is not a number", name=name.strip(), value=value)
+            ) from None
     return out
 
 
 def dataset_from(X: str | None, y: str | None, data_file: str | None) -> Dataset | None:
     """The dataset named on the command line, if any."""
     if data_file and (X or y):
-        raise OptionError("give either --data FILE or --X/--y, not both")
+        raise OptionError(_("give either --data FILE or --X/--y, not both"))
     if data_file:
         return load_data(data_file)
     if X is None and y is None:
         return None
     if X is None or y is None:
-        raise OptionError("--X and --y go together; give both")
+        raise OptionError(_("--X and --y go together; give both"))
     return as_dataset(parse_matrix(X, "--X"), parse_vector(y, "--y"), "--X/--y")
 
 
@@ -103,7 +106,9 @@ def emit(text: str, output: str | None) -> None:
     """Print, or write atomically to ``output``."""
     if output:
         write_atomic(Path(output), text)
-        click.echo(f"wrote {printable(output)}", err=True)  # one line, whatever the name
+        click.echo(
+            _("wrote {path}", path=printable(output)), err=True
+        )  # one line, whatever the name
     else:
         click.echo(text, nl=not text.endswith("\n"))
 

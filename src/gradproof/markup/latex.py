@@ -3,7 +3,12 @@ r"""LaTeX from blocks: a fragment, or a complete document that compiles with pdf
 Prose is escaped (:func:`latex_escape`); math is written as the blocks hold it, inline as
 ``$…$`` and displays as ``\[…\]`` (several lines in ``aligned``, as in every Markdown
 profile). Figures become floats with captions, tables booktabs tabulars, code verbatim.
-Chinese documents use CJKutf8 (pdflatex).
+Chinese (any language of :data:`~gradproof.i18n.CJK_LANGUAGES`) is set the standard way:
+``ctex`` with XeLaTeX, fonts ``fontset=fandol`` (the Fandol fonts come with TeX Live's
+``texlive-lang-chinese``); the pdflatex-only lines of the preamble are left out and the
+document says ``% !TEX program = xelatex`` for editors. ctex also writes the captions
+(图 1, separated from the caption by a quad as Chinese books set it) and the headings the
+Chinese way.
 
 >>> latex_escape("50% of x_i — see ∂L/∂w")
 '50\\% of x\\_i --- see $\\partial$L/$\\partial$w'
@@ -13,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from gradproof.i18n import CJK_LANGUAGES
 from gradproof.markup.blocks import (
     Block,
     BulletList,
@@ -33,7 +39,7 @@ from gradproof.markup.blocks import (
     display_tex,
 )
 
-__all__ = ["latex_escape", "to_latex", "BASE_PREAMBLE", "ascii_code"]
+__all__ = ["latex_escape", "to_latex", "BASE_PREAMBLE", "CJK_PACKAGE", "ascii_code", "engine"]
 
 BASE_PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[utf8]{inputenc}
@@ -43,6 +49,14 @@ BASE_PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[margin=2.5cm]{geometry}
 """
 """What every document starts with; :func:`to_latex` adds the packages its blocks need."""
+
+CJK_PACKAGE = r"\usepackage[UTF8,fontset=fandol]{ctex}"
+"""Chinese with XeLaTeX: ctex, with the Fandol fonts of TeX Live (no system font needed)."""
+_PDFLATEX_ONLY = (
+    r"\usepackage[utf8]{inputenc}",
+    r"\usepackage[T1]{fontenc}",
+    r"\usepackage{lmodern}",
+)
 
 # Unicode that may appear in prose, and how LaTeX writes it.
 _TEX_TEXT = {
@@ -140,9 +154,17 @@ _ASCII = {
 }
 
 
-def ascii_code(text: str) -> str:
-    """Code for a verbatim block under pdflatex: non-ASCII characters spelled in ASCII."""
-    return "".join(_ASCII.get(ch, ch if ord(ch) < 128 else "?") for ch in text)
+def ascii_code(text: str, cjk: bool = False) -> str:
+    """Code for a verbatim block under pdflatex: non-ASCII characters spelled in ASCII
+    (``cjk``: Chinese kept, for a XeLaTeX document with ctex)."""
+    return "".join(
+        _ASCII.get(ch, ch if ord(ch) < 128 or (cjk and ord(ch) >= 0x2E80) else "?") for ch in text
+    )
+
+
+def engine(doc: Document) -> str:
+    """The TeX engine that compiles ``doc``: ``xelatex`` for Chinese, else ``pdflatex``."""
+    return "xelatex" if doc.lang in CJK_LANGUAGES else "pdflatex"
 
 
 def _inline(items: Iterable[Inline], cjk: bool) -> str:
@@ -153,7 +175,7 @@ def _inline(items: Iterable[Inline], cjk: bool) -> str:
         elif isinstance(p, Math):
             out.append(f"${p.tex}$")
         elif isinstance(p, Code):
-            out.append(rf"\texttt{{{latex_escape(ascii_code(p.text))}}}")
+            out.append(rf"\texttt{{{latex_escape(ascii_code(p.text, cjk), cjk)}}}")
         elif isinstance(p, Link):
             out.append(latex_escape(p.text, cjk) + rf" (\texttt{{{latex_escape(p.url)}}})")
         elif isinstance(p, Emph):
@@ -193,7 +215,7 @@ def _block(b: Block, cjk: bool, assets: str) -> list[str]:
             lines.append(rf"\caption{{{_inline(b.caption, cjk)}}}")
         return [*lines, r"\end{figure}"]
     if isinstance(b, CodeBlock):
-        return [r"\begin{verbatim}", ascii_code(b.text).rstrip("\n"), r"\end{verbatim}"]
+        return [r"\begin{verbatim}", ascii_code(b.text, cjk).rstrip("\n"), r"\end{verbatim}"]
     if isinstance(b, Table):
         align = "".join(b.align or ("l",) * len(b.header))
         rows = [" & ".join(_inline(c, cjk) for c in r) + r" \\" for r in b.rows]
@@ -216,11 +238,20 @@ def _packages(doc: Document) -> list[str]:
     out = []
     if Figure in kinds:
         out += [r"\usepackage{graphicx}", r"\usepackage{float}"]
+        if doc.lang in CJK_LANGUAGES:  # 图 1　标题, as Chinese books set it, not 图 1: 标题
+            out.append(r"\usepackage[labelsep=quad]{caption}")
     if Table in kinds:
         out.append(r"\usepackage{booktabs}")
-    if doc.lang == "zh":
-        out.append(r"\usepackage{CJKutf8}")
     return out
+
+
+def _preamble(preamble: str, cjk: bool) -> list[str]:
+    """The preamble's lines; for Chinese without the pdflatex-only ones, with ctex."""
+    lines = preamble.rstrip().split("\n")
+    if not cjk:
+        return lines
+    kept = [line for line in lines if line.strip() not in _PDFLATEX_ONLY]
+    return ["% !TEX program = xelatex", kept[0], CJK_PACKAGE, *kept[1:]]
 
 
 def to_latex(
@@ -232,8 +263,8 @@ def to_latex(
 ) -> str:
     """``doc`` as LaTeX: the body, or with ``standalone`` a complete document (``preamble``
     plus the packages its blocks need; the front matter becomes the title). Figures are
-    included from ``assets``."""
-    cjk = doc.lang == "zh"
+    included from ``assets``. A Chinese document compiles with XeLaTeX (:func:`engine`)."""
+    cjk = doc.lang in CJK_LANGUAGES
     body: list[str] = []
     for b in doc.blocks:
         if standalone and doc.front is not None and isinstance(b, Heading) and b.level == 1:
@@ -243,7 +274,7 @@ def to_latex(
     text = "\n".join(body).rstrip() + "\n"
     if not standalone:
         return text
-    head = [preamble.rstrip(), *_packages(doc)]
+    head = [*_preamble(preamble, cjk), *_packages(doc)]
     if doc.front is not None:
         head += [
             rf"\title{{{latex_escape(doc.front.title, cjk)}}}",
@@ -251,9 +282,6 @@ def to_latex(
             rf"\date{{{latex_escape(doc.front.date or '', cjk)}}}",
         ]
     head.append(r"\begin{document}")
-    if cjk:
-        head.append(r"\begin{CJK}{UTF8}{gbsn}")
     if doc.front is not None:
         head.append(r"\maketitle")
-    tail = [r"\end{CJK}"] if cjk else []
-    return "\n".join(head) + "\n" + text + "\n".join([*tail, r"\end{document}"]) + "\n"
+    return "\n".join(head) + "\n" + text + r"\end{document}" + "\n"

@@ -7,6 +7,7 @@ mask for the active set). The fast blocked kernel stays in ``gradproof codegen``
 textbook form. Both blocks run as they stand (the second after the first), with numpy only,
 and print exactly the numbers the post shows: the worked example's gradient, and one line
 per row of the descent table, each number written as the post writes it (:func:`fmt`).
+Their comments and docstrings are prose, in the current language (:func:`gradproof.i18n._`).
 """
 
 from __future__ import annotations
@@ -18,31 +19,45 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 
+from gradproof.i18n import N_, _
+from gradproof.notes.train import ALL
 from gradproof.numeric.printer import CoefficientPrinter
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.functions import Step
 from gradproof.symbolic.render.printers import step_condition, to_text
+from gradproof.symbolic.sentences import loss_in_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["gradient_code", "training_code", "FMT_SOURCE"]
+__all__ = ["gradient_code", "training_code", "FMT_SOURCE", "fmt_source"]
 
 FMT_SOURCE = '''def fmt(x):
-    """A number as the post writes it: integers without '.0', else 6 significant digits."""
+    """{doc_fmt}"""
     x = float(x)
-    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{x:.6g}"
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else f"{{x:.6g}}"
 
 
 def vec(v):
-    """A vector as the post writes it: (a, b, c)."""
+    """{doc_vec}"""
     items = [fmt(a) for a in v]
-    if len(items) > 4:  # the post shows the first three and the last
+    if len(items) > 4:  # {shows}
         items = items[:3] + ["…", items[-1]]
     return "(" + ", ".join(items) + ")"
 '''
 """The number format of the post (the same rule as :func:`gradproof.symbolic.render.example.fmt`
-and :func:`gradproof.notes.train.fmt_vector`)."""
+and :func:`gradproof.notes.train.fmt_vector`), with its comments as fields
+(:func:`fmt_source`)."""
+
+_DOC_FMT = N_("A number as the post writes it: integers without '.0', else 6 significant digits.")
+_DOC_VEC = N_("A vector as the post writes it: (a, b, c).")
+_SHOWS = N_("the post shows the first three and the last")
+
+
+def fmt_source() -> str:
+    """:data:`FMT_SOURCE` with its comments in the current language."""
+    return FMT_SOURCE.format(doc_fmt=_(_DOC_FMT), doc_vec=_(_DOC_VEC), shows=_(_SHOWS))
+
 
 _RESERVED = {"X", "y", "w", "b", "s", "z", "q", "xx", "c", "c_w", "c_b", "n", "np", "dt", "lr"}
 _OPS = {"<=": "<=", "<": "<", ">=": ">=", ">": ">"}
@@ -84,7 +99,8 @@ def _array(v: Any) -> str:
 
 
 def _atoms(used: set[sp.Symbol]) -> list[str]:
-    lines = ["    s = X @ w + b  # the scores sᵢ = w·xᵢ + b"] if S in used else []
+    scores = _("the scores sᵢ = w·xᵢ + b")
+    lines = [f"    s = X @ w + b  # {scores}"] if S in used else []
     if Z in used:
         lines.append("    z = X @ w  # w·xᵢ")
     if Q in used:
@@ -122,20 +138,27 @@ def gradient_code(d: Derivation) -> str:
         out.append("")
     if active:
         name, u, cond_text, cond = active
+        doc = _(
+            "The samples in {name} ({meaning}): {cond}.",
+            name=name,
+            meaning=_(d.spec.set_meaning),
+            cond=cond_text,
+        )
         out += [
             "",
             "def active_set(X, y, w, b):",
-            f'    """The samples in {name} ({d.spec.set_meaning}): {cond_text}."""',
+            f'    """{doc}"""',
             *_atoms(cond.free_symbols),
             f"    return {p.doprint(cond)}",
             "",
         ]
     gw = d.render_formula("w") if "w" in d.gradient else "0"
     gb = d.render_formula("b") if "b" in d.gradient else "0"
+    as_derived = _("The gradient of the {loss}, as derived:", loss=loss_in_sentence(d.title))
     body = [
         "",
         "def grad(X, y, w, b):",
-        f'    """The gradient of the {d.title[0].lower() + d.title[1:]}, as derived:',
+        f'    """{as_derived}',
         "",
         f"    ∂L/∂w = {gw}",
         f"    ∂L/∂b = {gb}",
@@ -148,7 +171,8 @@ def gradient_code(d: Derivation) -> str:
         body.append(f"    {active[0]} = active_set(X, y, w, b)")
     shared = f.cw == f.cb
     cw_name, cb_name = ("c", "c") if shared else ("c_w", "c_b")
-    body.append(f"    {cw_name} = {_per_sample(p, f.cw)}  # ∂ℓ/∂sᵢ for every sample")
+    every = _("∂ℓ/∂sᵢ for every sample")
+    body.append(f"    {cw_name} = {_per_sample(p, f.cw)}  # {every}")
     if not shared:
         body.append(f"    {cb_name} = {_per_sample(p, f.cb)}")
     scale = " / len(y)" if f.mean else ""
@@ -164,7 +188,7 @@ def gradient_code(d: Derivation) -> str:
     loss = [
         "",
         "def loss(X, y, w, b):",
-        '    """The loss L at (w, b)."""',
+        '    """' + _("The loss L at (w, b).") + '"""',
         *_atoms(f.loss.free_symbols | f.reg.free_symbols),
     ]
     total = f"np.sum({_per_sample(p, f.loss)}){scale}"
@@ -179,10 +203,10 @@ def gradient_code(d: Derivation) -> str:
         text = text.replace("import numpy as np\n", "import numpy as np\n\ndt = np.float64\n", 1)
     example = [
         "",
-        FMT_SOURCE.rstrip(),
+        fmt_source().rstrip(),
         "",
         "",
-        "# The worked example",
+        "# " + _("The worked example"),
         f"X = {_array(ex.X)}",
         f"y = {_array(ex.y)}",
         f"w = {_array(ex.w)}",
@@ -210,15 +234,16 @@ def training_code(d: Derivation, epochs: int, shown: Sequence[int]) -> str:
     if active is not None:
         count_line = 'count = f"{int(np.sum(active_set(X, y, w, b)))}/{len(y)}"'
     else:
-        count_line = 'count = "all"  # every sample contributes'
+        count_line = f"count = {_(ALL)!r}  # " + _("every sample contributes")
     every = list(shown) == list(range(len(shown)))
     lines = [
-        "# Gradient descent from the same point; one line per row of the table",
+        "# " + _("Gradient descent from the same point; one line per row of the table"),
         f"lr = {float(ex.lr)!r}",
         f"w, b = {_array(ex.w)}, {float(ex.b)!r}",
     ]
     if not every:
-        lines.append(f"shown = {set(int(k) for k in shown)!r}  # the epochs the table lists")
+        listed = _("the epochs the table lists")
+        lines.append(f"shown = {set(int(k) for k in shown)!r}  # {listed}")
     lines += [
         f"for epoch in range({epochs + 1}):",
         "    grad_w, grad_b = grad(X, y, w, b)",
@@ -229,7 +254,7 @@ def training_code(d: Derivation, epochs: int, shown: Sequence[int]) -> str:
     lines += [f"    {row}" if every else f"    if epoch in shown:\n        {row}"]
     lines += [
         "    if norm == 0:",
-        "        break  # the gradient is zero: converged",
+        "        break  # " + _("the gradient is zero: converged"),
         "    w, b = w - lr * grad_w, b - lr * grad_b",
     ]
     return "\n".join(lines) + "\n"

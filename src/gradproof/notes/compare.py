@@ -22,7 +22,7 @@ from typing import Any
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import OptionError
-from gradproof.i18n import _
+from gradproof.i18n import N_, _, language
 from gradproof.markup import blocks as B
 from gradproof.markup.latex import to_latex as emit_latex
 from gradproof.markup.markdown import to_markdown
@@ -43,13 +43,25 @@ from gradproof.symbolic.steps import Formula, Rule
 __all__ = ["compare", "comparison_rows", "COMPARE_FORMATS", "ITEMS", "Plain"]
 
 COMPARE_FORMATS = ("text", "latex", "markdown")
-ITEMS = ("loss", "active set", "∂L/∂w", "∂L/∂b", "∂L/∂w (matrix)", "∂L/∂b (matrix)", "convention")
+ITEMS = (
+    N_("loss"),
+    N_("active set"),
+    "∂L/∂w",
+    "∂L/∂b",
+    N_("∂L/∂w (matrix)"),
+    N_("∂L/∂b (matrix)"),
+    N_("convention"),
+)
+"""The rows of a comparison (message ids: :func:`comparison_rows` gives them in English, the
+documents in their language)."""
 _ITEM_MATH = {
     "∂L/∂w": (r"\partial L/\partial \mathbf{w}", ""),
     "∂L/∂b": (r"\partial L/\partial b", ""),
-    "∂L/∂w (matrix)": (r"\partial L/\partial \mathbf{w}", " (matrix form)"),
-    "∂L/∂b (matrix)": (r"\partial L/\partial b", " (matrix form)"),
+    "∂L/∂w (matrix)": (r"\partial L/\partial \mathbf{w}", N_(" (matrix form)")),
+    "∂L/∂b (matrix)": (r"\partial L/\partial b", N_(" (matrix form)")),
 }
+TITLE = N_("{losses}")  # the loss titles joined by SEPARATOR
+SEPARATOR = N_(" vs ")
 
 
 class Plain(str):
@@ -81,7 +93,7 @@ def _convention(d: Derivation) -> tuple[Any, ...]:
         return (_(T.NO_CONVENTION_SMOOTH) if not kinds else _(T.NO_CONVENTION_PIECEWISE),)
     out: list[Any] = []
     for i, p in enumerate(parts):
-        out += [T.CLAUSE_SEPARATOR, *p] if i else list(p)
+        out += [_(T.CLAUSE_SEPARATOR), *p] if i else list(p)
     return tuple(out)
 
 
@@ -136,16 +148,16 @@ def _names(derivations: Sequence[Derivation]) -> list[str]:
 
 
 def _title(derivations: Sequence[Derivation]) -> str:
-    return " vs ".join(d.title for d in derivations)
+    return _(TITLE, losses=_(SEPARATOR).join(_(d.title) for d in derivations))
 
 
 # -- text -------------------------------------------------------------------------------------
 def _render_text(derivations: Sequence[Derivation], numbers: CD.Numbers | None) -> str:
     names = _names(derivations)
-    width = max(len(n) for n in names)
+    width = max(len(n) for n in names)  # the loss names are identifiers (ASCII)
     lines = [_title(derivations), ""]
     for item, cells in comparison_rows(derivations, "text"):
-        lines.append(item)
+        lines.append(_(item))
         for name, cell in zip(names, cells, strict=True):
             lines.append(f"  {name:<{width}}  {cell}")
         lines.append("")
@@ -156,7 +168,7 @@ def _render_text(derivations: Sequence[Derivation], numbers: CD.Numbers | None) 
         lines.append("")
     if numbers is not None:
         lines += [CD.data_heading_text(numbers), ""]
-        for label, values in CD.number_rows(numbers):
+        for label, values in CD.number_rows(numbers):  # in the current language
             lines.append(label.text)
             for name, value in zip(names, values, strict=True):
                 lines.append(f"  {name:<{width}}  {value.text}")
@@ -168,8 +180,8 @@ def _render_text(derivations: Sequence[Derivation], numbers: CD.Numbers | None) 
 def _item_pieces(item: str) -> tuple[B.Inline, ...]:
     if item in _ITEM_MATH:
         tex, rest = _ITEM_MATH[item]
-        return (B.Math(tex),) + ((B.Text(rest),) if rest else ())
-    return (B.Text(item),)
+        return (B.Math(tex),) + ((B.Text(_(rest)),) if rest else ())
+    return (B.Text(_(item)),)
 
 
 def _blocks(
@@ -215,15 +227,16 @@ def _render_markdown(
     numbers: CD.Numbers | None,
     site: str | Profile | None,
     figure: str | None,
+    lang: str,
 ) -> str:
-    doc = B.Document(tuple(_blocks(derivations, numbers, figure)))
+    doc = B.Document(tuple(_blocks(derivations, numbers, figure)), lang=lang)
     return to_markdown(doc, site, slug="compare", assets_url="" if figure else None)
 
 
 def _render_latex(
-    derivations: Sequence[Derivation], numbers: CD.Numbers | None, figure: str | None
+    derivations: Sequence[Derivation], numbers: CD.Numbers | None, figure: str | None, lang: str
 ) -> str:
-    doc = B.Document(tuple(_blocks(derivations, numbers, figure)))
+    doc = B.Document(tuple(_blocks(derivations, numbers, figure)), lang=lang)
     return emit_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets="")
 
 
@@ -240,6 +253,7 @@ def compare(
     lr: float = 0.1,
     site: str | Profile | None = None,
     figure: str | Path | None = None,
+    lang: str | None = None,
 ) -> str:
     """Compare the derivations of ``losses`` (names or derivations) side by side.
 
@@ -248,7 +262,8 @@ def compare(
     losses
         Two or more loss names (``"hinge"``) or derivations.
     format
-        ``text``, ``markdown`` or ``latex`` (a complete document that compiles with pdflatex).
+        ``text``, ``markdown`` or ``latex`` (a complete document that compiles with pdflatex,
+        with XeLaTeX in Chinese).
     params
         Hyperparameter values, each given to every named loss that has it (e.g.
         ``{"lam": 0.1}`` for the hinge losses); a name none of them has is an error.
@@ -261,6 +276,9 @@ def compare(
     figure
         A PNG path for a loss-versus-margin figure (also written as SVG beside it), which
         Markdown and LaTeX output link by its file name.
+    lang
+        The language of the prose and the figure (default: ``GRADPROOF_LANG``, then the
+        locale, then English).
 
     Returns
     -------
@@ -276,14 +294,38 @@ def compare(
       perceptron  −Σ_{i∈M} yᵢ xᵢ
       hinge       λw − Σ_{i∈V} yᵢ xᵢ
     """
+    with language(lang) as code:
+        return _compare(losses, format, params, data, at, lr, site, figure, code)
+
+
+def _compare(
+    losses: Sequence[str | Derivation],
+    format: str,
+    params: Mapping[str, float] | None,
+    data: Dataset | None,
+    at: Point | Mapping[str, Any] | str | None,
+    lr: float,
+    site: str | Profile | None,
+    figure: str | Path | None,
+    lang: str,
+) -> str:
     if format not in COMPARE_FORMATS:
-        raise OptionError(f"unknown format {format!r}; use one of {', '.join(COMPARE_FORMATS)}")
+        raise OptionError(
+            _(
+                "unknown format {format!r}; use one of {formats}",
+                format=format,
+                formats=", ".join(COMPARE_FORMATS),
+            )
+        )
     if site is not None and format != "markdown":
-        raise OptionError("a site profile (--site) applies to --format markdown")
+        raise OptionError(_("a site profile (--site) applies to --format markdown"))
     if len(losses) < 2:
         raise OptionError(
-            f"compare needs at least two losses, got {len(losses)}; e.g. "
-            f"gradproof compare perceptron hinge"
+            _(
+                "compare needs at least two losses, got {n}; e.g. gradproof compare perceptron "
+                "hinge",
+                n=len(losses),
+            )
         )
     given = dict(params or {})
     for item in losses:
@@ -297,8 +339,11 @@ def compare(
     unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
     if unused:
         raise OptionError(
-            f"none of {', '.join(specs) or 'the losses'} has a hyperparameter "
-            f"{', '.join(map(repr, unused))}"
+            _(
+                "none of {losses} has a hyperparameter {names}",
+                losses=", ".join(specs) or _("the losses"),
+                names=", ".join(map(repr, unused)),
+            )
         )
     derivations = [
         item
@@ -315,5 +360,5 @@ def compare(
     if format == "text":
         return _render_text(derivations, numbers)
     if format == "markdown":
-        return _render_markdown(derivations, numbers, site, figure)
-    return _render_latex(derivations, numbers, figure)
+        return _render_markdown(derivations, numbers, site, figure, lang)
+    return _render_latex(derivations, numbers, figure, lang)

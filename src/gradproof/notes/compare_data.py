@@ -18,7 +18,7 @@ import sympy as sp
 
 from gradproof.datasets import Dataset, Point, parse_point, validate_labels
 from gradproof.errors import OptionError
-from gradproof.i18n import _
+from gradproof.i18n import N_, _
 from gradproof.markup import blocks as B
 from gradproof.numeric.example import worked_example
 from gradproof.symbolic import display as D
@@ -28,7 +28,7 @@ from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.notation import math_name
 from gradproof.symbolic.render.example import fmt, number_lit, set_lit, vector_lit
 from gradproof.symbolic.render.printers import step_condition, to_latex, to_text
-from gradproof.symbolic.sentences import say_inline
+from gradproof.symbolic.sentences import loss_in_sentence, say_inline
 from gradproof.symbolic.steps import Formula
 
 __all__ = [
@@ -42,52 +42,56 @@ __all__ = [
     "margin_figure",
 ]
 
-H_DIFFERENCES = "Differences"
-DATA_HEADING = "On the same data: {n_eq} samples, at {point}, one step with {eta}"
-DIFF_MARGIN = (
+H_DIFFERENCES = N_("Differences")
+DATA_HEADING = N_("On the same data: {n_eq} samples, at {point}, one step with {eta}")
+DIFF_MARGIN = N_(
     "margin: the {a} counts a sample when {cond_a}, the {b} when {cond_b}, so a sample with "
     "{between} still counts for the {higher}"
 )
 DIFF_MARGIN_DATA = {
     # one sample, or several ({only} lists them)?
-    True: "on this data, sample {only} is in {set_b} but not in {set_a}",
-    False: "on this data, samples {only} are in {set_b} but not in {set_a}",
+    True: N_("on this data, sample {only} is in {set_b} but not in {set_a}"),
+    False: N_("on this data, samples {only} are in {set_b} but not in {set_a}"),
 }
-DIFF_MARGIN_DATA_SAME = "on this data, {set_a} and {set_b} hold the same samples"
-DIFF_SET_ONE = (
+DIFF_MARGIN_DATA_SAME = N_("on this data, {set_a} and {set_b} hold the same samples")
+DIFF_SET_ONE = N_(
     "active set: the {a} sums over {set_a} only ({cond_a}); the {b} has no max(0, ·), so every "
     "sample contributes"
 )
-DIFF_REG_ONE = (
+DIFF_REG_ONE = N_(
     "regulariser: the {a} adds {reg}, which adds {term} to its gradient in {w}; the {b} has none"
 )
-DIFF_REG_BOTH = "regulariser: the {a} adds {reg_a}, the {b} adds {reg_b}"
-DIFF_KINK = "convention at the kink: for the {a}, {conv_a}; for the {b}, {conv_b}"
-DIFF_KINK_DATA_NONE = (
+DIFF_REG_BOTH = N_("regulariser: the {a} adds {reg_a}, the {b} adds {reg_b}")
+DIFF_KINK = N_("convention at the kink: for the {a}, {conv_a}; for the {b}, {conv_b}")
+DIFF_KINK_DATA_NONE = N_(
     "no sample of this data lies exactly on a kink, so the conventions give the same gradients here"
 )
 DIFF_KINK_DATA = {
     # one sample, or several?
-    True: "on this data, sample {on} lies exactly on the kink of the {a}, where the convention "
-    "decides",
-    False: "on this data, samples {on} lie exactly on the kink of the {a}, where the convention "
-    "decides",
+    True: N_(
+        "on this data, sample {on} lies exactly on the kink of the {a}, where the convention "
+        "decides"
+    ),
+    False: N_(
+        "on this data, samples {on} lie exactly on the kink of the {a}, where the convention "
+        "decides"
+    ),
 }
-DIFF_SMOOTH = (
+DIFF_SMOOTH = N_(
     "smoothness: the {b} is differentiable everywhere and needs no convention; the {a} has a "
     "kink at {u_eq_0}"
 )
-ALT_MARGIN = "Per-sample loss against the margin"
-CAPTION_MARGIN = (
+ALT_MARGIN = N_("Per-sample loss against the margin")
+CAPTION_MARGIN = N_(
     "The loss of one sample against its margin (labels ±1) or its residual (real targets), "
     "without the regulariser; ticks at the bottom: the samples of the data."
 )
-ALL_SAMPLES_CELL = "all samples"
+ALL_SAMPLES_CELL = N_("all samples")
 ROW_LOSS, ROW_AFTER_W, ROW_AFTER_B, ROW_SET = (
-    "loss {L}",
-    "{w} after one step",
-    "{b} after one step",
-    "active set",
+    N_("loss {L}"),
+    N_("{w} after one step"),
+    N_("{b} after one step"),
+    N_("active set"),
 )
 
 
@@ -110,7 +114,7 @@ class Cell:
 
 
 def _name(d: Derivation) -> str:
-    return d.title[0].lower() + d.title[1:]
+    return loss_in_sentence(d.title)
 
 
 def numbers_on(
@@ -126,7 +130,7 @@ def numbers_on(
         validate_labels(data, d.spec.labels)
         plain = d if d.example is None else None
         if plain is None:
-            raise OptionError("compare with data takes derivations without a worked example")
+            raise OptionError(_("compare with data takes derivations without a worked example"))
         done.append(d.with_example(worked_example(d, data, point, lr)))
     return Numbers(tuple(done), data, point, lr)
 
@@ -369,23 +373,24 @@ def margin_figure(
     derivations: Sequence[Derivation], path: Path, numbers: Numbers | None = None
 ) -> Path:
     """Each loss of one sample against its margin yᵢ sᵢ (labels ±1; the residual sᵢ − yᵢ for
-    real targets), without the regulariser; the data's samples as ticks. Returns the PNG."""
+    real targets), without the regulariser; the data's samples as ticks. Returns the PNG.
+    Its words are in the current language."""
     from gradproof.notes.plots import figure_style, require, save_figure
 
-    require("en")
+    require()
     from matplotlib.figure import Figure
 
     kind = derivations[0].spec.labels
     shown = [d for d in derivations if d.spec.labels == kind]
     m = np.linspace(-3.0, 3.0, 601)
     X = m[:, None]
-    with figure_style("en"):
+    with figure_style(None):
         fig = Figure(figsize=(6.4, 3.8), layout="constrained")
         ax = fig.add_subplot()
         for d in shown:
             y = np.ones_like(m) if kind == "pm1" else np.zeros_like(m)
             ell = d.numpy().coefficients(X, y, np.array([1.0]), 0.0)["ell"]
-            ax.plot(m, np.broadcast_to(ell, m.shape), lw=2, label=d.title)
+            ax.plot(m, np.broadcast_to(ell, m.shape), lw=2, label=_(d.title))
         if numbers is not None:
             ex = numbers.derivations[0].example
             assert ex is not None

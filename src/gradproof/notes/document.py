@@ -8,8 +8,8 @@ a profile (:mod:`gradproof.markup.platforms`) only decides delimiters, escapes, 
 and its images go and the front matter. Every file (the post and its figures) is written
 atomically.
 
-Prose is English through :func:`gradproof.i18n._` (the catalog gives other languages); the
-Chinese sentences that predate the catalog are in :data:`_ZH` until it takes them over.
+Every sentence comes from the message catalog (:func:`gradproof.i18n._`; English is the
+source): the whole note, derivation and figures included, is written in ``lang``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
-from gradproof.i18n import _, language
+from gradproof.i18n import N_, _, capitalise, language
 from gradproof.io import write_atomic
 from gradproof.markup import blocks as B
 from gradproof.markup.latex import to_latex
@@ -45,79 +45,56 @@ NOTE_FORMATS = ("markdown", "latex")
 LATEX_FIGURES = "figures"  # the LaTeX document's images, next to it
 TABLE_ROWS = 25  # every epoch up to this many rows, else an even spread (first and last kept)
 
-TITLE = "The gradient of the {loss}, step by step"
-MADE_WITH = "Derived, compiled and checked with gradproof {version}."
+TITLE = N_("The gradient of the {loss}, step by step")
+MADE_WITH = N_("Derived, compiled and checked with gradproof {version}.")
 H_LOSS, H_DERIVATION, H_CODE, H_FIGURES, H_DESCENT = (
-    "The loss",
-    "Derivation",
-    "The code",
-    "Figures",
-    "Gradient descent",
+    N_("The loss"),
+    N_("Derivation"),
+    N_("The code"),
+    N_("Figures"),
+    N_("Gradient descent"),
 )
-CODE_INTRO = (
+CODE_INTRO = N_(
     "The derived gradient as you would write it with numpy: the scores {scores}, the "
     "per-sample coefficients {coef}, then {grad}. Run as it stands, it prints the gradient of "
     "the worked example above."
 )
-DESCENT_INTRO = (
+DESCENT_INTRO = N_(
     "{method} with learning rate {eta}, starting from {start}, driven by the derived gradient "
     "(the active set is recomputed at every step); {summary}."
 )
-LOOP_INTRO = "The loop that prints this table, run after the code above:"
-CAPTION_PLANE = (
+LOOP_INTRO = N_("The loop that prints this table, run after the code above:")
+CAPTION_PLANE = N_(
     "The loss on the plane through the start that holds the descent path, drawn over {axes}; "
     "the other coordinates move with the path across it. Red arrow: the first step {step} "
     "with {eta}; orange: the gradient-descent path; dashed: where a sample changes side."
 )
-CAPTION_BEST_PLANE = (
+CAPTION_BEST_PLANE = N_(
     "The loss on the plane through the start that best fits the descent path, drawn over "
     "{axes}; the other coordinates move across it, and the path lies within {off} of it. "
     "Red arrow: the first step {step} with {eta}; orange: the gradient-descent path; dashed: "
     "where a sample changes side."
 )
-CAPTION_FIXED = (
+CAPTION_FIXED = N_(
     "The loss over {axes} with the other coordinates fixed at the starting point (the descent "
     "does not change them). Red arrow: the first step {step} with {eta}; orange: the "
     "gradient-descent path; dashed: where a sample changes side."
 )
-CAPTION_FULL = (
+CAPTION_FULL = N_(
     "The loss over {axes}. Red arrow: the first step {step} with {eta}; orange: the "
     "gradient-descent path; dashed: where a sample changes side."
 )
-CAPTION_LOSS = (
+CAPTION_LOSS = N_(
     "The loss (solid) and the gradient norm (dashed) after each epoch; epoch 0 is the starting "
     "point."
 )
-ALT_LANDSCAPE = "Loss landscape of the {loss}"
-ALT_LOSS = "Loss per epoch"
-EPOCH, ACTIVE, ALL = "epoch", "active", "all"
-
-_ZH = {
-    TITLE: "{loss}的梯度：逐步推导",
-    MADE_WITH: "由 gradproof {version} 推导、编译并验证。",
-    H_LOSS: "损失函数",
-    H_DERIVATION: "推导",
-    H_CODE: "代码",
-    H_FIGURES: "图",
-    H_DESCENT: "梯度下降",
-    CAPTION_LOSS: "每轮结束时的损失（实线）与梯度范数（虚线）；第 0 轮为起点。",
-    ALT_LANDSCAPE: "{loss}的损失曲面",
-    ALT_LOSS: "每轮的损失",
-    EPOCH: "轮次",
-    ACTIVE: "活动样本",
-    "lang_note": "（推导步骤由 gradproof 以英文生成。）",
-}
-"""Chinese for the sentences that had it before the message catalog."""
+ALT_LANDSCAPE = N_("Loss landscape of the {loss}")
+ALT_LOSS = N_("Loss per epoch")
+EPOCH, ACTIVE = N_("epoch"), N_("active")
 
 
-def _t(msgid: str, lang: str, **fields: Any) -> str:
-    text = _ZH[msgid] if lang == "zh" and msgid in _ZH else _(msgid)
-    return text.format(**fields) if fields else text
-
-
-def _p(msgid: str, lang: str, **fields: Any) -> tuple[B.Inline, ...]:
-    text = _ZH[msgid] if lang == "zh" and msgid in _ZH else _(msgid)
-    return B.fill(text, **fields)
+def _p(msgid: str, **fields: Any) -> tuple[B.Inline, ...]:
+    return B.fill(_(msgid), **fields)
 
 
 @dataclass(frozen=True)
@@ -136,11 +113,13 @@ def _check_date(date: str | None) -> str:
     if date is None:
         return _dt.datetime.now(_dt.timezone.utc).date().isoformat()
     if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", date):
-        raise OptionError(f"--date expects YYYY-MM-DD, got {printable(date)!r}")
+        raise OptionError(_("--date expects YYYY-MM-DD, got {date!r}", date=printable(date)))
     try:
         return _dt.date.fromisoformat(date).isoformat()
     except ValueError as exc:  # 2025-02-30, month 13, year 0
-        raise OptionError(f"--date {date} is not a calendar date ({exc})") from None
+        raise OptionError(
+            _("--date {date} is not a calendar date ({why})", date=date, why=exc)
+        ) from None
 
 
 def _coord_tex(i: int, dim: int) -> str:
@@ -148,7 +127,7 @@ def _coord_tex(i: int, dim: int) -> str:
 
 
 def _landscape_caption(
-    fig: FigureFile, coords: tuple[int, int], dim: int, lr: float, lang: str
+    fig: FigureFile, coords: tuple[int, int], dim: int, lr: float
 ) -> tuple[B.Inline, ...]:
     from gradproof.symbolic.render.example import fmt
 
@@ -160,42 +139,39 @@ def _landscape_caption(
     }
     plane = fig.plane
     if plane is None or not plane.others:
-        return _p(CAPTION_FULL, lang, **fields)
+        return _p(CAPTION_FULL, **fields)
     if plane.fixed:
-        return _p(CAPTION_FIXED, lang, **fields)
+        return _p(CAPTION_FIXED, **fields)
     if plane.off == 0:
-        return _p(CAPTION_PLANE, lang, **fields)
-    return _p(CAPTION_BEST_PLANE, lang, off=fmt(plane.off), **fields)
+        return _p(CAPTION_PLANE, **fields)
+    return _p(CAPTION_BEST_PLANE, off=fmt(plane.off), **fields)
 
 
-def _descent_table(d: Derivation, result: TrainResult, lang: str) -> B.Table:
+def _descent_table(d: Derivation, result: TrainResult) -> B.Table:
     set_name = result.set_name
     header: list[tuple[B.Inline, ...]] = [
-        (B.Text(_t(EPOCH, lang)),),
+        (B.Text(_(EPOCH)),),
         (B.Math("L"),),
         (B.Math(r"\lVert g\rVert"),),
         (B.Math(r"\mathbf{w}"),),
         (B.Math("b"),),
-        (B.Math(rf"\lvert {set_name}\rvert"),) if set_name else (B.Text(_t(ACTIVE, lang)),),
+        (B.Math(rf"\lvert {set_name}\rvert"),) if set_name else (B.Text(_(ACTIVE)),),
     ]
     rows: list[tuple[tuple[B.Inline, ...], ...]] = []
-    for row in table_rows(result, TABLE_ROWS):
+    for row in table_rows(result, TABLE_ROWS):  # in the current language ("all" cells)
         cells = [c.replace("-", "−") for c in row]
-        if cells[-1] == "all":
-            cells[-1] = _t(ALL, lang)
         rows.append(tuple((B.Text(c),) for c in cells))
     return B.Table(tuple(header), tuple(rows), ("r", "r", "r", "l", "r", "r"))
 
 
-def _descent_intro(result: TrainResult, start: Point, lang: str) -> tuple[B.Inline, ...]:
+def _descent_intro(result: TrainResult, start: Point) -> tuple[B.Inline, ...]:
     from gradproof.symbolic.render.example import fmt
 
     w = ", ".join(fmt(v) for v in start.w)
     start_tex = rf"\mathbf{{w}} = ({w}),\ b = {fmt(start.b)}".replace("-", "-")
-    method = result.method[0].upper() + result.method[1:]
+    method = capitalise(result.method)
     return _p(
         DESCENT_INTRO,
-        lang,
         method=method,
         eta=B.Math(rf"\eta = {fmt(result.lr)}"),
         start=B.Math(start_tex),
@@ -203,10 +179,9 @@ def _descent_intro(result: TrainResult, start: Point, lang: str) -> tuple[B.Inli
     )
 
 
-def _code_intro(d: Derivation, lang: str) -> tuple[B.Inline, ...]:
+def _code_intro(d: Derivation) -> tuple[B.Inline, ...]:
     return _p(
         CODE_INTRO,
-        lang,
         scores=B.Code("s = X @ w + b"),
         coef=B.Code("c"),
         grad=B.Code("grad_w = X.T @ c"),
@@ -221,51 +196,64 @@ def note_document(
     title: str,
     date: str,
     tags: tuple[str, ...] = (),
-    lang: str = "en",
+    lang: str | None = None,
     coords: tuple[int, int] = (0, 1),
     epochs: int = 20,
 ) -> B.Document:
-    """The note as a document (see the module docstring); ``epochs`` is how many the run was
-    asked for (the loop of the post stops where the run did)."""
+    """The note as a document (see the module docstring) in the language ``lang`` (default:
+    the current one); ``epochs`` is how many the run was asked for (the loop of the post stops
+    where the run did)."""
+    with language(lang) as code:
+        blocks = _note_blocks(d, result, figures, title, coords, epochs)
+    return B.Document(tuple(blocks), B.FrontMatter(title, date, tags), code)
+
+
+def _note_blocks(
+    d: Derivation,
+    result: TrainResult,
+    figures: list[FigureFile],
+    title: str,
+    coords: tuple[int, int],
+    epochs: int,
+) -> list[B.Block]:
     from gradproof import __version__
 
     ex = d.example
     assert ex is not None
     out: list[B.Block] = [
         B.Heading(1, (B.Text(title),)),
-        B.Paragraph((B.Emph((B.Text(_t(MADE_WITH, lang, version=__version__)),)),)),
-        B.Heading(2, (B.Text(_t(H_LOSS, lang)),)),
+        B.Paragraph((B.Emph((B.Text(_(MADE_WITH, version=__version__)),)),)),
+        B.Heading(2, (B.Text(_(H_LOSS)),)),
     ]
     if d.spec.description:
-        out.append(B.Paragraph(inline_pieces(d, prose_inline(d.spec.description), sentence=True)))
+        described = prose_inline(_(d.spec.description))
+        out.append(B.Paragraph(inline_pieces(d, described, sentence=True)))
     out += derivation_blocks(d, title=False, steps=False)
-    out.append(B.Heading(2, (B.Text(_t(H_DERIVATION, lang)),)))
-    if lang == "zh":
-        out.append(B.Paragraph((B.Text(_ZH["lang_note"]),)))
+    out.append(B.Heading(2, (B.Text(_(H_DERIVATION)),)))
     out += derivation_blocks(d, title=False, header=False)
     out += [
-        B.Heading(2, (B.Text(_t(H_CODE, lang)),)),
-        B.Paragraph(_code_intro(d, lang)),
+        B.Heading(2, (B.Text(_(H_CODE)),)),
+        B.Paragraph(_code_intro(d)),
         B.CodeBlock("python", gradient_code(d)),
     ]
     if figures:
-        out.append(B.Heading(2, (B.Text(_t(H_FIGURES, lang)),)))
+        out.append(B.Heading(2, (B.Text(_(H_FIGURES)),)))
         for fig in figures:
             if fig.key == "landscape":
-                alt = _t(ALT_LANDSCAPE, lang, loss=loss_name(d, lang))
-                cap = _landscape_caption(fig, coords, ex.d, result.lr, lang)
+                alt = _(ALT_LANDSCAPE, loss=loss_name(d))
+                cap = _landscape_caption(fig, coords, ex.d, result.lr)
             else:
-                alt, cap = _t(ALT_LOSS, lang), _p(CAPTION_LOSS, lang)
+                alt, cap = _(ALT_LOSS), _p(CAPTION_LOSS)
             out.append(B.Figure(fig.png.name, alt, cap))
     shown = rows_to_show(len(result.losses), TABLE_ROWS)
     out += [
-        B.Heading(2, (B.Text(_t(H_DESCENT, lang)),)),
-        B.Paragraph(_descent_intro(result, Point(ex.w, ex.b), lang)),
-        _descent_table(d, result, lang),
-        B.Paragraph(_p(LOOP_INTRO, lang)),
+        B.Heading(2, (B.Text(_(H_DESCENT)),)),
+        B.Paragraph(_descent_intro(result, Point(ex.w, ex.b))),
+        _descent_table(d, result),
+        B.Paragraph(_p(LOOP_INTRO)),
         B.CodeBlock("python", training_code(d, max(epochs, result.epochs_run), shown)),
     ]
-    return B.Document(tuple(out), B.FrontMatter(title, date, tags), lang)
+    return out
 
 
 def write_notes(
@@ -279,7 +267,7 @@ def write_notes(
     date: str | None = None,
     tags: tuple[str, ...] | list[str] = (),
     assets_url: str | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     epochs: int = 20,
     figures: bool = True,
     coords: tuple[int, int] | None = None,
@@ -299,7 +287,8 @@ def write_notes(
     folder
         The output folder; the post and its images go where the profile says.
     format
-        ``markdown`` or ``latex`` (a document that compiles with pdflatex).
+        ``markdown`` or ``latex`` (a document that compiles with pdflatex; with XeLaTeX in
+        Chinese).
     site
         The platform profile of Markdown (:mod:`gradproof.markup.platforms`): its math
         delimiters and escapes, where the post and its images go, its front matter.
@@ -310,7 +299,8 @@ def write_notes(
     assets_url
         Replaces the images' link prefix (Jekyll with a ``baseurl``, images on a CDN).
     lang
-        The language of the prose (``en``, ``zh``).
+        The language of every sentence, figures included (``en``, ``zh``; default:
+        ``GRADPROOF_LANG``, then the locale, then English).
     epochs
         Epochs of the gradient-descent table (it stops early at a zero gradient).
     figures
@@ -335,27 +325,62 @@ def write_notes(
     True
     """
     refuse_model(d, "notes")
+    with language(lang) as code:  # an unknown language is an error before anything else
+        return _write_notes(
+            d,
+            Path(folder),
+            format,
+            site,
+            title,
+            front_matter,
+            date,
+            tags,
+            assets_url,
+            code,
+            epochs,
+            figures,
+            coords,
+        )
+
+
+def _write_notes(
+    d: Derivation,
+    out: Path,
+    format: str,
+    site: str | Profile | None,
+    title: str | None,
+    front_matter: bool | None,
+    date: str | None,
+    tags: tuple[str, ...] | list[str],
+    assets_url: str | None,
+    lang: str,
+    epochs: int,
+    figures: bool,
+    coords: tuple[int, int] | None,
+) -> NotesResult:
+    # write_notes inside its language block: every check first, then the files, atomically.
     if format not in NOTE_FORMATS:
-        raise OptionError(f"unknown notes format {format!r}; use markdown or latex")
-    with language(lang):
-        pass  # an unknown language is an error before anything else
+        raise OptionError(
+            _("unknown notes format {format!r}; use markdown or latex", format=format)
+        )
     profile = get_profile(site)
     if site is not None and format != "markdown":
-        raise OptionError("--site applies to --format markdown")
+        raise OptionError(_("--site applies to --format markdown"))
     ex = d.example
     if ex is None:
         raise OptionError(
-            "the derivation has no worked example; derive it with data "
-            "(X=..., y=...) or example=True for the built-in sample data"
+            _(
+                "the derivation has no worked example; derive it with data "
+                "(X=..., y=...) or example=True for the built-in sample data"
+            )
         )
     date = _check_date(date)
     title = check_title(title) if title is not None else None
     tags = tuple(check_title(t, "--tags") for t in tags)
     if figures:
         require(lang)  # before anything is written
-    out = Path(folder)
     if out.exists() and not out.is_dir():
-        raise DataError(f"{out}: exists and is not a folder; give a folder for -o")
+        raise DataError(_("{path}: exists and is not a folder; give a folder for -o", path=out))
     data = Dataset(ex.X, ex.y, "worked example")
     start = Point(ex.w, ex.b)
     result = train(d, data, lr=ex.lr, epochs=epochs, at=start, history=epochs + 1)  # all rows
@@ -372,25 +397,14 @@ def write_notes(
     if figures:
         assets.mkdir(parents=True, exist_ok=True)
         files = make_figures(d, data, start, result, assets, slug, lang, ij)
-    with language(lang):
-        heading = title or _t(TITLE, lang, loss=loss_name(d, lang))
-        doc = note_document(
-            d,
-            result,
-            files,
-            title=heading,
-            date=date,
-            tags=tags,
-            lang=lang,
-            coords=ij,
-            epochs=epochs,
-        )
-        if format == "markdown":
-            text = to_markdown(
-                doc, profile, slug=slug, front_matter_=with_front, assets_url=assets_url
-            )
-        else:
-            text = to_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets=LATEX_FIGURES)
+    heading = title or _(TITLE, loss=loss_name(d))
+    doc = note_document(
+        d, result, files, title=heading, date=date, tags=tags, lang=lang, coords=ij, epochs=epochs
+    )
+    if format == "markdown":
+        text = to_markdown(doc, profile, slug=slug, front_matter_=with_front, assets_url=assets_url)
+    else:
+        text = to_latex(doc, standalone=True, preamble=LATEX_PREAMBLE, assets=LATEX_FIGURES)
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     written = write_atomic(doc_path, text)
     return NotesResult(written, files, result, doc)

@@ -23,7 +23,9 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import OptionError
+from gradproof.i18n import CJK_LANGUAGES, LANGUAGES, N_, _, language
 from gradproof.io import write_atomic
+from gradproof.symbolic.sentences import loss_in_sentence
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.figure import Figure
@@ -48,7 +50,7 @@ __all__ = [
     "ARROW_GID",
 ]
 
-LANGS = ("en", "zh")
+LANGS = tuple(LANGUAGES)
 ARROW_GID = "neg-gradient"
 MAX_KINK_LINES = 40  # kink lines (one per sample and switching function) drawn at most
 CJK_FONTS = (
@@ -76,62 +78,38 @@ CJK_FILES = re.compile(
 )
 
 _WORDS = {
-    "en": {
-        "landscape": "Loss landscape of the {loss}",
-        "per_epoch": "Loss per epoch",
-        "epoch": "epoch",
-        "loss": "loss L",
-        "path": "gradient-descent path",
-        "arrow": "first step −η∇L",
-        "start": "start",
-        "zero": "∇L = 0 here",
-        "converged": "converged",
-        "slice": "other coordinates fixed at the start",
-        "plane": "on the plane of the descent path",
-        "kinks": "kinks (a sample changes side)",
-        "gnorm": "gradient norm ‖∇L‖",
-        "zero_loss": "L = 0 at every epoch shown",
-    },
-    "zh": {
-        "landscape": "{loss}的损失曲面",
-        "per_epoch": "每轮的损失",
-        "epoch": "轮次",
-        "loss": "损失 L",
-        "path": "梯度下降路径",
-        "arrow": "第一步 −η∇L",
-        "start": "起点",
-        "zero": "此处 ∇L = 0",
-        "converged": "已收敛",
-        "slice": "其余坐标固定在起点",
-        "plane": "在梯度下降路径所在的平面上",
-        "kinks": "折点（样本跨越边界）",
-        "gnorm": "梯度范数 ‖∇L‖",
-        "zero_loss": "每一轮的损失都是 L = 0",
-    },
+    "landscape": N_("Loss landscape of the {loss}"),
+    "per_epoch": N_("Loss per epoch"),
+    "per_epoch_method": N_("Loss per epoch — {method}"),
+    "epoch": N_("epoch"),
+    "loss": N_("loss L"),
+    "path": N_("gradient-descent path"),
+    "arrow": N_("first step −η∇L"),
+    "start": N_("start"),
+    "zero": N_("∇L = 0 here"),
+    "converged": N_("converged"),
+    "slice": N_("other coordinates fixed at the start"),
+    "plane": N_("on the plane of the descent path"),
+    "kinks": N_("kinks (a sample changes side)"),
+    "gnorm": N_("gradient norm ‖∇L‖"),
+    "zero_loss": N_("L = 0 at every epoch shown"),
+    "scaled": N_("{label} (× {scale})"),
+    "other_coords": N_("({where})"),
 }
-LOSS_NAMES_ZH = {
-    "perceptron": "感知机损失",
-    "hinge": "合页损失（软间隔 SVM）",
-    "squared_hinge": "平方合页损失",
-    "logistic": "逻辑斯谛损失",
-    "squared_error": "平方误差",
-    "huber": "Huber 损失",
-    "custom": "自定义损失",
-}
+"""The figures' words: message ids, translated when a figure is drawn."""
 
 
-def words(lang: str) -> dict[str, str]:
-    """The figure (and document) words in ``lang``."""
-    if lang not in _WORDS:
-        raise OptionError(f"unknown language {lang!r}; use one of {', '.join(LANGS)}")
-    return _WORDS[lang]
+def words(lang: str | None = None) -> dict[str, str]:
+    """The figure (and document) words in ``lang`` (default: the current language)."""
+    with language(lang):
+        return {key: _(msgid) for key, msgid in _WORDS.items()}
 
 
-def loss_name(d: Derivation, lang: str) -> str:
-    """The loss's name in ``lang`` (lower case in English, for use inside a sentence)."""
-    if lang == "zh":
-        return LOSS_NAMES_ZH.get(d.name, d.title)
-    return d.title[0].lower() + d.title[1:]
+def loss_name(d: Derivation, lang: str | None = None) -> str:
+    """The loss's name as it reads inside a sentence in ``lang`` (default: the current
+    language): lower case in English ("the hinge loss (soft-margin SVM)")."""
+    with language(lang):
+        return loss_in_sentence(d.title)
 
 
 def _matplotlib() -> Any:
@@ -139,9 +117,11 @@ def _matplotlib() -> Any:
         import matplotlib
     except ImportError:
         raise OptionError(
-            "figures need matplotlib, which is not installed; install it with "
-            "pip install 'gradproof[plot]' (or leave the figures out with "
-            "--no-figures)"
+            _(
+                "figures need matplotlib, which is not installed; install it with "
+                "pip install 'gradproof[plot]' (or leave the figures out with "
+                "--no-figures)"
+            )
         ) from None
     return matplotlib
 
@@ -164,25 +144,30 @@ def cjk_font() -> str | None:
     return found
 
 
-def require(lang: str = "en") -> str | None:
-    """Check figures can be drawn in ``lang``: matplotlib, and for zh a CJK font (returned)."""
-    words(lang)
-    _matplotlib()
-    if lang != "zh":
-        return None
-    font = cjk_font()
-    if font is None:
-        raise OptionError(
-            "--lang zh needs a font with Chinese glyphs and none is installed "
-            "(looked for Noto Sans CJK, WenQuanYi, Source Han Sans, ...); "
-            "install one, e.g. Debian/Ubuntu: apt install fonts-noto-cjk, "
-            "then remove matplotlib's font cache (~/.cache/matplotlib)"
-        )
-    return font
+def require(lang: str | None = None) -> str | None:
+    """Check figures can be drawn in ``lang`` (default: the current language): matplotlib,
+    and for a language written in CJK characters a font with their glyphs (returned; found
+    by matplotlib's font manager among :data:`CJK_FONTS`)."""
+    with language(lang) as code:
+        _matplotlib()
+        if code not in CJK_LANGUAGES:
+            return None
+        font = cjk_font()
+        if font is None:
+            raise OptionError(
+                _(
+                    "--lang {lang} needs a font with Chinese glyphs and none is installed "
+                    "(looked for Noto Sans CJK, WenQuanYi, Source Han Sans, ...); install one, "
+                    "e.g. Debian/Ubuntu: apt install fonts-noto-cjk, then remove matplotlib's "
+                    "font cache (~/.cache/matplotlib)",
+                    lang=code,
+                )
+            )
+        return font
 
 
 @contextlib.contextmanager
-def _style(lang: str) -> Iterator[None]:
+def _style(lang: str | None) -> Iterator[None]:
     mpl = _matplotlib()
     rc: dict[str, Any] = {"svg.hashsalt": "gradproof", "axes.unicode_minus": True}
     font = require(lang)
@@ -207,8 +192,13 @@ def parse_coords(spec: str | Sequence[str] | None, d: int) -> tuple[int, int]:
     valid = [f"w{i + 1}" for i in range(d)] + ["b"]
     if len(names) != 2 or any(n not in valid for n in names) or names[0] == names[1]:
         raise OptionError(
-            f"--coords expects two different coordinates out of "
-            f"{', '.join(valid)}, e.g. 'w1,{valid[1]}'; got {spec!r}"
+            _(
+                "--coords expects two different coordinates out of {valid}, e.g. "
+                "'w1,{second}'; got {spec!r}",
+                valid=", ".join(valid),
+                second=valid[1],
+                spec=spec,
+            )
         )
     return tuple(valid.index(n) for n in names)  # type: ignore[return-value]
 
@@ -274,7 +264,7 @@ def landscape_figure(
     start: Point,
     result: TrainResult | None = None,
     coords: tuple[int, int] | None = None,
-    lang: str = "en",
+    lang: str | None = None,
     grid: int = 61,
     lr: float | None = None,
 ) -> Figure:
@@ -288,7 +278,8 @@ def landscape_figure(
     _matplotlib()
     from matplotlib.figure import Figure
 
-    fig, _plane = _landscape(d, data, start, result, coords, lang, grid, lr)
+    with language(lang):
+        fig, _plane = _landscape(d, data, start, result, coords, grid, lr)
     assert isinstance(fig, Figure)
     return fig
 
@@ -312,7 +303,6 @@ def _landscape(
     start: Point,
     result: TrainResult | None,
     coords: tuple[int, int] | None,
-    lang: str,
     grid: int,
     lr: float | None,
 ) -> tuple[Any, Plane]:
@@ -320,14 +310,14 @@ def _landscape(
     # arrow share the same axes and ranges, and reading it top to bottom is the figure.
     from matplotlib.figure import Figure
 
-    w_ = words(lang)
+    w_ = words()
     X, y = data.X, data.y
     dim = data.d
     i, j = coords if coords is not None else parse_coords(None, dim)
     compiled = d.numpy()
     plane = landscape_plane(d, data, start, result, (i, j))
     theta0 = plane.theta0
-    _, gw, gb = compiled.loss_and_grad(X, y, start.w, start.b)
+    _loss, gw, gb = compiled.loss_and_grad(X, y, start.w, start.b)
     g = _theta(gw, gb)
     eta = lr if lr is not None else (result.lr if result is not None else 0.1)
     step = -eta * g[[i, j]]
@@ -365,7 +355,8 @@ def _landscape(
     top = float(np.max(np.abs(Z))) if Z.count() else 0.0
     scale = top if top > 1e150 else 1.0  # contour levels near 1e308 overflow when averaged
     filled = ax.contourf(A, C, Z / scale, levels=20, cmap="viridis")
-    label = w_["loss"] if scale == 1.0 else f"{w_['loss']} (× {scale:.3g})"
+    scaled = f"{scale:.3g}"
+    label = w_["loss"] if scale == 1.0 else _(_WORDS["scaled"], label=w_["loss"], scale=scaled)
     fig.colorbar(filled, ax=ax, label=label)
     if kinked:
         for k in range(U.shape[0]):
@@ -416,21 +407,27 @@ def _landscape(
     ax.set_aspect("equal")
     ax.set_xlabel(_coord_label(i, dim))
     ax.set_ylabel(_coord_label(j, dim))
-    title = w_["landscape"].format(loss=loss_name(d, lang))
+    title = w_["landscape"].format(loss=loss_name(d))
     if plane.others:  # more coordinates than the two drawn: say where the others are
-        title += f"\n({w_['slice'] if plane.fixed else w_['plane']})"
+        where = w_["slice"] if plane.fixed else w_["plane"]
+        title += "\n" + _(_WORDS["other_coords"], where=where)
     ax.set_title(title, fontsize=11)
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig, plane
 
 
-def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
+def loss_figure(result: TrainResult, lang: str | None = None) -> Figure:
     """The full-data loss and gradient norm after each epoch (epoch 0 is the start)."""
+    with language(lang):
+        return _loss_figure(result)
+
+
+def _loss_figure(result: TrainResult) -> Figure:
     _matplotlib()
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    w_ = words(lang)
+    w_ = words()
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     ax = fig.add_subplot()
     epochs = np.arange(len(result.losses))
@@ -471,7 +468,7 @@ def loss_figure(result: TrainResult, lang: str = "en") -> Figure:
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel(w_["epoch"])
     ax.set_ylabel(w_["loss"])
-    ax.set_title(w_["per_epoch"] + f" — {result.method}" if lang == "en" else w_["per_epoch"])
+    ax.set_title(_(_WORDS["per_epoch_method"], method=result.method))
     ax.grid(alpha=0.3)
     fig.legend(loc="outside lower center", ncols=2, fontsize=8, frameon=False)
     return fig
@@ -508,18 +505,32 @@ def make_figures(
     result: TrainResult,
     folder: Path,
     prefix: str,
-    lang: str = "en",
+    lang: str | None = None,
     coords: tuple[int, int] | None = None,
 ) -> list[FigureFile]:
-    """Draw and save the landscape and the loss-per-epoch figures into ``folder``."""
-    words(lang)
+    """Draw and save the landscape and the loss-per-epoch figures into ``folder``, with the
+    words of ``lang`` (default: the current language)."""
+    with language(lang) as code:
+        return _make_figures(d, data, start, result, folder, prefix, code, coords)
+
+
+def _make_figures(
+    d: Derivation,
+    data: Dataset,
+    start: Point,
+    result: TrainResult,
+    folder: Path,
+    prefix: str,
+    lang: str,
+    coords: tuple[int, int] | None,
+) -> list[FigureFile]:
     ij = coords if coords is not None else parse_coords(None, data.d)
     key = _drawing_key(d, data, start, result, lang, ij)
     drawn = _DRAWN.get(key) if key is not None else None
     if drawn is None:
         with _style(lang):
-            land, drawn_plane = _landscape(d, data, start, result, ij, lang, 61, result.lr)
-            curve = loss_figure(result, lang)
+            land, drawn_plane = _landscape(d, data, start, result, ij, 61, result.lr)
+            curve = _loss_figure(result)
             drawn = (_render(land), _render(curve), drawn_plane)
         if key is not None:
             _DRAWN[key] = drawn

@@ -23,7 +23,7 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.datasets import Dataset, Point, as_dataset, parse_point, validate_labels
 from gradproof.errors import DataError, OptionError
-from gradproof.i18n import _
+from gradproof.i18n import N_, _, language, ngettext
 from gradproof.markup import blocks as B
 from gradproof.markup.markdown import to_markdown
 from gradproof.symbolic.model_derivation import refuse_model
@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 SPARKS = "▁▂▃▄▅▆▇█"
+ALL = N_("all")  # the active-set column of a loss without one: every sample counts
 
 TRAIN_LIMITS = {
     "max_epochs": 100_000,  # --epochs
@@ -102,11 +103,14 @@ class TrainResult:
 
     @property
     def method(self) -> str:
-        """'gradient descent', 'SGD' and/or 'momentum', as run."""
-        base = (
-            "gradient descent" if self.batch_size is None else f"SGD (batch size {self.batch_size})"
-        )
-        return base + (f" with momentum β = {self.momentum:g}" if self.momentum else "")
+        """'gradient descent', 'SGD' and/or 'momentum', as run (in the current language)."""
+        if self.batch_size is None:
+            base = _("gradient descent")
+        else:
+            base = _("SGD (batch size {size})", size=self.batch_size)
+        if not self.momentum:
+            return base
+        return _("{method} with momentum β = {beta:g}", method=base, beta=self.momentum)
 
     # -- display (a notebook shows the table; repr stays one line) --------------------------
     def __repr__(self) -> str:
@@ -124,7 +128,7 @@ class TrainResult:
         line = _(
             "{method}, learning rate {lr}: {summary}",
             method=self.method,
-            lr=f"{self.lr:g}",
+            lr=format(self.lr, "g"),
             summary=summary(self),
         )
         head = B.Paragraph((B.Strong((B.Text(title),)), B.Text(" — " + line)))
@@ -159,23 +163,31 @@ def _check(
     lr: float, epochs: int, momentum: float, batch_size: int | None, seed: int | None, n: int
 ) -> None:
     if not np.isfinite(lr) or lr <= 0:
-        raise OptionError(f"--lr must be a positive number, got {lr}")
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     if epochs < 1:
-        raise OptionError(f"--epochs must be at least 1, got {epochs}")
+        raise OptionError(_("--epochs must be at least 1, got {epochs}", epochs=epochs))
     if epochs > TRAIN_LIMITS["max_epochs"]:
         raise OptionError(
-            f"--epochs must be at most {TRAIN_LIMITS['max_epochs']}, got {epochs}; a run "
-            f"that long is better stopped by its gradient (it stops early at zero)"
+            _(
+                "--epochs must be at most {most}, got {epochs}; a run that long is better "
+                "stopped by its gradient (it stops early at zero)",
+                most=TRAIN_LIMITS["max_epochs"],
+                epochs=epochs,
+            )
         )
     if seed is not None and (
         isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0
     ):
-        raise OptionError(f"--seed must be a whole number ≥ 0, got {seed!r}")
+        raise OptionError(_("--seed must be a whole number ≥ 0, got {seed!r}", seed=seed))
     if not np.isfinite(momentum) or not 0 <= momentum < 1:
-        raise OptionError(f"--momentum must be in [0, 1), got {momentum}")
+        raise OptionError(_("--momentum must be in [0, 1), got {momentum}", momentum=momentum))
     if batch_size is not None and not 1 <= batch_size <= n:
         raise OptionError(
-            f"--batch-size must be between 1 and the number of samples ({n}), got {batch_size}"
+            _(
+                "--batch-size must be between 1 and the number of samples ({n}), got {size}",
+                n=n,
+                size=batch_size,
+            )
         )
 
 
@@ -239,7 +251,7 @@ def train(
     refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
-            "training needs the gradient with respect to both w and b (use --wrt w,b)"
+            _("training needs the gradient with respect to both w and b (use --wrt w,b)")
         )
     data = _training_data(derivation, data, X, y)
     validate_labels(data, derivation.spec.labels)
@@ -264,14 +276,20 @@ def train(
         converged = record(0) <= tol
         if not np.isfinite(kept.rows[0][1]):
             raise DataError(
-                f"the loss at the starting point is {kept.rows[0][1]} (not a finite number); "
-                f"the data or the point lies outside the loss's domain (e.g. log or sqrt of "
-                f"a negative value)"
+                _(
+                    "the loss at the starting point is {loss} (not a finite number); the data "
+                    "or the point lies outside the loss's domain (e.g. log or sqrt of a negative "
+                    "value)",
+                    loss=kept.rows[0][1],
+                )
             )
         if not np.isfinite(kept.rows[0][2]):
             raise DataError(
-                f"the gradient at the starting point is not finite (‖g‖ = {kept.rows[0][2]}); "
-                f"start elsewhere with --at"
+                _(
+                    "the gradient at the starting point is not finite (‖g‖ = {norm}); start "
+                    "elsewhere with --at",
+                    norm=kept.rows[0][2],
+                )
             )
         for epoch in range(1, epochs + 1):
             if converged:
@@ -282,7 +300,7 @@ def train(
                 order = rng.permutation(data.n)
                 batches = [order[i : i + batch_size] for i in range(0, data.n, batch_size)]
             for idx in batches:
-                _, gw, gb = compiled.loss_and_grad(X[idx], y[idx], w, b)
+                _loss, gw, gb = compiled.loss_and_grad(X[idx], y[idx], w, b)
                 vw = momentum * vw + np.asarray(gw, dtype=float)
                 vb = momentum * vb + float(gb)
                 w = w - lr * vw
@@ -290,8 +308,12 @@ def train(
             converged = record(epoch) <= tol
             if not (np.all(np.isfinite(w)) and np.isfinite(b) and np.isfinite(kept.rows[-1][1])):
                 raise OptionError(
-                    f"the run diverged at epoch {epoch} (the loss or w, b is no "
-                    f"longer finite); use a smaller --lr than {lr:g}"
+                    _(
+                        "the run diverged at epoch {epoch} (the loss or w, b is no longer "
+                        "finite); use a smaller --lr than {lr:g}",
+                        epoch=epoch,
+                        lr=lr,
+                    )
                 )
             if callback is not None:
                 callback(epoch)
@@ -317,16 +339,16 @@ def train(
 def _training_data(d: Derivation, data: Dataset | None, X: Any, y: Any) -> Dataset:
     """The samples to train on: ``data``, or X and y, or the worked example's."""
     if data is not None and (X is not None or y is not None):
-        raise OptionError("give the samples once: a Dataset, or X and y, not both")
+        raise OptionError(_("give the samples once: a Dataset, or X and y, not both"))
     if data is not None:
         return data
     if X is not None or y is not None:
         if X is None or y is None:
-            raise OptionError("give both X and y (or a Dataset)")
+            raise OptionError(_("give both X and y (or a Dataset)"))
         return as_dataset(X, y, "X, y")
     if d.example is None:
         raise OptionError(
-            "no samples to train on: give X and y (or a Dataset), or derive with data"
+            _("no samples to train on: give X and y (or a Dataset), or derive with data")
         )
     return Dataset(d.example.X, d.example.y, "worked example")
 
@@ -394,7 +416,8 @@ def _shown(result: TrainResult, limit: int) -> list[int]:
 
 
 def table_rows(result: TrainResult, limit: int = 25) -> list[list[str]]:
-    """One row of strings per shown epoch: epoch, loss, ‖g‖, w, b, active."""
+    """One row of strings per shown epoch: epoch, loss, ‖g‖, w, b, active ("all" in the
+    current language for a loss without an active set)."""
     out = []
     for k in _shown(result, limit):
         act = result.active[k]
@@ -405,31 +428,40 @@ def table_rows(result: TrainResult, limit: int = 25) -> list[list[str]]:
                 fmt_number(result.grad_norms[k]),
                 fmt_vector(result.ws[k]),
                 fmt_number(result.bs[k]),
-                "all" if act is None else f"{act}/{result.n}",
+                _(ALL) if act is None else f"{act}/{result.n}",
             ]
         )
     return out
 
 
-def table_header(result: TrainResult) -> list[str]:
-    """Column titles of :func:`table_rows`."""
-    return [
-        "epoch",
-        "loss",
-        "‖g‖",
-        "w",
-        "b",
-        f"|{result.set_name}|" if result.set_name else "active",
-    ]
+def table_header(result: TrainResult, lang: str | None = None) -> list[str]:
+    """Column titles of :func:`table_rows` in ``lang`` (default: the current language)."""
+    with language(lang):
+        return [
+            _("epoch"),
+            _("loss"),
+            "‖g‖",
+            "w",
+            "b",
+            f"|{result.set_name}|" if result.set_name else _("active"),
+        ]
 
 
-def format_table(result: TrainResult, limit: int = 25) -> str:
-    """The history as an aligned plain-text table."""
-    header = table_header(result)
-    rows = table_rows(result, limit)
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+def _width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: CJK characters take two."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" and ch not in "‖─" else 1 for ch in text)
+
+
+def format_table(result: TrainResult, limit: int = 25, lang: str | None = None) -> str:
+    """The history as an aligned plain-text table, in ``lang`` (default: the current
+    language)."""
+    with language(lang):
+        header = table_header(result)
+        rows = table_rows(result, limit)
+    widths = [max(_width(r[i]) for r in [header, *rows]) for i in range(len(header))]
     lines = [
-        "  ".join(c.rjust(wd) for c, wd in zip(row, widths, strict=True)) for row in [header, *rows]
+        "  ".join(" " * (wd - _width(c)) + c for c, wd in zip(row, widths, strict=True))
+        for row in [header, *rows]
     ]
     lines.insert(1, "  ".join("─" * wd for wd in widths))
     return "\n".join(lines)
@@ -473,13 +505,24 @@ def _spark_ranks(vals: Array) -> str:
     return "".join(SPARKS[i] for i in levels)
 
 
-def summary(result: TrainResult) -> str:
-    """One sentence on how the run ended."""
+def summary(result: TrainResult, lang: str | None = None) -> str:
+    """One sentence on how the run ended, in ``lang`` (default: the current language)."""
     k = result.epochs_run
-    if result.converged:
-        where = "at the start" if k == 0 else f"after {k} epoch{'s' if k != 1 else ''}"
-        return f"converged {where}: the gradient is zero, loss = {fmt_number(result.losses[-1])}"
-    return (
-        f"stopped after {k} epochs without reaching a zero gradient: loss = "
-        f"{fmt_number(result.losses[-1])}, ‖g‖ = {fmt_number(result.grad_norms[-1])}"
-    )
+    loss = fmt_number(result.losses[-1])
+    with language(lang):
+        if result.converged and k == 0:
+            return _("converged at the start: the gradient is zero, loss = {loss}", loss=loss)
+        if result.converged:
+            return ngettext(
+                "converged after {n} epoch: the gradient is zero, loss = {loss}",
+                "converged after {n} epochs: the gradient is zero, loss = {loss}",
+                k,
+                loss=loss,
+            )
+        return _(
+            "stopped after {n} epochs without reaching a zero gradient: loss = {loss}, "
+            "‖g‖ = {norm}",
+            n=k,
+            loss=loss,
+            norm=fmt_number(result.grad_norms[-1]),
+        )

@@ -2,8 +2,9 @@
 
 Each builder reads a :class:`~gradproof.symbolic.context.BuildContext` and returns the steps of
 its rule (none when the rule does not apply); :data:`STEP_BUILDERS` lists them in order. A
-builder computes no fact another one needs (those are in the context), and writes its prose
-from :mod:`gradproof.symbolic.sentences`.
+builder computes no fact another one needs (those are in the context), and takes its prose
+from :mod:`gradproof.symbolic.sentences`, kept as a sentence with its fields: it is said in
+the rendering's language, not when the steps are built.
 """
 
 from __future__ import annotations
@@ -17,8 +18,15 @@ from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import B, Q, S, Z
 from gradproof.symbolic.context import L_SYM, PARAMETER_SYMBOLS, BuildContext
 from gradproof.symbolic.notation import indicator_of, math_name
-from gradproof.symbolic.sentences import join_inline, prose_inline, say_inline
-from gradproof.symbolic.steps import DerivationStep, Formula, Rule, rules_used, trace_derivative
+from gradproof.symbolic.sentences import prose, sentence, words
+from gradproof.symbolic.steps import (
+    DerivationStep,
+    Formula,
+    Join,
+    Rule,
+    rules_used,
+    trace_derivative,
+)
 
 __all__ = ["STEP_BUILDERS", "StepBuilder", "build_steps"]
 
@@ -43,8 +51,8 @@ def definition(ctx: BuildContext) -> list[DerivationStep]:
     score = ctx.form.score_form and ctx.ell.has(S)
     if score:
         formulas.append(Formula((S, D.Expanded(S)), "index"))
-    sentence = say_inline(T.DEFINITION[ctx.mean, ctx.reg != 0, bool(score)], title=ctx.spec.title)
-    return [DerivationStep(Rule.DEFINITION, tuple(formulas), sentence)]
+    said = sentence(T.DEFINITION[ctx.mean, ctx.reg != 0, bool(score)], title=words(ctx.spec.title))
+    return [DerivationStep(Rule.DEFINITION, tuple(formulas), said)]
 
 
 def active_set(ctx: BuildContext) -> list[DerivationStep]:
@@ -54,13 +62,13 @@ def active_set(ctx: BuildContext) -> list[DerivationStep]:
     formulas = [Formula((L_SYM, ctx.total(ctx.inner, ctx.where) + ctx.reg), "index")]
     spec = ctx.spec
     note = spec.kink_note if spec.kink_note and ctx.convention.name == spec.kink else ""
-    sentence = say_inline(
+    said = sentence(
         T.ACTIVE_SET[ctx.convention.name, bool(note)],
-        meaning=spec.set_meaning,
+        meaning=words(spec.set_meaning),
         set=math_name(ctx.set_name),
-        note=prose_inline(note),
+        note=prose(note),
     )
-    return [DerivationStep(Rule.ACTIVE_SET, tuple(formulas + _set_definition(ctx)), sentence)]
+    return [DerivationStep(Rule.ACTIVE_SET, tuple(formulas + _set_definition(ctx)), said)]
 
 
 def sum_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -72,8 +80,8 @@ def sum_rule(ctx: BuildContext) -> list[DerivationStep]:
             if _depends(ctx.reg, p):
                 rhs = rhs + D.Partial(ctx.reg, var)
             lines.append(Formula((D.Partial(L_SYM, var), rhs)))
-    sentence = say_inline(T.SUM_RULE[ctx.switch is not None], set=math_name(ctx.set_name))
-    return [DerivationStep(Rule.SUM_RULE, tuple(lines), sentence)]
+    said = sentence(T.SUM_RULE[ctx.switch is not None], set=math_name(ctx.set_name))
+    return [DerivationStep(Rule.SUM_RULE, tuple(lines), said)]
 
 
 def chain_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -96,9 +104,9 @@ def chain_rule(ctx: BuildContext) -> list[DerivationStep]:
             lines.append(Formula((D.Partial(ctx.inner, var), rhs)))
     if not lines:
         return []
-    written = join_inline(_atom_written(a.symbol) for a in ctx.atoms)
-    sentence = say_inline(T.CHAIN_RULE, atoms=written)
-    return [DerivationStep(Rule.CHAIN_RULE, tuple(lines), sentence)]
+    written = Join(tuple(_atom_written(a.symbol) for a in ctx.atoms))
+    said = sentence(T.CHAIN_RULE, atoms=written)
+    return [DerivationStep(Rule.CHAIN_RULE, tuple(lines), said)]
 
 
 def _atom_written(a: sp.Symbol) -> Formula:
@@ -113,15 +121,15 @@ def scalar_derivatives(ctx: BuildContext) -> list[DerivationStep]:
     for atom in ctx.atoms:
         a = atom.symbol
         rules = rules_used(ctx.inner, a)
-        others = [r.value for r in rules[1:]]
-        sentence = say_inline(
-            T.SCALAR_DERIVATIVE[bool(others)], atom=Formula((a,), "index"), rules=T.join(others)
+        others = Join(tuple(words(r.value) for r in rules[1:]))
+        said = sentence(
+            T.SCALAR_DERIVATIVE[bool(others.items)], atom=Formula((a,), "index"), rules=others
         )
         steps.append(
             DerivationStep(
                 rules[0] if rules else Rule.CONSTANT,
                 (Formula((D.Partial(ctx.inner, a), ctx.tidy(sp.diff(ctx.inner, a)))),),
-                sentence,
+                said,
             )
         )
         for rule, node, d in trace_derivative(ctx.inner, a, ctx.tidy)[1:]:
@@ -147,8 +155,8 @@ def dot_product(ctx: BuildContext) -> list[DerivationStep]:
             chain = (D.Partial(Z, D.W), D.XI)
         else:
             continue
-        sentence = say_inline(T.DOT_PRODUCT[atom.symbol == S])
-        steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),), sentence))
+        said = sentence(T.DOT_PRODUCT[atom.symbol == S])
+        steps.append(DerivationStep(Rule.DOT_PRODUCT, (Formula(chain),), said))
     return steps
 
 
@@ -157,7 +165,7 @@ def norm_rule(ctx: BuildContext) -> list[DerivationStep]:
     if "w" not in ctx.wrt or not any(a.symbol == Q for a in ctx.atoms):
         return []
     formula = Formula((D.Partial(Q, D.W), 2 * D.W))
-    return [DerivationStep(Rule.NORM, (formula,), say_inline(T.NORM))]
+    return [DerivationStep(Rule.NORM, (formula,), sentence(T.NORM))]
 
 
 def constant_rule(ctx: BuildContext) -> list[DerivationStep]:
@@ -165,7 +173,7 @@ def constant_rule(ctx: BuildContext) -> list[DerivationStep]:
     if "b" not in ctx.wrt or not ctx.inner.has(S):
         return []
     formula = Formula((D.Partial(S, B), D.Partial(D.Expanded(S), B), sp.Integer(1)))
-    return [DerivationStep(Rule.CONSTANT, (formula,), say_inline(T.CONSTANT))]
+    return [DerivationStep(Rule.CONSTANT, (formula,), sentence(T.CONSTANT))]
 
 
 def regulariser(ctx: BuildContext) -> list[DerivationStep]:
@@ -180,7 +188,7 @@ def regulariser(ctx: BuildContext) -> list[DerivationStep]:
                 DerivationStep(
                     Rule.NORM if p == "w" else Rule.POWER,
                     (Formula((D.Partial(ctx.reg, var), rhs)),),
-                    say_inline(T.REGULARISER),
+                    sentence(T.REGULARISER),
                 )
             )
     return steps
@@ -193,8 +201,8 @@ def collect_terms(ctx: BuildContext) -> list[DerivationStep]:
         for p, var in PARAMETER_SYMBOLS
         if p in ctx.gradient
     ]
-    sentence = say_inline(T.COLLECT[ctx.switch is not None], set=math_name(ctx.set_name))
-    return [DerivationStep(Rule.COLLECT, tuple(lines + _set_definition(ctx)), sentence)]
+    said = sentence(T.COLLECT[ctx.switch is not None], set=math_name(ctx.set_name))
+    return [DerivationStep(Rule.COLLECT, tuple(lines + _set_definition(ctx)), said)]
 
 
 def matrix_form(ctx: BuildContext) -> list[DerivationStep]:
@@ -204,12 +212,12 @@ def matrix_form(ctx: BuildContext) -> list[DerivationStep]:
         for p, var in PARAMETER_SYMBOLS
         if p in ctx.matrix
     ]
-    sentence = say_inline(
+    said = sentence(
         T.MATRIX_FORM[ctx.switch is not None],
         set=math_name(ctx.set_name),
         indicator=indicator_of(ctx.set_name),
     )
-    return [DerivationStep(Rule.MATRIX_FORM, tuple(lines), sentence)]
+    return [DerivationStep(Rule.MATRIX_FORM, tuple(lines), said)]
 
 
 def gradient(ctx: BuildContext) -> list[DerivationStep]:
@@ -218,7 +226,7 @@ def gradient(ctx: BuildContext) -> list[DerivationStep]:
         return []
     stacked = D.StackedGradient(ctx.gradient["w"], ctx.gradient["b"])
     formula = Formula((D.Sym("∇L"), stacked), "index", expand_score=True)
-    return [DerivationStep(Rule.RESULT, (formula,), say_inline(T.RESULT))]
+    return [DerivationStep(Rule.RESULT, (formula,), sentence(T.RESULT))]
 
 
 STEP_BUILDERS: tuple[StepBuilder, ...] = (

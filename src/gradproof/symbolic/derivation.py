@@ -95,10 +95,16 @@ class Derivation:
         detail: str = "summary",
         standalone: bool = False,
         site: str | None = None,
+        lang: str | None = None,
     ) -> str:
         """The derivation as ``text`` (unicode), ``latex`` or ``markdown`` (for the platform
-        ``site``: see :mod:`gradproof.markup.platforms`)."""
-        return render(self, format=format, detail=detail, standalone=standalone, site=site)
+        ``site``: see :mod:`gradproof.markup.platforms`), in the language ``lang`` (default:
+        ``GRADPROOF_LANG``, then the locale, then English; see
+        :func:`gradproof.i18n.resolve_language`). The steps are data: any derivation renders
+        in any language."""
+        return render(
+            self, format=format, detail=detail, standalone=standalone, site=site, lang=lang
+        )
 
     def render_formula(self, parameter: str, format: str = "text") -> str:
         """∂L/∂w or ∂L/∂b alone, in index form, as text or LaTeX."""

@@ -18,6 +18,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
+from gradproof.i18n import N_, _, tr
 from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.symbolic.derivation import PARAMETERS, build_derivation
 from gradproof.symbolic.hyper import real_number
@@ -35,14 +36,14 @@ def _spec_from_expression(
     reg_expr = parse_loss(reg, params, allow_data=False).expr if reg else sp.Integer(0)
     return LossSpec(
         name="custom",
-        title="Custom loss",
+        title=N_("Custom loss"),
         per_sample=parsed.expr,
         regularizer=reg_expr,
         params=dict(params),
         labels=labels,
         kink="include",
         set_name="A",
-        set_meaning="active samples",
+        set_meaning=N_("active samples"),
         formula=expr + (f" + {reg}" if reg else ""),
     )
 
@@ -58,20 +59,31 @@ def loss_spec(
     """The definition of a built-in loss (``loss``) or of a user expression (``expr``, ``reg``)."""
     if (loss is None) == (expr is None):
         raise OptionError(
-            "give either a built-in loss name or an expression (expr=...)"
+            _("give either a built-in loss name or an expression (expr=...)")
             if loss is not None
-            else "give a built-in loss name (see list_losses()) or an expression (expr=...)"
+            else _("give a built-in loss name (see list_losses()) or an expression (expr=...)")
         )
     if labels is not None and labels not in LABEL_SETS:
-        raise OptionError(f"unknown label set {labels!r}; use one of {', '.join(LABEL_SETS)}")
+        raise OptionError(
+            _(
+                "unknown label set {labels!r}; use one of {known}",
+                labels=labels,
+                known=", ".join(LABEL_SETS),
+            )
+        )
     if expr is not None:
         return _spec_from_expression(expr, reg, dict(params or {}), labels or "real")
     if reg is not None:
-        raise OptionError("reg= applies to user expressions; built-in losses have their own")
+        raise OptionError(_("reg= applies to user expressions; built-in losses have their own"))
     spec = get_loss(loss)  # type: ignore[arg-type]
     if labels is not None and labels != spec.labels:
         raise OptionError(
-            f"the {spec.name} loss takes {LABEL_SETS[spec.labels]}, not {LABEL_SETS[labels]}"
+            _(
+                "the {loss} loss takes {labels}, not {other}",
+                loss=spec.name,
+                labels=tr(LABEL_SETS[spec.labels]),
+                other=tr(LABEL_SETS[labels]),
+            )
         )
     return spec
 
@@ -83,13 +95,20 @@ def check_params(spec: LossSpec, given: Mapping[str, Any]) -> dict[str, float]:
     values = dict(spec.params)
     for k, v in given.items():
         if spec.name != "custom" and k not in spec.params:
-            known = ", ".join(spec.params) or "none"
+            known = ", ".join(spec.params) or _("none")
             raise OptionError(
-                f"the {spec.name} loss has no hyperparameter {k!r} (its hyperparameters: {known})"
+                _(
+                    "the {loss} loss has no hyperparameter {k!r} (its hyperparameters: {known})",
+                    loss=spec.name,
+                    k=k,
+                    known=known,
+                )
             )
         fv = real_number(k, v)
         if fv == 0 and k in spec.positive_params:
-            raise OptionError(f"hyperparameter {k} must be > 0 for the {spec.name} loss")
+            raise OptionError(
+                _("hyperparameter {k} must be > 0 for the {loss} loss", k=k, loss=spec.name)
+            )
         values[k] = fv
     return values
 

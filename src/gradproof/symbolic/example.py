@@ -71,8 +71,9 @@ class WorkedExample:
         return int(self.X.shape[1])
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready numbers (indices are 0-based)."""
-        sets = {name: np.asarray(idx).tolist() for name, idx in self.active.items()}
+        """JSON-ready numbers; samples in ``active`` and ``active_sets`` are numbered from 1,
+        as in the text and in ``gradproof check --json`` (``numbering`` says so)."""
+        sets = {name: (np.asarray(idx) + 1).tolist() for name, idx in self.active.items()}
         first = next(iter(sets.values()), None)
         return {
             "n": self.n,
@@ -81,7 +82,8 @@ class WorkedExample:
             "scores": self.scores.tolist(),
             "loss": float(self.loss),
             "gradient": {"w": self.grad_w.tolist(), "b": float(self.grad_b)},
-            "active": first if first is not None else list(range(self.n)),
+            "active": first if first is not None else list(range(1, self.n + 1)),
             "active_sets": sets,
+            "numbering": "samples are numbered from 1: sample 1 is the first row of X",
             "update": {"lr": float(self.lr), "w": self.new_w.tolist(), "b": float(self.new_b)},
         }

@@ -7,6 +7,7 @@ import numbers
 from typing import Any
 
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 
 __all__ = ["real_number"]
 
@@ -19,21 +20,42 @@ def _quoted(value: Any) -> str:
 def real_number(name: str, value: Any) -> float:
     """``value`` as a finite float ≥ 0, or an :class:`OptionError` saying what is wrong."""
     if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        raise OptionError(f"hyperparameter {name} must be a real number, got {_quoted(value)}")
+        raise OptionError(
+            _(
+                "hyperparameter {name} must be a real number, got {value}",
+                name=name,
+                value=_quoted(value),
+            )
+        )
     try:
         v = float(value)
     except OverflowError:
         v = math.inf
     except (TypeError, ValueError):
-        raise OptionError(f"hyperparameter {name} must be a number, got {_quoted(value)}") from None
+        raise OptionError(
+            _(
+                "hyperparameter {name} must be a number, got {value}",
+                name=name,
+                value=_quoted(value),
+            )
+        ) from None
     if not math.isfinite(v):
         raise OptionError(
-            f"hyperparameter {name} must be a finite number, got {_quoted(value)} (infinite, not a "
-            f"number, or beyond the float64 range)"
+            _(
+                "hyperparameter {name} must be a finite number, got {value} (infinite, not a "
+                "number, or beyond the float64 range)",
+                name=name,
+                value=_quoted(value),
+            )
         )
     if v < 0:
         raise OptionError(
-            f"hyperparameter {name} = {v:g} is negative; hyperparameters are constants ≥ 0, so "
-            f"write the sign in the expression (e.g. -{name}) and give {name}={-v:g}"
+            _(
+                "hyperparameter {name} = {v:g} is negative; hyperparameters are constants ≥ 0, so "
+                "write the sign in the expression (e.g. -{name}) and give {name}={minus:g}",
+                name=name,
+                v=v,
+                minus=-v,
+            )
         )
     return v

@@ -30,6 +30,7 @@ import mpmath
 import numpy as np
 import sympy as sp
 
+from gradproof.i18n import N_
 from gradproof.symbolic import _numpy_helpers as H
 from gradproof.symbolic._registry import (
     INDICATOR,
@@ -190,7 +191,7 @@ _ENTRIES = [
     # -- kinks: max(0, u), |u|, and the indicators their derivatives are made of -----------
     Primitive(
         "ramp", nodes=(Ramp,),
-        derivative=Step, rule=PrimitiveRule("RAMP", "subgradient of max(0, ·)"),
+        derivative=Step, rule=PrimitiveRule("RAMP", N_("subgradient of max(0, ·)")),
         text="max(0, {0})", latex=r"\max\left(0, {0}\right)",
         numpy="np.maximum({0}, 0)",
         real=lambda u: np.maximum(u, 0.0), complex=lambda u: np.where(u.real > 0, u, 0),
@@ -202,7 +203,7 @@ _ENTRIES = [
     Primitive(
         "step", nodes=(Step,),
         derivative=lambda u: sp.Integer(0),
-        rule=PrimitiveRule("STEP", "derivative of an indicator (0 away from its kink)"),
+        rule=PrimitiveRule("STEP", N_("derivative of an indicator (0 away from its kink)")),
         text=INDICATOR, latex=INDICATOR,
         numpy=_numpy_step, numpy_helper=H.STEP,
         real=_r_step, complex=lambda u, h=0.5: _r_step(u.real, h), mp=_mp_step, to_float=_f_step,
@@ -213,7 +214,7 @@ _ENTRIES = [
     ),
     Primitive(
         "abs", build=sp.Abs, nodes=(sp.Abs,),
-        derivative=sp.sign, rule=PrimitiveRule("ABS", "subgradient of |·|"),
+        derivative=sp.sign, rule=PrimitiveRule("ABS", N_("subgradient of |·|")),
         text="|{0}|", latex=r"\left|{{{0}}}\right|",
         numpy="np.abs({0})",
         real=np.abs, complex=lambda u: np.where(u.real >= 0, u, -u), mp=abs, to_float=abs,
@@ -223,7 +224,7 @@ _ENTRIES = [
     Primitive(
         "sign", nodes=(sp.sign,),
         derivative=lambda u: sp.Integer(0),
-        rule=PrimitiveRule("SIGN", "derivative of sgn (0 away from 0)"),
+        rule=PrimitiveRule("SIGN", N_("derivative of sgn (0 away from 0)")),
         text="sgn({0})", latex=r"\operatorname{{sgn}}\left({0}\right)",
         numpy="np.sign({0})",
         real=np.sign, complex=lambda u: np.sign(u.real), mp=mpmath.sign,
@@ -236,7 +237,7 @@ _ENTRIES = [
     # -- exponentials and logarithms --------------------------------------------------------
     Primitive(
         "exp", build=sp.exp, nodes=(sp.exp,),
-        derivative=sp.exp, rule=PrimitiveRule("EXP", "derivative of exp"),
+        derivative=sp.exp, rule=PrimitiveRule("EXP", N_("derivative of exp")),
         text="exp({0})", latex="e^{{{0}}}",
         numpy="np.exp({0})",
         real=np.exp, complex=np.exp, mp=mpmath.exp, to_float=math.exp,
@@ -244,7 +245,7 @@ _ENTRIES = [
     ),
     Primitive(
         "log", build=sp.log, nodes=(sp.log,),
-        derivative=lambda u: 1 / u, rule=PrimitiveRule("LOG", "derivative of log"),
+        derivative=lambda u: 1 / u, rule=PrimitiveRule("LOG", N_("derivative of log")),
         text="log({0})", latex=r"\log{{\left({0} \right)}}",
         numpy=_numpy_log,
         real=np.log, complex=np.log, mp=mpmath.log, to_float=math.log,
@@ -255,7 +256,7 @@ _ENTRIES = [
     Primitive(
         "sigmoid", build=Sigmoid, nodes=(Sigmoid,),
         derivative=lambda u: Sigmoid(u) * Sigmoid(-u),
-        rule=PrimitiveRule("SIGMOID", "derivative of the sigmoid"),
+        rule=PrimitiveRule("SIGMOID", N_("derivative of the sigmoid")),
         text="σ({0})", latex=r"\sigma\left({0}\right)",
         numpy="_sigmoid({0})", numpy_helper=H.SIGMOID,
         real=_silent(_r_sigmoid), complex=_silent(_c_sigmoid),
@@ -264,7 +265,7 @@ _ENTRIES = [
     ),
     Primitive(
         "softplus", build=Softplus, nodes=(Softplus,),
-        derivative=Sigmoid, rule=PrimitiveRule("SOFTPLUS", "derivative of softplus"),
+        derivative=Sigmoid, rule=PrimitiveRule("SOFTPLUS", N_("derivative of softplus")),
         text="softplus({0})", latex=r"\operatorname{{softplus}}\left({0}\right)",
         numpy="_softplus({0})", numpy_helper=H.SOFTPLUS,
         real=_silent(lambda u: np.logaddexp(0.0, u)), complex=_silent(_c_softplus),
@@ -274,7 +275,8 @@ _ENTRIES = [
     # -- hyperbolic functions (the complex step is not used through them) -----------------
     Primitive(
         "tanh", build=sp.tanh, nodes=(sp.tanh,),
-        derivative=lambda u: 1 - sp.tanh(u) ** 2, rule=PrimitiveRule("TANH", "derivative of tanh"),
+        derivative=lambda u: 1 - sp.tanh(u) ** 2,
+        rule=PrimitiveRule("TANH", N_("derivative of tanh")),
         text="tanh({0})", latex=r"\tanh{{\left({0} \right)}}",
         numpy="np.tanh({0})",
         real=np.tanh, complex=NOT_ANALYTIC, mp=mpmath.tanh, to_float=math.tanh,
@@ -282,7 +284,7 @@ _ENTRIES = [
     ),
     Primitive(
         "cosh", build=sp.cosh, nodes=(sp.cosh,),
-        derivative=sp.sinh, rule=PrimitiveRule("COSH", "derivative of cosh"),
+        derivative=sp.sinh, rule=PrimitiveRule("COSH", N_("derivative of cosh")),
         text="cosh({0})", latex=r"\cosh{{\left({0} \right)}}",
         numpy="np.cosh({0})",
         real=np.cosh, complex=NOT_ANALYTIC, mp=mpmath.cosh, to_float=math.cosh,
@@ -290,7 +292,7 @@ _ENTRIES = [
     ),
     Primitive(
         "sinh", nodes=(sp.sinh,),
-        derivative=sp.cosh, rule=PrimitiveRule("SINH", "derivative of sinh"),
+        derivative=sp.cosh, rule=PrimitiveRule("SINH", N_("derivative of sinh")),
         text="sinh({0})", latex=r"\sinh{{\left({0} \right)}}",
         numpy="np.sinh({0})",
         real=np.sinh, complex=NOT_ANALYTIC, mp=mpmath.sinh, to_float=math.sinh,
@@ -301,7 +303,7 @@ _ENTRIES = [
     Primitive(
         "erf", build=sp.erf, nodes=(sp.erf,),
         derivative=lambda u: 2 * sp.exp(-(u**2)) / sp.sqrt(sp.pi),
-        rule=PrimitiveRule("ERF", "derivative of erf"),
+        rule=PrimitiveRule("ERF", N_("derivative of erf")),
         text="erf({0})", latex=r"\operatorname{{erf}}{{\left({0} \right)}}",
         numpy="_erf({0})", numpy_helper=H.ERF,
         real=np.vectorize(math.erf, otypes=[float]), complex=NOT_ANALYTIC, mp=mpmath.erf,

@@ -1,7 +1,10 @@
 """Derivation steps as data: the rule used, the formulas it produces, a one-line justification.
 
 The symbolic layer builds steps; renderers print them. No step formats strings for a
-particular output, and no renderer computes maths.
+particular output, and no renderer computes maths. A justification is a :class:`Sentence`:
+the message id of its template and the fields that fill it, translated and filled only when
+it is rendered (:func:`gradproof.symbolic.sentences.pieces_of`), so one derivation prints in
+any language.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Literal, Union
 
 import sympy as sp
 
+from gradproof.i18n import N_
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
 from gradproof.symbolic.primitives import PrimitiveRule
@@ -23,6 +27,8 @@ __all__ = [
     "PrimitiveRule",
     "StepRule",
     "Formula",
+    "Sentence",
+    "Join",
     "DerivationStep",
     "J",
     "trace_derivative",
@@ -39,35 +45,34 @@ class Rule(str, Enum):
     primitive's :class:`PrimitiveRule`, from :mod:`gradproof.symbolic.primitives`.
     """
 
-    DEFINITION = "definition"
-    ACTIVE_SET = "subgradient of max(0, ·)"
-    SUM_RULE = "sum rule (linearity)"
-    CHAIN_RULE = "chain rule"
-    DOT_PRODUCT = "derivative of a dot product"
-    CONSTANT = "constant rule"
-    CONSTANT_MULTIPLE = "constant multiple rule"
-    PRODUCT = "product rule"
-    POWER = "power rule"
-    PIECEWISE = "piecewise rule"
-    NORM = "derivative of a norm"
-    COLLECT = "collect terms"
-    MATRIX_FORM = "matrix form"
-    RESULT = "gradient"
-    SAMPLE_SUM = "sum over samples"
-    SCORE_CHAIN = "chain rule through the scores"
-    SOFTMAX_CE = "softmax–cross-entropy rule"
-    MULTICLASS_HINGE = "multi-class hinge rule"
-    SQUARED_ERROR_RULE = "squared-error rule"
-    SCORE_FUNCTIONS = "chain rule through the score functions"
-    MATRIX_PRODUCT = "matrix-product rule"
-    REGULARISER = "regulariser rule"
-    EXAMPLE_DATA = "worked example: data"
-    EXAMPLE_SCORES = "worked example: scores"
-    EXAMPLE_ACTIVE = "worked example: active set"
-    EXAMPLE_LOSS = "worked example: loss"
-    EXAMPLE_GRADIENT = "worked example: gradient"
-    EXAMPLE_UPDATE = "worked example: update step"
-    EXAMPLE_SCORE_GRADIENT = "worked example: gradient of the scores"
+    DEFINITION = N_("definition")
+    ACTIVE_SET = N_("subgradient of max(0, ·)")
+    SUM_RULE = N_("sum rule (linearity)")
+    CHAIN_RULE = N_("chain rule")
+    DOT_PRODUCT = N_("derivative of a dot product")
+    CONSTANT = N_("constant rule")
+    CONSTANT_MULTIPLE = N_("constant multiple rule")
+    PRODUCT = N_("product rule")
+    POWER = N_("power rule")
+    PIECEWISE = N_("piecewise rule")
+    NORM = N_("derivative of a norm")
+    COLLECT = N_("collect terms")
+    MATRIX_FORM = N_("matrix form")
+    RESULT = N_("gradient")
+    SAMPLE_SUM = N_("sum over samples")
+    SCORE_CHAIN = N_("chain rule through the scores")
+    SOFTMAX_CE = N_("softmax–cross-entropy rule")
+    MULTICLASS_HINGE = N_("multi-class hinge rule")
+    SQUARED_ERROR_RULE = N_("squared-error rule")
+    SCORE_FUNCTIONS = N_("chain rule through the score functions")
+    MATRIX_PRODUCT = N_("matrix-product rule")
+    REGULARISER = N_("regulariser rule")
+    EXAMPLE_DATA = N_("worked example: data")
+    EXAMPLE_SCORES = N_("worked example: scores")
+    EXAMPLE_ACTIVE = N_("worked example: active set")
+    EXAMPLE_LOSS = N_("worked example: loss")
+    EXAMPLE_GRADIENT = N_("worked example: gradient")
+    EXAMPLE_UPDATE = N_("worked example: update step")
 
 
 @dataclass(frozen=True)
@@ -88,6 +93,30 @@ StepRule = Union[Rule, PrimitiveRule]
 
 
 @dataclass(frozen=True)
+class Sentence:
+    """A sentence kept as data: ``template`` is its message id (English, with ``{name}``
+    placeholders), ``fields`` fill them: formulas, literal text (names, numbers: never
+    translated), or sentences and :class:`Join` s, translated in turn. With ``prose`` the
+    translated text is searched for the notation it contains, which is set as math. The
+    language is chosen when it is rendered."""
+
+    template: str
+    fields: tuple[tuple[str, object], ...] = ()
+    prose: bool = False
+
+
+@dataclass(frozen=True)
+class Join:
+    """An enumeration inside a sentence ("a, b, c"), its separator in the rendering language."""
+
+    items: tuple[object, ...]
+
+
+Justification = Union[Sentence, tuple[Inline, ...]]
+"""A step's justification: a sentence to translate, or pieces already in their language."""
+
+
+@dataclass(frozen=True)
 class DerivationStep:
     """One step: rule, formulas (one per line), justification (text and inline formulas).
 
@@ -96,7 +125,7 @@ class DerivationStep:
 
     rule: StepRule
     formulas: tuple[Formula, ...]
-    justification: tuple[Inline, ...] = field(default=())
+    justification: Justification = field(default=())
     detail: Literal["summary", "full"] = "summary"
 
 

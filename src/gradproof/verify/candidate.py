@@ -7,9 +7,10 @@ written number.
 A user's function runs so that it cannot forge a verdict: whatever it raises —
 ``SystemExit`` and ``KeyboardInterrupt`` included — becomes a :class:`CandidateFailure` (a
 FAIL that quotes it), never an exit of gradproof; its arguments are read-only views, so a
-function that writes into the caller's data fails instead of silently changing it. (Code
-that means harm can still do anything in-process, e.g. ``os._exit``; the guard is for the
-mistakes honest code makes.)
+function that writes into the caller's data fails instead of silently changing it, and
+``os._exit`` inside it raises instead of ending the process (:func:`no_hard_exit`). (Code that
+means harm can still do anything in-process; the guard is for the mistakes honest code
+makes.)
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import GradproofError, OptionError
+from gradproof.i18n import lazy
+from gradproof.verify.loading import HardExit, no_hard_exit
 from gradproof.verify.tolerance import claim_resolution, unit_roundoff
 
 __all__ = [
@@ -115,9 +118,10 @@ def _inferred(values: Array, inputs: tuple[Any, ...]) -> tuple[float | None, str
             if np.all(values.astype(dt).astype(np.float64) == values):
                 if _significant_bits(values) > half:
                     name = np.dtype(dt).name
-                    return unit_roundoff(dt), (
-                        f"judged as {name}: every entry of the result is a {name} number, "
-                        f"so it was computed (or rounded) in {name}"
+                    return unit_roundoff(dt), lazy(
+                        "judged as {name}: every entry of the result is a {name} number, "
+                        "so it was computed (or rounded) in {name}",
+                        name=name,
                     )
     return None, ""
 
@@ -125,41 +129,88 @@ def _inferred(values: Array, inputs: tuple[Any, ...]) -> tuple[float | None, str
 def _shape_hint(shape: tuple[int, ...], n: int, d: int, part: str) -> str:
     if part == "b":
         if shape == (n,) and n != 1:
-            return "∂L/∂b has one value per sample: sum the per-sample coefficients (c.sum())"
-        return "∂L/∂b must be one number"
+            return lazy("∂L/∂b has one value per sample: sum the per-sample coefficients (c.sum())")
+        return lazy("∂L/∂b must be one number")
     if shape == (n,):
-        return (
+        return lazy(
             "the w part has one value per sample, not per feature: a product with X the "
             "wrong way round (X @ c instead of c @ X, i.e. Xᵀc)"
         )
     if shape in ((n, d), (d, n)):
-        return (
+        return lazy(
             "the w part is a matrix: a broadcast product (c[:, None] * X) not summed over "
             "the samples; use c @ X"
         )
     if shape in ((1, d), (d, 1)):
-        return "the w part is a 2-D row or column; return a 1-D array (.ravel())"
+        return lazy("the w part is a 2-D row or column; return a 1-D array (.ravel())")
     if shape == (d, d):
-        return "the w part is d × d: an outer product where a dot product belongs"
+        return lazy("the w part is d × d: an outer product where a dot product belongs")
     return ""
 
 
+def _real(gw: Any, gb: Any, what: str) -> tuple[Any, Any] | CandidateFailure:
+    """The parts as real numbers: complex ones with a zero imaginary part lose it; any other
+    complex value is a failure (the gradient of a real loss is real)."""
+    parts = []
+    for part in (gw, gb):
+        try:
+            arr = np.asarray(part)
+        except (TypeError, ValueError):
+            return (gw, gb)  # not an array of numbers: _vector says so
+        if np.iscomplexobj(arr):
+            imag = float(np.max(np.abs(arr.imag))) if arr.size else 0.0
+            if imag != 0.0:
+                return CandidateFailure(
+                    lazy(
+                        "{what} returned complex numbers (imaginary part up to {imag}); "
+                        "the gradient of a real loss is real",
+                        what=what,
+                        imag=format(imag, ".3g"),
+                    ),
+                    lazy(
+                        "a complex value usually comes from np.sqrt or np.log of a negative "
+                        "number, or a complex constant (1j) in the code"
+                    ),
+                )
+            arr = arr.real
+        parts.append(arr)
+    return parts[0], parts[1]
+
+
 def _vector(gw: Any, gb: Any, n: int, d: int, what: str) -> Array | CandidateFailure:
+    real = _real(gw, gb, what)
+    if isinstance(real, CandidateFailure):
+        return real
+    gw, gb = real
     try:
         w_arr = np.asarray(gw, dtype=np.float64)
         b_arr = np.asarray(gb, dtype=np.float64)
     except (TypeError, ValueError):
         return CandidateFailure(
-            f"{what} must return numbers, got {type(gw).__name__} and {type(gb).__name__}"
+            lazy(
+                "{what} must return numbers, got {w} and {b}",
+                what=what,
+                w=type(gw).__name__,
+                b=type(gb).__name__,
+            )
         )
     if w_arr.shape != (d,):
         return CandidateFailure(
-            f"{what}: the w part has shape {w_arr.shape}, expected ({d},) like w",
+            lazy(
+                "{what}: the w part has shape {shape}, expected ({d},) like w",
+                what=what,
+                shape=str(w_arr.shape),
+                d=d,
+            ),
             _shape_hint(w_arr.shape, n, d, "w"),
         )
     if b_arr.size != 1:
         return CandidateFailure(
-            f"{what}: the b part has shape {b_arr.shape}, expected a scalar",
+            lazy(
+                "{what}: the b part has shape {shape}, expected a scalar",
+                what=what,
+                shape=str(b_arr.shape),
+            ),
             _shape_hint(b_arr.shape, n, d, "b"),
         )
     out = np.append(w_arr, b_arr.reshape(()))
@@ -167,9 +218,16 @@ def _vector(gw: Any, gb: Any, n: int, d: int, what: str) -> Array | CandidateFai
         bad = int(np.argmax(~np.isfinite(out)))
         name = f"w[{bad + 1}]" if bad < d else "b"
         return CandidateFailure(
-            f"{what}: {name} is {out[bad]}; a gradient must be finite",
-            "a naive exp(·) overflows once a margin passes ~709 (float64) or ~88 (float32): "
-            "use a stable form such as np.logaddexp or 1/(1 + exp(−u)) written per sign",
+            lazy(
+                "{what}: {name} is {value}; a gradient must be finite",
+                what=what,
+                name=name,
+                value=str(out[bad]),
+            ),
+            lazy(
+                "a naive exp(·) overflows once a margin passes ~709 (float64) or ~88 (float32): "
+                "use a stable form such as np.logaddexp or 1/(1 + exp(−u)) written per sign"
+            ),
         )
     return out
 
@@ -194,7 +252,7 @@ def call_function(
     """
     n, d = int(np.shape(X)[0]), int(np.shape(w)[0])
     try:
-        with np.errstate(all="ignore"):  # values are judged, not warnings
+        with np.errstate(all="ignore"), no_hard_exit():  # values are judged, not warnings
             out = fn(X, y, read_only(np.array(w)), b)
     except GradproofError:
         raise
@@ -202,7 +260,11 @@ def call_function(
         return _failure(source, exc)
     if not isinstance(out, (tuple, list)) or len(out) != 2:
         return CandidateFailure(
-            f"{source} must return a pair (grad_w, grad_b), got {type(out).__name__}"
+            lazy(
+                "{source} must return a pair (grad_w, grad_b), got {type}",
+                source=source,
+                type=type(out).__name__,
+            )
         )
     gw, gb = out
     values = _vector(gw, gb, n, d, source)
@@ -229,22 +291,42 @@ def _failure(source: str, exc: BaseException) -> CandidateFailure:
     text = f"{exc}".strip()
     if isinstance(exc, SystemExit):
         return CandidateFailure(
-            f"{source} called sys.exit({exc.code!r}) instead of returning a gradient",
-            "a gradient function must return (grad_w, grad_b); an exit inside it is a failure",
+            lazy(
+                "{source} called sys.exit({code}) instead of returning a gradient",
+                source=source,
+                code=repr(exc.code),
+            ),
+            lazy(
+                "a gradient function must return (grad_w, grad_b); an exit inside it is a failure"
+            ),
+        )
+    if isinstance(exc, HardExit):
+        return CandidateFailure(
+            lazy(
+                "{source} called os._exit({code}) instead of returning a gradient",
+                source=source,
+                code=repr(exc.code),
+            ),
+            lazy(
+                "a gradient function must return (grad_w, grad_b); an exit inside it is a failure"
+            ),
         )
     if isinstance(exc, KeyboardInterrupt):
-        return CandidateFailure(f"{source} was interrupted (KeyboardInterrupt)")
-    hint = ""
+        return CandidateFailure(lazy("{source} was interrupted (KeyboardInterrupt)", source=source))
+    hint: str = ""
     if isinstance(exc, ValueError) and "read-only" in text:
-        hint = (
+        hint = lazy(
             "it writes into one of its arguments in place; gradproof passes them read-only, "
             "because a gradient function that changes the caller's X, y or w corrupts the data "
             "(copy first: X = X.copy())"
         )
     elif isinstance(exc, ValueError) and ("matmul" in text or "broadcast" in text):
-        hint = "a shape mismatch: check which products need X, Xᵀ or a sum over samples"
+        hint = lazy("a shape mismatch: check which products need X, Xᵀ or a sum over samples")
     return CandidateFailure(
-        f"{source} raised {name}: {text}" if text else f"{source} raised {name}", hint
+        lazy("{source} raised {name}: {text}", source=source, name=name, text=text)
+        if text
+        else lazy("{source} raised {name}", source=source, name=name),
+        hint,
     )
 
 
@@ -257,7 +339,7 @@ def from_claim(claim: Mapping[str, Any], d: int) -> Candidate:
         w_raw = [w_raw]
     b_raw = claim["b"]
     try:
-        values = _vector([float(v) for v in w_raw], float(b_raw), 0, d, "the claim")
+        values = _vector([float(v) for v in w_raw], float(b_raw), 0, d, lazy("the claim"))
     except (TypeError, ValueError):
         raise CandidateError(f"the claim has a non-numeric entry: {dict(claim)!r}") from None
     if isinstance(values, CandidateFailure):

@@ -23,6 +23,7 @@ from gradproof.datasets import (
     validate_labels,
 )
 from gradproof.errors import OptionError
+from gradproof.i18n import lazy
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify import budget
 from gradproof.verify.candidate import read_only
@@ -84,6 +85,10 @@ class Case:
         self.points: list[CheckPoint] = []
 
 
+_SAMPLE = "the built-in sample data (n = {n}, d = {d})"
+GIVEN = lazy("given point")
+
+
 def cases_for(d: Derivation, X, y, data, w, b, at, claim) -> tuple[list[Case], Any, list[str]]:
     """The datasets (with the caller's arrays), the given point and notes."""
     notes: list[str] = []
@@ -91,7 +96,7 @@ def cases_for(d: Derivation, X, y, data, w, b, at, claim) -> tuple[list[Case], A
         if claim is not None:
             ds = sample_dataset(d.spec.labels)
             return (
-                [Case(ds, ds.X, ds.y, f"the built-in sample data (n = {ds.n}, d = {ds.d})")],
+                [Case(ds, ds.X, ds.y, lazy(_SAMPLE, n=ds.n, d=ds.d))],
                 None,
                 notes,
             )
@@ -100,8 +105,13 @@ def cases_for(d: Derivation, X, y, data, w, b, at, claim) -> tuple[list[Case], A
         sizes = ", ".join(str(s.n) for s in sets)
         dims = ", ".join(str(s.d) for s in sets)
         notes.append(
-            f"no data given: checked on generated data with n = {sizes} samples and d = {dims} "
-            f"features ({'±1 labels' if d.spec.labels == 'pm1' else 'real targets'})"
+            lazy(
+                "no data given: checked on generated data with n = {sizes} samples and d = {dims} "
+                "features ({labels})",
+                sizes=sizes,
+                dims=dims,
+                labels=lazy("±1 labels") if d.spec.labels == "pm1" else lazy("real targets"),
+            )
         )
         return [Case(s, s.X, s.y, s.source) for s in sets], None, notes
     if data is None:
@@ -112,7 +122,7 @@ def cases_for(d: Derivation, X, y, data, w, b, at, claim) -> tuple[list[Case], A
         X, y = data.X, data.y
     budget.check_samples(data.n, data.d)
     validate_labels(data, d.spec.labels)
-    return [Case(data, X, y, f"your data (n = {data.n}, d = {data.d})")], None, notes
+    return [Case(data, X, y, lazy("your data (n = {n}, d = {d})", n=data.n, d=data.d))], None, notes
 
 
 def given_point(case: Case, w: Any, b: Any, at: Any) -> CheckPoint:
@@ -121,16 +131,16 @@ def given_point(case: Case, w: Any, b: Any, at: Any) -> CheckPoint:
         if w is not None:
             raise OptionError("give the point as at=... or as w=/b=, not both")
         pt = at if isinstance(at, Point) else parse_point(at, dim)
-        return CheckPoint(np.asarray(pt.w, dtype=np.float64), float(pt.b), "given", "given point")
+        return CheckPoint(np.asarray(pt.w, dtype=np.float64), float(pt.b), "given", GIVEN)
     if w is None and b is None:
-        return CheckPoint(np.zeros(dim), 0.0, "default", "default point")
+        return CheckPoint(np.zeros(dim), 0.0, "default", lazy("default point"))
     w64 = np.asarray(np.zeros(dim) if w is None else w, dtype=np.float64)
     bf = float(0.0 if b is None else b)
     if w64.shape != (dim,) or not np.all(np.isfinite(w64)) or not np.isfinite(bf):
         raise OptionError(
             f"w must be {dim} finite numbers and b a finite number, got w of shape {w64.shape}"
         )
-    return CheckPoint(w64, bf, "given", "given point")
+    return CheckPoint(w64, bf, "given", GIVEN)
 
 
 def point_dtype(case: Case, w: Any) -> np.dtype:

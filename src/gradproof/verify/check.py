@@ -26,6 +26,7 @@ import numpy as np
 from gradproof._typing import KinkConvention
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
+from gradproof.i18n import _, lazy, tr
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.model_derivation import ModelDerivation
 from gradproof.verify import budget
@@ -152,8 +153,9 @@ def check_gradient(
         The given point (default w = 0, b = 0), checked first.
     points
         Points per dataset: the given one, then seeded random points off every kink, at the
-        data's scale and at large margins (default
-        :data:`~gradproof.verify.points.DEFAULT_POINTS`). Any failing point fails the check.
+        data's scale, at large and medium margins, and beside a kink (default
+        :data:`~gradproof.verify.points.DEFAULT_POINTS`, see :mod:`gradproof.verify.points`).
+        Any failing point fails the check.
     mode
         ``"full"`` (finite differences along every entry), ``"fast"`` (along random
         directions) or ``"auto"`` (full up to :data:`FULL_MODE_MAX_D` features).
@@ -183,7 +185,7 @@ def check_gradient(
     ...     return c @ X, c.sum()
     >>> report = check_gradient("perceptron", grad=my_grad, X=X, y=y, w=[0.5, 0.5], b=0.0)
     >>> report.passed, len(report.points)
-    (True, 5)
+    (True, 6)
     """
     # long only for its docstring: the work is in _Run, cases_for, assemble
     d, strict = _derivation(loss, params, kink, mean)
@@ -236,14 +238,16 @@ def check_gradient(
             strict=strict,
         )
     run = _Run(d, grad, claim, w, b, mode, strict, directions, precision, seed)
-    cases, _, notes = cases_for(d, X, y, data, w, b, at, claim)
+    cases, _given, notes = cases_for(d, X, y, data, w, b, at, claim)
     count = 1 if claim is not None else (DEFAULT_POINTS if points is None else int(points))
     results: list[PointResult] = []
     for index, case in enumerate(cases):
         for k, pt in enumerate(run.points(case, index, given_point(case, w, b, at), count)):
             res = run.check(case, index, k, pt)
             if res is None:
-                skipped = f"the {pt.label} (w = 0) was skipped: norm(w) has no gradient there"
+                skipped = lazy(
+                    "the {point} (w = 0) was skipped: norm(w) has no gradient there", point=pt.label
+                )
                 if skipped not in notes:
                     notes.append(skipped)
                 continue
@@ -258,8 +262,8 @@ def check_gradient(
 
 def _source(grad: Any, claim: Any) -> str:
     if claim is not None:
-        return "claimed gradient"
-    return "your gradient function" if grad is not None else "derived gradient"
+        return lazy("claimed gradient")
+    return lazy("your gradient function") if grad is not None else lazy("derived gradient")
 
 
 class _Run:
@@ -308,7 +312,13 @@ class _Run:
         if reason is not None:
             if pt.kind in ("default", "kink"):
                 return None
-            raise DataError(f"{reason} (the {pt.label}); check at a point with w ≠ 0")
+            raise DataError(
+                _(
+                    "{reason} (the {point}); check at a point with w ≠ 0",
+                    reason=tr(reason),
+                    point=tr(pt.label),
+                )
+            )
         mode = self._mode(case)
         cand: Candidate | CandidateFailure
         if self.claim is not None:
@@ -340,7 +350,13 @@ class _Run:
         except UndefinedReference as exc:
             if pt.kind in ("default", "kink"):
                 return None
-            raise DataError(f"{exc} (the {pt.label}); check at a point with w ≠ 0") from None
+            raise DataError(
+                _(
+                    "{reason} (the {point}); check at a point with w ≠ 0",
+                    reason=exc,
+                    point=tr(pt.label),
+                )
+            ) from None
 
     def _judge(self, cand: Candidate, case: Case, pt, mode: str, rng) -> PointResult:
         # overflow is detected from the results (non-finite bounds), not from warnings

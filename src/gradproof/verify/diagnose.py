@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import N_, Listing, lazy
 from gradproof.verify.evaluators import FormFunctions
 from gradproof.verify.reference import Reference
 
@@ -74,52 +75,68 @@ def _forced(
 _FILTERS = [
     (
         lambda nat, ind, u: np.full(u.shape, float(ind.above)),
-        "the candidate counts every sample as active, as if the indicator were always 1: the "
-        "filter to the active set ({set}) is missing",
+        N_(
+            "the candidate counts every sample as active, as if the indicator were always 1: the "
+            "filter to the active set ({set}) is missing"
+        ),
     ),
     (
         lambda nat, ind, u: np.where(u != 0, ind.above + ind.below - nat, nat),
-        "the filter is reversed: the candidate counts the samples outside the active set "
-        "({set}) and leaves out those in it (a comparison the wrong way round)",
+        N_(
+            "the filter is reversed: the candidate counts the samples outside the active set "
+            "({set}) and leaves out those in it (a comparison the wrong way round)"
+        ),
     ),
     (
         lambda nat, ind, u: np.full(u.shape, float(ind.below)),
-        "the candidate counts no sample as active, as if the indicator were always 0",
+        N_("the candidate counts no sample as active, as if the indicator were always 0"),
     ),
 ]
+_FACTORS: dict[object, str] = {
+    -1.0: N_("{what} is the negative of {correct}: the sign is flipped"),
+    2.0: N_("{what} is 2 × {correct}: a factor of 2 (e.g. from the derivative of a square)"),
+    0.5: N_("{what} is ½ × {correct}: a factor of ½ too many"),
+    "mean": N_(
+        "{what} is 1/n × {correct} (n = {n}): the candidate averages over the samples where "
+        "the loss sums them (drop the division by n, or check mean=True / --mean)"
+    ),
+    "sum": N_(
+        "{what} is n × {correct} (n = {n}): the candidate sums over the samples where the "
+        "loss averages them"
+    ),
+    -2.0: N_("{what} is −2 × {correct}: the sign is flipped and a factor of 2 is wrong"),
+    -0.5: N_("{what} is −½ × {correct}: the sign is flipped and a factor of ½ is wrong"),
+}
 
 
-def _factor_hint(g: Array, r: Array, tol: Array, n: int, what: str) -> str | None:
-    named = [
-        (-1.0, f"{what} is the negative of the correct one: the sign is flipped"),
-        (
-            2.0,
-            f"{what} is 2 × the correct one: a factor of 2 (e.g. from the derivative of a square)",
-        ),
-        (0.5, f"{what} is ½ × the correct one: a factor of ½ too many"),
-        (
-            1.0 / n,
-            f"{what} is 1/n × the correct one (n = {n}): the candidate averages over the "
-            "samples where the loss sums them (drop the division by n, or check mean=True / "
-            "--mean)",
-        ),
-        (
-            float(n),
-            f"{what} is n × the correct one (n = {n}): the candidate sums over the samples "
-            "where the loss averages them",
-        ),
-        (-2.0, f"{what} is −2 × the correct one: the sign is flipped and a factor of 2 is wrong"),
-        (-0.5, f"{what} is −½ × the correct one: the sign is flipped and a factor of ½ is wrong"),
+def _factor_hint(
+    g: Array, r: Array, tol: Array, n: int, what: str, correct: str | None = None
+) -> str | None:
+    """The hint for a candidate that is a constant multiple of the correct ``what``."""
+    of = correct if correct is not None else lazy("the correct one")
+    named: list[tuple[float, object]] = [
+        (-1.0, -1.0),
+        (2.0, 2.0),
+        (0.5, 0.5),
+        (1.0 / n, "mean"),
+        (float(n), "sum"),
+        (-2.0, -2.0),
+        (-0.5, -0.5),
     ]
     if n == 1:
         named = named[:3] + named[5:]
-    for lam, text in named:
+    for lam, key in named:
         if _close(g, lam * r, tol):
-            return text
+            return lazy(_FACTORS[key], what=what, correct=of, n=n)
     rr = float(r @ r)
     lam = float(g @ r) / rr if rr > 0 else 0.0
     if lam != 0 and _close(g, lam * r, tol):
-        return f"{what} is {lam:.6g} × the correct one: a constant factor is wrong"
+        return lazy(
+            "{what} is {lam:.6g} × {correct}: a constant factor is wrong",
+            what=what,
+            lam=lam,
+            correct=of,
+        )
     return None
 
 
@@ -150,20 +167,21 @@ def diagnose(
     sig = np.abs(r) > tol
     # a factor on everything: evidence only with at least two clearly nonzero entries
     if int(sig.sum()) >= 2:
-        hint = _factor_hint(g, r, tol, n, "the whole gradient")
+        whole = lazy("the whole gradient")
+        hint = _factor_hint(g, r, tol, n, whole, lazy("the correct gradient"))
         if hint:
-            out.hints.append(hint.replace("the correct one", "the correct gradient"))
+            out.hints.append(hint)
             return out
     reg = np.append(ref.rw * ref.w, ref.rb)
     if np.any(reg != 0) and int((np.abs(r - reg) > tol).sum()) >= 2:
-        hint = _factor_hint(g - reg, r - reg, tol, n, "the sum over the samples")
+        hint = _factor_hint(g - reg, r - reg, tol, n, lazy("the sum over the samples"))
         if hint:
-            out.hints.append(hint + " (the regulariser's term is right)")
+            out.hints.append(lazy("{hint} (the regulariser's term is right)", hint=hint))
             return out
     if not wrong[-1] and int(sig[:-1].sum()) >= 2:
         hint = _factor_hint(g[:-1], r[:-1], tol[:-1], n, "∂L/∂w")
         if hint:
-            out.hints.append(hint + " (∂L/∂b is right)")
+            out.hints.append(lazy("{hint} (∂L/∂b is right)", hint=hint))
             return out
     if not wrong[:-1].any():
         out.hints.append(_only_b(g[-1], r[-1], tol[-1], n))
@@ -180,24 +198,33 @@ def diagnose(
         if _close(g, forced[0], tol):
             changed = np.flatnonzero(np.abs(forced[1] - ref.cw) > 0)
             out.samples = [int(i) + 1 for i in changed]
-            out.hints.append(text.format(set=set_name))
+            out.hints.append(lazy(text, set=set_name) if "{set}" in text else lazy(text))
             return out
     if int(wrong.sum()) == 1 and not wrong[-1]:
         j = int(np.flatnonzero(wrong)[0])
         same = np.flatnonzero(np.abs(r[:-1] - g[j]) <= 2 * tol[:-1])
-        extra = (
-            f"; it holds the value of w[{int(same[0]) + 1}] (an index off?)" if same.size else ""
-        )
-        out.hints.append(
-            f"only w[{j + 1}] is wrong: {_g(g[j])} where {_g(r[j])} belongs "
-            f"(off by {_g(e[j])}){extra}"
-        )
+        fields = dict(j=j + 1, got=_g(g[j]), want=_g(r[j]), off=_g(e[j]))
+        if same.size:
+            out.hints.append(
+                lazy(
+                    "only w[{j}] is wrong: {got} where {want} belongs (off by {off}); it holds "
+                    "the value of w[{k}] (an index off?)",
+                    k=int(same[0]) + 1,
+                    **fields,
+                )
+            )
+        else:
+            out.hints.append(
+                lazy("only w[{j}] is wrong: {got} where {want} belongs (off by {off})", **fields)
+            )
         return out
     if n == d:
         gw_t = (X @ ref.cw) / ref.scale + (r[:-1] - (ref.cw @ X) / ref.scale)
         if _close(g[:-1], gw_t, tol[:-1]):
             out.hints.append(
-                "∂L/∂w matches X·c instead of Xᵀ·c: a transposed matrix (use X.T @ c, or c @ X)"
+                lazy(
+                    "∂L/∂w matches X·c instead of Xᵀ·c: a transposed matrix (use X.T @ c, or c @ X)"
+                )
             )
             return out
     _sparse(out, e, X, ref, tol)
@@ -206,12 +233,18 @@ def diagnose(
 
 def _only_b(gb: float, rb: float, tol: float, n: int) -> str:
     if rb != 0 and abs(gb + rb) <= 2 * tol:
-        return "only ∂L/∂b is wrong, and it has the wrong sign"
+        return lazy("only ∂L/∂b is wrong, and it has the wrong sign")
     if gb == 0 and rb != 0:
-        return f"only ∂L/∂b is wrong: it is 0 (hard-coded?) where {_g(rb)} belongs"
+        return lazy("only ∂L/∂b is wrong: it is 0 (hard-coded?) where {want} belongs", want=_g(rb))
     if rb != 0 and n > 1 and abs(gb - rb / n) <= 2 * tol:
-        return "only ∂L/∂b is wrong: it is the mean of the coefficients where the loss sums them"
-    return f"∂L/∂w is right; only ∂L/∂b is wrong ({_g(gb)} where {_g(rb)} belongs)"
+        return lazy(
+            "only ∂L/∂b is wrong: it is the mean of the coefficients where the loss sums them"
+        )
+    return lazy(
+        "∂L/∂w is right; only ∂L/∂b is wrong ({got} where {want} belongs)",
+        got=_g(gb),
+        want=_g(rb),
+    )
 
 
 def _regulariser_hint(e: Array, ref: Reference, tol: Array) -> str | None:
@@ -226,21 +259,28 @@ def _regulariser_hint(e: Array, ref: Reference, tol: Array) -> str | None:
     rho = ref.rw + float(ref.cq.sum()) / ref.scale
     if rho != 0:
         for factor, text in (
-            (-1.0, "the regulariser's gradient is missing: the candidate lacks {rho}·w"),
+            (-1.0, N_("the regulariser's gradient is missing: the candidate lacks {rho}·w")),
             (
                 -0.5,
-                "the regulariser's gradient is half what it should be: ½·{rho}·w where "
-                "{rho}·w belongs (the gradient of (λ/2)‖w‖² is λw)",
+                N_(
+                    "the regulariser's gradient is half what it should be: ½·{rho}·w where "
+                    "{rho}·w belongs (the gradient of (λ/2)‖w‖² is λw)"
+                ),
             ),
-            (1.0, "the regulariser's gradient is counted twice: 2·{rho}·w where {rho}·w belongs"),
+            (
+                1.0,
+                N_("the regulariser's gradient is counted twice: 2·{rho}·w where {rho}·w belongs"),
+            ),
         ):
             if _close(e[:-1], factor * rho * w, tol[:-1]):
-                return text.format(rho=_g(rho))
-        return (
-            f"the regulariser's gradient is mis-scaled: the candidate has {_g(rho + kappa)}·w "
-            f"where {_g(rho)}·w belongs"
+                return lazy(text, rho=_g(rho))
+        return lazy(
+            "the regulariser's gradient is mis-scaled: the candidate has {got}·w where {want}·w "
+            "belongs",
+            got=_g(rho + kappa),
+            want=_g(rho),
         )
-    return f"the candidate adds {_g(kappa)}·w: a regulariser term the loss does not have"
+    return lazy("the candidate adds {k}·w: a regulariser term the loss does not have", k=_g(kappa))
 
 
 def _omp(e: Array, A: Array, tol: Array, max_atoms: int) -> tuple[list[int], Array, bool]:
@@ -295,19 +335,26 @@ def _sparse(out: Diagnosis, e: Array, X: Array, ref: Reference, tol: Array) -> N
     cw = ref.cw
     parts = []
     for i, a in zip(chosen, coef, strict=True):
-        what = ""
+        fields = dict(i=i + 1, off=f"{a:.6g}")
         if cw[i] != 0 and abs(a + cw[i]) <= 1e-9 * max(1.0, abs(cw[i])):
-            what = " (left out)"
+            parts.append(lazy("sample {i}: coefficient off by {off} (left out)", **fields))
         elif cw[i] == 0:
-            what = " (should not contribute)"
+            parts.append(
+                lazy("sample {i}: coefficient off by {off} (should not contribute)", **fields)
+            )
         elif abs(a - cw[i]) <= 1e-9 * max(1.0, abs(cw[i])):
-            what = " (counted twice)"
-        parts.append(f"sample {i + 1}: coefficient off by {a:.6g}{what}")
-    unique = (
-        ""
-        if len(chosen) >= n or n <= d + 1
-        else " (with more samples than unknowns other sets could explain it too)"
-    )
-    out.hints.append(
-        "the error is what wrong per-sample coefficients would give: " + "; ".join(parts) + unique
-    )
+            parts.append(lazy("sample {i}: coefficient off by {off} (counted twice)", **fields))
+        else:
+            parts.append(lazy("sample {i}: coefficient off by {off}", **fields))
+    which = Listing(parts, lazy("; "))
+    if len(chosen) >= n or n <= d + 1:
+        hint = lazy(
+            "the error is what wrong per-sample coefficients would give: {parts}", parts=which
+        )
+    else:
+        hint = lazy(
+            "the error is what wrong per-sample coefficients would give: {parts} (with more "
+            "samples than unknowns other sets could explain it too)",
+            parts=which,
+        )
+    out.hints.append(hint)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import lazy
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.render.printers import to_text
 from gradproof.verify.diagnose import diagnose
@@ -31,11 +32,15 @@ MAX_ENTRIES = 100
 
 def method_of(fd: FDResult) -> str:
     """How the finite differences were taken, in words."""
-    method = fd.method
+    method: str = fd.method
     if fd.one_sided:
-        method += f"; {fd.one_sided} stencil(s) made one-sided to avoid crossing a kink"
+        method = lazy(
+            "{method}; {k} stencil(s) made one-sided to avoid crossing a kink",
+            method=method,
+            k=fd.one_sided,
+        )
     if fd.on_kink:
-        method += "; one-sided pairs at samples on a kink"
+        method = lazy("{method}; one-sided pairs at samples on a kink", method=method)
     return method
 
 
@@ -111,7 +116,7 @@ class Findings:
         refv = V @ self.closest
         res.directions = [
             DirectionCheck(
-                f"direction {i + 1}",
+                lazy("direction {i}", i=i + 1),
                 float(gv[i]),
                 float(refv[i]),
                 float(fd.lo[i]),
@@ -184,15 +189,19 @@ class Findings:
             X,
             y,
             res.b,
-            set_name=f"the {d.spec.set_meaning}, {d.spec.set_name}",
+            set_name=lazy(
+                "the {meaning}, {set}", meaning=lazy(d.spec.set_meaning), set=d.spec.set_name
+            ),
             unfiltered=unfiltered_functions(d.form, dict(d.params)),
         )
         res.hints.extend(diag.hints)
         res.samples = diag.samples
         if not fd_ok.all() and member:
             res.hints.append(
-                "the exact reference accepts it but finite differences of the "
-                "loss do not: the loss and its gradient formula disagree"
+                lazy(
+                    "the exact reference accepts it but finite differences of the "
+                    "loss do not: the loss and its gradient formula disagree"
+                )
             )
         diff = g - ref.grad
         res.correct = {
@@ -205,15 +214,22 @@ class Findings:
         bound = [k for k, bnd in zip(res.kinks, self.binding, strict=True) if bnd]
         others = [c for c in res.kink_convention_matched if c != strict]
         follows = (
-            f"the candidate follows {others[0]} there ({INEQUALITY.get(others[0], '')})"
+            lazy(
+                "the candidate follows {other} there ({reads})",
+                other=others[0],
+                reads=INEQUALITY.get(others[0], ""),
+            )
             if others
-            else "the candidate is a valid subgradient there, but not that one"
+            else lazy("the candidate is a valid subgradient there, but not that one")
         )
-        return (
-            f"kink={strict} is binding: at sample(s) "
-            + ", ".join(str(k.sample) for k in bound[:10])
-            + f", exactly on the kink of {bound[0].switch if bound else 'u'}, "
-            f"{strict} means {INEQUALITY[strict]}; {follows} — the wrong inequality at the kink"
+        return lazy(
+            "kink={strict} is binding: at sample(s) {samples}, exactly on the kink of {switch}, "
+            "{strict} means {reads}; {follows} — the wrong inequality at the kink",
+            strict=strict,
+            samples=", ".join(str(k.sample) for k in bound[:10]),
+            switch=bound[0].switch if bound else "u",
+            reads=INEQUALITY[strict],
+            follows=follows,
         )
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import Listing, lazy
 from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.tolerance import TRUNCATION_SAFETY, gamma, underflow, unit_roundoff
 
@@ -123,7 +124,7 @@ def coordinate_fd(
         np.concatenate([p.lo for p in parts]),
         np.concatenate([p.hi for p in parts]),
         np.concatenate([p.err for p in parts]),
-        " / ".join(methods),
+        methods[0] if len(methods) == 1 else Listing(methods, " / "),
         sum(p.one_sided for p in parts),
         tuple((i, j + a) for p, a in zip(parts, starts, strict=True) for i, j in p.on_kink),
     )
@@ -238,7 +239,7 @@ def directional_fd(
         reg_err = 8 * _U * np.abs(reg_d)
         lo = hi = est.sum(axis=0) / scale + reg_d
         err = (err_i.sum(axis=0) + gamma(n, _U) * np.abs(est).sum(axis=0)) / scale + reg_err
-        return FDResult(lo, hi, err, "complex step", 0, ())
+        return FDResult(lo, hi, err, lazy("complex step"), 0, ())
 
     h = _capped(ds.step, rate, s)
     t = _K[None, :] * h[:, None]  # (m, 9)
@@ -296,7 +297,7 @@ def directional_fd(
     hi = hi_i.sum(axis=0) / scale + reg_d
     err = (err_i.sum(axis=0) + gamma(n, _U) * total) / scale + reg_err
     kinks = tuple((int(i), int(j)) for i, j in np.argwhere(both & (np.abs(fwd - bwd) > err_i)))
-    method = "central differences with Richardson extrapolation"
+    method = lazy("central differences with Richardson extrapolation")
     n_one = int((only_f | only_b).sum())
     return FDResult(lo, hi, err, method, n_one, kinks)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import lazy
 from gradproof.verify.evaluators import FormFunctions, slopes
 from gradproof.verify.tolerance import bits_of, gamma
 
@@ -45,9 +46,9 @@ CONVENTIONS = {"include": 1.0, "exclude": 0.0, "average": 0.5}
 """The value of 𝟙[u ≥ 0] at u = 0 under each named convention."""
 
 INEQUALITY = {
-    "include": "𝟙[u ≥ 0], a non-strict comparison (<= or >=) at the kink",
-    "exclude": "𝟙[u > 0], a strict comparison (< or >) at the kink",
-    "average": "𝟙 = ½ at u = 0",
+    "include": lazy("𝟙[u ≥ 0], a non-strict comparison (<= or >=) at the kink"),
+    "exclude": lazy("𝟙[u > 0], a strict comparison (< or >) at the kink"),
+    "average": lazy("𝟙 = ½ at u = 0"),
 }
 """How each convention reads in code, for the strict-mode hints."""
 

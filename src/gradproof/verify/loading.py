@@ -5,6 +5,11 @@ from a bytecode cache (a ``__pycache__/*.pyc`` planted next to a reviewed file i
 folder must not run instead of it), and no cache is written. Modules it imports from its own
 folder while loading are read from source the same way. Whatever the file raises while it
 loads — ``SystemExit`` included — is a one-line :class:`~gradproof.errors.OptionError`.
+
+While user code runs (loading, and each call of a loaded function: :func:`no_hard_exit`),
+``os._exit`` raises :class:`HardExit` instead of ending the process, so a script's
+``os._exit(0)`` cannot end ``gradproof check`` with a status that reads as a pass. (Code that
+means harm can still end the process other ways; the guard is for honest code.)
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import importlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
+import os
+import posix
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +29,30 @@ from typing import Any
 
 from gradproof.errors import OptionError
 
-__all__ = ["load_function", "SourceOnlyLoader"]
+__all__ = ["load_function", "SourceOnlyLoader", "HardExit", "no_hard_exit"]
+
+
+class HardExit(BaseException):
+    """``os._exit(code)`` called by user code while :func:`no_hard_exit` was in force."""
+
+    def __init__(self, code: Any) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@contextmanager
+def no_hard_exit() -> Iterator[None]:
+    """``os._exit`` raises :class:`HardExit` inside (restored on the way out)."""
+    real = os._exit
+
+    def refuse(code: Any = 0) -> None:
+        raise HardExit(code)
+
+    os._exit = posix._exit = refuse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        os._exit = posix._exit = real
 
 
 class SourceOnlyLoader(importlib.machinery.SourceFileLoader):
@@ -77,11 +107,17 @@ def _run(module: ModuleType, spec: importlib.machinery.ModuleSpec, what: str, sh
     assert spec.loader is not None
     sys.modules[spec.name] = module  # dataclasses and typing look the module up by name
     try:
-        spec.loader.exec_module(module)
+        with no_hard_exit():
+            spec.loader.exec_module(module)
     except BaseException as exc:  # the user's file, whatever it raises
         sys.modules.pop(spec.name, None)
-        detail = f"SystemExit({exc.code!r})" if isinstance(exc, SystemExit) else type(exc).__name__
-        text = "" if isinstance(exc, SystemExit) else f": {exc}"
+        exits = isinstance(exc, (SystemExit, HardExit))
+        detail = type(exc).__name__
+        if isinstance(exc, SystemExit):
+            detail = f"SystemExit({exc.code!r})"
+        elif isinstance(exc, HardExit):
+            detail = f"os._exit({exc.code!r})"
+        text = "" if exits else f": {exc}"
         raise OptionError(f"{what}: loading {shown} raised {detail}{text}") from None
 
 

@@ -14,10 +14,12 @@ import mpmath
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import lazy
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.candidate import read_only
 from gradproof.verify.cases import Case, caller_point
 from gradproof.verify.evaluators import MP_DIGITS, FormFunctions
+from gradproof.verify.loading import no_hard_exit
 from gradproof.verify.points import CheckPoint
 from gradproof.verify.reference import EXACT_LIMIT, EXACT_SAMPLES
 from gradproof.verify.report import Entry, PointResult
@@ -82,14 +84,33 @@ def check_loss_value(
     """Check the user's loss value at the point; a wrong or failing one fails the point."""
     wc, bc = caller_point(pt, dtype, w, b)
     try:
-        with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"), no_hard_exit():
             value = float(loss_fn(case.Xc, case.yc, read_only(np.array(wc)), bc))
     except BaseException as exc:  # the user's code, whatever it raises
         res.passed = False
-        res.failure = f"your loss function raised {type(exc).__name__}: {exc}"
+        res.failure = lazy(
+            "your loss function raised {name}: {exc}", name=type(exc).__name__, exc=str(exc)
+        )
         return
     X, y = case.ds.X, case.ds.y
     exact, terms = reference_loss(ff, X, y, np.asarray(pt.w), float(pt.b), mean=d.form.mean)
+    if not np.isfinite(value):
+        if not np.isfinite(exact):
+            return  # the loss itself is not finite in float64 here: nothing to compare
+        res.passed = False
+        res.culprits.insert(0, "L")
+        res.failure = lazy(
+            "your loss function returned {value} where the exact loss is {exact}",
+            value=str(value),
+            exact=format(exact, ".6g"),
+        )
+        res.hints.append(
+            lazy(
+                "a loss value must be finite: a naive log(1 + exp(u)) overflows once u passes "
+                "~709 (float64); np.logaddexp(0, u) is the stable form"
+            )
+        )
+        return
     n, dim = X.shape
     u = max(unit_roundoff(dtype), unit_roundoff(getattr(case.Xc, "dtype", np.float64)))
     bound = gamma(n + dim + 4, u) * terms + 8 * u * abs(exact)
@@ -117,6 +138,12 @@ def check_loss_value(
         res.passed = False
         res.culprits.insert(0, "L")
         res.hints.append(
-            f"your loss value {value:.17g} differs from the exact loss {exact:.17g} by "
-            f"{err:.3g} (a correct value is within {bound:.2g})"
+            lazy(
+                "your loss value {value:.17g} differs from the exact loss {exact:.17g} by "
+                "{err:.3g} (a correct value is within {bound:.2g})",
+                value=value,
+                exact=exact,
+                err=err,
+                bound=bound,
+            )
         )

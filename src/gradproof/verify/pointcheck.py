@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gradproof._typing import Array
+from gradproof.i18n import lazy
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.candidate import Candidate
 from gradproof.verify.evaluators import FormFunctions
@@ -271,8 +272,10 @@ def _check_point(
     found.digits(res, fd, mode == "full")
     if not ref.exact:
         res.notes.append(
-            "reference evaluated in float64 with a rounding-error bound "
-            "(the problem is too large for mpmath)"
+            lazy(
+                "reference evaluated in float64 with a rounding-error bound "
+                "(the problem is too large for mpmath)"
+            )
         )
     if not passed:
         # a valid subgradient that breaks a binding convention fails for that reason alone

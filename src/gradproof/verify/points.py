@@ -9,6 +9,15 @@ right one. So a check looks at the given (or default) point *and* at seeded rand
   with a random intercept;
 * **large margins**: scores around ±:data:`LARGE_SCORE`, where a naive ``exp`` overflows
   (smaller where the loss itself would overflow there);
+* **medium margins**: one sample's margin :data:`MEDIUM_SCORE`, the others spread below it, so
+  a gradient cut off or saturated in the tail (``c = 0`` once the margin passes 5) differs
+  from the right one at that sample at least — the data-scale points rarely reach margins
+  past 3 and the large-margin point saturates every sample;
+* **beside a kink**: w small and b = s* (see below), so the samples of that label sit on
+  both sides of their kink, within :data:`BESIDE` (relative) of it but off it by far more than
+  rounding: a filter with the wrong threshold (``y·s < 1.1`` for ``< 1``) counts some of them
+  wrongly; and the same **mirrored** (w → −w), which puts each of those samples on the other
+  side;
 
 each moved off every kink (no sample within rounding of a switching function), so the
 reference there is one vector. And one **kink point**: w = 0 with b = s*, a score at which a
@@ -28,6 +37,7 @@ import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.datasets import Dataset
+from gradproof.i18n import N_, lazy
 from gradproof.symbolic.atoms import S, Y, hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.verify.evaluators import FormFunctions
@@ -47,12 +57,32 @@ __all__ = [
 GENERATED_SIZES = ((6, 2), (10, 3), (20, 5))
 """(n, d) of the datasets generated when a check is given no data."""
 
-DEFAULT_POINTS = 5
-"""Points per dataset by default: the given one, two at the data's scale, one at large
-margins and the kink point."""
+DEFAULT_POINTS = 6
+"""Points per dataset by default: the given one, one at the data's scale, one at large
+margins, then for a loss with a kink point the kink point (unless it is the given one), two
+beside it and one at medium margins, or else one at medium margins and more at the data's
+scale (the first six of these)."""
 
 LARGE_SCORE = 1000.0
 """Typical |score| at the large-margin point: beyond exp's float64 range (709)."""
+
+DATA_SCALE = N_("data scale")
+LARGE = N_("large margins")
+MEDIUM = N_("medium margins")
+BESIDE_KINK = N_("beside a kink")
+MIRRORED = N_("beside a kink, mirrored")
+"""The point beside a kink along −v for the previous one's v: each sample of the kink's
+label that was on one side of it there is on the other side here, so together the two
+points see every such sample active once (a gradient that skips one sample cannot pass)."""
+
+MEDIUM_SCORE = 20.0
+"""The margin of one sample at the medium-margin point (the others spread below it): there
+σ(−20) = 2·10⁻⁹ is still far above a float64 gradient's rounding, so a gradient that drops
+or saturates the terms past any margin below 20 differs from the right one."""
+
+BESIDE = 1e-3
+"""How far (relative to max(1, |s*|)) the samples beside a kink sit from it, at most about
+three times this (at least 1024 unit roundoffs, for low-precision candidates)."""
 
 _SCALES = 2.0 ** np.arange(-4, 9)  # the grid searched for a point at the data's scale
 
@@ -82,7 +112,7 @@ def generated_datasets(labels: str, seed: int, d: int | None = None) -> list[Dat
             y = np.where(rng.permutation(n) % 2 == 0, 1.0, -1.0)
         else:
             y = X @ rng.standard_normal(dd) + rng.standard_normal(n)
-        out.append(Dataset(X, y, f"generated data {k + 1} (n = {n}, d = {dd})"))
+        out.append(Dataset(X, y, lazy("generated data {k} (n = {n}, d = {d})", k=k + 1, n=n, d=dd)))
     return out
 
 
@@ -152,50 +182,82 @@ class _Ray:
 def random_points(
     ds: Dataset,
     ff: FormFunctions,
-    count: int,
+    kinds: list[str],
     seed: int,
     index: int,
     dtype: np.dtype,
     u: float,
     xx: Array | None = None,
+    kink_b: float | None = None,
 ) -> list[CheckPoint]:
-    """``count`` random points for dataset number ``index``: the first at the data's scale,
-    the second at large margins, the rest at the data's scale again; off every kink. Each
-    try costs one pass over X (X·v); ``xx`` = ‖xᵢ‖² when the caller has it."""
+    """One random point of each of ``kinds`` ("data scale", "large margins", "medium
+    margins", "beside a kink" — the last with b = ``kink_b``) for dataset number ``index``,
+    off every kink. Each try costs one pass over X (X·v); ``xx`` = ‖xᵢ‖² when the caller
+    has it."""
     X, y = ds.X, ds.y
     if xx is None:
         xx = np.einsum("ij,ij->i", X, X)
     rng = np.random.default_rng([seed, index])
     out: list[CheckPoint] = []
-    for r in range(count):
-        large = r == 1
+    beside: Array | None = None  # the direction of the last point beside a kink
+    for r, kind in enumerate(kinds):
         for _ in range(20):
-            ray = _Ray(ff, X, y, xx, rng.standard_normal(ds.d))
+            mirrored = kind == MIRRORED and beside is not None
+            v = -beside if mirrored else rng.standard_normal(ds.d)  # type: ignore[operator]
+            ray = _Ray(ff, X, y, xx, v)
             b0 = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.5, 1.5))  # b matters
-            if large:
-                alpha = LARGE_SCORE
-                while alpha > 4 and not ray.tame(ray.factor(alpha), b0 * alpha):
-                    alpha /= 4  # the loss itself would overflow there (e.g. exp(−y·s))
-                f, b = ray.factor(alpha), b0 * alpha
-            else:
-                best = None
-                for alpha in _SCALES * (1 + 0.25 * rng.random()):
-                    f, b = ray.factor(float(alpha)), b0 * float(alpha)
-                    if not ray.tame(f, b):
-                        continue
-                    score = (ray.balance(f, b), -abs(np.log2(alpha)))
-                    if best is None or score > best[0]:
-                        best = (score, f, b)
-                # nothing tame on the grid: unit weights, unit intercept
-                f, b = (best[1], best[2]) if best else (1 / max(np.sqrt(ray.vv), 1e-300), b0)
+            f, b = _place(ray, kind, b0, rng, u, kink_b)
             w = np.asarray(f * ray.v, dtype=dtype).astype(np.float64)
             b = float(np.asarray(b, dtype=dtype))
-            f_eff = float(np.linalg.norm(w)) / max(np.sqrt(ray.vv), 1e-300)
-            if ray.off_kinks(f_eff, b, max(u, 2.0**-24)):
+            f_eff = float(w @ ray.v) / max(ray.vv, 1e-300)  # after rounding to dtype; signed
+            if ray.off_kinks(f_eff, b, max(u, 2.0**-24)) or mirrored:
                 break
-        kind = "large margins" if large else "data scale"
-        out.append(CheckPoint(w, b, kind, f"random point {r + 1} ({kind})"))
+        if kind == BESIDE_KINK:
+            beside = ray.v
+        out.append(
+            CheckPoint(w, b, kind, lazy("random point {r} ({kind})", r=r + 1, kind=lazy(kind)))
+        )
     return out
+
+
+def _place(
+    ray: _Ray, kind: str, b0: float, rng: np.random.Generator, u: float, kink_b: float | None
+) -> tuple[float, float]:
+    """The multiple f of the ray's direction and the intercept b for a point of ``kind``."""
+    if kind in (BESIDE_KINK, MIRRORED) and kink_b is not None:
+        # scores s* + f·(X·v) with rms BESIDE·max(1, |s*|): both sides of the kink, close
+        spread = max(BESIDE, 1024 * u) * max(1.0, abs(kink_b)) * (1 + 0.25 * rng.random())
+        return ray.factor(spread), kink_b
+    if kind == MEDIUM:
+        # one sample's margin y·s (its score, for real targets) is MEDIUM_SCORE, the others
+        # spread below: that sample is past any cut-off under it
+        pm1 = bool(np.all(np.isin(ray.y, (-1.0, 1.0))))
+        a = ray.y * ray.xv if pm1 else ray.xv
+        k = int(np.argmax(np.abs(a))) if a.size else 0
+        if a.size and a[k] != 0:
+            target = MEDIUM_SCORE * (1 + 0.25 * rng.random())
+            f = (target - (ray.y[k] * b0 if pm1 else b0)) / float(a[k])
+            f = float(np.clip(f, -1e100, 1e100))
+            if ray.tame(f, b0):
+                return f, b0
+    if kind in (LARGE, MEDIUM):
+        alpha = LARGE_SCORE if kind == LARGE else MEDIUM_SCORE
+        alpha *= 1 + 0.25 * rng.random()
+        while alpha > 4 and not ray.tame(ray.factor(alpha), b0 * alpha):
+            alpha /= 4  # the loss itself would overflow there (e.g. exp(−y·s))
+        return ray.factor(alpha), b0 * alpha
+    best = None
+    for alpha in _SCALES * (1 + 0.25 * rng.random()):
+        f, b = ray.factor(float(alpha)), b0 * float(alpha)
+        if not ray.tame(f, b):
+            continue
+        score = (ray.balance(f, b), -abs(np.log2(alpha)))
+        if best is None or score > best[0]:
+            best = (score, f, b)
+    if best is None:  # nothing tame on the grid (huge data): the smallest scale of the grid
+        alpha = float(_SCALES[0])
+        return ray.factor(alpha), b0 * alpha
+    return best[1], best[2]
 
 
 @functools.lru_cache(maxsize=256)
@@ -228,7 +290,7 @@ def _kink_point(ds: Dataset, form: GradientForm, params: dict[str, float]) -> Ch
     for y0 in [1.0, -1.0] if pm1 else [float(ds.y[0])]:
         scores = kink_scores(form, params, y0)
         if scores:
-            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", "kink point")
+            return CheckPoint(np.zeros(ds.d), float(scores[0]), "kink", lazy("kink point"))
     return None
 
 
@@ -246,13 +308,19 @@ def plan_points(
     xx: Array | None = None,
 ) -> list[CheckPoint]:
     """``count`` points: the given one, a random one at the data's scale, one at large
-    margins, the kink point (unless the given point is it), then more at the data's scale."""
+    margins, then the kink point (unless the given point is it) and two beside it (mirrored)
+    when the loss has one, medium margins, and more at the data's scale."""
     if count <= 1:
         return [given]
     kink = _kink_point(ds, form, params)
+    kink_b = None if kink is None else kink.b
     if kink is not None and not np.any(given.w) and given.b == kink.b:
-        kink = None
+        kink = None  # the given point is the kink point
+    kinds = [DATA_SCALE, LARGE]
+    kinds += [BESIDE_KINK, MIRRORED, MEDIUM] if kink_b is not None else [MEDIUM]
     extra = 0 if kink is None or count < 4 else 1
-    rand = random_points(ds, ff, count - 1 - extra, seed, index, dtype, u, xx)
+    more = max(0, count - 1 - extra - len(kinds))
+    kinds = (kinds + [DATA_SCALE] * more)[: max(0, count - 1 - extra)]
+    rand = random_points(ds, ff, kinds, seed, index, dtype, u, xx, kink_b)
     pts = [given, *rand[:2], *([kink] if kink is not None and extra else []), *rand[2:]]
     return pts[:count]

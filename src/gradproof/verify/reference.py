@@ -23,9 +23,21 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError
+from gradproof.i18n import N_, _
 from gradproof.verify.evaluators import MP_DIGITS, FormFunctions
 from gradproof.verify.kinks import KinkPair, kink_pairs
 from gradproof.verify.tolerance import ELEMENTARY_ULPS, gamma, unit_roundoff
+
+NOT_REAL_LOSS = N_(
+    "the loss is not real at sample {sample} of this point (a root, power or log of a negative "
+    "number); a gradient check needs a real loss: rewrite the expression so that it stays real "
+    "on the data"
+)
+NOT_REAL_GRADIENT = N_(
+    "the gradient is not real at sample {sample} of this point (a root, power or log of a "
+    "negative number); a gradient check needs a real loss: rewrite the expression so that it "
+    "stays real on the data"
+)
 
 __all__ = [
     "EXACT_LIMIT",
@@ -332,22 +344,14 @@ def _exact(
         atoms = atoms_at(i, MP_DIGITS)
         us = [f(*atoms) for f in ff.mp_indicators]
         if any(isinstance(u, mpmath.mpc) for u in us):
-            raise DataError(
-                f"the loss is not real at sample {i + 1} of this point (a root, power or log of "
-                f"a negative number); a gradient check needs a real loss: rewrite the "
-                f"expression so that it stays real on the data"
-            )
+            raise DataError(_(NOT_REAL_LOSS, sample=i + 1))
         vals = [
             _side(u, ind.below, ind.above, at[k])
             for k, (u, ind) in enumerate(zip(us, inds, strict=True))
         ]
         c = coef(i, vals)
         if any(isinstance(v, mpmath.mpc) for v in c):
-            raise DataError(
-                f"the gradient is not real at sample {i + 1} of this point (a root, power or "
-                f"log of a negative number); a gradient check needs a real loss: rewrite the "
-                f"expression so that it stays real on the data"
-            )
+            raise DataError(_(NOT_REAL_GRADIENT, sample=i + 1))
         nat.append(c[:3])
         rw, rb = c[3], c[4]
         s_out[i] = float(atoms[0])

@@ -15,11 +15,12 @@ import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from gradproof.i18n import lazy
 from gradproof.verify.render import render_markdown, render_text
 
 __all__ = ["Entry", "DirectionCheck", "KinkSample", "PointResult", "CheckReport", "NUMBERING"]
 
-NUMBERING = (
+NUMBERING = lazy(
     "samples and weights are numbered from 1, as in gradproof derive: sample 1 is the first "
     "row of X, w[1] the first weight (Python's w[0])"
 )
@@ -182,6 +183,13 @@ class CheckReport:
             return e.abs_error / e.bound if e.bound > 0 else (math.inf if e.abs_error else 0)
 
         return sorted(self.entries, key=key, reverse=True)[:k]
+
+    def render(self, format: str = "text", lang: str | None = None) -> str:
+        """The report as ``text`` or ``markdown``, in ``lang`` (default: ``GRADPROOF_LANG``,
+        then the locale, then English); ``str(report)`` is the text in the current language."""
+        if format not in ("text", "markdown"):
+            raise ValueError(f"unknown report format {format!r}; use text or markdown")
+        return (render_text if format == "text" else render_markdown)(self, lang)
 
     def __str__(self) -> str:
         return render_text(self)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.errors import OptionError
+from gradproof.i18n import lazy
 from gradproof.symbolic.derivation import Derivation
 from gradproof.verify.report import CheckReport
 
@@ -136,15 +137,22 @@ def search_failure(
         rep = last[0]
         rep.seed = seed
         rep.notes.append(
-            f"hypothesis found no failing dataset in {count[0]} examples "
-            f"(seed {seed}, on and off kinks); the report shows one of them"
+            lazy(
+                "hypothesis found no failing dataset in {k} examples (seed {seed}, on and off "
+                "kinks); the report shows one of them",
+                k=count[0],
+                seed=seed,
+            )
         )
         return rep
     rep = check(X, y, w, b)
     rep.seed = seed
     rep.reproduce = reproducer(d, X, y, w, b, grad, precision, strict)
     rep.notes.append(
-        f"hypothesis found this failing dataset after {count[0]} examples and "
-        f"shrank it (seed {seed})"
+        lazy(
+            "hypothesis found this failing dataset after {k} examples and shrank it (seed {seed})",
+            k=count[0],
+            seed=seed,
+        )
     )
     return rep

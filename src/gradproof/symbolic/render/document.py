@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from gradproof.errors import OptionError
-from gradproof.i18n import _
+from gradproof.i18n import _, capitalise, current_language, language
 from gradproof.markup import blocks as B
 from gradproof.markup.latex import BASE_PREAMBLE, latex_escape
 from gradproof.markup.latex import to_latex as emit_latex
@@ -22,10 +22,9 @@ from gradproof.markup.platforms import Profile
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.display import Lit
-from gradproof.symbolic.losses import LABEL_SETS
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.render.view import DerivationView
-from gradproof.symbolic.sentences import say, say_inline
+from gradproof.symbolic.sentences import pieces_of, say, say_inline
 from gradproof.symbolic.steps import DerivationStep, Formula, Rule
 from gradproof.text import as_written
 
@@ -89,7 +88,7 @@ def _convention(d: DerivationView) -> tuple[Any, ...]:
         return say_inline(T.NO_KINK)
     out: list[Any] = []
     for i, p in enumerate(parts):
-        out += [T.CLAUSE_SEPARATOR, *p] if i else list(p)
+        out += [_(T.CLAUSE_SEPARATOR), *p] if i else list(p)
     return tuple(out)
 
 
@@ -98,9 +97,9 @@ def _header_facts(d: DerivationView, with_formula: bool) -> list[tuple[Any, ...]
     LaTeX and Markdown), the labels, the hyperparameters, the convention at the kinks."""
     facts: list[tuple[Any, ...]] = []
     if with_formula and d.spec.formula and d.expression is None:
-        facts.append((say(T.LOSS_FORMULA, formula=d.spec.formula),))
+        facts.append((say(T.LOSS_FORMULA, formula=_(d.spec.formula)),))
     labels = T.LABEL_SETS.get(d.spec.labels)
-    facts.append(say_inline(labels) if labels else (LABEL_SETS.get(d.spec.labels, ""),))
+    facts.append(say_inline(labels) if labels else (d.spec.labels,))
     if d.params:
         values = T.join_inline(
             Formula((hyperparameter(k), _number(v))) for k, v in d.params.items()
@@ -124,7 +123,7 @@ def _text_inline(d: DerivationView, parts: tuple[Any, ...]) -> str:
 
 
 def _render_text(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
-    lines = [say(T.TITLE_TEXT, title=d.title), ""]
+    lines = [say(T.TITLE_TEXT, title=_(d.title)), ""]
     if d.expression:
         lines.append("  " + say(T.AS_WRITTEN_TEXT, source=_source(d)))
     for fact in _header_facts(d, with_formula=True):
@@ -139,7 +138,7 @@ def _render_text(d: DerivationView, detail: str, standalone: bool, site: Any) ->
         for f in step.formulas:
             lines.append(f"      {to_text(f.chain, **_settings(d, f))}")
         if step.justification:
-            lines.append(f"      — {_text_inline(d, step.justification)}")
+            lines.append(f"      — {_text_inline(d, pieces_of(step.justification))}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
@@ -161,7 +160,7 @@ def inline_pieces(
     if sentence and out:
         first = out[0]
         if isinstance(first, B.Text) and first.text[:1].islower():
-            out[0] = B.Text(first.text[0].upper() + first.text[1:])
+            out[0] = B.Text(capitalise(first.text))
         out.append(B.Text(_(T.SENTENCE_END)))
     return tuple(out)
 
@@ -212,7 +211,7 @@ def derivation_blocks(
     order, whatever the output format. ``title``, ``header`` and ``steps`` choose the parts."""
     out: list[B.Block] = []
     if title:
-        out.append(B.Heading(2, (B.Text(say(T.TITLE, title=d.title)),)))
+        out.append(B.Heading(2, (B.Text(say(T.TITLE, title=_(d.title))),)))
     if header:
         if d.expression:
             written = say_inline(
@@ -229,10 +228,11 @@ def derivation_blocks(
             example_started = True
             out.append(B.Heading(3, (B.Text(_(T.WORKED_EXAMPLE)),)))
         rule = _(step.rule.value)
-        label = say(T.STEP_LABEL, number=n, rule=rule[:1].upper() + rule[1:])
+        label = say(T.STEP_LABEL, number=n, rule=capitalise(rule))
         pieces: list[B.Inline] = [B.Strong((B.Text(label),))]
         if step.justification:
-            pieces += [B.Text(" "), *inline_pieces(d, step.justification, sentence=True)]
+            said = pieces_of(step.justification)
+            pieces += [B.Text(" "), *inline_pieces(d, said, sentence=True)]
         out.append(B.Paragraph(tuple(pieces)))
         if step.formulas:
             out.append(B.DisplayMath(display_lines(d, step.formulas)))
@@ -241,11 +241,12 @@ def derivation_blocks(
 
 def _render_markdown(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
     slug = getattr(d, "name", "derivation")  # images of a derivation: none, so any slug
-    return to_markdown(B.Document(tuple(derivation_blocks(d, detail))), site, slug=slug)
+    doc = B.Document(tuple(derivation_blocks(d, detail)), lang=current_language())
+    return to_markdown(doc, site, slug=slug)
 
 
 def _render_latex(d: DerivationView, detail: str, standalone: bool, site: Any) -> str:
-    doc = B.Document(tuple(derivation_blocks(d, detail)))
+    doc = B.Document(tuple(derivation_blocks(d, detail)), lang=current_language())
     return emit_latex(doc, standalone=standalone, preamble=LATEX_PREAMBLE)
 
 
@@ -259,14 +260,24 @@ def render(
     detail: str = "summary",
     standalone: bool = False,
     site: str | Profile | None = None,
+    lang: str | None = None,
 ) -> str:
-    """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own;
-    ``site`` is the platform profile of Markdown (see :mod:`gradproof.markup.platforms`)."""
-    if format not in _RENDERERS:
-        raise OptionError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    if site is not None and format != "markdown":
-        raise OptionError("a site profile (--site) applies to --format markdown")
-    return _RENDERERS[format](d, detail, standalone, site)
+    """The derivation in one of :data:`FORMATS`; ``standalone`` LaTeX compiles on its own
+    (with XeLaTeX and ctex for Chinese); ``site`` is the platform profile of Markdown (see
+    :mod:`gradproof.markup.platforms`); ``lang`` the language of its prose (default: the
+    current one, :func:`gradproof.i18n.resolve_language`)."""
+    with language(lang):
+        if format not in _RENDERERS:
+            raise OptionError(
+                _(
+                    "unknown format {format!r}; use one of {formats}",
+                    format=format,
+                    formats=", ".join(FORMATS),
+                )
+            )
+        if site is not None and format != "markdown":
+            raise OptionError(_("a site profile (--site) applies to --format markdown"))
+        return _RENDERERS[format](d, detail, standalone, site)
 
 
 def render_markdown_jupyter(d: DerivationView) -> str:

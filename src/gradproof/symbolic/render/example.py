@@ -24,8 +24,8 @@ from gradproof.symbolic.example import WorkedExample
 from gradproof.symbolic.notation import NOTATION, math_name
 from gradproof.symbolic.render.printers import step_condition
 from gradproof.symbolic.render.view import DerivationView
-from gradproof.symbolic.sentences import say_inline
-from gradproof.symbolic.steps import DerivationStep, Formula, Rule
+from gradproof.symbolic.sentences import sentence, words
+from gradproof.symbolic.steps import DerivationStep, Formula, Join, Rule
 
 __all__ = ["example_steps", "fmt", "number_lit", "vector_lit", "set_lit", "MAX_LISTED", "MAX_TERMS"]
 
@@ -110,8 +110,8 @@ def _minus(old: D.Lit, eta: str, grad: D.Lit) -> D.Lit:
 
 # -- one function per step of the example -------------------------------------------------------
 def _data(d: DerivationView, ex: WorkedExample) -> DerivationStep:
-    params = T.join_inline(Formula((hyperparameter(k), _number(v))) for k, v in d.params.items())
-    sentence = say_inline(
+    params = Join(tuple(Formula((hyperparameter(k), _number(v))) for k, v in d.params.items()))
+    said = sentence(
         T.EXAMPLE_DATA[bool(d.params)],
         n_eq=_lit(NOTATION["n"], (" = ", " = "), _number(ex.n)),
         d_eq=_lit(D.Lit("d", "d"), (" = ", " = "), _number(ex.d)),
@@ -125,7 +125,7 @@ def _data(d: DerivationView, ex: WorkedExample) -> DerivationStep:
             Formula((D.Lit("w", r"\mathbf{w}"), _vector(ex.w))),
             Formula((D.Lit("b", "b"), _number(ex.b))),
         ),
-        sentence,
+        said,
     )
 
 
@@ -151,10 +151,10 @@ def _scores(ex: WorkedExample) -> DerivationStep:
             _number(ex.margins[i]),
         )
         rows.append(Formula((line,)))
-    sentence = say_inline(
+    said = sentence(
         T.EXAMPLE_SCORES[shown < ex.n, ex.margins is not None], shown=shown, n_samples=ex.n
     )
-    return DerivationStep(Rule.EXAMPLE_SCORES, tuple(rows), sentence)
+    return DerivationStep(Rule.EXAMPLE_SCORES, tuple(rows), said)
 
 
 _NEGATED = {"<=": (">", ">"), "<": ("≥", r"\geq"), ">=": ("<", "<"), ">": ("≤", r"\leq")}
@@ -217,13 +217,13 @@ def _active(
 ) -> DerivationStep:
     listed = set_lit(idx)
     lines, cond = _membership(d, ex, u, name, idx)
-    fields = dict(count=len(idx), n=ex.n, set=math_name(name), meaning=d.spec.set_meaning)
+    fields = dict(count=len(idx), n=ex.n, set=math_name(name), meaning=words(d.spec.set_meaning))
     if cond is not None:
-        sentence = say_inline(T.ACTIVE_WHY, condition=Formula((cond,), "index"), **fields)
+        said = sentence(T.ACTIVE_WHY, condition=Formula((cond,), "index"), **fields)
     else:
-        sentence = say_inline(T.ACTIVE_SAMPLES, **fields)
+        said = sentence(T.ACTIVE_SAMPLES, **fields)
     lines.append(Formula((D.Lit(name, name), listed)))
-    return DerivationStep(Rule.EXAMPLE_ACTIVE, tuple(lines), sentence)
+    return DerivationStep(Rule.EXAMPLE_ACTIVE, tuple(lines), said)
 
 
 def _loss(d: DerivationView, ex: WorkedExample) -> DerivationStep:
@@ -231,7 +231,7 @@ def _loss(d: DerivationView, ex: WorkedExample) -> DerivationStep:
     chain: tuple[Any, ...] = (D.Sym("L"), _number(ex.loss))
     if definition is not None and len(definition.chain) == 2:
         chain = (D.Sym("L"), definition.chain[1], _number(ex.loss))
-    return DerivationStep(Rule.EXAMPLE_LOSS, (Formula(chain),), say_inline(T.EXAMPLE_LOSS))
+    return DerivationStep(Rule.EXAMPLE_LOSS, (Formula(chain),), sentence(T.EXAMPLE_LOSS))
 
 
 def _sum_term(gradient: sp.Expr) -> sp.Expr | None:
@@ -311,9 +311,9 @@ def _gradient_sentence(d: DerivationView, ex: WorkedExample) -> Any:
         dq = Formula((D.Lit("d", "d"), _vector(coef["cq"]))) if with_q else ""
         formula = NOTATION[("sum_cx_dw" if with_q else "sum_cx") + mean]
         template = T.EXAMPLE_GRADIENT_W[with_q, d.form.rw != 0]
-        return say_inline(template, c=c, d=dq, formula=formula)
+        return sentence(template, c=c, d=dq, formula=formula)
     formula = NOTATION["sum_c" + mean]
-    return say_inline(T.EXAMPLE_GRADIENT_B[d.form.rb != 0], c=c, formula=formula)
+    return sentence(T.EXAMPLE_GRADIENT_B[d.form.rb != 0], c=c, formula=formula)
 
 
 def _update(d: DerivationView, ex: WorkedExample) -> DerivationStep:
@@ -330,8 +330,8 @@ def _update(d: DerivationView, ex: WorkedExample) -> DerivationStep:
         rule = D.Lit("b ← b − η ∂L/∂b", r"b \leftarrow b - \eta\,\frac{\partial L}{\partial b}")
         step = _minus(_number(ex.b), eta, _number(ex.grad_b))
         lines.append(Formula((rule, step, _number(ex.new_b))))
-    sentence = say_inline(T.EXAMPLE_UPDATE, eta=_lit(("η = ", r"\eta = "), _number(ex.lr)))
-    return DerivationStep(Rule.EXAMPLE_UPDATE, tuple(lines), sentence)
+    said = sentence(T.EXAMPLE_UPDATE, eta=_lit(("η = ", r"\eta = "), _number(ex.lr)))
+    return DerivationStep(Rule.EXAMPLE_UPDATE, tuple(lines), said)
 
 
 def example_steps(d: DerivationView, ex: WorkedExample) -> list[DerivationStep]:

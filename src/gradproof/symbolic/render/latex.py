@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import sympy as sp
 
+from gradproof.i18n import _
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.render._base import EXPANDED, GREEK
@@ -108,8 +109,9 @@ class TexPrinter(FormulaPrinter):
         return rf"\sqrt{{{s}}}"
 
     def _leaf_piecewise(self, pieces: list[tuple[str, str | None]]) -> str:
+        otherwise, when = _("otherwise"), _("for")  # the words of the cases, in the language
         rows = [
-            rf"{v} & \text{{otherwise}}" if c is None else rf"{v} & \text{{for}}\: {c}"
+            rf"{v} & \text{{{otherwise}}}" if c is None else rf"{v} & \text{{{when}}}\: {c}"
             for v, c in pieces
         ]
         return r"\begin{cases} " + r" \\".join(rows) + r" \end{cases}"

@@ -17,6 +17,7 @@ from gradproof.i18n import _
 from gradproof.symbolic.render.document import _settings, _text_inline, _visible
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.render.view import DerivationView
+from gradproof.symbolic.sentences import pieces_of
 from gradproof.symbolic.steps import Formula
 
 __all__ = ["step_records"]
@@ -31,6 +32,7 @@ def step_records(d: DerivationView, detail: str = "summary") -> list[dict[str, A
     """
     out = []
     for n, step in enumerate(_visible(d, detail), start=1):
+        said = pieces_of(step.justification)  # in the current language
         formulas = [
             {
                 "latex": to_latex(f.chain, **_settings(d, f)),
@@ -44,10 +46,10 @@ def step_records(d: DerivationView, detail: str = "summary") -> list[dict[str, A
                 "rule": step.rule.value,
                 "title": _(step.rule.value),
                 "formulas": formulas,
-                "justification": _text_inline(d, step.justification),
+                "justification": _text_inline(d, said),
                 "justification_latex": "".join(
                     f"${to_latex(p.chain, **_settings(d, p))}$" if isinstance(p, Formula) else p
-                    for p in step.justification
+                    for p in said
                 ),
             }
         )

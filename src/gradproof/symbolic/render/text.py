@@ -7,6 +7,7 @@ from typing import ClassVar
 
 import sympy as sp
 
+from gradproof.i18n import _
 from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.render._base import EXPANDED, GREEK, SUP
 from gradproof.symbolic.render.core import FormulaPrinter
@@ -109,8 +110,13 @@ class TextPrinter(FormulaPrinter):
         return f"√({s})"
 
     def _leaf_piecewise(self, pieces: list[tuple[str, str | None]]) -> str:
-        parts = [f"{v} otherwise" if c is None else f"{v} if {c}" for v, c in pieces]
-        return "{" + "; ".join(parts) + "}"
+        parts = [
+            _("{value} otherwise", value=v)
+            if c is None
+            else _("{value} if {condition}", value=v, condition=c)
+            for v, c in pieces
+        ]
+        return "{" + _("; ").join(parts) + "}"  # the separator of the cases, too
 
     def _leaf_indicator(self, cond: str) -> str:
         return f"𝟙[{cond}]"
