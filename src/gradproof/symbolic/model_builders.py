@@ -16,6 +16,7 @@ from typing import Any
 
 import sympy as sp
 
+from gradproof.i18n import _
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
 from gradproof.symbolic import sentences as T
@@ -103,8 +104,8 @@ def definition(ctx: ModelContext) -> list[DerivationStep]:
     ]
     sentence = say_inline(
         T.MODEL_DEFINITION[ctx.mean, bool(ctx.regs)],
-        title=ctx.loss.title,
-        model=ctx.model.title,
+        title=_(ctx.loss.title),
+        model=_(ctx.model.title),
         score_row=_score_row(ctx),
         scores=Formula((S_MAT, _score_matrix(ctx)), "index"),
     )
@@ -195,7 +196,7 @@ def score_rule(ctx: ModelContext) -> list[DerivationStep]:
     g_ik = D.Entry("g", "ik")
     lines = [Formula((g_ik, D.Partial(ELL_I, D.Entry("s", "ik")), ctx.g_index))]
     mats: list[tuple[sp.Basic, tuple[str, ...]]] = [(G_MAT, ("n", "K"))]
-    for _, rule in _directions(ctx):
+    for _atom, rule in _directions(ctx):
         text, tex = rule.direction[2]
         lines.append(Formula((D.Lit(text, tex),)))
         mats.append((D.Mat(rule.direction[1]), ("n", "K")))

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from gradproof.errors import OptionError
+from gradproof.i18n import N_
 from gradproof.parameters import ParameterLayout
 
 __all__ = ["ParamSpec", "Dense", "Layer", "ModelSpec", "MODELS", "get_model", "DIMENSIONS"]
@@ -129,14 +130,14 @@ class ModelSpec:
 _MODEL_LIST = [
     ModelSpec(
         name="linear",
-        title="linear model",
+        title=N_("linear model"),
         layers=(Dense("w", "b", "d", "1", "X", "s"),),
         scores="scalar",
         description="one score per sample, s = w·x + b",
     ),
     ModelSpec(
         name="multiclass_linear",
-        title="multi-class linear model",
+        title=N_("multi-class linear model"),
         layers=(Dense("W", "b", "d", "K"),),
         scores="vector",
         description="K scores per sample, S = XWᵀ + 𝟏bᵀ (softmax regression, multi-class SVM, "

@@ -25,6 +25,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import UnknownLossError
+from gradproof.i18n import N_
 from gradproof.symbolic.atoms import LSE, SK, SOTHER, SY, YK
 from gradproof.symbolic.functions import ClassSum, Ramp
 from gradproof.symbolic.steps import Rule
@@ -64,17 +65,19 @@ class ScoreLossSpec:
 _LOSS_LIST = [
     ScoreLossSpec(
         name="softmax",
-        title="Softmax cross-entropy",
+        title=N_("Softmax cross-entropy"),
         per_sample=LSE - SY,
         labels="classes",
         rule=Rule.SOFTMAX_CE,
-        formula="log Σₗ exp(sₗ) − s_y, with s = Wx + b",
-        description="softmax regression (multinomial logistic regression): the negative "
-        "log-probability of the true class",
+        formula=N_("log Σₗ exp(sₗ) − s_y, with s = Wx + b"),
+        description=N_(
+            "softmax regression (multinomial logistic regression): the negative "
+            "log-probability of the true class"
+        ),
     ),
     ScoreLossSpec(
         name="multiclass_hinge",
-        title="Multi-class hinge loss (Weston–Watkins)",
+        title=N_("Multi-class hinge loss (Weston–Watkins)"),
         per_sample=ClassSum(Ramp(1 + SK - SY), 1),
         labels="classes",
         rule=Rule.MULTICLASS_HINGE,
@@ -83,14 +86,14 @@ _LOSS_LIST = [
         set_meaning="margin violations",
         kink_note="a class exactly on the margin (1 + sₖ − s_y = 0) contributes the "
         "subgradient 0, as in CS231n's SVM loss",
-        formula="Σ_{l≠y} max(0, 1 + sₗ − s_y), with s = Wx + b",
-        description="the multi-class SVM of Weston and Watkins (CS231n's SVM loss)",
+        formula=N_("Σ_{l≠y} max(0, 1 + sₗ − s_y), with s = Wx + b"),
+        description=N_("the multi-class SVM of Weston and Watkins (CS231n's SVM loss)"),
         reference="J. Weston and C. Watkins, Support vector machines for multi-class pattern "
         "recognition, ESANN 1999",
     ),
     ScoreLossSpec(
         name="crammer_singer",
-        title="Multi-class hinge loss (Crammer–Singer)",
+        title=N_("Multi-class hinge loss (Crammer–Singer)"),
         per_sample=Ramp(1 + SOTHER - SY),
         labels="classes",
         rule=Rule.MULTICLASS_HINGE,
@@ -99,19 +102,21 @@ _LOSS_LIST = [
         set_meaning="margin violators",
         kink_note="a sample exactly on the margin contributes the subgradient 0; where rival "
         "classes tie, the first (lowest label) is taken",
-        formula="max(0, 1 + max_{l≠y} sₗ − s_y), with s = Wx + b",
-        description="the multi-class SVM of Crammer and Singer: only the strongest rival counts",
+        formula=N_("max(0, 1 + max_{l≠y} sₗ − s_y), with s = Wx + b"),
+        description=N_(
+            "the multi-class SVM of Crammer and Singer: only the strongest rival counts"
+        ),
         reference="K. Crammer and Y. Singer, On the algorithmic implementation of multiclass "
         "kernel-based vector machines, JMLR 2001",
     ),
     ScoreLossSpec(
         name="multi_squared_error",
-        title="Multi-output squared error",
+        title=N_("Multi-output squared error"),
         per_sample=ClassSum((SK - YK) ** 2 / 2, 0),
         labels="targets",
         rule=Rule.SQUARED_ERROR_RULE,
-        formula="½ Σₗ (sₗ − yₗ)², with s = Wx + b",
-        description="multi-output least squares: K real targets per sample",
+        formula=N_("½ Σₗ (sₗ − yₗ)², with s = Wx + b"),
+        description=N_("multi-output least squares: K real targets per sample"),
     ),
 ]
 
