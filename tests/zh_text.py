@@ -47,6 +47,7 @@ _CUT = [
     r"(?s)(?<!\\)\$.+?(?<!\\)\$",
     r"\\texttt\{[^{}]*\}",
     r"`[^`\n]+`",
+    r"'[^'\s]{1,40}'",  # a token of the post quoted in a message ('cases', '/')
     r"https?://\S+",
     r"(?<=\])\([^)\s]*\)",  # where a link or an image points
     r"[\w./-]+\.(md|png|svg|tex|pdf|csv|py|json|npz|ipynb|html)\b",
@@ -60,6 +61,7 @@ _CUT = [
 ]
 _WORD = re.compile(r"(?<![\w.])[A-Za-z](?:[\w'’-]*[A-Za-z0-9])?")  # not the e of 1e-15
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_VARIABLE = re.compile(r"[A-Za-z]_\w+")  # a post's variable named in a message: y_i, x_1
 
 
 def prose(text: str) -> str:
@@ -75,7 +77,7 @@ def english_words(text: str) -> list[str]:
     return [
         w
         for w in _WORD.findall(prose(text))
-        if len(w) > 1 and not {w, w.lower()} & (ALLOWED | FORMULA)
+        if len(w) > 1 and not {w, w.lower()} & (ALLOWED | FORMULA) and not _VARIABLE.fullmatch(w)
     ]
 
 

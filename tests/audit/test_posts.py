@@ -74,6 +74,29 @@ PLANTED: dict[str, list[tuple[int, str, str, int | None]]] = {
         (18, "equation", "wrong", None),  # −[1,2] + [3,0] = [2, −2], written [2, 2]
         (24, "update", "follows-wrong", 18),  # [0,0] − 0.1·[2, 2] = [−0.2, −0.2] follows it
     ],
+    # -- posts from the review of the audit (tests/audit/test_review.py) ----------------------
+    "review_p2.md": [  # logistic, w = 0: σ(0) = ½ for both samples
+        (7, "equation", "wrong", None),  # ∂L/∂w = −½([1,2] − [2,−1]) = [0.5, −1.5], not [1, −3]
+        (11, "update", "follows-wrong", 7),  # −0.5·[1, −3] copies it (truly [−0.25, 0.75])
+        (13, "formula", "wrong", None),  # Σ yᵢσ(−yᵢsᵢ)xᵢ: the leading minus is missing
+        (15, "equation", "wrong", None),  # L = 2 log 2 = 1.386 for two samples, not log 2
+    ],
+    # r = [−0.5, 4.5], L = ¼·20.5 = 5.125, ∇ = [6.5, −2.75], 2; w' = [0.35, 0.275], b' = 0.3;
+    # then r' = [−0.8, 2.075] and L' = ¼(0.64 + 4.305625) = 1.2364 ≈ 1.24
+    "review_p18.md": [],
+    # one sample x = [1, 2], y = 1, w = 0: ∂L/∂w = −σ(0)·[1, 2] = [−0.5, −1], written [−0.5, −1.5]
+    # the code changes its literal data (y = -y; X = X / 10): the claims, right for the
+    # changed data ([−2, 2]; [1, −1]), must not be flagged against the literal
+    "review_p25.md": [],
+    "review_p26.md": [],
+    # hinge + (λ/2)‖w‖², λ unvalued: ∂L/∂w = λw − Σ_{i∈V} yᵢxᵢ, written with + Σ
+    "review_h1.md": [(3, "formula", "wrong", None)],
+    # os._exit(0) in the first block: it does not finish (line 8's wrong output, 2 not 3, is
+    # then out of reach and counted unchecked, so it is not in the table)
+    "review_r3.md": [(2, "code-error", "wrong", None)],
+    "review_p13.md": [(5, "equation", "wrong", None)],  # as x₁ = [1, 2], y = [1]
+    "review_p15.md": [(5, "equation", "wrong", None)],  # as x = [1, 2], y = 1
+    "review_p20.md": [(19, "equation", "wrong", None)],  # the same L' = 1.2364, written 7.77
 }
 
 
@@ -121,7 +144,7 @@ def test_clean_posts_have_many_checked_claims_and_none_wrong(reports, name):
 
 
 def test_recognised_losses(reports):
-    assert {n: r.loss for n, r in reports.items()} == {
+    assert {n: r.loss for n, r in reports.items() if not n.startswith("review_")} == {
         "perceptron_en.md": "perceptron",
         "hinge_zh.md": "hinge",
         "logistic_en.tex": "logistic",
@@ -131,7 +154,7 @@ def test_recognised_losses(reports):
         "clean_zh.ipynb": "logistic",
         "perceptron_wrong.md": "perceptron",
     }
-    assert all("formula" in r.loss_note for r in reports.values())
+    assert all("formula" in r.loss_note for n, r in reports.items() if not n.startswith("review_"))
 
 
 def test_issue_example_post():

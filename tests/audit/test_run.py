@@ -77,7 +77,13 @@ def test_time_limit_stops_the_code(monkeypatch):
     monkeypatch.setitem(R.RUN_LIMITS, "cpu_seconds", 1)
     monkeypatch.setitem(R.RUN_LIMITS, "wall_seconds", 5)
     r = audit("```python\nwhile True:\n    pass\nprint(1)  # Output: 1\n```\n", run=True)
-    assert [c.verdict for c in r.claims] == ["unchecked"]
+    # the block did not finish: that is a finding on its first line (review A10), and the
+    # output it would have printed is not checked
+    assert [(c.line, c.kind, c.verdict) for c in r.claims] == [
+        (2, "code-error", "wrong"),
+        (4, "output", "unchecked"),
+    ]
+    assert r.exit_code == 1
     assert any("killed" in n or "stopped" in n or "status" in n for n in r.notes), r.notes
 
 

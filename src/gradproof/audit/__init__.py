@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import sys
 import types
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,7 @@ def audit(
     format: str | None = None,
     run: bool = False,
     loss: str | None = None,
+    params: Mapping[str, float] | None = None,
     lang: str | None = None,
 ) -> AuditReport:
     """Audit a post: a path (``Path``, or a string naming a .md/.tex/.ipynb file) or its text.
@@ -64,6 +66,9 @@ def audit(
     loss
         The loss, when the post does not say it recognisably: a built-in name or a
         gradproof expression.
+    params
+        Hyperparameter values the post does not state, e.g. ``{"lam": 0.1}`` (a value the
+        post states is overridden).
     lang
         The language of the messages (``en``, ``zh``).
 
@@ -87,7 +92,7 @@ def audit(
             doc = Document("<text>", fmt, text, tuple(scan(text, fmt, name="<text>")))
 
         def work() -> AuditReport:
-            return audit_document(doc, run=run, loss=loss)
+            return audit_document(doc, run=run, loss=loss, params=params)
 
         return run_with_limit(
             work, AUDIT_SECONDS, what="auditing the document", hint="split the document"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gradproof.audit import nodes as N
 from gradproof.audit.tokens import Tok
+from gradproof.i18n import lazy
 
 __all__ = ["Fail", "ParserBase", "depth_change", "LIMITS", "OPEN"]
 
@@ -56,14 +57,14 @@ class ParserBase:
     def take(self) -> Tok:
         t = self.peek()
         if t is None:
-            raise Fail("ends too early")
+            raise Fail(lazy("ends too early"))
         self.i += 1
         return t
 
     def expect(self, text: str) -> Tok:
         t = self.take()
         if t.text != text:
-            raise Fail(f"expected {text!r}, found {t.text!r}")
+            raise Fail(lazy("expected {a}, found {b}", a=repr(text), b=repr(t.text)))
         return t
 
     def last_end(self) -> int:
@@ -72,7 +73,7 @@ class ParserBase:
     def enter(self) -> None:
         self.depth += 1
         if self.depth > LIMITS["max_depth"]:
-            raise Fail("nested too deeply")
+            raise Fail(lazy("nested too deeply"))
 
     def group_tokens(self) -> list[Tok]:
         """The tokens of a ``{…}`` group (or one token), consumed."""
@@ -89,12 +90,12 @@ class ParserBase:
 
     def sub_parse(self, toks: list[Tok]) -> N.Node:
         if not toks:
-            raise Fail("empty group")
+            raise Fail(lazy("empty group"))
         p = type(self)(toks)
         p.depth = self.depth + 1
         node = p.expr()
         if p.i != len(toks):
-            raise Fail(f"unexpected {toks[p.i].text!r}")
+            raise Fail(lazy("unexpected {t}", t=repr(toks[p.i].text)))
         return node
 
     # -- grammar ----------------------------------------------------------------------------

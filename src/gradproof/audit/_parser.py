@@ -7,6 +7,7 @@ from gradproof.audit import nodes as N
 from gradproof.audit._parse_base import OPEN, Fail, depth_change
 from gradproof.audit._structures import Structures
 from gradproof.audit.tokens import Tok
+from gradproof.i18n import lazy
 
 __all__ = ["Parser"]
 
@@ -75,7 +76,7 @@ class Parser(Structures):
         """A superscript minus with digits (x⁻¹)."""
         if t.text.startswith("-") and t.text[1:].isdigit():
             return N.Neg(t.start, t.end, N.Num(t.start, t.end, float(t.text[1:]), t.text[1:]))
-        raise Fail("a superscript that is not a number")
+        raise Fail(lazy("a superscript that is not a number"))
 
     def post(self) -> N.Node:
         return self.post_loop(self.atom())
@@ -86,14 +87,14 @@ class Parser(Structures):
                 self.take()
                 node = N.Tr(node.start, self.last_end(), node)
             elif self.at("'", kind="op") and not isinstance(node, N.Name):
-                raise Fail("a prime on an expression")
+                raise Fail(lazy("a prime on an expression"))
             else:
                 return node
 
     def atom(self) -> N.Node:
         t = self.peek()
         if t is None:
-            raise Fail("ends too early")
+            raise Fail(lazy("ends too early"))
         k = t.kind
         if k == "num":
             self.take()
@@ -105,7 +106,7 @@ class Parser(Structures):
         if k == "sqrt":
             self.take()
             if self.at("[", kind="open"):
-                raise Fail("roots other than square roots")
+                raise Fail(lazy("roots other than square roots"))
             arg = self.sub_parse(self.group_tokens()) if self.at("{") else self.post()
             return N.Call(t.start, self.last_end(), "sqrt", (arg,))
         if k == "frac":
@@ -136,7 +137,7 @@ class Parser(Structures):
             return cls(t.start, self.last_end(), inner)
         if k == "begin":
             return self.matrix()
-        raise Fail(f"unexpected {t.text!r}")
+        raise Fail(lazy("unexpected {t}", t=repr(t.text)))
 
     def name(self) -> N.Node:
         t = self.take()
@@ -193,7 +194,7 @@ class Parser(Structures):
         opener = self.take()
         closer = OPEN.get(opener.text)
         if closer is None:
-            raise Fail("expected an argument list")
+            raise Fail(lazy("expected an argument list"))
         self.enter()
         out = [self.expr()]
         while self.at(",", ";", kind="sep"):
@@ -207,9 +208,9 @@ class Parser(Structures):
         t = self.take()
         func = {"ln": "log", "sgn": "sign", "sigma": "sigmoid"}.get(t.text, t.text)
         if self.at("_", kind="op"):
-            raise Fail(f"{t.text} with a subscript")
+            raise Fail(lazy("{t} with a subscript", t=t.text))
         if self.at("^", kind="op"):
-            raise Fail(f"a power of {t.text}")
+            raise Fail(lazy("a power of {t}", t=t.text))
         if self.at("(", "[", "{{", kind="open") or (self.at("{", kind="open") and func != "exp"):
             args = self.args()
         elif self.at("{", kind="open"):

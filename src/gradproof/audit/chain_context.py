@@ -12,7 +12,14 @@ from gradproof.audit.model import family
 from gradproof.audit.reader import Statement
 from gradproof.audit.report import Claim, Edit
 from gradproof.audit.state import INPUTS, DocScope, Entry, Values
-from gradproof.audit.values import Unevaluable, close, evaluate, format_value
+from gradproof.audit.values import (
+    Unevaluable,
+    close,
+    enough_decimals,
+    evaluate,
+    format_value,
+)
+from gradproof.i18n import tr
 from gradproof.markup.scan import Span
 from gradproof.symbolic.derivation import Derivation
 
@@ -29,7 +36,9 @@ class ChainContext:
     derivation: Derivation | None
     latex: bool
     extent: dict[int, tuple[int, int]] = field(default_factory=dict)  # a whole side's text
+    variants: tuple[Derivation, ...] = ()  # the loss at other values of an unvalued λ
     last: Entry | None = None  # what the chain being checked stated
+    rounded: list[str] = field(default_factory=list)  # "0.25 shown as 0.3", for the verdict
 
     def line(self, node: N.Node) -> int:
         return self.span.line_at(node.start)
@@ -46,7 +55,8 @@ class ChainContext:
 
     def show(self, value: Any, like: N.Node | None = None) -> str:
         """A value for a message, with the decimals of the literal it replaces."""
-        return format_value(value, decimals=shown_decimals(like) if like is not None else None)
+        d = shown_decimals(like) if like is not None else None
+        return format_value(value, decimals=enough_decimals(value, d))
 
 
 def value_of(node: N.Node, scope: DocScope) -> Any:
@@ -54,6 +64,15 @@ def value_of(node: N.Node, scope: DocScope) -> Any:
         return evaluate(node, scope)
     except Unevaluable:
         return None
+
+
+def reason_of(node: N.Node, scope: DocScope) -> str:
+    """Why ``node`` has no value (the reader's own words), or '' when it has one."""
+    try:
+        evaluate(node, scope)
+    except Unevaluable as exc:
+        return tr(exc.args[0]) if exc.args else ""  # a catalog message: in the current language
+    return ""
 
 
 def text_of(st: Statement, ctx: ChainContext) -> str:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ from gradproof.audit import nodes as N
 from gradproof.audit.chain_context import (
     ChainContext,
     fix_edits,
+    reason_of,
     remember,
     text_of,
     unchecked,
@@ -33,7 +35,7 @@ from gradproof.audit.quantities import quantity_claim
 from gradproof.audit.reader import Statement
 from gradproof.audit.report import Claim
 from gradproof.audit.state import INPUTS, DocScope, Entry, Values
-from gradproof.audit.values import Unevaluable, close, tolerance
+from gradproof.audit.values import Unevaluable, close, format_value, tolerance
 from gradproof.i18n import _, lazy, tr
 
 __all__ = ["ChainContext", "check_chain", "head_quantity"]
@@ -85,11 +87,25 @@ def _holds(rel: str, va: Any, vb: Any, tol: Any) -> bool:
 
 def check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     """The claims of one chain (formula claims first), updating the post's values."""
-    ctx.last = None
+    ctx.last, ctx.rounded = None, []
     claims = _check_chain(st, ctx)
     if ctx.last is not None:
         ctx.last.fixed = any(c.edits for c in claims if c.is_wrong)
     return claims
+
+
+def _note_rounding(ctx: ChainContext, a: N.Node, va: Any, b: N.Node, vb: Any) -> None:
+    """A link that holds only at the precision shown: say so in the verdict."""
+    if isinstance(va, frozenset) or close(va, vb, 1e-9 * np.maximum(1.0, np.abs(va))):
+        return
+    exact, shown = (va, b) if N.is_literal(b) else (vb, a)
+    ctx.rounded.append(
+        _("{value} shown as {shown}", value=format_value(exact), shown=ctx.src(shown))
+    )
+
+
+def _why(node: N.Node, ctx: ChainContext) -> str:
+    return reason_of(node, DocScope(ctx.values, "post"))
 
 
 def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
@@ -97,8 +113,11 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
     ctx.extent = {id(p.node): (p.start, p.end) for p in st.parts}
     head, values = parts[0], ctx.values
     q = head_quantity(st, values)
-    if not isinstance(head, (N.Deriv, N.DerivOf)) and (
-        is_formula(head) or all(is_formula(p) for p in parts[1:])
+    numeric = any(N.is_literal(p) for p in parts)  # Σ_{i=1}^{2} xᵢ = [4, 3] is a claim
+    if (
+        not isinstance(head, (N.Deriv, N.DerivOf))
+        and (is_formula(head) or all(is_formula(p) for p in parts[1:]))
+        and not numeric
     ):
         return []  # notation or a general statement: L(w, b) = Σᵢ …, sᵢ = w·xᵢ + b, yᵢsᵢ ≤ 0
     claims: list[Claim] = []
@@ -111,7 +130,7 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
             claims.append(_formula_claim(head, parts[k], ctx))
     named = isinstance(head, N.Name) and q is None and head.key not in values.names
     head_joins = q is None and not named and not isinstance(head, (N.Deriv, N.DerivOf))
-    idx = ([0] if head_joins and not is_formula(head) else []) + list(
+    idx = ([0] if head_joins and (numeric or not is_formula(head)) else []) + list(
         range(max(formulas) + 1 if formulas else 1, len(parts))
     )
     scopes = {k: DocScope(values, "post") for k in idx}
@@ -128,6 +147,8 @@ def _check_chain(st: Statement, ctx: ChainContext) -> list[Claim]:
             holds = _holds(rel, pv[a], pv[b], tol)
         except Unevaluable:
             continue
+        if holds and rel == "=":
+            _note_rounding(ctx, parts[a], pv[a], parts[b], pv[b])
         if not holds:
             claims.append(_broken_link(st, ctx, parts, ev, a, b, rel, kind, pv, used))
             true = values.true(q) if q is not None else None
@@ -212,11 +233,18 @@ def _conclude(
                 "ok",
                 None,
                 None,
-                _("{text} holds", text=text_of(st, ctx)),
+                _("{text} holds", text=text_of(st, ctx))
+                + (f" ({'; '.join(ctx.rounded)})" if ctx.rounded else ""),
             )
         )
     elif not named and not has_formulas:
-        claims.append(unchecked(st, ctx, parts, _("only one side of it can be evaluated")))
+        why = next(
+            (r for k in range(len(parts)) if k not in ev for r in [_why(parts[k], ctx)] if r), ""
+        )
+        msg = _("only one side of it can be evaluated")
+        if why:
+            msg = _("only one side of it can be evaluated ({why})", why=why)
+        claims.append(unchecked(st, ctx, parts, msg))
     remember(ctx, head, q, named, final, parts[ev[-1]], true=true_first)
     return claims
 
@@ -224,6 +252,15 @@ def _conclude(
 def _formula_claim(head: N.Node, part: N.Node, ctx: ChainContext) -> Claim:
     dim = ctx.values.X.shape[1] if ctx.values.X is not None else 3
     fv = check_formula(head, part, ctx.derivation, dim)
+    for other in ctx.variants if fv.verdict == "ok" else ():
+        fv_other = check_formula(head, part, other, dim)
+        if fv_other.verdict != "ok":  # right at one value of λ only
+            fv = (
+                fv_other
+                if fv_other.verdict == "unchecked"
+                else replace(fv_other, expected=fv.expected)
+            )
+            break
     left, right = ctx.label(head), ctx.src(part)
     text = f"{ctx.src(head)} = {right}"
     if fv.verdict == "unchecked":

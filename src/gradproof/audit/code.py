@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Assignment", "OutputClaim", "literal_assignments", "output_claims", "LIMITS"]
+__all__ = [
+    "Assignment",
+    "OutputClaim",
+    "literal_assignments",
+    "changes",
+    "output_claims",
+    "LIMITS",
+]
 
 LIMITS = {"max_code": 200_000, "max_entries": 100_000}
 _NUMPY = {"np", "numpy"}
@@ -114,6 +121,64 @@ def literal_assignments(code: str) -> list[Assignment]:
             if value.ndim <= 2 and np.all(np.isfinite(value)):
                 out.append(Assignment(t.id, value, stmt.lineno))
     return out
+
+
+_IN_PLACE = {"sort", "fill", "resize", "put", "itemset", "shuffle", "partition", "setfield"}
+
+
+def _target_names(t: ast.AST) -> list[str]:
+    """The names an assignment target (re)binds or modifies: X, X[0], X.attr, (a, b)."""
+    while isinstance(t, (ast.Subscript, ast.Attribute, ast.Starred)):
+        t = t.value
+    if isinstance(t, ast.Name):
+        return [t.id]
+    if isinstance(t, (ast.Tuple, ast.List)):
+        return [n for e in t.elts for n in _target_names(e)]
+    return []
+
+
+def changes(code: str) -> list[tuple[str, int]]:
+    """Where the code changes a variable other than by a top-level literal assignment
+    (``X = X / 10``, ``y = -y``, ``X[0] = …``, ``X *= 2``, ``X.sort()``,
+    ``np.random.shuffle(X)``), as (name, 1-based line), in order. Only parsed, never run:
+    the values are unknown, so what they change cannot be used as the post's data. Function
+    and class bodies are skipped (their names are local)."""
+    if len(code) > LIMITS["max_code"]:
+        return []
+    try:
+        tree = ast.parse(_without_magics(code))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    literal = {(a.name, a.line) for a in literal_assignments(code)}
+    out: list[tuple[str, int]] = []
+    todo: list[ast.AST] = list(tree.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Assign):
+            names = [n for t in node.targets for n in _target_names(t)]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            names = _target_names(node.target)
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            names = _target_names(node.target)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            names = [
+                n for i in node.items if i.optional_vars for n in _target_names(i.optional_vars)
+            ]
+        elif isinstance(node, ast.NamedExpr):
+            names = _target_names(node.target)
+        elif isinstance(node, ast.Delete):
+            names = [n for t in node.targets for n in _target_names(t)]
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            if node.func.attr in _IN_PLACE:
+                names = _target_names(node.func.value) if node.func.attr != "shuffle" else []
+                names += [n for a in node.args[:1] for n in _target_names(a)]
+        line = getattr(node, "lineno", 0)
+        out.extend((n, line) for n in names if (n, line) not in literal)
+        todo.extend(ast.iter_child_nodes(node))
+    return sorted(out, key=lambda p: p[1])
 
 
 def _without_magics(code: str) -> str:

@@ -40,12 +40,24 @@ def check_code(blocks: Sequence[Item], *, run: bool, notebook: bool) -> tuple[li
         return skipped, _("the code was not run (use --run to run it and compare its output)")
     results, note = run_blocks([b.span.text for b in blocks], [notebook] * len(blocks))
     out: list[Claim] = []
+    stopped = blocks[len(results)] if len(results) < len(blocks) else None
+    late = ""
+    if stopped is not None:  # it timed out, or ended the process (os._exit): a finding
+        first = stopped.span.lines[0] if stopped.span.lines else 0
+        why = note or _("it ended the Python process before its end")
+        msg = _("the code block at line {line} did not finish ({why})", line=first, why=why)
+        text = stopped.span.text.strip().split("\n")[0].strip()
+        out.append(Claim(first, "code-error", text, "wrong", None, None, msg))
+        late = _("output not checked: the code block at line {line} did not finish", line=first)
     for k, (item, claims) in enumerate(claimed):
-        out.extend(_block(item, claims, results[k] if k < len(results) else None))
+        out.extend(_block(item, claims, results[k] if k < len(results) else None, late))
     return out, note
 
 
-def _block(item: Item, claims: list[OutputClaim], result: BlockResult | None) -> list[Claim]:
+def _block(
+    item: Item, claims: list[OutputClaim], result: BlockResult | None, late: str = ""
+) -> list[Claim]:
+    """The claims of one block; ``late`` says why a block that did not run is unchecked."""
     span, out = item.span, []
     err = result.error if result is not None else None
     err_line = int((err or {}).get("line") or 0)
@@ -66,7 +78,11 @@ def _block(item: Item, claims: list[OutputClaim], result: BlockResult | None) ->
     prev = 0
     for c in claims:
         if result is None or (err is not None and err_line <= c.line):
-            why = _("output not checked: the code did not get this far")
+            why = (
+                late
+                if result is None and late
+                else _("output not checked: the code did not get this far")
+            )
             out.append(_unchecked(span.lines[c.line - 1], c.text, why))
         else:
             where = [span.lines[w - 1] for w in c.lines]
@@ -74,7 +90,11 @@ def _block(item: Item, claims: list[OutputClaim], result: BlockResult | None) ->
         prev = c.line
     for s in item.stored:
         if result is None or err is not None:
-            why = _("output not checked: the code did not run to the end")
+            why = (
+                late
+                if result is None and late
+                else _("output not checked: the code did not run to the end")
+            )
             out.append(_unchecked(s.line, s.text, why))
         else:
             out.append(_compare(s.text, result.printed(prev, 10**9), list(s.lines)))

@@ -17,7 +17,7 @@ import numpy as np
 
 from gradproof.audit import nodes as N
 from gradproof.audit.chains import head_quantity
-from gradproof.audit.code import literal_assignments
+from gradproof.audit.code import Assignment, changes, literal_assignments
 from gradproof.audit.model import SET_NAMES, family
 from gradproof.audit.reader import Statement
 from gradproof.audit.state import INPUTS, Values
@@ -25,7 +25,16 @@ from gradproof.audit.values import Scope, Unevaluable, evaluate
 from gradproof.i18n import _
 from gradproof.markup.scan import Span
 
-__all__ = ["Item", "Data", "code_key", "definition", "definitions", "assemble", "kink_of"]
+__all__ = [
+    "Item",
+    "Data",
+    "code_key",
+    "definition",
+    "definitions",
+    "code_literals",
+    "assemble",
+    "kink_of",
+]
 
 _CODE_NAMES = {
     "X": "X",
@@ -93,19 +102,46 @@ def definition(st: Statement, values: Values) -> tuple[str, Any] | None:
 
 def definitions(items: Iterable[Item], values: Values) -> list[tuple[str, Any, int]]:
     """Every definition in document order: (key, value, line)."""
+    items = list(items)
     out = []
     for item in items:
         if item.statement is not None:
             found = definition(item.statement, values)
             if found is not None:
                 out.append((*found, item.span.line_at(item.statement.parts[1].start)))
-        elif item.reads_literals:
-            for a in literal_assignments(item.span.text):
-                key = code_key(a.name)
-                if key is not None:
-                    out.append(
-                        (key, a.value, item.span.lines[min(a.line, len(item.span.lines)) - 1])
-                    )
+    for item, a, changed in code_literals(items):
+        key = code_key(a.name)
+        if key is not None and changed is None:
+            out.append((key, a.value, item.span.lines[min(a.line, len(item.span.lines)) - 1]))
+    out.sort(key=lambda d: d[2])
+    return out
+
+
+_DATA_FAMILIES = ("X", "x", "y")
+
+
+def code_literals(items: Iterable[Item]) -> list[tuple[Item, Assignment, int | None]]:
+    """The literal assignments of the post's code, each with the document line where later
+    code changes that variable (``X = X / 10``, ``y = -y``) when it is data, else None.
+    Code that is not run gives no values, so changed data cannot stand for the post's."""
+    items = [i for i in items if i.reads_literals]
+    later: list[tuple[int, int, str, int]] = []  # (block, code line, name, document line)
+    for k, item in enumerate(items):
+        lines = item.span.lines
+        later.extend(
+            (k, ln, name, lines[min(ln, len(lines)) - 1]) for name, ln in changes(item.span.text)
+        )
+    out: list[tuple[Item, Assignment, int | None]] = []
+    for k, item in enumerate(items):
+        for a in literal_assignments(item.span.text):
+            key = code_key(a.name)
+            changed = None
+            if key is not None and family(key) in _DATA_FAMILIES:
+                changed = next(
+                    (doc for b, ln, name, doc in later if name == a.name and (b, ln) > (k, a.line)),
+                    None,
+                )
+            out.append((item, a, changed))
     return out
 
 
@@ -134,6 +170,8 @@ def assemble(first: Mapping[str, tuple[Any, int]]) -> Data:
     elif rows and len({r.shape for r in rows}) == 1:
         out.X = np.stack(rows)
         out.lines.update({f"x[{k + 1}]": line for k, line in enumerate(row_lines)})
+    elif "x" in first and np.ndim(first["x"][0]) == 1:  # x = [1, 2]: one sample
+        out.X, out.lines["x"] = np.asarray(first["x"][0], float)[None, :], first["x"][1]
     labels, label_lines = _rows(first, "y", 0)
     if (
         "y" in first
@@ -141,6 +179,8 @@ def assemble(first: Mapping[str, tuple[Any, int]]) -> Data:
         and first["y"][1] <= min(label_lines, default=10**9)
     ):
         out.y, out.lines["y"] = np.asarray(first["y"][0], float), first["y"][1]
+    elif "y" in first and np.ndim(first["y"][0]) == 0 and out.X is not None and len(out.X) == 1:
+        out.y, out.lines["y"] = np.asarray(first["y"][0], float).reshape(1), first["y"][1]
     elif labels:
         out.y = np.array(labels)
         out.lines.update({f"y[{k + 1}]": line for k, line in enumerate(label_lines)})

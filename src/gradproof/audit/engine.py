@@ -10,17 +10,27 @@ point (following the update it copies), and claimed outputs are compared after t
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from gradproof.audit.chains import ChainContext, check_chain
-from gradproof.audit.code import literal_assignments
+from gradproof.audit.chains import ChainContext, check_chain, head_quantity
 from gradproof.audit.codecheck import check_code
-from gradproof.audit.data import Data, Item, assemble, code_key, definition, definitions, kink_of
+from gradproof.audit.data import (
+    Data,
+    Item,
+    assemble,
+    code_key,
+    code_literals,
+    definition,
+    definitions,
+    kink_of,
+)
 from gradproof.audit.fix import written_like
-from gradproof.audit.model import SET_NAMES, Model, family
-from gradproof.audit.reader import statements
+from gradproof.audit.model import SET_NAMES, Model, after_step, family
+from gradproof.audit.reader import Statement, statements
 from gradproof.audit.recognise import Recognised, recognise
 from gradproof.audit.report import AuditReport, Claim, Edit
 from gradproof.audit.state import Entry, Values
@@ -36,9 +46,21 @@ OUTPUT_LANGUAGES = {"text", "output", "console", "plaintext", "txt", "out", "std
 _DATA = ("X", "x", "y")
 
 
+_AFTER = re.compile(r"\b(?:new|after|updated|next)\b|新|更新后|之后|一步后", re.IGNORECASE)
+"""Words before a plain ``L`` that say it is the loss after the update step just stated."""
+
+
+def _escaped_dollars(text: str, st: Statement) -> bool:
+    r"""Is the prose chain written with escaped dollars (``\$3 + 3 = 7\$``: money, not math)?"""
+    return "\\$" in text[max(0, st.parts[0].start - 2) : st.parts[-1].end + 2]
+
+
 class _Audit:
-    def __init__(self, doc: Document, run: bool, loss: str | None):
+    def __init__(
+        self, doc: Document, run: bool, loss: str | None, params: Mapping[str, float] | None
+    ):
         self.doc, self.run, self.loss_option = doc, run, loss
+        self.params_option = dict(params or {})
         self.items: list[Item] = []
         self.notes: list[str] = []
         self.claims: list[Claim] = []
@@ -57,6 +79,8 @@ class _Audit:
                 for offset, why in skipped:
                     line = span.line_at(offset)
                     self.notes.append(_("line {line}: not read ({why})", line=line, why=why))
+                if span.kind == "prose":  # \$3 + 3 = 7\$: dollar signs, not math
+                    found = [st for st in found if not _escaped_dollars(span.text, st)]
                 self.items.extend(Item(span, st) for st in found)
                 if span.kind == "prose" and len(span.text) > 60:
                     last_code = None  # a paragraph between: the next text block is not output
@@ -80,11 +104,24 @@ class _Audit:
         first: dict[str, tuple[Any, int]] = {}
         for key, value, line in definitions(self.items, self.values):
             first.setdefault(key, (value, line))
+        for item, a, changed in code_literals(self.items):
+            if changed is not None:
+                line = item.span.lines[min(a.line, len(item.span.lines)) - 1]
+                self.notes.append(
+                    _(
+                        "line {line}: {name} is changed by the code on line {changed}, which "
+                        "is not read as values: its literal is not used as the post's data",
+                        line=line,
+                        name=a.name,
+                        changed=changed,
+                    )
+                )
         self.data = data = assemble(first)
         if data.problem:
             self.notes.append(data.problem)
         lam = first.get("lam", (None, 0))[0]
         params = {"lam": float(lam)} if lam is not None and np.ndim(lam) == 0 else {}
+        params.update(self.params_option)
         y = data.y
         labels = "pm1" if y is not None and set(np.unique(y)) <= {-1.0, 1.0} else "real"
         chains = [
@@ -106,6 +143,16 @@ class _Audit:
             if self.loss_option:
                 raise
             self.notes.append(_("the loss could not be derived ({why})", why=exc))
+        if self.recognised is not None and self.recognised.unvalued:
+            for k in self.recognised.unvalued:
+                self.notes.append(
+                    _(
+                        "{name} has no value in the post; give --param {key}=… to check the "
+                        "numbers that need it (formulas are compared at two values of it)",
+                        name={"lam": "λ", "delta": "δ"}.get(k, k),
+                        key=k,
+                    )
+                )
         if self.recognised is not None:
             names = self.recognised.derivation.set_names.values()
             self.values.set_names = tuple(dict.fromkeys((*names, *SET_NAMES)))
@@ -131,8 +178,8 @@ class _Audit:
             )
             return
         v.point = v.true_point = (w, float(b))
-        if self.recognised is None:
-            return
+        if self.recognised is None or self.recognised.unvalued:
+            return  # no model: the numbers that need an unvalued λ are unchecked
         try:
             v.model = Model(self.recognised.derivation, data.X, data.y, eta or 1.0)
             v.model.truth(w, float(b))
@@ -143,19 +190,33 @@ class _Audit:
     # -- pass 2 -------------------------------------------------------------------------------
     def check(self) -> None:
         d = self.recognised.derivation if self.recognised is not None else None
+        before: dict[int, str] = {}  # the words just before each math span
+        words = ""
+        for sp in self.doc.spans:
+            if sp.kind == "prose":
+                words = sp.text[-80:]
+            elif sp.kind == "math":
+                before[id(sp)], words = words, ""
         for item in self.items:
             span = item.span
             if item.statement is None:
                 self.code_data(item)
                 continue
+            head = item.statement.parts[0].node
+            if head_quantity(item.statement, self.values) == "L" and (
+                after_step(head)
+                or {"w_new", "b_new"} & self.values.claimed.keys()
+                and _AFTER.search(before.get(id(span), ""))
+            ):
+                self.advance()
             found = definition(item.statement, self.values)
             line = span.line_at(item.statement.parts[1].start)
             if found is not None and self.define(found[0], found[1], line, item):
                 continue
             latex = self.doc.format == "latex" or (span.kind == "math" and "−" not in span.text)
-            self.claims.extend(
-                check_chain(item.statement, ChainContext(span, self.values, d, latex))
-            )
+            variants = self.recognised.variants if self.recognised is not None else ()
+            ctx = ChainContext(span, self.values, d, latex, variants=variants)
+            self.claims.extend(check_chain(item.statement, ctx))
         blocks = [i for i in self.items if i.statement is None and i.python]
         claims, note = check_code(blocks, run=self.run, notebook=self.doc.format == "notebook")
         self.claims.extend(claims)
@@ -240,11 +301,37 @@ class _Audit:
         v.true_point = (true, tb) if fam == "w" else (tw, float(true))
         v.claimed = {}
 
+    def advance(self) -> None:
+        """A loss stated after an update step is the loss at the updated point: the post's
+        point moves to its stated (or recomputed) w_new, b_new and the true one to the true
+        update, following the step when that was wrong."""
+        v = self.values
+        if v.point is None or v.true_point is None or v.model is None or v.eta is None:
+            return
+        (w, b), (tw, tb) = v.point, v.true_point
+        origin = None
+        for fam in ("w", "b"):
+            step = v.claimed.get(f"{fam}_new")
+            used: list[Entry] = []
+            post = step.post if step is not None else v.post_recompute(f"{fam}_new", used)
+            true = step.true if step is not None else v.true(f"{fam}_new")
+            if post is None or true is None:
+                return
+            if step is not None and step.wrong:
+                origin = origin or step
+            origin = origin or next((e for e in used if e.wrong), None)
+            if fam == "w":
+                w, tw = np.asarray(post, float), np.asarray(true, float)
+            else:
+                b, tb = float(post), float(true)
+        v.point, v.true_point, v.point_origin = (w, b), (tw, tb), origin
+        v.claimed = {}
+
     def code_data(self, item: Item) -> None:
         """Data assigned in code, against the data stated earlier."""
-        if not item.reads_literals:
-            return
-        for a in literal_assignments(item.span.text):
+        for it, a, changed in code_literals(self.items):
+            if it is not item or changed is not None:
+                continue
             key = code_key(a.name)
             if key is not None and family(key) in _DATA:
                 line = item.span.lines[min(a.line, len(item.span.lines)) - 1]
@@ -274,9 +361,15 @@ class _Audit:
         )
 
 
-def audit_document(doc: Document, *, run: bool = False, loss: str | None = None) -> AuditReport:
+def audit_document(
+    doc: Document,
+    *,
+    run: bool = False,
+    loss: str | None = None,
+    params: Mapping[str, float] | None = None,
+) -> AuditReport:
     """Audit a scanned document (see :func:`gradproof.audit.audit`)."""
-    a = _Audit(doc, run, loss)
+    a = _Audit(doc, run, loss, params)
     a.collect()
     a.setup()
     a.check()

@@ -16,7 +16,15 @@ import numpy as np
 
 from gradproof.audit import nodes as N
 from gradproof.audit.report import Edit
-from gradproof.audit.values import Scope, Unevaluable, close, evaluate, format_value, tolerance
+from gradproof.audit.values import (
+    Scope,
+    Unevaluable,
+    close,
+    enough_decimals,
+    evaluate,
+    format_value,
+    tolerance,
+)
 from gradproof.markup.scan import Span
 
 __all__ = ["written_like", "correct_chain", "literals_equal", "shown_decimals"]
@@ -35,7 +43,7 @@ def shown_decimals(node: N.Node) -> int | None:
 def written_like(node: N.Node, source: str, value: Any, *, latex: bool) -> str:
     """``value`` written as the literal ``node`` (whose text is ``source``) is written."""
     minus = "−" if "−" in source or (not latex and "-" not in source) else "-"
-    decimals = shown_decimals(node)
+    decimals = enough_decimals(value, shown_decimals(node))
     if isinstance(value, frozenset):
         text = format_value(value)
         return text.replace("{", "\\{").replace("}", "\\}") if "\\{" in source else text

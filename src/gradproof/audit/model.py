@@ -55,11 +55,13 @@ def quantity_key(node: N.Node, set_names: tuple[str, ...] = SET_NAMES) -> str | 
     if not isinstance(node, N.Name):
         return None
     base, sub, k = node.base, node.sub, _sample(node.sub)
+    if base in ("L", "J") and node.index == "1" and not sub and not node.primes:
+        return "L"  # L^{(1)}: the loss after the step (the audit moves the point first)
     if node.index or node.primes:
         moved = node.primes == 1 or node.index == "1"
         return f"{base}_new" if base in ("w", "b") and moved else None
-    if base in ("L", "J") and not sub:
-        return "L"
+    if base in ("L", "J") and (not sub or sub in _ITERATE - {"1"}):
+        return "L"  # L_new: the loss after the step (the audit moves the point first)
     if base in ("L", "ℓ", "l") and k is not None:
         return f"ell[{k}]"
     if base in ("s", "z") and k is not None:
@@ -83,6 +85,13 @@ def quantity_key(node: N.Node, set_names: tuple[str, ...] = SET_NAMES) -> str | 
     if base in set_names and not sub:
         return "set"
     return None
+
+
+def after_step(node: N.Node) -> bool:
+    """Is ``node`` the loss after an update (L_new, L_{t+1}, L^{(1)})?"""
+    return isinstance(node, N.Name) and (
+        node.sub in _ITERATE - {"1"} or (node.index == "1" and not node.sub)
+    )
 
 
 PARENTS: dict[str, tuple[str, ...]] = {

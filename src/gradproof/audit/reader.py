@@ -29,6 +29,7 @@ from gradproof.audit._parser import Parser
 from gradproof.audit.tokens import LIMITS as TOKEN_LIMITS
 from gradproof.audit.tokens import Tok, tokenize
 from gradproof.errors import LimitError
+from gradproof.i18n import lazy
 
 __all__ = ["Part", "Statement", "statements", "parse_tokens", "LIMITS"]
 
@@ -182,7 +183,8 @@ def parse_tokens(toks: list[Tok]) -> N.Node:
     try:
         node = p.expr()
         if p.i != len(toks):
-            raise Fail(f"unexpected {toks[p.i].text!r}")
+            raise Fail(lazy("unexpected {t}", t=repr(toks[p.i].text)))
         return node
     except (Fail, RecursionError) as exc:
-        return N.Unknown(toks[0].start, toks[-1].end, str(exc) or "too deep")
+        why = exc.args[0] if isinstance(exc, Fail) and exc.args else lazy("nested too deeply")
+        return N.Unknown(toks[0].start, toks[-1].end, why)  # a catalog message, kept as one

@@ -52,11 +52,30 @@ class Recognised:
     how: str
     line: int | None = None
     expression: str | None = None
+    unvalued: tuple[str, ...] = ()  # hyperparameters the post names but gives no value
+    variants: tuple[Derivation, ...] = ()  # the same loss at other values of those
 
     @property
     def label(self) -> str:
         """What the report calls the loss: ``perceptron`` or ``custom: max(0, …)``."""
         return self.name if self.name != "custom" else f"custom: {self.expression}"
+
+
+STAND_INS = {"lam": 0.37, "delta": 1.3}
+"""Values that stand in for a hyperparameter the post names but gives no value, so that its
+loss is still recognised and its formulas compared; :data:`SECOND_STAND_INS` are a second
+set, so that a formula is checked at two values of each (a claim wrong in how it depends on
+λ is caught unless it agrees with the truth at both)."""
+SECOND_STAND_INS = {"lam": 1.91, "delta": 0.55}
+
+
+@dataclass(frozen=True)
+class Found:
+    name: str
+    derivation: Derivation
+    expression: str
+    unvalued: tuple[str, ...] = ()
+    variants: tuple[Derivation, ...] = ()
 
 
 def _same(spec: LossSpec, per: sp.Expr, reg: sp.Expr, values: Mapping[str, float]) -> bool:
@@ -84,24 +103,38 @@ def _from_formula(
     params: Mapping[str, float],
     labels: str,
     kink: str | None,
-) -> tuple[str, Derivation, str] | None:
+) -> Found | None:
     try:
         per_text, reg_text, mean = loss_expression(node, per_sample)
     except NoTranslation:
         return None
-    used = {k: v for k, v in params.items() if re.search(rf"\b{k}\b", per_text + (reg_text or ""))}
+    text = per_text + (reg_text or "")
+    used = {k: v for k, v in params.items() if re.search(rf"\b{k}\b", text)}
+    unvalued = {
+        k: v for k, v in STAND_INS.items() if k not in used and re.search(rf"\b{k}\b", text)
+    }
+    used.update(unvalued)
     try:
         per = parse_loss(per_text, used).expr
         reg = parse_loss(reg_text, used, allow_data=False).expr if reg_text else sp.Integer(0)
     except GradproofError:
         return None
+    sets = [{}, {k: SECOND_STAND_INS[k] for k in unvalued}] if unvalued else [{}]
     for spec in LOSSES.values():
         if _same(spec, per, reg, used):
             extra = {k: v for k, v in used.items() if k in spec.params}
-            return spec.name, derive(spec.name, params=extra, kink=kink, mean=mean), per_text  # type: ignore[arg-type]
-    d = derive(expr=per_text, reg=reg_text, params=used, labels=labels, kink=kink, mean=mean)  # type: ignore[arg-type]
+            ds = [_derive_builtin(spec.name, {**extra, **o}, kink, mean) for o in sets]
+            return Found(spec.name, ds[0], per_text, tuple(unvalued), tuple(ds[1:]))
+    how = {"labels": labels, "kink": kink, "mean": mean}
+    ds = [derive(expr=per_text, reg=reg_text, params={**used, **o}, **how) for o in sets]  # type: ignore[arg-type]
     text = per_text + (f" + {reg_text}" if reg_text else "")
-    return "custom", d, text
+    return Found("custom", ds[0], text, tuple(unvalued), tuple(ds[1:]))
+
+
+def _derive_builtin(
+    name: str, params: dict[str, float], kink: str | None, mean: bool
+) -> Derivation:
+    return derive(name, params=params, kink=kink, mean=mean)  # type: ignore[arg-type]
 
 
 def recognise(
@@ -139,7 +172,15 @@ def recognise(
             except GradproofError:
                 found = None
             if found is not None:
-                return Recognised(found[0], found[1], "formula", line, found[2])
+                return Recognised(
+                    found.name,
+                    found.derivation,
+                    "formula",
+                    line,
+                    found.expression,
+                    found.unvalued,
+                    found.variants,
+                )
     for text, line in prose:
         for pattern, name in KEYWORDS:
             if re.search(pattern, text, re.IGNORECASE):

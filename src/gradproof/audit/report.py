@@ -149,6 +149,16 @@ class AuditReport:
         out.append(f"{self.file}: " + _(LABELLED, label=loss, text=name))
         out.extend(f"{self.file}: " + _(LABELLED, label=note, text=n) for n in self.notes)
         out.append(f"{self.file}: {self.summary_line()}")
+        n = self.summary["unchecked"]
+        if n and not verbose:  # what was not checked is not known to be right: say so last
+            out.append(
+                f"{self.file}: "
+                + ngettext(
+                    "{n} claim not checked (-v lists it with the reason)",
+                    "{n} claims not checked (-v lists them with the reasons)",
+                    n,
+                )
+            )
         return out
 
     def __str__(self) -> str:  # what ``gradproof audit FILE`` prints
@@ -174,6 +184,15 @@ class AuditReport:
     def fixed(self) -> str:
         """The document with every wrong value the audit could correct replaced."""
         return apply_edits(self.source, (e for c in self.claims for e in c.edits))
+
+    def unfixed(self) -> list[str]:
+        """One line per wrong claim that :meth:`fixed` leaves as it is (a value whose chain
+        would not hold with the right one, a formula, an output): ``post.md:12: not fixed: …``."""
+        return [
+            f"{self.file}:{c.line}: " + _("not fixed: {message}", message=c.message)
+            for c in self.claims
+            if c.is_wrong and not c.edits
+        ]
 
     def diff(self) -> str:
         """A unified diff from the document to :meth:`fixed` (empty when nothing changes)."""

@@ -27,7 +27,16 @@ import numpy as np
 from gradproof.audit import nodes as N
 from gradproof.i18n import lazy
 
-__all__ = ["Unevaluable", "Scope", "evaluate", "close", "tolerance", "format_value", "LIMITS"]
+__all__ = [
+    "Unevaluable",
+    "Scope",
+    "evaluate",
+    "close",
+    "tolerance",
+    "format_value",
+    "enough_decimals",
+    "LIMITS",
+]
 
 LIMITS = {"max_work": 200_000, "max_range": 10_000, "max_size": 100_000}
 """Node visits per evaluation, terms of an explicit Σ range, entries of one value."""
@@ -183,7 +192,9 @@ class _Eval:
         base = self.ev(n.base, bound)
         p = self.scalar(self.ev(n.exp, bound), lazy("an exponent"))
         if isinstance(n.base, N.Name) and n.base.key == "e" and np.ndim(base) == 0:
-            return np.float64(math.exp(min(p, 800.0)))
+            if p > 709.0:  # beyond float64: the claim is unchecked, never a crash
+                raise Unevaluable(lazy("e^{p} is too large for float64", p=format(p, "g")))
+            return np.float64(math.exp(p))
         x = self.scalar(base, lazy("a power"))
         if x < 0 and p != int(p):
             raise Unevaluable(lazy("a negative number to a fractional power"))
@@ -351,6 +362,24 @@ def _num(x: float, minus: str, decimals: int | None) -> str:
     if text.lstrip("-").strip("0.") == "":
         text = text.lstrip("-")  # no −0
     return text.replace("-", minus)
+
+
+def enough_decimals(value: Value, decimals: int | None) -> int | None:
+    """Decimals to print the true ``value`` where a claim showed ``decimals``: the claim's
+    own, or more when they would hide the value — up to 4 more while that makes it exact
+    ([−0.25, 0.75], not [−0.2, 0.8]; 0.01, not 0.0). Beyond that the claim's decimals,
+    unless a nonzero entry would print as 0: then None (six significant digits)."""
+    if decimals is None or isinstance(value, frozenset):
+        return decimals
+    a = np.asarray(value, dtype=float).ravel()
+    if a.size == 0 or not np.all(np.isfinite(a)):
+        return decimals
+    for d in range(decimals, decimals + 5):
+        if np.allclose(np.round(a, d), a, rtol=1e-9, atol=1e-12):
+            return d
+    if np.any((np.round(a, decimals) == 0) & (a != 0)):
+        return None
+    return decimals
 
 
 def format_value(

@@ -11,6 +11,7 @@ import click
 
 from gradproof.audit import audit
 from gradproof.cli import cli
+from gradproof.cli.options import parse_params
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.io import write_atomic
@@ -54,12 +55,19 @@ from gradproof.markup.scan import FORMATS
     "'gradproof losses') or an expression such as 'max(0, -y*(w·x + b))'.",
 )
 @click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A hyperparameter value the post does not state (repeatable), e.g. --param lam=0.1.",
+)
+@click.option(
     "--input-format",
     type=click.Choice(list(FORMATS)),
     help="The kind of document (default: from the suffix: .md, .tex, .ipynb).",
 )
 @click.option("-v", "--verbose", is_flag=True, help="List every claim, not only the wrong ones.")
-def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose):
+def audit_cmd(file, as_json, fmt, run, fix, output, loss, params, input_format, verbose):
     """Check the claims of a post (Markdown, LaTeX or Jupyter notebook) and point at the
     wrong lines: numeric chains, gradient formulas, update steps, restated data and (with
     --run) printed outputs, checked with gradproof's own derivation of the post's loss.
@@ -68,7 +76,9 @@ def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose)
     """
     if output and not fix:
         raise OptionError(_("-o/--output writes the corrected document; use it with --fix"))
-    report = audit(Path(file), format=input_format, run=run, loss=loss)  # in --lang
+    report = audit(  # in --lang (every command has it)
+        Path(file), format=input_format, run=run, loss=loss, params=parse_params(params)
+    )
     if fix:
         if not report.fixable:
             raise OptionError(_("--fix works on Markdown and LaTeX files, not notebooks"))
@@ -77,6 +87,8 @@ def audit_cmd(file, as_json, fmt, run, fix, output, loss, input_format, verbose)
             click.echo(_("wrote {path}", path=output), err=True)
         else:
             click.echo(report.diff(), nl=False)
+        for line in report.unfixed():  # what the copy still gets wrong (exit 1 says so too)
+            click.echo(line, err=True)
     elif as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:

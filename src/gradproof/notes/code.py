@@ -130,28 +130,61 @@ def gradient_code(d: Derivation) -> str:
     active = _set(d)
     masks = {active[1]: active[0]} if active else {}
     p = _Textbook(masks, names)
-    f = d.form
     out = ["import numpy as np", ""]
     for sym, name in names.items():
         out.append(f"{name} = {d.params[str(sym)]!r}")
     if names:
         out.append("")
     if active:
-        name, u, cond_text, cond = active
-        doc = _(
-            "The samples in {name} ({meaning}): {cond}.",
-            name=name,
-            meaning=_(d.spec.set_meaning),
-            cond=cond_text,
-        )
-        out += [
-            "",
-            "def active_set(X, y, w, b):",
-            f'    """{doc}"""',
-            *_atoms(cond.free_symbols),
-            f"    return {p.doprint(cond)}",
-            "",
-        ]
+        out += _active_set_lines(d, p, active)
+    scale = " / len(y)" if d.form.mean else ""
+    body = _grad_lines(d, p, active, scale)
+    loss = _loss_lines(d, p, scale)
+    helpers = p.prelude()
+    if helpers:  # the overflow-free σ, softplus … the coefficients call
+        out = [*out[:2], helpers.rstrip(), "", "", *out[2:]]
+    text = "\n".join(out + body + loss)
+    if "dt" in text:  # an indicator printed as a cast: in the data's dtype
+        text = text.replace("import numpy as np\n", "import numpy as np\n\ndt = np.float64\n", 1)
+    example = [
+        "",
+        fmt_source().rstrip(),
+        "",
+        "",
+        "# " + _("The worked example"),
+        f"X = {_array(ex.X)}",
+        f"y = {_array(ex.y)}",
+        f"w = {_array(ex.w)}",
+        f"b = {float(ex.b)!r}",
+        "grad_w, grad_b = grad(X, y, w, b)",
+        'print("dL/dw =", "[" + ", ".join(fmt(v) for v in grad_w) + "]")',
+        'print("dL/db =", fmt(grad_b))',
+    ]
+    return re.sub(r"\n{4,}", "\n\n\n", text + "\n".join(example)) + "\n"
+
+
+def _active_set_lines(d: Derivation, p: _Textbook, active: tuple[Any, ...]) -> list[str]:
+    """``active_set(X, y, w, b)``: the mask of the derivation's active set."""
+    name, _u, cond_text, cond = active
+    doc = _(
+        "The samples in {name} ({meaning}): {cond}.",
+        name=name,
+        meaning=_(d.spec.set_meaning),
+        cond=cond_text,
+    )
+    return [
+        "",
+        "def active_set(X, y, w, b):",
+        f'    """{doc}"""',
+        *_atoms(cond.free_symbols),
+        f"    return {p.doprint(cond)}",
+        "",
+    ]
+
+
+def _grad_lines(d: Derivation, p: _Textbook, active: Any, scale: str) -> list[str]:
+    """``grad(X, y, w, b)``: per-sample coefficients, then Xᵀc and their sum."""
+    f = d.form
     gw = d.render_formula("w") if "w" in d.gradient else "0"
     gb = d.render_formula("b") if "b" in d.gradient else "0"
     as_derived = _("The gradient of the {loss}, as derived:", loss=loss_in_sentence(d.title))
@@ -175,7 +208,6 @@ def gradient_code(d: Derivation) -> str:
     body.append(f"    {cw_name} = {_per_sample(p, f.cw)}  # {every}")
     if not shared:
         body.append(f"    {cb_name} = {_per_sample(p, f.cb)}")
-    scale = " / len(y)" if f.mean else ""
     grad_w = f"X.T @ {cw_name}"
     if f.cq != 0:
         grad_w = f"{grad_w} + np.sum({_per_sample(p, f.cq)}) * w"
@@ -183,8 +215,13 @@ def gradient_code(d: Derivation) -> str:
     if f.rw != 0:
         grad_w += f" + {p.doprint(f.rw)} * w"
     grad_b = f"np.sum({cb_name}){scale}" + (f" + {p.doprint(f.rb)}" if f.rb != 0 else "")
-    body += [f"    grad_w = {grad_w}", f"    grad_b = {grad_b}", "    return grad_w, grad_b", ""]
-    del gw, gb
+    body += [f"    grad_w = {grad_w}", f"    grad_b = {grad_b}"]
+    return body + ["    return grad_w, grad_b", ""]
+
+
+def _loss_lines(d: Derivation, p: _Textbook, scale: str) -> list[str]:
+    """``loss(X, y, w, b)``: the summed per-sample loss plus the regulariser."""
+    f = d.form
     loss = [
         "",
         "def loss(X, y, w, b):",
@@ -194,28 +231,7 @@ def gradient_code(d: Derivation) -> str:
     total = f"np.sum({_per_sample(p, f.loss)}){scale}"
     if f.reg != 0:
         total += f" + {p.doprint(f.reg)}"
-    loss += [f"    return {total}", "", ""]
-    helpers = p.prelude()
-    if helpers:  # the overflow-free σ, softplus … the coefficients call
-        out = [*out[:2], helpers.rstrip(), "", "", *out[2:]]
-    text = "\n".join(out + body + loss)
-    if "dt" in text:  # an indicator printed as a cast: in the data's dtype
-        text = text.replace("import numpy as np\n", "import numpy as np\n\ndt = np.float64\n", 1)
-    example = [
-        "",
-        fmt_source().rstrip(),
-        "",
-        "",
-        "# " + _("The worked example"),
-        f"X = {_array(ex.X)}",
-        f"y = {_array(ex.y)}",
-        f"w = {_array(ex.w)}",
-        f"b = {float(ex.b)!r}",
-        "grad_w, grad_b = grad(X, y, w, b)",
-        'print("dL/dw =", "[" + ", ".join(fmt(v) for v in grad_w) + "]")',
-        'print("dL/db =", fmt(grad_b))',
-    ]
-    return re.sub(r"\n{4,}", "\n\n\n", text + "\n".join(example)) + "\n"
+    return loss + [f"    return {total}", "", ""]
 
 
 def _per_sample(p: _Textbook, e: sp.Expr) -> str:

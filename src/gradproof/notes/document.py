@@ -324,6 +324,7 @@ def write_notes(
     >>> note.training.converged
     True
     """
+    # long only for its docstring: the work is in _write_notes
     refuse_model(d, "notes")
     with language(lang) as code:  # an unknown language is an error before anything else
         return _write_notes(

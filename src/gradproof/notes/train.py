@@ -248,6 +248,7 @@ def train(
     >>> result.converged, result.epochs_run, result.w.tolist(), result.b
     (True, 1, [0.1, 0.4], 0.0)
     """
+    # long for its docstring and the training loop, which reads best in one piece
     refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
@@ -274,32 +275,11 @@ def train(
 
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # reported below
         converged = record(0) <= tol
-        if not np.isfinite(kept.rows[0][1]):
-            raise DataError(
-                _(
-                    "the loss at the starting point is {loss} (not a finite number); the data "
-                    "or the point lies outside the loss's domain (e.g. log or sqrt of a negative "
-                    "value)",
-                    loss=kept.rows[0][1],
-                )
-            )
-        if not np.isfinite(kept.rows[0][2]):
-            raise DataError(
-                _(
-                    "the gradient at the starting point is not finite (‖g‖ = {norm}); start "
-                    "elsewhere with --at",
-                    norm=kept.rows[0][2],
-                )
-            )
+        _check_start(kept.rows[0])
         for epoch in range(1, epochs + 1):
             if converged:
                 break
-            if batch_size is None:
-                batches: list[Any] = [slice(None)]
-            else:
-                order = rng.permutation(data.n)
-                batches = [order[i : i + batch_size] for i in range(0, data.n, batch_size)]
-            for idx in batches:
+            for idx in _batches(rng, data.n, batch_size):
                 _loss, gw, gb = compiled.loss_and_grad(X[idx], y[idx], w, b)
                 vw = momentum * vw + np.asarray(gw, dtype=float)
                 vb = momentum * vb + float(gb)
@@ -334,6 +314,35 @@ def train(
         seed=seed,
         n=data.n,
     )
+
+
+def _check_start(row: tuple[Any, ...]) -> None:
+    """A run must start where the loss and its gradient are finite numbers."""
+    if not np.isfinite(row[1]):
+        raise DataError(
+            _(
+                "the loss at the starting point is {loss} (not a finite number); the data "
+                "or the point lies outside the loss's domain (e.g. log or sqrt of a negative "
+                "value)",
+                loss=row[1],
+            )
+        )
+    if not np.isfinite(row[2]):
+        raise DataError(
+            _(
+                "the gradient at the starting point is not finite (‖g‖ = {norm}); start "
+                "elsewhere with --at",
+                norm=row[2],
+            )
+        )
+
+
+def _batches(rng: np.random.Generator, n: int, batch_size: int | None) -> list[Any]:
+    """One epoch's batches: all samples at once, or shuffled slices of ``batch_size``."""
+    if batch_size is None:
+        return [slice(None)]
+    order = rng.permutation(n)
+    return [order[i : i + batch_size] for i in range(0, n, batch_size)]
 
 
 def _training_data(d: Derivation, data: Dataset | None, X: Any, y: Any) -> Dataset:

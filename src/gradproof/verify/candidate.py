@@ -289,22 +289,12 @@ def call_function(
 def _failure(source: str, exc: BaseException) -> CandidateFailure:
     name = type(exc).__name__
     text = f"{exc}".strip()
-    if isinstance(exc, SystemExit):
+    if isinstance(exc, (SystemExit, HardExit)):
         return CandidateFailure(
             lazy(
-                "{source} called sys.exit({code}) instead of returning a gradient",
+                "{source} called {call}({code}) instead of returning a gradient",
                 source=source,
-                code=repr(exc.code),
-            ),
-            lazy(
-                "a gradient function must return (grad_w, grad_b); an exit inside it is a failure"
-            ),
-        )
-    if isinstance(exc, HardExit):
-        return CandidateFailure(
-            lazy(
-                "{source} called os._exit({code}) instead of returning a gradient",
-                source=source,
+                call="sys.exit" if isinstance(exc, SystemExit) else "os._exit",
                 code=repr(exc.code),
             ),
             lazy(

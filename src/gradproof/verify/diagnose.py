@@ -158,6 +158,8 @@ def diagnose(
     ``unfiltered`` are the callables of the derivation with its max(0, ·) filters removed
     (:mod:`gradproof.verify.hypotheses`), for losses that filter without an indicator.
     """
+    # One function on purpose: the hypotheses are tried in order, the first that fits wins,
+    # and the order (a global factor before a regulariser before a filter …) is the logic.
     out = Diagnosis()
     n, d = X.shape
     e = g - r

@@ -41,6 +41,16 @@ def read_markdown(text: str, reads: frozenset[str] = DELIMITERS) -> list[Raw]:
                 break
     region = offs[i]
     while i < len(lines):
+        j = _indented_code_end(lines, i)
+        if j > i:  # a CommonMark indented code block: code, not math or prose
+            raws.extend(_inline(text, region, offs[i], reads))
+            end = offs[j]
+            while end > offs[i] and text[end - 1] in "\r\n":
+                end -= 1
+            raws.append(("code", offs[i], end, False, "    ", None, False))
+            region = offs[j]
+            i = j
+            continue
         m = _FENCE.fullmatch(lines[i].rstrip("\r\n"))
         if m is None or (m.group(1)[0] == "`" and "`" in m.group(2)):
             i += 1
@@ -62,6 +72,31 @@ def read_markdown(text: str, reads: frozenset[str] = DELIMITERS) -> list[Raw]:
         i = j + 1
     raws.extend(_inline(text, region, len(text), reads))
     return raws
+
+
+_LIST_ITEM = re.compile(r" {0,3}(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+
+
+def _indent(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip(" "))
+
+
+def _indented_code_end(lines: list[str], i: int) -> int:
+    """The line after an indented code block starting at line ``i`` (4+ spaces after a blank
+    line, outside a list item), or ``i`` when none starts there."""
+    if not lines[i].strip() or _indent(lines[i]) < 4 or (i > 0 and lines[i - 1].strip()):
+        return i
+    k = i - 1
+    while k >= 0 and (not lines[k].strip() or _indent(lines[k]) >= 2):
+        k -= 1  # back to the block's anchor: a list item there makes this its content
+    if k >= 0 and _LIST_ITEM.match(lines[k]):
+        return i
+    j, last = i, i
+    while j < len(lines) and (not lines[j].strip() or _indent(lines[j]) >= 4):
+        if lines[j].strip():
+            last = j
+        j += 1
+    return last + 1
 
 
 def _line_start(text: str, i: int) -> bool:
