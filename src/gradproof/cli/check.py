@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from gradproof.cli import cli
-from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
+from gradproof.cli.options import (
+    data_options,
+    dataset_from,
+    emit,
+    loss_options,
+    parse_params,
+    refuse_models,
+)
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.symbolic.derive import derive_symbolic as derive
@@ -104,6 +111,7 @@ def check_cmd(
     """
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
+    refuse_models(loss, expr, "check")
     if sorted(p.strip() for p in wrt.split(",")) != ["b", "w"]:
         raise OptionError(_("check compares the whole gradient; leave --wrt at w,b"))
     if grad_ref and claim:

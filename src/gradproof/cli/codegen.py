@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from gradproof.cli import cli
-from gradproof.cli.options import emit, loss_options, parse_params
+from gradproof.cli.options import emit, loss_options, parse_params, refuse_models
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.numeric.derive import derive
@@ -33,6 +33,7 @@ def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, output):
     """
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
+    refuse_models(loss, expr, "codegen")
     d = derive(
         loss,
         expr=expr,

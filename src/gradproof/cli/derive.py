@@ -6,16 +6,20 @@ import json
 import math
 
 import click
+import numpy as np
 
 from gradproof.cli import cli
 from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
+from gradproof.datasets import parse_matrix
 from gradproof.errors import OptionError
 from gradproof.i18n import _, tr
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
+from gradproof.symbolic.model_derive import is_model_request
 from gradproof.symbolic.render.printers import to_latex
 from gradproof.symbolic.render.records import step_records
+from gradproof.symbolic.score_losses import SCORE_LOSSES
 
 
 @cli.command("derive")
@@ -55,6 +59,16 @@ from gradproof.symbolic.render.records import step_records
     "Markdown with $…$ and $$ blocks).",
 )
 @click.option("--no-example", is_flag=True, help="Skip the worked example.")
+@click.option(
+    "--model",
+    help="linear (one score) or multiclass_linear (K scores: softmax and the other losses "
+    "over K scores imply it).",
+)
+@click.option(
+    "--l1",
+    type=click.Choice(["zero", "plus", "minus"]),
+    help="A model's L1 regulariser: the value of sgn(0) in its subgradient (default zero).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 def derive_cmd(
@@ -76,6 +90,8 @@ def derive_cmd(
     standalone,
     site,
     no_example,
+    model,
+    l1,
     as_json,
     output,
 ):
@@ -91,6 +107,14 @@ def derive_cmd(
         raise OptionError(_("--site applies to --format markdown"))
     if not no_example and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
+    if is_model_request(loss, expr, model):
+        d = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
+        d = d(model=model, l1=l1, example=not no_example)
+        if as_json:
+            emit(json.dumps(_model_json(d, detail), indent=2, ensure_ascii=False) + "\n", output)
+        else:
+            emit(d.render(fmt, detail=detail, standalone=standalone, site=site), output)
+        return
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss,
@@ -128,6 +152,70 @@ def derive_cmd(
     emit(d.render(fmt, detail=detail, standalone=standalone, site=site), output)
 
 
+def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr):
+    """A call of derive() for a model with K scores: X and y are read as JSON arrays (y may
+    be labels 0…K−1, one-hot rows or n×K targets), --at as {"W": [[…]], "b": […]}."""
+    if data_file:
+        raise OptionError("a model's data are given as --X and --y (JSON), not --data yet")
+    if (X is None) != (y is None):
+        raise OptionError("--X and --y go together; give both")
+    Xa = None if X is None else parse_matrix(X, "--X")
+    ya = None if y is None else _json_array(y, "--y")
+    names = [p.strip() for p in wrt.split(",") if p.strip()]
+
+    def call(**extra):
+        return derive(
+            loss,
+            expr=expr,
+            reg=reg,
+            params=parse_params(params),
+            kink=kink,
+            mean=mean,
+            wrt=None if names == ["w", "b"] else names,  # the default: every parameter
+            X=Xa,
+            y=ya,
+            at=at,
+            lr=lr,
+            **extra,
+        )
+
+    return call
+
+
+def _json_array(text: str, what: str):
+    """A JSON vector or matrix of numbers (labels, one-hot rows or targets)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise OptionError(f"{what}: not valid JSON; write e.g. [0, 2, 1]") from None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise OptionError(
+            f"{what}: expected a list of numbers (labels 0…K−1) or of equal-length rows"
+        ) from None
+
+
+def _model_json(d, detail):
+    """The --json result of a model derivation."""
+    return {
+        "loss": d.name,
+        "title": d.title,
+        "model": d.model.name,
+        "formula": d.spec.formula,
+        "kink": d.kink,
+        "l1": d.l1,
+        "params": dict(d.params),
+        "shapes": {k: list(v) for k, v in d.shapes.items()},
+        "gradient": {
+            p: {"latex": d.render_formula(p, "latex"), "text": d.render_formula(p)}
+            for p in d.matrix_form
+        },
+        "example": d.example.to_dict() if d.example is not None else None,
+        "steps": step_records(d, detail),
+    }
+
+
 @cli.command("losses")
 def losses_cmd():
     """List the built-in losses with their formulas."""
@@ -139,3 +227,13 @@ def losses_cmd():
             extra = _("{labels}; {values}", labels=extra, values=values)
         described = _("{description} ({extra})", description=_(spec.description), extra=extra)
         click.echo(f"{'':<14} {described}")
+    click.echo(
+        "\n" + _("over K scores per sample (the multi-class linear model, {S}):", S="S = XWᵀ + 𝟏bᵀ")
+    )
+    for s in SCORE_LOSSES.values():
+        labels = _("labels 0…K−1") if s.labels == "classes" else _("targets Y ∈ ℝⁿˣᴷ")
+        regs = _("{labels}; --reg l2, l1 or elastic_net", labels=labels)
+        click.echo(f"{s.name:<20} {_(s.formula)}")
+        click.echo(
+            f"{'':<20} " + _("{description} ({extra})", description=_(s.description), extra=regs)
+        )

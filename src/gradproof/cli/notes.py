@@ -9,7 +9,14 @@ from typing import Any
 import click
 
 from gradproof.cli import cli
-from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
+from gradproof.cli.options import (
+    data_options,
+    dataset_from,
+    emit,
+    loss_options,
+    parse_params,
+    refuse_models,
+)
 from gradproof.datasets import sample_dataset
 from gradproof.errors import OptionError
 from gradproof.i18n import _
@@ -24,9 +31,10 @@ def _wrt(wrt: str) -> list[str]:
     return [p.strip() for p in wrt.split(",") if p.strip()]
 
 
-def _need_loss(loss: str | None, expr: str | None) -> None:
+def _need_loss(loss: str | None, expr: str | None, command: str) -> None:
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
+    refuse_models(loss, expr, command)
 
 
 def _interactive() -> bool:
@@ -148,7 +156,7 @@ def notes_cmd(
     from gradproof.notes import write_notes
     from gradproof.notes.plots import parse_coords
 
-    _need_loss(loss, expr)
+    _need_loss(loss, expr, "notes")
     for flag, value in (("--front-matter", front_matter), ("--site", site)):
         if value and fmt != "markdown":
             raise OptionError(_("{flag} applies to --format markdown", flag=flag))
@@ -249,7 +257,7 @@ def train_cmd(
     """
     from gradproof.notes.train import format_table, sparkline, summary, train
 
-    _need_loss(loss, expr)
+    _need_loss(loss, expr, "train")
     if rows < 2:
         raise OptionError(_("--rows must be at least 2, got {rows}", rows=rows))
     ds = dataset_from(X, y, data_file)
@@ -320,7 +328,7 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, outp
     With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
     sets and one gradient-descent step of each loss.
     """
-    from gradproof.notes import compare
+    from gradproof.notes.compare import compare
 
     if site and fmt != "markdown":
         raise OptionError(_("--site applies to --format markdown"))

@@ -13,9 +13,17 @@ from gradproof.datasets import Dataset, as_dataset, load_data, parse_matrix, par
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.io import write_atomic
+from gradproof.symbolic.model_derive import is_model_request
 from gradproof.text import printable
 
-__all__ = ["data_options", "dataset_from", "parse_params", "emit", "loss_options"]
+__all__ = [
+    "data_options",
+    "dataset_from",
+    "parse_params",
+    "emit",
+    "loss_options",
+    "refuse_models",
+]
 
 
 def data_options(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -103,3 +111,13 @@ def emit(text: str, output: str | None) -> None:
         )  # one line, whatever the name
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def refuse_models(loss: str | None, expr: str | None, command: str) -> None:
+    """One line, exit 2, for a loss over K scores per sample given to a command that does
+    not support models yet."""
+    if is_model_request(loss, expr, None):
+        raise OptionError(
+            f"gradproof {command} does not support models with K scores per sample yet "
+            f"({loss or expr}); gradproof derive shows their derivation and its numbers"
+        )

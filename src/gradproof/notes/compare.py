@@ -33,8 +33,10 @@ from gradproof.symbolic import sentences as T
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.derive import derive_symbolic
 from gradproof.symbolic.losses import get_loss
+from gradproof.symbolic.model_derivation import refuse_model
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, inline_pieces
 from gradproof.symbolic.render.printers import to_latex, to_text
+from gradproof.symbolic.score_losses import is_score_loss
 from gradproof.symbolic.sentences import say_inline
 from gradproof.symbolic.steps import Formula, Rule
 
@@ -326,6 +328,13 @@ def _compare(
             )
         )
     given = dict(params or {})
+    for item in losses:
+        refuse_model(item, "compare")
+        if isinstance(item, str) and is_score_loss(item):
+            raise OptionError(
+                f"compare does not support models with K scores per sample yet ({item}); "
+                f"gradproof derive shows and evaluates their gradient"
+            )
     specs = {item: get_loss(item) for item in losses if isinstance(item, str)}
     unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
     if unused:

@@ -31,6 +31,7 @@ from gradproof.markup.platforms import Profile, get_profile
 from gradproof.notes.code import gradient_code, training_code
 from gradproof.notes.plots import FigureFile, loss_name, make_figures, parse_coords, require
 from gradproof.notes.train import TrainResult, rows_to_show, summary, table_rows, train
+from gradproof.symbolic.model_derivation import refuse_model
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.sentences import prose_inline
 from gradproof.text import check_title, printable
@@ -324,6 +325,7 @@ def write_notes(
     True
     """
     # long only for its docstring: the work is in _write_notes
+    refuse_model(d, "notes")
     with language(lang) as code:  # an unknown language is an error before anything else
         return _write_notes(
             d,

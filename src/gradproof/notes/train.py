@@ -26,6 +26,7 @@ from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, language, ngettext
 from gradproof.markup import blocks as B
 from gradproof.markup.markdown import to_markdown
+from gradproof.symbolic.model_derivation import refuse_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
@@ -248,6 +249,7 @@ def train(
     (True, 1, [0.1, 0.4], 0.0)
     """
     # long for its docstring and the training loop, which reads best in one piece
+    refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
             _("training needs the gradient with respect to both w and b (use --wrt w,b)")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from gradproof.io import write_atomic
 from gradproof.numeric.source import generate_source
+from gradproof.symbolic.model_derivation import refuse_model
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
@@ -81,6 +82,7 @@ def _set_definitions(d: Derivation) -> list[str]:
 def export_module(d: Derivation) -> str:
     """The source of a standalone module (numpy only) computing the derivation's loss and
     gradient: ``loss(X, y, w, b)``, ``grad(X, y, w, b)``, ``loss_and_grad(X, y, w, b)``."""
+    refuse_model(d, "codegen")
     return generate_source(d.form, d.params, d.name, doc=module_doc(d), labels=d.spec.labels)
 
 

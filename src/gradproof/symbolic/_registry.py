@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal, Union
 
+import mpmath
+import numpy as np
 import sympy as sp
 
 __all__ = [
@@ -30,6 +32,7 @@ __all__ = [
     "NumpyPrint",
     "Kink",
     "PIECES",
+    "ScoreRule",
     "validate",
 ]
 
@@ -81,6 +84,61 @@ class PrimitiveRule:
 
 
 @dataclass(frozen=True)
+class ScoreRule:
+    """What a *score function* (a function of a model's whole score vector s ∈ ℝᴷ, such as
+    logsumexp(s)) is to every layer: the scalar atom it builds and the vector ∂atom/∂s.
+
+    Attributes
+    ----------
+    atom
+        The per-sample atom symbol (:mod:`gradproof.symbolic.atoms`).
+    text, latex
+        The atom as written, by printer mode: ``scalar`` (one sample's s) and ``index``
+        (sample i, with the class index l inside).
+    direction
+        ``(symbol, matrix, definition)`` of ∂atom/∂s: the letter of its entries (``p``, so
+        pᵢₖ), the letter of the n×K matrix they form (``P``) and, as (text, LaTeX), the
+        definition of an entry (pᵢₖ = exp(sᵢₖ)/Σₗ exp(sᵢₗ)).
+    meaning
+        The atom in words, for sentences.
+    labels
+        True when the atom reads the class label y (then the loss needs labels 0…K−1).
+    tie
+        True for a maximum: where two classes tie, ∂atom/∂s may be e_k for either (a kink).
+    numpy_value, numpy_add, numpy_helper
+        Source templates for generated code: a statement computing the atom ``{v}`` (and
+        the data ``{dv}`` its direction needs) from a block of scores ``S`` and labels
+        ``y``; an expression adding ``{c}``·∂atom/∂s to the gradient block ``G``; the
+        helpers they call. ``{v}``/``{dv}``/``{c}`` are variable names.
+    inplace
+        The statement of ``numpy_value`` that may overwrite S with its direction (used on a
+        block of scores nothing reads afterwards), or "".
+    real, mp
+        Evaluators for the verify layer, independent of the templates: ``real(S, y)`` →
+        (values (n,), directions (n, K)) on float64 arrays; ``mp(s, y)`` → (value,
+        direction list) on one sample's scores as mpmath numbers.
+    ties
+        ``ties(s, y, tol)`` → the classes ∂atom/∂s may point to at one sample (those within
+        ``tol`` of the maximum); None for atoms without ties.
+    """
+
+    atom: sp.Symbol
+    text: dict[str, str]
+    latex: dict[str, str]
+    direction: tuple[str, str, tuple[str, str]]
+    meaning: str
+    labels: bool
+    tie: bool
+    numpy_value: str
+    numpy_add: str
+    numpy_helper: str
+    real: Callable[..., Any]
+    mp: Callable[..., Any]
+    inplace: str = ""
+    ties: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
 class Primitive:
     """One function of the expression language: every layer's view of it, side by side.
 
@@ -125,6 +183,11 @@ class Primitive:
         contract test; internal nodes appear in its derivative).
     notes
         Domain and limits notes.
+    argument, score
+        ``argument`` is ``"scores"`` for a function of a model's whole score vector s (an
+        entry of the score kind, e.g. ``logsumexp(s)``): its ``build`` takes no argument
+        and returns a score atom, whose :class:`ScoreRule` is ``score``, or (sugar, with
+        ``score`` None) an expression in score atoms.
     """
 
     name: str
@@ -148,6 +211,8 @@ class Primitive:
     size: Callable[[Sequence[tuple[int, bool]]], int] | None = None
     example: str = ""
     notes: str = ""
+    argument: Literal["scalar", "scores"] = "scalar"
+    score: ScoreRule | None = None
     helper_names: tuple[str, ...] = field(init=False, default=())
 
     def __post_init__(self) -> None:
@@ -162,7 +227,7 @@ class Primitive:
     @property
     def sugar(self) -> bool:
         """True for parser sugar: a builder that expands into other primitives."""
-        return self.build is not None and not self.nodes
+        return self.build is not None and not self.nodes and self.argument == "scalar"
 
     def print_numpy(self, print_: Callable[[sp.Basic], str], node: sp.Expr) -> str:
         """The numpy source of ``node``; ``print_`` prints its sub-expressions."""
@@ -189,7 +254,9 @@ PIECES = {
 
 def _missing(entry: Primitive) -> list[str]:
     """The pieces ``entry`` lacks, in words."""
-    if entry.sugar:
+    if entry.score is not None:
+        return _missing_score(entry)
+    if entry.sugar or entry.argument == "scores":
         return []
     need = ["text", "latex", "numpy", "real", "complex", "mp", "derivative"]
     if entry.parsed:
@@ -201,6 +268,26 @@ def _missing(entry: Primitive) -> list[str]:
         calls = set(re.findall(r"(?<![\w.])(_\w+)\(", entry.numpy))
         for name in sorted(calls - set(entry.helper_names)):
             out.append(f"numpy helper {name}() (the printing calls it; add its source)")
+    return out
+
+
+def _missing_score(entry: Primitive) -> list[str]:
+    """The pieces a score entry lacks: a builder, text and LaTeX for both modes, the
+    direction, templates whose helpers are given, and ties for a maximum."""
+    rule = entry.score
+    assert rule is not None
+    out = [] if entry.build is not None else ["a builder (build=) returning the atom"]
+    for piece in ("text", "latex"):
+        if set(getattr(rule, piece)) != {"scalar", "index"}:
+            out.append(f"{piece} for the scalar and index modes")
+    if rule.tie and rule.ties is None:
+        out.append("ties() for a maximum")
+    if entry.rule is None:
+        out.append(PIECES["rule"])
+    helpers = set(re.findall(r"^def (\w+)\(", rule.numpy_helper, flags=re.M))
+    calls = set(re.findall(r"(?<![\w.])(_\w+)\(", rule.numpy_value + rule.numpy_add + rule.inplace))
+    for name in sorted(calls - helpers):
+        out.append(f"numpy helper {name}() (a template calls it; add its source)")
     return out
 
 
@@ -233,6 +320,35 @@ def validate(entry: Primitive, registry: Registry | None = None) -> None:
                 )
     if entry.nodes and entry.derivative is not None:
         _check_derivative(entry, u)
+    if entry.score is not None:
+        _check_direction(entry)
+
+
+def _check_direction(entry: Primitive) -> None:
+    """The mpmath direction of a score entry against central differences of its value, and
+    the real evaluators against the mpmath ones, at a point without ties."""
+    rule = entry.score
+    assert rule is not None
+    y = 2
+    with mpmath.workdps(40):
+        s = [mpmath.mpf(v) for v in ("0.3", "-1.25", "0.8", "2.1")]
+        value, direction = rule.mp(s, y)
+        h = mpmath.mpf(10) ** -15
+        for k in range(len(s)):
+            hi = [v + (h if j == k else 0) for j, v in enumerate(s)]
+            lo = [v - (h if j == k else 0) for j, v in enumerate(s)]
+            fd = (rule.mp(hi, y)[0] - rule.mp(lo, y)[0]) / (2 * h)
+            if abs(fd - direction[k]) > mpmath.mpf(10) ** -20:
+                raise RegistryError(
+                    f"score function {entry.name!r}: direction entry {k} is {direction[k]} "
+                    f"but the value's derivative is {fd}"
+                )
+    rv, rd = rule.real(np.array([[float(v) for v in s]]), np.array([y]))
+    if (
+        abs(float(rv[0]) - float(value)) > 1e-12
+        or np.max(np.abs(np.asarray(rd[0], dtype=float) - [float(v) for v in direction])) > 1e-12
+    ):
+        raise RegistryError(f"score function {entry.name!r}: real and mpmath evaluators differ")
 
 
 def _check_derivative(entry: Primitive, u: sp.Symbol) -> None:
@@ -279,7 +395,19 @@ class Registry:
         return e if e is not None and e.parsed else None
 
     def parser_names(self) -> tuple[str, ...]:
-        return tuple(e.name for e in self.entries if e.parsed)
+        """The scalar functions users call (score functions are :meth:`score_names`)."""
+        return tuple(e.name for e in self.entries if e.parsed and e.argument == "scalar")
+
+    def score_names(self) -> tuple[str, ...]:
+        """The functions of a model's score vector users call (logsumexp, …)."""
+        return tuple(e.name for e in self.entries if e.parsed and e.argument == "scores")
+
+    def score_rule(self, atom: sp.Basic) -> ScoreRule | None:
+        """The rule of a score atom symbol, or None."""
+        for e in self.entries:
+            if e.score is not None and e.score.atom == atom:
+                return e.score
+        return None
 
     def by_name(self, name: str) -> Primitive:
         try:

@@ -33,6 +33,10 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE | re.ASCII,
 )
+# A model's loss may index its score vector, s[y]: the same tokens, and brackets.
+_TOKEN_BRACKETS = re.compile(
+    _TOKEN.pattern.replace(r"[-+*/^(),·⋅−]", r"[-+*/^(),·⋅−\[\]]"), re.VERBOSE | re.ASCII
+)
 SHOW = 40  # characters of a user token shown in a message
 
 
@@ -87,11 +91,13 @@ def number(text: str, pos: int) -> sp.Rational:
     return sp.Rational(text)  # safe: the regex allows only ASCII digits, '.', 'e' and a sign
 
 
-def tokenize(text: str) -> list[Tok]:
+def tokenize(text: str, brackets: bool = False) -> list[Tok]:
+    """The tokens of ``text``; ``brackets`` also accepts [ and ] (a score vector's index)."""
+    pattern = _TOKEN_BRACKETS if brackets else _TOKEN
     toks: list[Tok] = []
     pos = 0
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = pattern.match(text, pos)
         if m is None:
             ch = text[pos]
             raise ParseError(f"unexpected character {ch!r}{_char_hint(ch)}", pos, text)

@@ -11,8 +11,6 @@ parser), checks the hyperparameters, and builds the derivation under the time li
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,8 +20,10 @@ from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
 from gradproof.i18n import N_, _, tr
 from gradproof.limits import TIME_LIMITS, run_with_limit
-from gradproof.symbolic.derivation import PARAMETERS, Derivation, build_derivation
+from gradproof.symbolic.derivation import PARAMETERS, build_derivation
+from gradproof.symbolic.hyper import real_number
 from gradproof.symbolic.losses import LABEL_SETS, LossSpec, get_loss
+from gradproof.symbolic.model_derive import derive_model_symbolic, is_model_request
 from gradproof.symbolic.parse import parse_loss
 
 __all__ = ["derive_symbolic", "loss_spec", "check_params"]
@@ -88,55 +88,6 @@ def loss_spec(
     return spec
 
 
-def _quoted(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
-def _real_number(name: str, value: Any) -> float:
-    """``value`` as a finite float ≥ 0, or an :class:`OptionError` saying what is wrong."""
-    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Real):
-        raise OptionError(
-            _(
-                "hyperparameter {name} must be a real number, got {value}",
-                name=name,
-                value=_quoted(value),
-            )
-        )
-    try:
-        v = float(value)
-    except OverflowError:
-        v = math.inf
-    except (TypeError, ValueError):
-        raise OptionError(
-            _(
-                "hyperparameter {name} must be a number, got {value}",
-                name=name,
-                value=_quoted(value),
-            )
-        ) from None
-    if not math.isfinite(v):
-        raise OptionError(
-            _(
-                "hyperparameter {name} must be a finite number, got {value} (infinite, not a "
-                "number, or beyond the float64 range)",
-                name=name,
-                value=_quoted(value),
-            )
-        )
-    if v < 0:
-        raise OptionError(
-            _(
-                "hyperparameter {name} = {v:g} is negative; hyperparameters are constants ≥ 0, so "
-                "write the sign in the expression (e.g. -{name}) and give {name}={minus:g}",
-                name=name,
-                v=v,
-                minus=-v,
-            )
-        )
-    return v
-
-
 def check_params(spec: LossSpec, given: Mapping[str, Any]) -> dict[str, float]:
     """The loss's defaults overridden by ``given``, each a finite real number ≥ 0 (> 0 where
     the loss needs it), whether the loss uses it or not; a name a built-in loss does not have
@@ -153,7 +104,7 @@ def check_params(spec: LossSpec, given: Mapping[str, Any]) -> dict[str, float]:
                     known=known,
                 )
             )
-        fv = _real_number(k, v)
+        fv = real_number(k, v)
         if fv == 0 and k in spec.positive_params:
             raise OptionError(
                 _("hyperparameter {k} must be > 0 for the {loss} loss", k=k, loss=spec.name)
@@ -170,16 +121,39 @@ def derive_symbolic(
     params: Mapping[str, Any] | None = None,
     kink: KinkConvention | None = None,
     mean: bool = False,
-    wrt: Sequence[str] = PARAMETERS,
+    wrt: Sequence[str] | None = None,
     labels: str | None = None,
-) -> Derivation:
+    model: str | None = None,
+    l1: str | None = None,
+) -> Any:
     """Derive the gradient of a built-in loss or of a user expression (no worked example).
 
-    The arguments are those of :func:`gradproof.derive` without the data. Raises a
+    The arguments are those of :func:`gradproof.derive` without the data. A loss over K
+    scores per sample (``softmax``, ``logsumexp(s) - s[y]``, or ``model=`` another model
+    than ``linear``) gives a :class:`~gradproof.symbolic.model_derivation.ModelDerivation`,
+    the others a :class:`~gradproof.symbolic.derivation.Derivation`. Raises a
     :class:`~gradproof.errors.GradproofError` for any input that cannot be derived, and a
     :class:`~gradproof.errors.LimitError` when deriving takes longer than
     ``TIME_LIMITS["derive_seconds"]``.
     """
+    if is_model_request(loss, expr, model):
+        return derive_model_symbolic(
+            loss,
+            expr=expr,
+            reg=reg,
+            params=params,
+            kink=kink,
+            l1=l1,
+            mean=mean,
+            wrt=wrt,
+            labels=labels,
+        )
+    if l1 is not None:
+        raise OptionError(
+            "l1= is the L1 convention of a model's regulariser; for the linear model write "
+            "norm1(w) in the regulariser, whose subgradient at 0 is sgn(0) = 0"
+        )
+    wrt = PARAMETERS if wrt is None else wrt
     given = dict(params or {})
     spec = loss_spec(loss, expr=expr, reg=reg, params=given, labels=labels)
     values = check_params(spec, given)

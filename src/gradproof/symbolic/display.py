@@ -33,6 +33,17 @@ __all__ = [
     "Sym",
     "Expanded",
     "Lit",
+    "Mat",
+    "Tr",
+    "Diag",
+    "Sgn",
+    "Entry",
+    "IndexSum",
+    "Delta",
+    "InSpace",
+    "Shapes",
+    "Indicator",
+    "NormOf",
     "register_printers",
 ]
 
@@ -150,3 +161,119 @@ class Lit(_Display):
     @property
     def tex(self) -> str:
         return self._tex
+
+
+# -- matrices, entries and shapes (models with K scores per sample) -------------------------
+class Mat(_Shown, VecSymbol):
+    """A matrix or vector of a model's derivation (X, W, b, S, P, Y, G, 𝟏): non-commutative,
+    so products keep their order. ``Mat("b", bold=True)`` is a vector, printed bold in
+    LaTeX; ``Mat("1_n", bold=True, text="𝟏", tex=r"\\mathbf{1}")`` the vector of ones."""
+
+    def __new__(
+        cls, name: str, bold: bool = False, text: str | None = None, tex: str | None = None
+    ):
+        obj = super().__new__(cls, name)
+        obj._text = text if text is not None else name
+        obj._tex = tex if tex is not None else (rf"\mathbf{{{name}}}" if bold else name)
+        return obj
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def tex(self) -> str:
+        return self._tex
+
+
+class _MatFunction(_Shown, sp.Function):
+    is_commutative = False
+
+    def _eval_derivative(self, s):  # pragma: no cover - a display node is never differentiated
+        raise TypeError("display nodes cannot be differentiated")
+
+
+class Tr(_MatFunction):
+    """The transpose Aᵀ."""
+
+    nargs = 1
+
+
+class Diag(_MatFunction):
+    """diag(c): the n×n diagonal matrix of a per-sample vector c (printed in vector form)."""
+
+    nargs = 1
+
+
+class Sgn(_MatFunction):
+    """sgn(W), elementwise, with the L1 convention's value at 0 (the second argument)."""
+
+    nargs = 2
+
+
+class Entry(_Shown, sp.Symbol):
+    """One entry of a matrix or vector, p_ik: ``Entry("p", "ik")``, printed pᵢₖ / p_{ik}.
+
+    The index letters are i (sample), j (feature), k (class) and l (a class summed over).
+    """
+
+    def __new__(cls, base: str, index: str):
+        obj = super().__new__(cls, f"{base}_{index}", real=True)
+        obj._base = base
+        obj._index = index
+        return obj
+
+    @property
+    def base(self) -> str:
+        return self._base
+
+    @property
+    def index(self) -> str:
+        return self._index
+
+
+class IndexSum(_Display):
+    """Σ over the index ``args[1]`` (a Symbol named i, j, k or l) of ``args[0]``; the third
+    argument leaves one value out: ``IndexSum(body, l, y_i)`` is Σ_{l≠yᵢ}, ALL none."""
+
+    nargs = 3
+
+
+class Delta(_Display):
+    """The Kronecker delta δ_lk (its arguments are index Symbols)."""
+
+    nargs = 2
+
+
+class Indicator(_Display):
+    """𝟙[condition] for a condition between indices and labels (k = yᵢ, k ≠ yᵢ)."""
+
+    nargs = 1
+
+
+class InSpace(_Display):
+    """``expr ∈ ℝ^{dims}`` for a tuple of size names (ℝⁿˣᴷ); no dims is ℝ (a scalar)."""
+
+    nargs = 2
+
+
+class Shapes(_Display):
+    """A line of shapes: its arguments are :class:`InSpace` nodes, printed one after another."""
+
+
+class NormOf(_Shown, sp.Symbol):
+    """‖W‖²_F (``p`` = 2) or ‖W‖₁ (``p`` = 1) of the weight ``weight``: one scalar atom."""
+
+    def __new__(cls, weight: str, p: int):
+        obj = super().__new__(cls, f"{'q' if p == 2 else 'a1'}_{weight}", nonnegative=True)
+        obj._weight = weight
+        obj._p = p
+        return obj
+
+    @property
+    def weight(self) -> str:
+        return self._weight
+
+    @property
+    def p(self) -> int:
+        return self._p

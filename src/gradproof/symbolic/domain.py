@@ -28,7 +28,7 @@ from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.calculus import GradientForm
 from gradproof.symbolic.render.printers import to_text
 
-__all__ = ["check_domain"]
+__all__ = ["check_domain", "check_expressions"]
 
 _UNDEFINED = (sp.zoo, sp.nan, sp.oo, -sp.oo)
 _SHOWN = 60  # characters of a sub-expression quoted in a message
@@ -43,6 +43,12 @@ def check_domain(form: GradientForm, params: Mapping[str, float]) -> None:
         ("the regulariser", form.reg),
         *[("the gradient", c) for c in (form.cw, form.cb, form.cq, form.rw, form.rb)],
     ]
+    check_expressions(parts, params)
+
+
+def check_expressions(parts: Iterable[tuple[str, sp.Expr]], params: Mapping[str, float]) -> None:
+    """:func:`check_domain` for any named expressions (a model's loss and coefficients)."""
+    parts = list(parts)
     for what, e in parts:
         bad = _not_real(e)
         if bad is not None:

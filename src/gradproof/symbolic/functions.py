@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["Ramp", "Step", "Sigmoid", "Softplus", "apply_convention", "KINK_VALUES"]
+__all__ = [
+    "Ramp",
+    "Step",
+    "Sigmoid",
+    "Softplus",
+    "ClassSum",
+    "apply_convention",
+    "KINK_VALUES",
+]
 
 KINK_VALUES = {"include": sp.Integer(1), "exclude": sp.Integer(0), "average": sp.Rational(1, 2)}
 """Value of the indicator 𝟙[u ≥ 0] at u = 0 under each named convention."""
@@ -116,6 +124,29 @@ class Softplus(sp.Function):
         if u.is_zero:
             return sp.log(2)
         return None
+
+
+class ClassSum(sp.Function):
+    """Σ over the classes k of ``body`` (an expression in s_k, y_k and score atoms);
+    ``ClassSum(body, 1)`` leaves out the true class k = y, ``ClassSum(body, 0)`` does not.
+
+    Never differentiated by SymPy: :func:`gradproof.symbolic.score.differentiate_score`
+    differentiates through it.
+    """
+
+    nargs = 2
+    is_real = True
+
+    @property
+    def body(self) -> sp.Expr:
+        return self.args[0]
+
+    @property
+    def exclude_y(self) -> bool:
+        return bool(self.args[1])
+
+    def fdiff(self, argindex=1):  # pragma: no cover - differentiate_score handles class sums
+        raise TypeError("a class sum is differentiated by differentiate_score, not by SymPy")
 
 
 def apply_convention(expr: sp.Expr, h: sp.Expr) -> sp.Expr:

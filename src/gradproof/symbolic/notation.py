@@ -71,6 +71,14 @@ NOTATION: dict[str, Lit] = {
     "sum_c": Lit("∂L/∂b = Σᵢ cᵢ", r"\partial L/\partial b = \sum_{i} c_{i}"),
     "sum_c_mean": Lit("∂L/∂b = (1/n) Σᵢ cᵢ", r"\partial L/\partial b = \frac{1}{n} \sum_{i} c_{i}"),
     "y_i_s_i": Lit("yᵢ sᵢ", r"y_{i} s_{i}"),
+    "labels_classes": Lit("0, 1, …, K − 1", r"0, 1, \ldots, K - 1"),
+    "i": Lit("i", "i"),
+    "K": Lit("K", "K"),
+    "entry_ik": Lit("(i, k)", "(i, k)"),
+    "entry_kj": Lit("(k, j)", "(k, j)"),
+    "entry_k": Lit("k", "k"),
+    "ell": Lit("ℓ", r"\ell"),
+    "s": Lit("s", r"\mathbf{s}"),
 }
 """Placeholder name → the formula as text and as LaTeX."""
 

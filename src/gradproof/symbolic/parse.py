@@ -95,9 +95,11 @@ class ParsedExpr:
 
 
 class _Parser:
-    def __init__(self, text: str, params: Mapping[str, object], allow_data: bool):
+    def __init__(
+        self, text: str, params: Mapping[str, object], allow_data: bool, brackets: bool = False
+    ):
         self.text = text
-        self.toks = tokenize(text)
+        self.toks = tokenize(text, brackets)
         self.i = 0
         self.depth = 0
         self.params = params

@@ -10,7 +10,9 @@ verify evaluators, its float sizing and its kink. Adding a function is adding on
 Parser sugar (log1p, sqrt, max, min, relu) is registered the same way, with a builder that
 expands into other primitives. The vector atoms dot(u, v) and norm(u) are parser specials
 (:data:`VECTOR_FUNCTIONS`). Entries for SymPy nodes users cannot write (sign, sinh, the
-indicator Step) exist because derivatives produce them.
+indicator Step) exist because derivatives produce them. Functions of a model's whole score
+vector (logsumexp(s), max(s), softmax(s)[y]) are entries of the score kind, in
+:mod:`~gradproof.symbolic.score_primitives`.
 
 >>> by_name("sigmoid").rule.value
 'derivative of the sigmoid'
@@ -41,6 +43,7 @@ from gradproof.symbolic._registry import (
     validate,
 )
 from gradproof.symbolic.functions import Ramp, Sigmoid, Softplus, Step
+from gradproof.symbolic.score_primitives import ENTRIES as SCORE_ENTRIES
 
 __all__ = [
     "Primitive",
@@ -56,6 +59,8 @@ __all__ = [
     "by_name",
     "parser_entry",
     "parser_names",
+    "score_names",
+    "score_rule",
     "node_entry",
     "require",
     "validate",
@@ -321,7 +326,7 @@ _ENTRIES = [
 ]
 # fmt: on
 
-DEFAULT = Registry(_ENTRIES)
+DEFAULT = Registry(_ENTRIES + SCORE_ENTRIES)
 """The registry gradproof ships with."""
 
 _ACTIVE = [DEFAULT]
@@ -351,6 +356,17 @@ def parser_entry(name: str) -> Primitive | None:
 def parser_names() -> tuple[str, ...]:
     """Every function name of the language, vector specials first."""
     return VECTOR_FUNCTIONS + active().parser_names()
+
+
+def score_names() -> tuple[str, ...]:
+    """The functions of a model's score vector s users call (logsumexp, max, softmax)."""
+    return active().score_names()
+
+
+def score_rule(atom: sp.Basic) -> Any:
+    """The :class:`~gradproof.symbolic._registry.ScoreRule` of a score atom (None for any
+    other symbol)."""
+    return active().score_rule(atom)
 
 
 def node_entry(node: sp.Basic, need: str | None = None) -> Primitive | None:

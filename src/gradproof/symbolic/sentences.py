@@ -438,6 +438,8 @@ HYPERPARAMETERS = N_("hyperparameters: {values}")
 LABEL_SETS = {
     "pm1": N_("labels in {labels_pm1}"),
     "real": N_("real-valued targets"),
+    "classes": N_("class labels {labels_classes} (or one-hot rows)"),
+    "targets": N_("real-valued targets, K per sample"),
 }
 CONVENTION = {
     # the header's description of max(0, u) under each convention
@@ -472,3 +474,92 @@ NO_KINK = N_("piecewise definition (no kink in the gradient)")
 ALL_SAMPLES = N_("all samples (no max(0, ·))")  # the active set of a loss without one
 NO_CONVENTION_SMOOTH = N_("differentiable: no convention needed")
 NO_CONVENTION_PIECEWISE = N_("piecewise, differentiable at the boundaries")
+
+# -- models with K scores per sample (softmax regression, multi-class SVM, …) -------------------
+MODEL_DEFINITION = {
+    # (averaged, with a regulariser) → the definition step's justification
+    (False, False): N_(
+        "{title} of the {model}, summed over the {n} samples; sample {i} has the {K} scores "
+        "{score_row}, row {i} of {scores}"
+    ),
+    (False, True): N_(
+        "{title} of the {model}, summed over the {n} samples plus a regulariser outside the "
+        "sum; sample {i} has the {K} scores {score_row}, row {i} of {scores}"
+    ),
+    (True, False): N_(
+        "{title} of the {model}, averaged over the {n} samples; sample {i} has the {K} scores "
+        "{score_row}, row {i} of {scores}"
+    ),
+    (True, True): N_(
+        "{title} of the {model}, averaged over the {n} samples plus a regulariser outside "
+        "the sum; sample {i} has the {K} scores {score_row}, row {i} of {scores}"
+    ),
+}
+LAYOUT = N_(
+    "layout convention: a gradient has the shape of its parameter, so {example}, and its "
+    "entry ({index}) is {entry}"
+)
+MODEL_SUM = {
+    # with a regulariser?
+    False: N_("the derivative of a sum over the samples is the sum of the samples' derivatives"),
+    True: N_(
+        "the derivative of a sum over the samples is the sum of the samples' derivatives; "
+        "the regulariser sits outside the sum"
+    ),
+}
+SCORE_CHAIN = N_(
+    "the parameters reach {ell_i} only through the scores {score_entry}; since {ds_dw} and "
+    "{ds_db}, only {l_eq_k} is left of the sum over the classes, and {g_entry} is entry {entry_ik} "
+    "of {g_def}"
+)
+SCORE_RULE = {
+    # the loss's rule for ∂ℓ/∂s
+    "softmax": N_(
+        "the softmax–cross-entropy rule: the derivative of the log-sum-exp {lse} is the "
+        "softmax probability {p}, and that of the true class's score {sy} is the one-hot "
+        "label {yk}"
+    ),
+    "multiclass_hinge": N_(
+        "the multi-class hinge rule (Weston–Watkins): each rival class {rival} whose margin is "
+        "violated, {violated}, adds 1 to its own entry of g and −1 to the true class's entry"
+    ),
+    "crammer_singer": N_(
+        "the multi-class hinge rule (Crammer–Singer): only the strongest rival class r "
+        "counts; where its margin is violated, {violated}, g is {diff}"
+    ),
+    "multi_squared_error": N_("the squared-error rule: the derivative of {half_sq} is {residual}"),
+    "custom": N_(
+        "the chain rule through the score functions: {ell} reaches {s} through {atoms}, whose "
+        "derivatives with respect to the scores are {directions}"
+    ),
+}
+ROW_SUM = N_(
+    "each row of {G} sums to 0: adding the same number to all scores of a sample does not "
+    "change its loss"
+)
+MODEL_REGULARISER = {
+    # (with an L2 part, with an L1 part)
+    (True, False): N_("the regulariser, differentiated directly, entry by entry: {l2_rule}"),
+    (False, True): N_(
+        "the regulariser, differentiated directly, entry by entry: {l1_rule}, with {sgn0} "
+        "(any value in [−1, 1] is a subgradient of |·| at 0)"
+    ),
+    (True, True): N_(
+        "the regulariser, differentiated directly, entry by entry: {l2_rule} and {l1_rule}, "
+        "with {sgn0} (any value in [−1, 1] is a subgradient of |·| at 0)"
+    ),
+}
+MODEL_COLLECT = N_("put the pieces together, entry by entry")
+MATRIX_PRODUCT = N_(
+    "{sum_gx} is entry {entry_kj} of {gtx} and {sum_g} is entry {entry_k} of {gt1}: the "
+    "samples are summed by the matrix product; the shapes multiply as {product}, the shape "
+    "of {param}"
+)
+MODEL_RESULT = N_("the gradient with respect to each parameter, of that parameter's shape")
+L1_CONVENTION = N_(
+    "subgradient of {l1norm} at an entry equal to 0: {sgn0} (the L1 convention '{name}')"
+)
+TIE_CONVENTION = N_(
+    "where classes tie for a maximum, the first one (the lowest label) is taken; any of "
+    "them gives a valid subgradient"
+)

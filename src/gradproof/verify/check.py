@@ -28,6 +28,7 @@ from gradproof.datasets import Dataset, Point
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import _, lazy, tr
 from gradproof.symbolic.derivation import Derivation
+from gradproof.symbolic.model_derivation import ModelDerivation
 from gradproof.verify import budget
 from gradproof.verify.assemble import assemble
 from gradproof.verify.budget import Budget
@@ -35,6 +36,7 @@ from gradproof.verify.candidate import Candidate, CandidateFailure, call_functio
 from gradproof.verify.cases import Case, caller_point, cases_for, given_point, point_dtype
 from gradproof.verify.evaluators import FormFunctions, form_functions
 from gradproof.verify.loss_value import check_loss_value
+from gradproof.verify.model_check import check_model_gradient
 from gradproof.verify.pointcheck import check_point
 from gradproof.verify.points import DEFAULT_POINTS, CheckPoint, plan_points
 from gradproof.verify.reference import UndefinedReference, undefined_at
@@ -74,6 +76,8 @@ def _derivation(
     """The derivation, and the convention made binding by ``kink=`` (or None)."""
     if kink is not None and kink not in ("include", "exclude", "average"):
         raise OptionError(f"kink must be 'include', 'exclude' or 'average', got {kink!r}")
+    if isinstance(loss, ModelDerivation):
+        return loss, kink
     if isinstance(loss, Derivation):
         if params or mean:
             raise OptionError(
@@ -185,6 +189,23 @@ def check_gradient(
     """
     # long only for its docstring: the work is in _Run, cases_for, assemble
     d, strict = _derivation(loss, params, kink, mean)
+    if isinstance(d, ModelDerivation):  # a model with K scores: its own first slice
+        unsupported = {
+            "claim": claim,
+            "loss_fn": loss_fn,
+            "w": w,
+            "b": b,
+            "data": data,
+            "precision": precision,
+            "kink": kink,
+        }
+        given = [k for k, v in unsupported.items() if v is not None]
+        if given or search or mode != "auto":
+            raise OptionError(
+                f"check for a model with K scores supports grad=, X=, y=, at=, points= and "
+                f"seed= so far, not {', '.join(given) or ('search' if search else 'mode')}"
+            )
+        return check_model_gradient(d, grad=grad, X=X, y=y, at=at, points=points, seed=seed)
     _validate(mode, seed, points, directions)
     seed = 0 if seed is None else int(seed)
     if search:

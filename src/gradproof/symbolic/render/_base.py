@@ -26,6 +26,8 @@ EXPANDED = D.Expanded(S)
 """The score written out (w·x + b, Xw + b𝟏), as the atom printers show it."""
 GREEK = {
     "lam": ("λ", r"\lambda"),
+    "lam1": ("λ₁", r"\lambda_{1}"),
+    "lam2": ("λ₂", r"\lambda_{2}"),
     "lambda_": ("λ", r"\lambda"),
     "delta": ("δ", r"\delta"),
     "alpha": ("α", r"\alpha"),

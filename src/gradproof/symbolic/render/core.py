@@ -26,7 +26,7 @@ from sympy.printing.printer import Printer
 
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
-from gradproof.symbolic.atoms import XX, B, Q, S, Z
+from gradproof.symbolic.atoms import SK, XX, B, Q, S, Z
 from gradproof.symbolic.primitives import INDICATOR
 from gradproof.symbolic.render._base import (
     EXPANDED,
@@ -35,6 +35,7 @@ from gradproof.symbolic.render._base import (
     step_condition,
 )
 from gradproof.symbolic.render.leaves import Leaves
+from gradproof.symbolic.render.matrix import MatrixPrinting
 from gradproof.symbolic.render.order import (
     is_hyper,
     is_indicator,
@@ -49,6 +50,11 @@ MODES = ("scalar", "index", "vector")
 _SCORE_SUM = Z + B
 
 
+def _on_scores(u: sp.Expr) -> bool:
+    """Whether a switching function is written in a model's scores (not the linear score)."""
+    return u.has(SK) or any(primitives.score_rule(a) is not None for a in u.free_symbols)
+
+
 def _basic(e: Any) -> sp.Basic:
     if isinstance(e, sp.Basic):
         return e
@@ -57,7 +63,7 @@ def _basic(e: Any) -> sp.Basic:
     raise TypeError(f"cannot print {type(e).__name__} as a formula")
 
 
-class FormulaPrinter(Leaves, Printer):
+class FormulaPrinter(Leaves, MatrixPrinting, Printer):
     """Formulas in one layout; subclasses give the leaves (see the module docstring).
 
     Settings (one defaults dict; unknown keys are rejected): ``atoms`` is how per-sample
@@ -142,6 +148,9 @@ class FormulaPrinter(Leaves, Printer):
     def _print_Symbol(self, e: sp.Symbol) -> str:
         if isinstance(e, D.Sym):
             return self._leaf_sym(e.name)
+        score = self._score_symbol(e)
+        if score is not None:
+            return score
         if e == S and self._score_written_out():
             return self._print(EXPANDED)
         if e in self.ATOMS:
@@ -202,7 +211,7 @@ class FormulaPrinter(Leaves, Printer):
             return sign + self._scaled(([p] if p != 1 else []) + hypers, [q], rest, False)
         parts = ([p] if p != 1 else []) + num
         den = ([q] if q != 1 else []) + den
-        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec))]
+        sums = [f for f in num if isinstance(f, (D.SampleSum, D.MatTVec, D.Mat, D.Tr, D.Diag))]
         if den and sums:  # (c/d) Σ…, not Σ…/d
             return sign + self._scaled([f for f in parts if f not in sums], den, sums, True)
         if den:
@@ -255,6 +264,8 @@ class FormulaPrinter(Leaves, Printer):
             return "tight"
         if isinstance(prev, D.Partial) and isinstance(f, D.Partial):
             return "partials"
+        if not prev.is_commutative and not f.is_commutative:
+            return "matrix"  # (P − Y)ᵀX, diag(c)Y
         return "after_number" if prev.is_Number else "space"
 
     # -- powers ---------------------------------------------------------------------------
@@ -311,6 +322,9 @@ class FormulaPrinter(Leaves, Printer):
         if name is not None and self._settings["atoms"] == "vector":
             return self._leaf_indicator_set(name)
         cond = step_condition(u, at_kink)
+        if cond is not None and _on_scores(u):  # a margin reads u > 0: 𝟙[sᵢₖ − sᵢ,yᵢ + 1 > 0]
+            rel = sp.StrictGreaterThan if at_kink == 0 else sp.GreaterThan
+            cond = rel(u, 0, evaluate=False)
         if cond is None:
             ge, gt = step_condition(u, sp.Integer(1)), step_condition(u, sp.Integer(0))
             return self._leaf_indicator_average(self._print(ge), self._print(gt))

@@ -105,8 +105,10 @@ def _header_facts(d: DerivationView, with_formula: bool) -> list[tuple[Any, ...]
             Formula((hyperparameter(k), _number(v))) for k, v in d.params.items()
         )
         facts.append(say_inline(T.HYPERPARAMETERS, values=values))
-    if d.form.switches:
+    if any(sw.kind != "tie" for sw in d.form.switches):  # ties: a model's own fact below
         facts.append(_convention(d))
+    # a model's own facts: the layout convention, the L1 and tie conventions
+    facts += [tuple(f) for f in getattr(d, "extra_facts", ())]
     return facts
 
 

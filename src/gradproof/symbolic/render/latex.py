@@ -54,6 +54,7 @@ class TexPrinter(FormulaPrinter):
         "partials": " ",
         "after_number": " ",
         "space": " ",
+        "matrix": " ",
     }
     PLUS = " + "
     MINUS = " - "
@@ -140,3 +141,28 @@ class TexPrinter(FormulaPrinter):
 
     def _leaf_stack(self, items: list[str]) -> str:
         return r"\begin{bmatrix} " + r" \\ ".join(items) + r" \end{bmatrix}"
+
+    # -- matrices and entries (models with K scores) -----------------------------------------
+    SHAPES_SEP: ClassVar[str] = r",\quad "
+
+    def _leaf_transposed(self, inner: str) -> str:
+        return rf"{inner}^{{\top}}"
+
+    def _leaf_operator(self, name: str, inner: str) -> str:
+        return rf"\operatorname{{{name}}}\left({inner}\right)"
+
+    def _leaf_entry(self, base: str, index: str) -> str:
+        return f"{self._leaf_sym(base)}_{{{index}}}"
+
+    def _leaf_index_sum(self, index: str, skip: str | None) -> str:
+        return rf"\sum_{{{index}}}" if skip is None else rf"\sum_{{{index} \neq {skip}}}"
+
+    def _leaf_delta(self, a: str, b: str) -> str:
+        return rf"\delta_{{{a}{b}}}"
+
+    def _leaf_in_space(self, expr: str, dims: list[str]) -> str:
+        space = r" \times ".join(dims)
+        return rf"{expr} \in \mathbb{{R}}" + (f"^{{{space}}}" if dims else "")
+
+    def _leaf_norm_of(self, weight: str, p: int) -> str:
+        return rf"\lVert {weight}\rVert_{{F}}^{{2}}" if p == 2 else rf"\lVert {weight}\rVert_{{1}}"

@@ -36,8 +36,9 @@ def ordered_terms(expr: sp.Add) -> list[sp.Expr]:
         return consts + others
 
     def key(t: sp.Expr) -> tuple[int, int]:
-        if t.has(D.SampleSum) or t.has(D.MatTVec):
-            rank = -1
+        if t.has(D.SampleSum) or t.has(D.MatTVec) or t.has(D.Tr) or t.has(D.IndexSum):
+            # a model's bias term 𝟏bᵀ (ones) after its data term XWᵀ
+            rank = -1 if not any(m.name.startswith("1_") for m in t.atoms(D.Mat)) else 0
         else:
             rank = 0 if (t.has(Z) or t.has(S)) else 1 if t.has(B) else 2
         return (int(t.could_extract_minus_sign()), rank)
@@ -55,7 +56,8 @@ def is_hyper(f: sp.Expr) -> bool:
     return (
         isinstance(f, sp.Symbol)
         and f.is_commutative
-        and not isinstance(f, D.Sym)
+        and not isinstance(f, (D.Sym, D.Entry, D.NormOf))
+        and primitives.score_rule(f) is None
         and f not in PER_SAMPLE
         and f not in (B, Q)
     )
@@ -66,6 +68,8 @@ def factor_key(f: sp.Expr) -> tuple[int, str]:
     vectors."""
     if f.is_Number:
         return (0, "")
+    if isinstance(f, D.Entry) and f.base == "x":
+        return (19, f.name)  # data last, as xᵢ is: (pᵢₖ − yᵢₖ) xᵢⱼ
     if is_hyper(f):
         return (1, f.name)
     base = f.base if isinstance(f, sp.Pow) else f
@@ -74,7 +78,8 @@ def factor_key(f: sp.Expr) -> tuple[int, str]:
     if is_indicator(f):
         return (9, "")
     if isinstance(f, D.Partial):
-        return (7 if f.args[1] in (S, Z, Q) else 8, "")
+        outer = isinstance(f.args[0], D.Entry) and f.args[0].base == "ℓ"  # ∂ℓᵢ/∂sᵢₗ first
+        return (7 if f.args[1] in (S, Z, Q) or outer else 8, "")
     if not f.is_commutative:
         return (20, str(f))
     return (6, sp.default_sort_key(f).__repr__())

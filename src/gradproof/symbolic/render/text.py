@@ -14,6 +14,8 @@ from gradproof.symbolic.render.core import FormulaPrinter
 
 __all__ = ["TextPrinter"]
 
+_INDEX = str.maketrans("ijkl", "ᵢⱼₖₗ")
+_SUPER = str.maketrans("nKdh0123456789", "ⁿᴷᵈʰ⁰¹²³⁴⁵⁶⁷⁸⁹")
 _GLYPHS = {(1, 2): "½", (-1, 2): "−½", (1, 3): "⅓", (1, 4): "¼"}
 
 
@@ -42,6 +44,7 @@ class TextPrinter(FormulaPrinter):
         "partials": " · ",
         "after_number": "·",
         "space": " ",
+        "matrix": "",
     }
     PLUS = " + "
     MINUS = " − "
@@ -139,3 +142,27 @@ class TextPrinter(FormulaPrinter):
 
     def _leaf_stack(self, items: list[str]) -> str:
         return "[" + ", ".join(items) + "]ᵀ"
+
+    # -- matrices and entries (models with K scores) -----------------------------------------
+    SHAPES_SEP: ClassVar[str] = ",  "
+
+    def _leaf_transposed(self, inner: str) -> str:
+        return f"{inner}ᵀ"
+
+    def _leaf_operator(self, name: str, inner: str) -> str:
+        return f"{name}({inner})"
+
+    def _leaf_entry(self, base: str, index: str) -> str:
+        return base + index.translate(_INDEX)
+
+    def _leaf_index_sum(self, index: str, skip: str | None) -> str:
+        return f"Σ{index.translate(_INDEX)}" if skip is None else f"Σ_{{{index}≠{skip}}}"
+
+    def _leaf_delta(self, a: str, b: str) -> str:
+        return f"δ{(a + b).translate(_INDEX)}"
+
+    def _leaf_in_space(self, expr: str, dims: list[str]) -> str:
+        return f"{expr} ∈ ℝ" + "ˣ".join(d.translate(_SUPER) for d in dims)
+
+    def _leaf_norm_of(self, weight: str, p: int) -> str:
+        return f"‖{weight}‖_F²" if p == 2 else f"‖{weight}‖₁"

@@ -1,0 +1,173 @@
+"""Checking a candidate gradient of a model with K scores per sample, entry by entry.
+
+:func:`check_model_gradient` is what :func:`gradproof.check_gradient` does for a model
+derivation (``check_gradient("softmax", grad=my_grad, X=X, y=y)``). The reference at each
+point is the derived gradient (cross-checked against scalar SymPy when it was derived),
+confirmed here against central differences of the derived loss; the candidate
+``grad(X, y, W, b)`` (returning ``{"W": …, "b": …}`` or ``(dW, db)``) must match it entry by
+entry, and a failure names the entries (``W[2,1]``, numbered from 1). Points: the given one
+(default zeros), then seeded random points. A point where the derived gradient jumps under a
+perturbation of 1e-9 (a hinge margin of exactly 0, tied rivals, an L1 weight at 0) is on a
+kink, where every subgradient is valid: it is reported and skipped, never failed.
+
+This is a first slice for models: no fast mode, no kink search, no binding convention.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from gradproof.errors import DataError, OptionError
+from gradproof.numeric.model import model_arrays
+from gradproof.parameters import NUMBERING, parse_parameters
+
+__all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE"]
+
+TOLERANCE = {np.dtype(np.float64): 1e-6, np.dtype(np.float32): 2e-3}
+"""Largest |candidate − reference| per entry, relative to (|reference| + the gradient's
+largest entry), by the candidate's dtype."""
+
+
+@dataclass(frozen=True)
+class PointResult:
+    """One point: its label, the verdict (pass, fail or kink) and the failing entries."""
+
+    label: str
+    verdict: str
+    culprits: tuple[tuple[str, float, float], ...] = ()  # (entry, candidate, reference)
+    error: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModelCheckReport:
+    """The outcome of :func:`check_model_gradient` (``str()`` is the printed report)."""
+
+    loss: str
+    passed: bool
+    points: tuple[PointResult, ...]
+    seed: int
+    culprits: tuple[str, ...] = field(default=())
+
+    def __str__(self) -> str:
+        head = f"gradproof check: {self.loss} — {'PASS' if self.passed else 'FAIL'}"
+        lines = [head]
+        for p in self.points:
+            if p.verdict == "kink":
+                lines.append(f"  {p.label}: on a kink, skipped (any subgradient is valid)")
+            elif p.verdict == "pass":
+                lines.append(f"  {p.label}: pass (largest relative difference {p.error:.1e})")
+            else:
+                bad = ", ".join(f"{n} is {g:.6g}, should be {w:.6g}" for n, g, w in p.culprits[:5])
+                more = f" (and {len(p.culprits) - 5} more)" if len(p.culprits) > 5 else ""
+                lines.append(f"  {p.label}: FAIL — {bad}{more}")
+        lines.append(f"  seed {self.seed}; {NUMBERING}")
+        return "\n".join(lines)
+
+
+def _as_dict(out: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    if isinstance(out, Mapping):
+        missing = [n for n in names if n not in out]
+        if missing:
+            raise DataError(f"the candidate's gradient has no {', '.join(missing)}")
+        return {n: out[n] for n in names}
+    if isinstance(out, (tuple, list)) and len(out) == len(names):
+        return dict(zip(names, out, strict=True))
+    raise DataError(
+        f"the candidate must return {{{', '.join(repr(n) for n in names)}}} or a tuple "
+        f"({', '.join('d' + n for n in names)}), got {type(out).__name__}"
+    )
+
+
+def _central(f: Callable[[Any], float], theta: Any, h: float = 1e-6) -> Any:
+    out = np.zeros_like(theta)
+    for i in range(theta.size):
+        hi, lo = theta.copy(), theta.copy()
+        hi[i] += h
+        lo[i] -= h
+        out[i] = (f(hi) - f(lo)) / (2 * h)
+    return out
+
+
+def _reference(compiled: Any, lay: Any, X: Any, y: Any, point: dict[str, Any], K: int) -> Any:
+    """The derived gradient as a flat vector, or None on a kink (it jumps nearby)."""
+    g = lay.flatten(compiled.gradient(X, y, K=K, **point))
+    rng = np.random.default_rng(1)
+    theta = lay.flatten(point)
+    for _ in range(3):
+        near = lay.unflatten(theta + 1e-9 * (1 + np.abs(theta)) * rng.standard_normal(theta.size))
+        other = lay.flatten(compiled.gradient(X, y, K=K, **near))
+        if np.max(np.abs(other - g)) > 1e-6 * (1 + np.max(np.abs(g))):
+            return None
+    if theta.size <= 400:  # the derivation, confirmed by central differences of its loss
+        fd = _central(lambda t: compiled.loss(X, y, K=K, **lay.unflatten(t)), theta)
+        if np.max(np.abs(fd - g)) > 1e-4 * (1 + np.max(np.abs(g))):
+            return None  # a kink closer than the difference step
+    return g
+
+
+def check_model_gradient(
+    d: Any,
+    *,
+    grad: Callable[..., Any] | None,
+    X: Any,
+    y: Any,
+    at: Mapping[str, Any] | str | None = None,
+    points: int | None = None,
+    seed: int | None = None,
+) -> ModelCheckReport:
+    """Check ``grad(X, y, W, b)`` against ``d``'s derived gradient at the given point and
+    at ``points − 1`` seeded random points (default 4 in all)."""
+    if grad is None:
+        raise OptionError("check a model's gradient with grad=your_function(X, y, W, b)")
+    if X is None or y is None:
+        raise OptionError("a model's check needs data: give X and y")
+    compiled = d.numpy()
+    Xa, _, _, K = model_arrays(d.spec.labels, X, y, _rows(at))
+    Xa = Xa.astype(np.float64)
+    lay = d.layout(Xa.shape[1], K)
+    seed = 0 if seed is None else int(seed)
+    rng = np.random.default_rng(seed)
+    given = parse_parameters(at, lay, "at")
+    trials = [("the given point", given)]
+    scale = 1 / np.sqrt(Xa.shape[1])
+    for k in range(1, 4 if points is None else int(points)):
+        rand = {
+            n: rng.standard_normal(s) * (scale if n == "W" else 1.0) for n, s in lay.shapes.items()
+        }
+        trials.append((f"random point {k}", rand))
+    results = []
+    for label, point in trials:
+        want = _reference(compiled, lay, Xa, y, point, K)
+        if want is None:
+            results.append(PointResult(label, "kink"))
+            continue
+        got_raw = _as_dict(grad(Xa, y, point["W"], point["b"]), lay.names)
+        got_arr = {n: np.asarray(v) for n, v in got_raw.items()}
+        got = lay.flatten(lay.check(got_arr, "the candidate's gradient"))
+        dt = np.result_type(*[a.dtype for a in got_arr.values()], np.float32)
+        tol = TOLERANCE.get(np.dtype(dt), 1e-6) * (np.abs(want) + np.max(np.abs(want)) + 1e-300)
+        err = np.abs(got - want)
+        bad = np.flatnonzero(~(err <= tol))
+        rel = float(np.max(err / (np.abs(want) + np.max(np.abs(want)) + 1e-300)))
+        culprits = tuple((lay.entry_name(int(i)), float(got[i]), float(want[i])) for i in bad)
+        results.append(PointResult(label, "fail" if culprits else "pass", culprits, rel))
+    names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
+    passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
+    return ModelCheckReport(d.name, passed, tuple(results), seed, names)
+
+
+def _rows(at: Any) -> int | None:
+    """K from a point that gives W (its rows), else None."""
+    if isinstance(at, str):
+        try:
+            at = json.loads(at)
+        except ValueError:
+            return None
+    if isinstance(at, Mapping) and "W" in at and np.ndim(at["W"]) == 2:
+        return int(np.shape(at["W"])[0])
+    return None

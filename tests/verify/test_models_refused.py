@@ -1,0 +1,42 @@
+"""The Python API's commands that do not support models with K scores yet refuse them with
+one OptionError line (issue 15), instead of failing deeper down; check_gradient's own
+first slice for models refuses the options it does not support the same way."""
+
+from __future__ import annotations
+
+import pytest
+
+import gradproof
+from gradproof.errors import OptionError
+from gradproof.notes.compare import compare
+from gradproof.notes.train import train
+from gradproof.numeric.export import export_module
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: export_module(gradproof.derive("softmax")),
+        lambda: train(gradproof.derive("softmax", example=True), None),
+        lambda: compare(["softmax", "hinge"]),
+    ],
+    ids=["codegen", "train", "compare"],
+)
+def test_refused_in_one_line(call):
+    with pytest.raises(OptionError, match="does not support models") as info:
+        call()
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"mode": "fast"}, {"claim": {"W": [[0.0]]}}, {"search": True}, {"w": [0.0]}],
+    ids=["mode", "claim", "search", "w"],
+)
+def test_model_check_refuses_what_it_does_not_support(extra):
+    def grad(X, y, W, b):
+        return W, b
+
+    with pytest.raises(OptionError, match="supports grad=") as info:
+        gradproof.check_gradient("softmax", grad=grad, X=[[1.0]], y=[0], **extra)
+    assert "\n" not in str(info.value)
