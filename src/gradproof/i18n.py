@@ -261,7 +261,13 @@ def tr(value: object) -> str:
     """``value`` in the current language: a :class:`Message` is translated (and its message
     fields with it); any other value is printed as it is."""
     if isinstance(value, Listing):
-        return tr(value.separator).join(tr(p) for p in value.items)
+        items = [tr(p) for p in value.items]
+        if not items:
+            return ""
+        # the items as values of a template "{0}, {1}, …": spaced as _fill spaces values
+        template = tr(value.separator).replace("{", "{{").replace("}", "}}")
+        fields: dict[str, object] = {f"v{i}": item for i, item in enumerate(items)}
+        return _fill(template.join("{" + k + "}" for k in fields), fields)
     if not isinstance(value, Message):
         return str(value)
     text = _catalog(current_language()).gettext(value.msgid) if value.msgid else ""

@@ -145,8 +145,11 @@ def test_train_takes_arrays_a_dataset_or_the_worked_example():
         gradproof.train(d, X=X2)
     with pytest.raises(gradproof.OptionError, match="not both"):
         gradproof.train(d, gradproof.Dataset(np.array(X2), np.array(Y2)), X=X2, y=Y2)
-    with pytest.raises(gradproof.OptionError, match="no samples to train on"):
-        gradproof.train(gradproof.derive("perceptron", example=False))
+    # no data and no worked example: the built-in sample data, as on the command line
+    sample = gradproof.datasets.sample_dataset("pm1")
+    r = gradproof.train(gradproof.derive("perceptron", example=False), epochs=3)
+    assert r.n == sample.n
+    assert gradproof.train("perceptron", epochs=3).losses == r.losses  # a loss's name
 
 
 # -- derive --json ---------------------------------------------------------------------------------
@@ -177,3 +180,11 @@ def test_derive_json_keeps_its_keys_and_adds_the_steps():
         fragments += [(m, False) for m in re.findall(r"\$([^$]+)\$", step["justification_latex"])]
     assert out["steps"][-1]["rule"] == "worked example: update step"
     assert _katex(fragments) == []
+
+
+def test_write_notes_takes_a_loss_name(tmp_path):
+    by_name = gradproof.write_notes("hinge", tmp_path / "a", figures=False)
+    by_derivation = gradproof.write_notes(
+        gradproof.derive("hinge", example=True), tmp_path / "b", figures=False
+    )
+    assert by_name.document.read_text() == by_derivation.document.read_text()

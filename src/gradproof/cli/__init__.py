@@ -171,6 +171,16 @@ def _lang_in(args: list[str]) -> str | None:
 class _Group(_Help, click.Group):
     command_class = _Command
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.append(_lang_option())  # `gradproof --help --lang zh`, `gradproof --lang zh …`
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        code = _lang_in(args)  # as for a command: --lang also after --help
+        if code in LANGUAGES:
+            ctx.with_resource(language(code))
+        return super().parse_args(ctx, args)
+
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)

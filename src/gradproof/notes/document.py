@@ -31,6 +31,7 @@ from gradproof.markup.platforms import Profile, get_profile
 from gradproof.notes.code import gradient_code, training_code
 from gradproof.notes.plots import FigureFile, loss_name, make_figures, parse_coords, require
 from gradproof.notes.train import TrainResult, rows_to_show, summary, table_rows, train
+from gradproof.numeric.derive import derive
 from gradproof.symbolic.model_derivation import refuse_model
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.sentences import prose_inline
@@ -257,7 +258,7 @@ def _note_blocks(
 
 
 def write_notes(
-    d: Derivation,
+    d: Derivation | str,
     folder: str | Path,
     *,
     format: str = "markdown",
@@ -282,7 +283,8 @@ def write_notes(
     ----------
     d
         A derivation with a worked example (derive it with data, or ``example=True`` for the
-        built-in sample data): its data, point and learning rate also drive the figures and the
+        built-in sample data), or a built-in loss's name (then its worked example on the
+        sample data): its data, point and learning rate also drive the figures and the
         gradient-descent table.
     folder
         The output folder; the post and its images go where the profile says.
@@ -325,6 +327,8 @@ def write_notes(
     True
     """
     # long only for its docstring: the work is in _write_notes
+    if isinstance(d, str):  # a built-in loss's name: its worked example on the sample data
+        d = _derived(d)
     refuse_model(d, "notes")
     with language(lang) as code:  # an unknown language is an error before anything else
         return _write_notes(
@@ -409,3 +413,9 @@ def _write_notes(
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     written = write_atomic(doc_path, text)
     return NotesResult(written, files, result, doc)
+
+
+def _derived(name: str) -> Derivation:
+    """A built-in loss with its worked example on the sample data."""
+    d: Derivation = derive(name, example=True)
+    return d

@@ -21,11 +21,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gradproof._typing import Array
-from gradproof.datasets import Dataset, Point, as_dataset, parse_point, validate_labels
+from gradproof.datasets import (
+    Dataset,
+    Point,
+    as_dataset,
+    parse_point,
+    sample_dataset,
+    validate_labels,
+)
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, language, ngettext
 from gradproof.markup import blocks as B
 from gradproof.markup.markdown import to_markdown
+from gradproof.numeric.derive import derive
 from gradproof.symbolic.model_derivation import refuse_model
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -192,7 +200,7 @@ def _check(
 
 
 def train(
-    derivation: Derivation,
+    derivation: Derivation | str,
     data: Dataset | None = None,
     *,
     X: Any = None,
@@ -212,12 +220,13 @@ def train(
     Parameters
     ----------
     derivation
-        What :func:`gradproof.derive` returned; its compiled ``loss_and_grad`` drives every
-        step.
+        What :func:`gradproof.derive` returned (or a built-in loss's name, derived with its
+        default parameters); its compiled ``loss_and_grad`` drives every step.
     data, X, y
         The samples (labels are checked against the loss): a
         :class:`~gradproof.Dataset` (:func:`gradproof.load_data`), or the arrays ``X`` (n, d)
-        and ``y`` (n,); with neither, the data of the derivation's worked example.
+        and ``y`` (n,); with neither, the data of the derivation's worked example, or else
+        the built-in sample data (as on the command line).
     lr, epochs
         Learning rate η and the number of passes over the data.
     momentum
@@ -249,6 +258,8 @@ def train(
     (True, 1, [0.1, 0.4], 0.0)
     """
     # long for its docstring and the training loop, which reads best in one piece
+    if isinstance(derivation, str):
+        derivation = _derived(derivation)
     refuse_model(derivation, "train")
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
@@ -355,10 +366,8 @@ def _training_data(d: Derivation, data: Dataset | None, X: Any, y: Any) -> Datas
         if X is None or y is None:
             raise OptionError(_("give both X and y (or a Dataset)"))
         return as_dataset(X, y, "X, y")
-    if d.example is None:
-        raise OptionError(
-            _("no samples to train on: give X and y (or a Dataset), or derive with data")
-        )
+    if d.example is None:  # as on the command line: the built-in sample data
+        return sample_dataset(d.spec.labels)
     return Dataset(d.example.X, d.example.y, "worked example")
 
 
@@ -535,3 +544,9 @@ def summary(result: TrainResult, lang: str | None = None) -> str:
             loss=loss,
             norm=fmt_number(result.grad_norms[-1]),
         )
+
+
+def _derived(name: str) -> Derivation:
+    """A built-in loss, derived with its defaults (the numeric layer's derive is untyped)."""
+    d: Derivation = derive(name)
+    return d
