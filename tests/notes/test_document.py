@@ -173,6 +173,28 @@ def test_no_character_is_lost_on_the_way_to_latex(tmp_path, loss, lang):
 
 
 @pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
+def test_no_display_runs_into_the_margin(tmp_path):
+    # Huber's worked-example gradient was 180 pt wider than the line (clipped on the page);
+    # a display wider than the line is now scaled to fit it
+    res = write_notes(gradproof.derive("huber", example=True), tmp_path, format="latex",
+                      figures=False)  # fmt: skip
+    proc = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", res.document.name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    log = (tmp_path / "huber.log").read_text(errors="replace")
+    assert "Overfull \\hbox" not in "\n".join(
+        ln
+        for ln in log.splitlines()
+        if "detected at line" in ln  # displays, not verbatim
+    )
+
+
+@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex is not installed")
 @pytest.mark.parametrize("loss", ["perceptron", "hinge"])
 def test_latex_compiles(tmp_path, loss):
     d = gradproof.derive(loss, X=[[2, 3], [1, -1], [-1, 2]], y=[1, -1, 1], example=True)

@@ -216,7 +216,17 @@ def _inline(items: Iterable[Inline], cjk: bool) -> str:
 _SECTION = {1: r"\section*", 2: r"\section*", 3: r"\subsection*"}
 
 
-def _block(b: Block, cjk: bool, assets: str) -> list[str]:
+_FIT = (
+    r"\newsavebox{\gradproofbox}",
+    r"\newcommand{\gradprooffit}[1]{\sbox{\gradproofbox}{$\displaystyle #1$}%",
+    r"  \ifdim\wd\gradproofbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\gradproofbox}}%",
+    r"  \else\usebox{\gradproofbox}\fi}",
+)
+"""A display wider than the line (a worked example's long sum) scaled down to fit it, as a
+printed page would set it, instead of running into the margin."""
+
+
+def _block(b: Block, cjk: bool, assets: str, fit: bool = False) -> list[str]:
     if isinstance(b, Heading):
         command = _SECTION.get(b.level, r"\subsubsection*")
         return [command + "{" + _inline(b.pieces, cjk) + "}"]
@@ -229,6 +239,8 @@ def _block(b: Block, cjk: bool, assets: str) -> list[str]:
             r"\end{itemize}",
         ]
     if isinstance(b, DisplayMath):
+        if fit:  # a standalone document defines \gradprooffit (_FIT)
+            return [r"\[\gradprooffit{", display_tex(b.lines), r"}\]"]
         return [r"\[", display_tex(b.lines), r"\]"]
     if isinstance(b, Figure):
         path = f"{assets.rstrip('/')}/{b.path}" if assets else b.path
@@ -268,6 +280,10 @@ def _packages(doc: Document) -> list[str]:
             out.append(r"\usepackage[labelsep=quad]{caption}")
     if Table in kinds:
         out.append(r"\usepackage{booktabs}")
+    if DisplayMath in kinds:
+        if Figure not in kinds:
+            out.append(r"\usepackage{graphicx}")  # \resizebox
+        out += _FIT
     return out
 
 
@@ -295,7 +311,7 @@ def to_latex(
     for b in doc.blocks:
         if standalone and doc.front is not None and isinstance(b, Heading) and b.level == 1:
             continue  # \maketitle prints the title
-        body += _block(b, cjk, assets)
+        body += _block(b, cjk, assets, fit=standalone)
         body.append("")
     text = "\n".join(body).rstrip() + "\n"
     if not standalone:
