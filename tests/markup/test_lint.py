@@ -292,3 +292,18 @@ def test_cli_reads_notebooks_and_latex_by_suffix(tmp_path):
     assert res.exit_code == 2 and "not a valid notebook" in res.output
     with pytest.raises(DataError):
         lint_file(bad)
+
+
+def test_emphasis_across_two_math_spans_of_a_paragraph_is_flagged():
+    # each span alone is clean, but goldmark (CommonMark) pairs the two stars across them:
+    # \(w^<em>\) and \(b^</em>\) — the review's case; markdown-it shows the break below
+    from markdown_it import MarkdownIt
+
+    broken = "Intro.\n\nOptimum \\\\(w^*\\\\) and \\\\(b^*\\\\) here.\n"
+    assert "<em>" in MarkdownIt("commonmark").render(broken)
+    found = lint(broken, "hugo")
+    assert [(f.rule, f.line) for f in found] == [("goldmark-markdown", 3)], found
+    # one star in a paragraph, and real emphasis in the prose between math, stay clean
+    clean = "Fine \\\\(w^*\\\\) alone.\n\nProse with *real emphasis* and \\\\(x\\\\).\n"
+    assert "<em>" not in MarkdownIt("commonmark").render(clean.split("\n\n")[0])
+    assert lint(clean, "hugo") == []

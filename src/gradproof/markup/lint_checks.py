@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 
 from gradproof.i18n import _
 from gradproof.markup.escape import tex_token_offsets, unescape_punctuation
-from gradproof.markup.lint_markdown import eaten_escapes, emphasis_pairs, fully_escaped, table_lines
+from gradproof.markup.lint_markdown import (
+    eaten_escapes,
+    emphasis_message,
+    emphasis_pairs,
+    emphasis_spans,
+    fully_escaped,
+    table_lines,
+)
 from gradproof.markup.platforms import Hazard, Profile
 from gradproof.markup.scan import Span
 
@@ -280,11 +287,51 @@ def _unclosed(h: Hazard, ctx: Context) -> Iterator[Hit]:
 
 
 def _markdown(h: Hazard, ctx: Context) -> Iterator[Hit]:
-    for m in ctx.math:
-        if m.span.delimiter not in ctx.profile.reads or fully_escaped(m.span.text):
-            continue
+    read = [
+        m
+        for m in ctx.math
+        if m.span.delimiter in ctx.profile.reads and not fully_escaped(m.span.text)
+    ]
+    for m in read:
         for off, what in emphasis_pairs(m.span.text) + eaten_escapes(m.span.text):
             yield m.span.line_at(off), {"what": what}
+    yield from _emphasis_across(read, ctx.text)
+
+
+def _emphasis_across(read: list[MathSpan], text: str) -> Iterator[Hit]:
+    """Emphasis that opens in one math span and closes in a later one of the same paragraph
+    (``\\(w^*\\) and \\(b^*\\)``): each span alone is fine, the paragraph is not."""
+    spans = [m.span for m in read if m.span.start is not None]
+    group: list[Span] = []
+    for s in [*spans, None]:
+        if s is not None and group:
+            prev = group[-1]
+            gap = text[prev.start + len(prev.text) : s.start]  # type: ignore[operator]
+            if "\n\n" not in gap and not gap.strip().startswith(("#", "|")):
+                group.append(s)
+                continue
+        if len(group) > 1:
+            yield from _pairs_between(group, text)
+        group = [s] if s is not None else []
+
+
+def _pairs_between(group: list[Span], text: str) -> Iterator[Hit]:
+    lo = group[0].start
+    assert lo is not None
+    hi = group[-1].start + len(group[-1].text)  # type: ignore[operator]
+    where = [(s.start - lo, s.start - lo + len(s.text), s) for s in group]  # type: ignore[operator]
+
+    def owner(off: int) -> Span | None:
+        return next((s for a, b, s in where if a <= off < b), None)
+
+    segment = text[lo:hi]
+    for a, b in emphasis_spans(segment):
+        first, last = owner(a), owner(b)
+        if first is not last and (first is not None or last is not None):
+            at = first if first is not None else last
+            assert at is not None and at.start is not None
+            off = (a if first is not None else b) + lo - at.start
+            yield at.line_at(off), {"what": emphasis_message(segment[a : b + 1])}
 
 
 CHECKS: dict[str, Callable[[Hazard, Context], Iterator[Hit]]] = {

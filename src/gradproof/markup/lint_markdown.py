@@ -103,21 +103,30 @@ def _runs(text: str) -> list[tuple[int, str, bool, bool]]:
     return out
 
 
-def emphasis_pairs(text: str) -> list[tuple[int, str]]:
-    """Where CommonMark would read ``text`` as emphasis: (offset of the opener, what)."""
+def emphasis_spans(text: str) -> list[tuple[int, int]]:
+    """Where CommonMark would read ``text`` as emphasis: (offset of the opener, of the
+    closer)."""
     openers: list[tuple[int, str]] = []
     pairs = []
     for off, ch, can_open, can_close in _runs(text):
         match = next((k for k in range(len(openers) - 1, -1, -1) if openers[k][1] == ch), None)
         if can_close and match is not None:
-            start = openers[match][0]
-            piece = text[start : off + 1]
-            piece = piece if len(piece) <= 40 else piece[:18] + " … " + piece[-18:]
-            pairs.append((start, _("“{piece}” is read as emphasis", piece=piece)))
+            pairs.append((openers[match][0], off))
             del openers[match:]
         elif can_open:
             openers.append((off, ch))
     return pairs
+
+
+def emphasis_message(piece: str) -> str:
+    """The finding for ``piece`` (opener to closer) read as emphasis."""
+    piece = piece if len(piece) <= 40 else piece[:18] + " … " + piece[-18:]
+    return _("“{piece}” is read as emphasis", piece=piece)
+
+
+def emphasis_pairs(text: str) -> list[tuple[int, str]]:
+    """Where CommonMark would read ``text`` as emphasis: (offset of the opener, what)."""
+    return [(a, emphasis_message(text[a : b + 1])) for a, b in emphasis_spans(text)]
 
 
 def eaten_escapes(text: str) -> list[tuple[int, str]]:
