@@ -10,6 +10,11 @@ from gradproof.i18n import _, current_language, language, ngettext, resolve_lang
 def clean_env(monkeypatch):
     for var in ("GRADPROOF_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(var, raising=False)
+    from gradproof import i18n
+
+    token = i18n._current.set(None)  # no block of an earlier test in force
+    yield
+    i18n._current.reset(token)
 
 
 @pytest.mark.parametrize(
@@ -53,3 +58,23 @@ def test_english_fields_and_plurals():
         assert _("{n} samples", n=3) == "3 samples"
         assert ngettext("{n} sample", "{n} samples", 1) == "1 sample"
         assert ngettext("{n} sample", "{n} samples", 2) == "2 samples"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--help", "--lang", "zh"],
+        ["derive", "--help", "--lang", "zh"],
+        ["derive", "--bogus", "--lang", "zh"],
+    ],
+    ids=["group-help", "command-help", "usage-error"],
+)
+def test_a_command_that_ends_while_parsing_leaves_no_language_behind(args):
+    # click never closes the context when parsing ends early (help, usage error): the
+    # language --lang set must not outlive the command in this process
+    from click.testing import CliRunner
+
+    from gradproof.cli import cli
+
+    CliRunner().invoke(cli, args)
+    assert current_language() == "en"

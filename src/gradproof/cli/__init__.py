@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -147,12 +147,24 @@ class _Command(_Help, click.Command):
             self.params.append(_lang_option())
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        # --lang anywhere on the line, also after --help (click acts on eager options in the
-        # order given, so `--help --lang zh` would print the help before --lang took effect)
-        code = _lang_in(args)
-        if code in LANGUAGES:
-            ctx.with_resource(language(code))
-        return super().parse_args(ctx, args)
+        return _parse_in_language(ctx, args, super().parse_args)
+
+
+def _parse_in_language(
+    ctx: click.Context, args: list[str], parse: Callable[[click.Context, list[str]], list[str]]
+) -> list[str]:
+    """``parse(ctx, args)`` in the language of a --lang anywhere on the line, also after
+    --help (click acts on eager options in the order given, so `--help --lang zh` would print
+    the help before --lang took effect). When parsing ends early (--help, a usage error) click
+    never closes ``ctx``: close it here, or the language would outlive the command."""
+    code = _lang_in(args)
+    if code in LANGUAGES:
+        ctx.with_resource(language(code))
+    try:
+        return parse(ctx, args)
+    except BaseException:
+        ctx.close()
+        raise
 
 
 def _lang_in(args: list[str]) -> str | None:
@@ -176,10 +188,7 @@ class _Group(_Help, click.Group):
         self.params.append(_lang_option())  # `gradproof --help --lang zh`, `gradproof --lang zh …`
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        code = _lang_in(args)  # as for a command: --lang also after --help
-        if code in LANGUAGES:
-            ctx.with_resource(language(code))
-        return super().parse_args(ctx, args)
+        return _parse_in_language(ctx, args, super().parse_args)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:

@@ -79,7 +79,8 @@ def read_latex(text: str) -> list[Raw]:
                 if text.startswith(opener, i):
                     j = misses.find(text, closer, i + 2, b)
                     if j >= 0:
-                        emit(("math", i + 2, j, disp, opener, None, False), i, j + 2)
+                        lo, hi = _unwrap_fit(text, i + 2, j) if disp else (i + 2, j)
+                        emit(("math", lo, hi, disp, opener, None, False), i, j + 2)
                         i = j + 2
                         break
             else:
@@ -122,3 +123,17 @@ def _code_options(text: str, s: int, env: str) -> tuple[str | None, int]:
     if text.startswith("\n", s):
         s += 1
     return lang, s
+
+
+_FIT = "\\gradprooffit{"
+
+
+def _unwrap_fit(text: str, lo: int, hi: int) -> tuple[int, int]:
+    """The math inside gradproof's own ``\\[\\gradprooffit{…}\\]`` (a display scaled to the
+    line, :mod:`gradproof.markup.latex`): the wrapper is layout, not math."""
+    inner = text[lo:hi]
+    start = len(inner) - len(inner.lstrip())
+    end = len(inner.rstrip())
+    if inner.startswith(_FIT, start) and inner[end - 1 : end] == "}":
+        return lo + start + len(_FIT), lo + end - 1
+    return lo, hi
