@@ -341,3 +341,16 @@ def test_user_expressions_over_the_scores_match_central_differences(expr):
     g = f.gradient(X, y, W, b)
     fd = central(F, _flat(W, b))
     assert rel(_flat(g["W"], g["b"]), fd) <= 1e-8
+
+
+@pytest.mark.parametrize(
+    "y",
+    [np.array([0, 2**64 - 1], dtype=np.uint64), [0, 2**63], [0, 1e19], [0, 1e300]],
+    ids=["uint64-max", "2^63", "1e19", "1e300"],
+)
+def test_a_label_out_of_range_is_an_error_not_another_class(y):
+    # 2⁶⁴ − 1 as uint64 wrapped round to −1, and trained class 2 of 3 (review)
+    f = gradproof.derive("softmax").numpy()
+    for kw in ({}, {"W": np.zeros((3, 2))}):
+        with pytest.raises(gradproof.GradproofError, match="label"):
+            f.gradient([[1.0, 2.0], [3.0, 4.0]], y, **kw)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import gradproof
-from gradproof.errors import GradproofError
 
 
 def softmax_grad(X, y, W, b):
@@ -111,8 +110,48 @@ def test_a_zero_candidate_fails_even_with_a_kink_first():
     [lambda X, y, W, b: {"W": W}, lambda X, y, W, b: (W.T, b), lambda X, y, W, b: 3.0],
     ids=["missing-b", "transposed", "scalar"],
 )
-def test_bad_candidate_output_is_one_line(grad):
+def test_bad_candidate_output_is_a_fail_saying_why(grad):
+    # as in the linear check: a candidate that gives no usable gradient fails, in one line
     X, y = data("softmax")
-    with pytest.raises(GradproofError) as info:
-        gradproof.check_gradient("softmax", grad=grad, X=X, y=y)
-    assert "\n" not in str(info.value)
+    report = gradproof.check_gradient("softmax", grad=grad, X=X, y=y)
+    assert not report.passed
+    assert all(p.verdict == "fail" and p.failure and "\n" not in p.failure for p in report.points)
+
+
+@pytest.mark.parametrize(
+    "grad",
+    [
+        lambda X, y, W, b: 1 / 0,
+        lambda X, y, W, b: (W * np.nan, b),
+        lambda X, y, W, b: (W + 1j, b),
+    ],
+    ids=["raises", "nan", "complex"],
+)
+def test_a_candidate_that_raises_or_returns_nan_fails_not_crashes(grad):
+    X, y = data("softmax")
+    report = gradproof.check_gradient("softmax", grad=grad, X=X, y=y)
+    assert not report.passed and "FAIL" in str(report)
+
+
+def test_small_errors_fail_and_large_data_is_not_a_kink():
+    # the review's cases: a missing λW with λ = 1e-4, a float32 gradient 0.1 % off, and the
+    # smooth softmax on data ×100 (reported "on a kink" before)
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(1000, 3)), rng.integers(0, 3, 1000)
+
+    def sm(X, y, W, b, lam=0.0):
+        S = X @ W.T + b
+        P = np.exp(S - S.max(1, keepdims=True))
+        P /= P.sum(1, keepdims=True)
+        P[np.arange(len(y)), y] -= 1
+        return {"W": P.T @ X + lam * W, "b": P.sum(0)}
+
+    d = gradproof.derive("softmax", reg="l2", params={"lam": 1e-4})
+    assert not gradproof.check_gradient(d, grad=sm, X=X, y=y).passed
+    assert gradproof.check_gradient(d, grad=lambda *a: sm(*a, lam=1e-4), X=X, y=y).passed
+    off = lambda X, y, W, b: {k: (1.001 * v).astype(np.float32) for k, v in sm(X, y, W, b).items()}  # noqa: E731
+    assert not gradproof.check_gradient("softmax", grad=off, X=X, y=y).passed
+    f32 = lambda X, y, W, b: sm(X.astype(np.float32), y, W.astype(np.float32), b.astype(np.float32))  # noqa: E731
+    assert gradproof.check_gradient("softmax", grad=f32, X=X, y=y).passed
+    big = gradproof.check_gradient("softmax", grad=sm, X=100 * X, y=y)
+    assert big.passed and big.points[0].verdict == "pass"

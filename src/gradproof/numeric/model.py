@@ -47,6 +47,10 @@ def _real_matrix(X: Any, finite: bool) -> Array:
     return a
 
 
+MAX_CLASSES = 100_000
+"""The most classes a label vector may imply (W is K × d zeros when no point is given)."""
+
+
 def _class_labels(y: Any, n: int, K: int | None) -> tuple[Array, int]:
     """Labels 0…K−1 from a vector (integral numbers) or one-hot rows; and K."""
     a = np.asarray(y)
@@ -65,10 +69,17 @@ def _class_labels(y: Any, n: int, K: int | None) -> tuple[Array, int]:
         )
     if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)) or np.any(a < 0):
         raise DataError("y must hold class labels 0, 1, …, K − 1 (whole numbers ≥ 0)")
+    # the range before the cast: a label past intp (2⁶⁴ − 1 as uint64, 1e19) would wrap
+    # round to a valid class and train the wrong one
+    biggest = a.max().item() if a.size else 0
+    if K is not None and biggest >= K:
+        raise DataError(f"y has label {biggest:g} but W has K = {K} rows (labels 0…{K - 1})")
+    if biggest >= MAX_CLASSES:
+        raise DataError(
+            f"y has label {biggest:g}: at most {MAX_CLASSES} classes (labels 0…{MAX_CLASSES - 1})"
+        )
     labels = a.astype(np.intp)
-    top = int(labels.max()) + 1
-    if K is not None and top > K:
-        raise DataError(f"y has label {top - 1} but W has K = {K} rows (labels 0…{K - 1})")
+    top = int(labels.max()) + 1 if labels.size else 0
     return labels, K if K is not None else max(top, 2)
 
 
