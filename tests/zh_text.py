@@ -39,7 +39,8 @@ FORMULA = frozenset(
 _CUT = [
     r"(?ms)^```.*?^```",  # fenced code
     r"(?ms)^~~~.*?^~~~",
-    r"(?s)\\begin\{verbatim\}.*?\\end\{verbatim\}",
+    r"(?s)\\begin\{(verbatim|lstlisting)\}.*?\\end\{\1\}",
+    r"\\lstset\{(?:[^{}]|\{[^{}]*\})*\}",  # the code style: key=value, not text
     r"(?s)\\begin\{(equation|align|aligned|gather|multline|displaymath)\*?\}.*?\\end\{\1\*?\}",
     r"(?s)\$\$.*?\$\$",
     r"(?s)\\\[.*?\\\]",
