@@ -51,7 +51,8 @@ BROKEN = [
     ("dollar-on-jekyll", "jekyll", "Let $w$ be\n", "not-math", 1),
     ("paren-on-default", "default", "a\n\\(\\alpha + 1\\)\n", "not-math", 2),
     ("bracket-on-pandoc", "pandoc", "a\n\n\\[\\sum_i x_i\\]\n", "not-math", 3),
-    ("math-fence-on-default", "default", "```math\nx^2\n```\n", "not-math", 2),
+    ("math-fence-on-default", "default", "```math\nx^2\n```\n", "not-math", 1),  # the fence
+    ("math-fence-on-jekyll", "jekyll", "Text.\n\n```math\nx^2\n```\n", "not-math", 3),
     ("plain-paren-on-hugo", "hugo", "x\n\n\\(a_{i}\\)\n", "not-math", 3),
     ("dollars-on-hugo", "hugo", "$$x^2$$\n", "not-math", 1),
     ("table-pipe", "default", "| a | b |\n|---|---|\n| $|u|$ | 1 |\n", "table-pipe", 3),

@@ -168,7 +168,8 @@ def _delimiters(h: Hazard, ctx: Context) -> Iterator[Hit]:
             continue  # \(soft-margin SVM\): an escaped parenthesis, as Markdown means it
         opening, closing = p.display if s.display or d in _DISPLAY else p.inline
         fields = {"delimiter": d, "closing": _CLOSERS[d], "reads": reads}
-        yield s.line, {**fields, "opening": opening, "closing_fix": closing}
+        line = s.line - 1 if d == "```math" else s.line  # the fence, not the first formula line
+        yield line, {**fields, "opening": opening, "closing_fix": closing}
 
 
 def _tokens(h: Hazard, ctx: Context) -> Iterator[Hit]:
