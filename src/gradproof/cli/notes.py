@@ -23,6 +23,7 @@ from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
+from gradproof.numeric.model_example import model_example
 from gradproof.symbolic.model_derive import is_model_request
 from gradproof.text import printable
 
@@ -193,24 +194,7 @@ def notes_cmd(
             raise OptionError(_("{flag} applies to --format markdown", flag=flag))
     if assets_url is not None and fmt != "markdown":
         raise OptionError(_("--assets-url applies to --format markdown"))
-    ds = dataset_from(X, y, data_file)
-    d = derive(
-        loss,
-        expr=expr,
-        reg=reg,
-        params=parse_params(params),
-        kink=kink,
-        mean=mean,
-        wrt=_wrt(wrt),
-        data=ds,
-        at=at,
-        lr=lr,
-        example=True,
-    )
-    ij = parse_coords(coords, d.example.X.shape[1]) if coords else None
-    result = write_notes(
-        d,
-        output,
+    options = dict(
         format=fmt,
         site=site,
         title=title,
@@ -220,12 +204,50 @@ def notes_cmd(
         assets_url=assets_url,
         epochs=epochs,
         figures=not no_figures,
-        coords=ij,
     )
+    if is_model_request(loss, expr, None):
+        if coords:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
+        d, data = _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
+        result = write_notes(d, output, data=data, **options)
+    else:
+        ds = dataset_from(X, y, data_file)
+        d = derive(
+            loss,
+            expr=expr,
+            reg=reg,
+            params=parse_params(params),
+            kink=kink,
+            mean=mean,
+            wrt=_wrt(wrt),
+            data=ds,
+            at=at,
+            lr=lr,
+            example=True,
+        )
+        ij = parse_coords(coords, d.example.X.shape[1]) if coords else None
+        result = write_notes(d, output, coords=ij, **options)
     click.echo(_("wrote {path}", path=printable(str(result.document))), err=True)
     for fig in result.figures:
         png, svg = printable(str(fig.png)), printable(fig.svg.name)
         click.echo(_("wrote {png} and {svg}", png=png, svg=svg), err=True)
+
+
+def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr):
+    """A model's derivation with its worked example on the given data (default the
+    built-in 3-class data), and that data."""
+    from gradproof.datasets import sample_model_dataset
+    from gradproof.notes.model_train import model_data
+
+    d = derive(
+        loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
+        wrt=_model_wrt(wrt),
+    )  # fmt: skip
+    ds = model_dataset_from(X, y, data_file)
+    data = model_data(d, ds) if ds is not None else sample_model_dataset(d.spec.labels)
+    if not (math.isfinite(lr) and lr > 0):
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
+    return d.with_example(model_example(d, data.X, data.y, at, lr)), data
 
 
 @cli.command("train")
