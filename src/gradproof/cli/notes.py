@@ -408,17 +408,26 @@ def _train_model(d: Any, ds: Dataset | None, epochs: int, rows: int, kwargs: Any
     "--lr", type=float, default=0.1, show_default=True, help="Learning rate of the one step."
 )
 @click.option(
+    "--epochs",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Losses over K scores (softmax, multiclass_hinge, …): epochs of gradient descent "
+    "each is trained for on the same data.",
+)
+@click.option(
     "--figure",
     type=click.Path(dir_okay=False),
     metavar="FILE.png",
     help="Also draw each loss against the margin into FILE.png (and FILE.svg).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, output):
+def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output):
     """Show the derivations of two or more LOSSES side by side, with the differences.
 
     With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
-    sets and one gradient-descent step of each loss.
+    sets and one gradient-descent step of each loss. Losses over K scores per sample are each
+    trained on the same data (default: the built-in 3-class data) and tabulated.
     """
     from gradproof.notes.compare import compare
 
@@ -430,7 +439,15 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, outp
     if ds is not None and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     text = compare(
-        list(losses), fmt, parse_params(params), data=ds, at=at, lr=lr, site=site, figure=figure
+        list(losses),
+        fmt,
+        parse_params(params),
+        data=ds,
+        at=at,
+        lr=lr,
+        site=site,
+        figure=figure,
+        epochs=epochs,
     )
     emit(text, output)
     if figure:

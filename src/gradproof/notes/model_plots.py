@@ -31,6 +31,7 @@ __all__ = [
     "decision_figure",
     "model_figures",
     "region_grid",
+    "compare_figure",
 ]
 
 DPI = 150
@@ -65,6 +66,9 @@ _WORDS = {
     "title": N_("Decision regions of the {loss} after {epochs} epochs"),
     "title_start": N_("Decision regions of the {loss} at the start"),
     "class": N_("class {k}"),
+    "relative": N_("loss relative to the start"),
+    "curves": N_("Loss per epoch"),
+    "epoch": N_("epoch"),
 }
 
 
@@ -227,16 +231,57 @@ def model_figures(
     return files
 
 
-def probe_classes(figure: RegionFigure, points: Sequence[tuple[float, float]]) -> list[int]:
-    """The class whose region colour the PNG shows at each point (−1 for another colour)."""
-    from matplotlib.image import imread
+def _regions_on(ax: Any, objective: Any, point: Mapping[str, Array], data: Dataset) -> None:
+    """The regions and the samples of one panel."""
+    from matplotlib.colors import ListedColormap
 
-    image = imread(str(figure.png))
-    colours = [np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)]) for c in REGION_COLOURS]
-    out = []
-    for x, y in points:
-        row, col = figure.pixel(x, y)
-        rgb = np.round(image[row, col, :3] * 255)
-        hit = [k for k, c in enumerate(colours) if np.all(np.abs(rgb - c) <= 1)]
-        out.append(hit[0] if hit else -1)
-    return out
+    K = int(objective.scores(data.X[:1], point).shape[1])
+    classes, _xx, _yy, extent = decision_regions(objective, point, data.X)
+    points, regions = class_colours(K)
+    labels = np.asarray(data.y)
+    labels = labels.argmax(axis=1) if labels.ndim == 2 else labels.astype(int)
+    ax.imshow(
+        classes, origin="lower", extent=tuple(extent), cmap=ListedColormap(regions),
+        vmin=-0.5, vmax=K - 0.5, interpolation="nearest", aspect="auto",
+    )  # fmt: skip
+    for k in range(K):
+        mine = labels == k
+        marker = MARKERS[k % len(MARKERS)]
+        ax.scatter(data.X[mine, 0], data.X[mine, 1], s=30, c=points[k], marker=marker,
+                   edgecolors="black", linewidths=0.7)  # fmt: skip
+    ax.set_xlim(extent[0], extent[1])
+    ax.set_ylim(extent[2], extent[3])
+
+
+def compare_figure(
+    derivations: Sequence[Any], data: Dataset, runs: Sequence[Any], png: Path, lang: str
+) -> Path:
+    """One panel of decision regions per loss (2-d data with class labels) and one of the
+    loss curves L/L₀, saved as ``png`` and the SVG beside it; returns the PNG's path."""
+    from matplotlib.figure import Figure
+
+    from gradproof.notes.model_train import ModelObjective
+
+    regions = data.d == 2 and np.asarray(data.y).ndim == 1
+    panels = (len(runs) if regions else 0) + 1
+    with figure_style(lang):
+        fig = Figure(figsize=(3.2 * panels, 3.4), dpi=DPI, layout="constrained")
+        axes = fig.subplots(1, panels, squeeze=False)[0]
+        if regions:
+            for ax, d, run in zip(axes, derivations, runs, strict=False):
+                objective = ModelObjective(d, d.numpy(), run.layout, run.K)
+                _regions_on(ax, objective, run.point, data)
+                ax.set_title(d.name, fontsize=9)
+        ax = axes[-1]
+        for d, run in zip(derivations, runs, strict=True):
+            losses = np.asarray(run.losses, dtype=float)
+            ax.plot(run.epochs, losses / losses[0] if losses[0] else losses, label=d.name)
+        ax.set_xlabel(_(_WORDS["epoch"]))
+        ax.set_ylabel(_(_WORDS["relative"]))
+        ax.set_title(_(_WORDS["curves"]), fontsize=9)
+        top = max(float(np.nanmax(np.asarray(r.losses) / (r.losses[0] or 1))) for r in runs)
+        ax.set_ylim(0, max(1.05, min(top * 1.05, 1.5)))  # a diverging run leaves the top
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        png_path, _svg, _bytes = _save(fig, png.with_suffix(""))
+    return png_path
