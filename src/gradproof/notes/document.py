@@ -358,7 +358,8 @@ def write_notes(
     """
     # long only for its docstring: the work is in _write_notes
     if isinstance(d, str):  # a built-in loss's name: its worked example on the sample data
-        d = _derived(d)
+        with language(lang):  # a model's steps are worded as they are built
+            d = _derived(d)
     if isinstance(d, ModelDerivation):  # K scores per sample: the model's note
         return _MODEL_NOTES[0](
             d, folder, format=format, site=site, title=title, front_matter=front_matter,

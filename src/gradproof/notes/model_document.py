@@ -57,7 +57,6 @@ ON_BUILT_IN = N_("the built-in 3-class data")
 ON_EXAMPLE = N_("the data of the worked example")
 ON_GIVEN = N_("the given data ({source})")
 _EXAMPLE_SOURCE = "worked example"
-ZEROS = N_("all parameters 0")
 
 
 def parameter_tex(name: str) -> str:
@@ -109,8 +108,8 @@ def _descent_table(result: ModelTrainResult) -> B.Table:
 
 def _start_pieces(result: ModelTrainResult) -> B.Inline:
     start = result.start
-    if not any(np.any(v) for v in start.values()):
-        return B.Text(_(ZEROS))
+    if not any(np.any(v) for v in start.values()):  # every parameter 0: say so briefly
+        return B.Math(r",\ ".join(f"{parameter_tex(k)} = 0" for k in start))
     return B.Math(r",\ ".join(f"{parameter_tex(k)} = {_matrix_tex(v)}" for k, v in start.items()))
 
 
