@@ -207,3 +207,9 @@ def test_cli_notes_bad_input_writes_nothing(tmp_path, args, words):
 def test_data_is_only_for_a_model(tmp_path):
     with pytest.raises(GradproofError, match="data= is for a model's note"):
         write_notes("hinge", tmp_path, data=sample_model_dataset(), figures=False)
+
+
+def test_coords_are_for_the_linear_landscape(tmp_path):
+    with pytest.raises(GradproofError, match="--coords applies to the loss landscape"):
+        write_notes("softmax", tmp_path / "x", coords=(0, 1), figures=False)
+    assert not (tmp_path / "x").exists()

@@ -361,6 +361,8 @@ def write_notes(
         with language(lang):  # a model's steps are worded as they are built
             d = _derived(d)
     if isinstance(d, ModelDerivation):  # K scores per sample: the model's note
+        if coords is not None:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
         return _MODEL_NOTES[0](
             d, folder, format=format, site=site, title=title, front_matter=front_matter,
             date=date, tags=tags, assets_url=assets_url, lang=lang, epochs=epochs,

@@ -31,7 +31,13 @@ from gradproof.markup import blocks as B
 from gradproof.markup.latex import to_latex as emit_latex
 from gradproof.markup.markdown import to_markdown
 from gradproof.markup.platforms import Profile
-from gradproof.notes.model_train import ModelTrainResult, class_labels, model_data, train_model
+from gradproof.notes.model_train import (
+    ModelObjective,
+    ModelTrainResult,
+    class_labels,
+    model_data,
+    train_model,
+)
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, inline_pieces
 from gradproof.symbolic.render.example import fmt
@@ -138,9 +144,9 @@ def _runs(
             one_hot.append(d.name)
         run = train_model(d, own, lr=lr, epochs=epochs, at=at, history=epochs + 1)
         runs.append(run)
-        if classes:
-            S = data.X @ run.point["W"].T + run.point["b"]
-            right.append(int(np.sum(np.argmax(S, axis=1) == labels)))
+        if classes:  # a run on one-hot targets counts no classes itself: count them here
+            scores = ModelObjective(d, d.numpy(), run.layout, run.K).scores(data.X, run.point)
+            right.append(int(np.sum(np.argmax(scores, axis=1) == labels)))
     return data, runs, right, one_hot
 
 

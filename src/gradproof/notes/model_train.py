@@ -279,8 +279,11 @@ def train_objective(
         loss, grad = objective.loss_and_gradient(Xb, yb, layout.unflatten(theta))
         return loss, layout.flatten(grad)
 
+    full: list[Array] = []  # the full-data gradient at θ, recorded: the next GD step's
+
     def record(epoch: int) -> float:
         loss, g = grad_at(X, y)
+        full[:] = [g]
         norm = float(np.sqrt(np.sum(np.square(g))))
         right = None
         if labels is not None:
@@ -296,7 +299,9 @@ def train_objective(
             if converged:
                 break
             for idx in _batches(rng, data.n, batch_size):
-                _loss, g = grad_at(X[idx], y[idx])
+                # full-batch GD steps with the gradient just recorded at this θ (one pass
+                # over X per epoch instead of two); a minibatch needs its own
+                g = full[0] if batch_size is None else grad_at(X[idx], y[idx])[1]
                 velocity = momentum * velocity + g
                 theta = theta - lr * velocity
             converged = record(epoch) <= tol
