@@ -42,6 +42,7 @@ __all__ = [
     "parse_vector",
     "parse_point",
     "sample_dataset",
+    "sample_model_dataset",
     "validate_labels",
     "as_dataset",
     "DATA_LIMITS",
@@ -597,3 +598,25 @@ def sample_dataset(labels: str = "pm1") -> Dataset:
     if labels != "pm1":
         y = X @ np.array([1.5, -0.5]) + np.array([0.5, -0.25, 0.25, 0.0])
     return Dataset(X, y, N_("built-in sample data"))
+
+
+# Three classes of three points in the plane, around (2, 2), (−2, 1) and (0, −2): separable by
+# a multi-class linear model, with every region of the decision figure holding its points.
+_CLASSES_X = (
+    ((2.0, 2.0), (2.6, 1.4), (1.5, 2.4)),
+    ((-2.0, 1.0), (-1.4, 1.5), (-2.4, 0.4)),
+    ((0.0, -2.0), (0.6, -1.5), (-0.5, -2.5)),
+)
+
+
+def sample_model_dataset(labels: str = "classes") -> Dataset:
+    """The built-in data of a model with K = 3 scores per sample: 9 points in the plane in
+    three separable classes (labels 0, 1, 2), or for ``labels="targets"`` the same points
+    with 3 real targets each (a linear function of the features plus a fixed wobble)."""
+    X = np.array([p for group in _CLASSES_X for p in group])
+    y = np.repeat(np.arange(3.0), 3)
+    if labels == "targets":
+        A = np.array([[1.5, -0.5], [-1.0, 1.0], [0.5, 0.5]])
+        wobble = 0.1 * ((np.arange(X.shape[0] * 3).reshape(-1, 3) * 7) % 5 - 2)
+        y = X @ A.T + np.array([0.5, -0.25, 0.0]) + wobble
+    return Dataset(X, y, N_("built-in 3-class data"))

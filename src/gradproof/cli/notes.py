@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from typing import Any
 
 import click
+import numpy as np
 
 from gradproof.cli import cli
 from gradproof.cli.options import (
@@ -15,13 +17,14 @@ from gradproof.cli.options import (
     emit,
     loss_options,
     parse_params,
-    refuse_models,
 )
-from gradproof.datasets import sample_dataset
+from gradproof.datasets import Dataset, load_data, parse_matrix, sample_dataset
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
+from gradproof.numeric.model_example import model_example
+from gradproof.symbolic.model_derive import is_model_request
 from gradproof.text import printable
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
@@ -31,10 +34,39 @@ def _wrt(wrt: str) -> list[str]:
     return [p.strip() for p in wrt.split(",") if p.strip()]
 
 
-def _need_loss(loss: str | None, expr: str | None, command: str) -> None:
+def _need_loss(loss: str | None, expr: str | None) -> None:
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
-    refuse_models(loss, expr, command)
+
+
+def _model_wrt(wrt: str) -> list[str] | None:
+    """A model's parameters to differentiate by: every one unless named (the option's
+    default, w,b, is the linear model's)."""
+    names = _wrt(wrt)
+    return None if names == ["w", "b"] else names
+
+
+def model_dataset_from(X: str | None, y: str | None, data_file: str | None) -> Dataset | None:
+    """A model's data from the command line: --data (labels 0…K−1 in the last column), or
+    --X and --y as JSON, y being labels, one-hot rows or n×K targets."""
+    if data_file and (X or y):
+        raise OptionError(_("give either --data FILE or --X/--y, not both"))
+    if data_file:
+        return load_data(data_file)
+    if X is None and y is None:
+        return None
+    if X is None or y is None:
+        raise OptionError(_("--X and --y go together; give both"))
+    Xa = parse_matrix(X, "--X")
+    try:
+        ya = np.asarray(json.loads(y), dtype=np.float64)
+    except ValueError:  # bad JSON, ragged rows or text
+        raise OptionError(
+            _("--y: not valid JSON numbers; write e.g. [0, 2, 1] or rows [[1, 0], [0, 1]]")
+        ) from None
+    except (TypeError, OverflowError, RecursionError):
+        raise OptionError(_("--y: expected a list of numbers or of equal-length rows")) from None
+    return Dataset(Xa, ya, "--X/--y")
 
 
 def _interactive() -> bool:
@@ -156,30 +188,13 @@ def notes_cmd(
     from gradproof.notes import write_notes
     from gradproof.notes.plots import parse_coords
 
-    _need_loss(loss, expr, "notes")
+    _need_loss(loss, expr)
     for flag, value in (("--front-matter", front_matter), ("--site", site)):
         if value and fmt != "markdown":
             raise OptionError(_("{flag} applies to --format markdown", flag=flag))
     if assets_url is not None and fmt != "markdown":
         raise OptionError(_("--assets-url applies to --format markdown"))
-    ds = dataset_from(X, y, data_file)
-    d = derive(
-        loss,
-        expr=expr,
-        reg=reg,
-        params=parse_params(params),
-        kink=kink,
-        mean=mean,
-        wrt=_wrt(wrt),
-        data=ds,
-        at=at,
-        lr=lr,
-        example=True,
-    )
-    ij = parse_coords(coords, d.example.X.shape[1]) if coords else None
-    result = write_notes(
-        d,
-        output,
+    options = dict(
         format=fmt,
         site=site,
         title=title,
@@ -189,12 +204,50 @@ def notes_cmd(
         assets_url=assets_url,
         epochs=epochs,
         figures=not no_figures,
-        coords=ij,
     )
+    if is_model_request(loss, expr, None):
+        if coords:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
+        d, data = _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
+        result = write_notes(d, output, data=data, **options)
+    else:
+        ds = dataset_from(X, y, data_file)
+        d = derive(
+            loss,
+            expr=expr,
+            reg=reg,
+            params=parse_params(params),
+            kink=kink,
+            mean=mean,
+            wrt=_wrt(wrt),
+            data=ds,
+            at=at,
+            lr=lr,
+            example=True,
+        )
+        ij = parse_coords(coords, d.example.X.shape[1]) if coords else None
+        result = write_notes(d, output, coords=ij, **options)
     click.echo(_("wrote {path}", path=printable(str(result.document))), err=True)
     for fig in result.figures:
         png, svg = printable(str(fig.png)), printable(fig.svg.name)
         click.echo(_("wrote {png} and {svg}", png=png, svg=svg), err=True)
+
+
+def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr):
+    """A model's derivation with its worked example on the given data (default the
+    built-in 3-class data), and that data."""
+    from gradproof.datasets import sample_model_dataset
+    from gradproof.notes.model_train import model_data
+
+    d = derive(
+        loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
+        wrt=_model_wrt(wrt),
+    )  # fmt: skip
+    ds = model_dataset_from(X, y, data_file)
+    data = model_data(d, ds) if ds is not None else sample_model_dataset(d.spec.labels)
+    if not (math.isfinite(lr) and lr > 0):
+        raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
+    return d.with_example(model_example(d, data.X, data.y, at, lr)), data
 
 
 @cli.command("train")
@@ -257,15 +310,22 @@ def train_cmd(
     """
     from gradproof.notes.train import format_table, sparkline, summary, train
 
-    _need_loss(loss, expr, "train")
+    _need_loss(loss, expr)
     if rows < 2:
         raise OptionError(_("--rows must be at least 2, got {rows}", rows=rows))
+    kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
+    if is_model_request(loss, expr, None):
+        d = derive(
+            loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
+            wrt=_model_wrt(wrt),
+        )  # fmt: skip
+        _train_model(d, model_dataset_from(X, y, data_file), epochs, rows, kwargs)
+        return
     ds = dataset_from(X, y, data_file)
     d = derive(
         loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, wrt=_wrt(wrt)
     )
     data = ds if ds is not None else sample_dataset(d.spec.labels)
-    kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
     if epochs >= PROGRESS_FROM and _interactive():
         result = _train_with_bar(train, d, data, epochs, kwargs)
     else:
@@ -287,6 +347,38 @@ def train_cmd(
     click.echo(_("loss  {spark}  (epochs 0–{last})", spark=spark, last=result.epochs_run))
     click.echo(f"‖g‖   {sparkline(result.grad_norms)}")
     click.echo(summary(result))
+
+
+def _train_model(d: Any, ds: Dataset | None, epochs: int, rows: int, kwargs: Any) -> None:
+    """``gradproof train`` for a model with K scores per sample."""
+    from gradproof.notes.model_train import format_model_table, format_point, model_data
+    from gradproof.notes.train import sparkline, summary, train
+
+    data = model_data(d, ds)
+    if epochs >= PROGRESS_FROM and _interactive():
+        result = _train_with_bar(train, d, data, epochs, kwargs)
+    else:
+        result = train(d, data, **kwargs)
+    click.echo(
+        _(
+            "{title} · {method}, η = {lr:g} · n = {n} samples ({source})",
+            title=_(d.title),
+            method=result.method,
+            lr=kwargs["lr"],
+            n=data.n,
+            source=_(data.source),
+        )
+    )
+    click.echo("")
+    click.echo(format_model_table(result, rows))
+    click.echo("")
+    spark = sparkline(result.losses)
+    click.echo(_("loss  {spark}  (epochs 0–{last})", spark=spark, last=result.epochs_run))
+    click.echo(f"‖g‖   {sparkline(result.grad_norms)}")
+    click.echo(summary(result))
+    click.echo(_("final parameters:"))
+    for line in format_point(result.point):
+        click.echo(f"  {line}")
 
 
 @cli.command("compare")
@@ -316,17 +408,26 @@ def train_cmd(
     "--lr", type=float, default=0.1, show_default=True, help="Learning rate of the one step."
 )
 @click.option(
+    "--epochs",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Losses over K scores (softmax, multiclass_hinge, …): epochs of gradient descent "
+    "each is trained for on the same data.",
+)
+@click.option(
     "--figure",
     type=click.Path(dir_okay=False),
     metavar="FILE.png",
     help="Also draw each loss against the margin into FILE.png (and FILE.svg).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, output):
+def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output):
     """Show the derivations of two or more LOSSES side by side, with the differences.
 
     With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
-    sets and one gradient-descent step of each loss.
+    sets and one gradient-descent step of each loss. Losses over K scores per sample are each
+    trained on the same data (default: the built-in 3-class data) and tabulated.
     """
     from gradproof.notes.compare import compare
 
@@ -338,7 +439,15 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, figure, outp
     if ds is not None and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
     text = compare(
-        list(losses), fmt, parse_params(params), data=ds, at=at, lr=lr, site=site, figure=figure
+        list(losses),
+        fmt,
+        parse_params(params),
+        data=ds,
+        at=at,
+        lr=lr,
+        site=site,
+        figure=figure,
+        epochs=epochs,
     )
     emit(text, output)
     if figure:

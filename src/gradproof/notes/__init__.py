@@ -10,6 +10,16 @@ Figures need matplotlib (``pip install 'gradproof[plot]'``).
 
 from gradproof.notes.compare import compare
 from gradproof.notes.document import NotesResult, write_notes
+from gradproof.notes.model_document import write_model_notes  # registers the model's note
+from gradproof.notes.model_train import ModelTrainResult  # also registers the model trainer
 from gradproof.notes.train import TrainResult, train
 
-__all__ = ["write_notes", "NotesResult", "train", "TrainResult", "compare"]
+__all__ = [
+    "write_notes",
+    "NotesResult",
+    "train",
+    "TrainResult",
+    "ModelTrainResult",
+    "compare",
+    "write_model_notes",
+]

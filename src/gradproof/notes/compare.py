@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from gradproof.datasets import Dataset, Point
 from gradproof.errors import OptionError
@@ -33,10 +33,10 @@ from gradproof.symbolic import sentences as T
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.derive import derive_symbolic
 from gradproof.symbolic.losses import get_loss
-from gradproof.symbolic.model_derivation import refuse_model
+from gradproof.symbolic.model_derivation import ModelDerivation
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, inline_pieces
 from gradproof.symbolic.render.printers import to_latex, to_text
-from gradproof.symbolic.score_losses import is_score_loss
+from gradproof.symbolic.score_losses import get_score_loss, is_score_loss
 from gradproof.symbolic.sentences import say_inline
 from gradproof.symbolic.steps import Formula, Rule
 
@@ -243,8 +243,61 @@ def _render_latex(
 _Renderer = Callable[..., str]
 
 
+def _is_model(item: str | Derivation | ModelDerivation) -> bool:
+    """A loss over K scores per sample (a name, an expression over s, or its derivation)?"""
+    if isinstance(item, ModelDerivation):
+        return True
+    return isinstance(item, str) and is_score_loss(item)
+
+
+def _label(item: str | Derivation | ModelDerivation) -> str:
+    return item if isinstance(item, str) else item.name
+
+
+def _compare_models(
+    losses: Sequence[str | Derivation | ModelDerivation],
+    format: str,
+    given: dict[str, float],
+    data: Dataset | None,
+    at: Any,
+    lr: float,
+    epochs: int,
+    site: str | Profile | None,
+    figure: str | Path | None,
+    lang: str,
+) -> str:
+    """compare for models with K scores per sample: derive the named ones, then
+    :func:`gradproof.notes.model_compare.compare_models`."""
+    from gradproof.notes.model_compare import compare_models
+
+    specs = {item: get_score_loss(item) for item in losses if isinstance(item, str)}
+    unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
+    if unused:
+        raise OptionError(
+            _(
+                "none of {losses} has a hyperparameter {names}",
+                losses=", ".join(specs) or _("the losses"),
+                names=", ".join(map(repr, unused)),
+            )
+        )
+    if isinstance(at, Point):
+        raise OptionError(_("a model's point is a mapping such as {{'W': [[…]], 'b': […]}}"))
+    derivations = [
+        item
+        if not isinstance(item, str)
+        else derive_symbolic(
+            item, params={k: v for k, v in given.items() if k in specs[item].params}
+        )
+        for item in losses
+    ]
+    return compare_models(
+        derivations, format, data=data, at=at, lr=lr, epochs=epochs, site=site, figure=figure,
+        lang=lang,
+    )  # fmt: skip
+
+
 def compare(
-    losses: Sequence[str | Derivation],
+    losses: Sequence[str | Derivation | ModelDerivation],
     format: str = "text",
     params: Mapping[str, float] | None = None,
     *,
@@ -254,6 +307,7 @@ def compare(
     site: str | Profile | None = None,
     figure: str | Path | None = None,
     lang: str | None = None,
+    epochs: int = 50,
 ) -> str:
     """Compare the derivations of ``losses`` (names or derivations) side by side.
 
@@ -279,6 +333,12 @@ def compare(
     lang
         The language of the prose and the figure (default: ``GRADPROOF_LANG``, then the
         locale, then English).
+    epochs
+        Losses over K scores per sample (``softmax``, ``multiclass_hinge``, …; all of them or
+        none) are each trained for this many epochs of gradient descent with ``lr`` on
+        ``data`` (default: the built-in 3-class data) from ``at`` (JSON or a mapping
+        ``{"W": …, "b": …}``, default zeros); ``figure`` then shows their decision regions and
+        loss curves (:mod:`gradproof.notes.model_compare`).
 
     Returns
     -------
@@ -295,11 +355,11 @@ def compare(
       hinge       λw − Σ_{i∈V} yᵢ xᵢ
     """
     with language(lang) as code:
-        return _compare(losses, format, params, data, at, lr, site, figure, code)
+        return _compare(losses, format, params, data, at, lr, site, figure, code, epochs)
 
 
 def _compare(
-    losses: Sequence[str | Derivation],
+    losses: Sequence[str | Derivation | ModelDerivation],
     format: str,
     params: Mapping[str, float] | None,
     data: Dataset | None,
@@ -308,6 +368,7 @@ def _compare(
     site: str | Profile | None,
     figure: str | Path | None,
     lang: str,
+    epochs: int = 50,
 ) -> str:
     if format not in COMPARE_FORMATS:
         raise OptionError(
@@ -328,13 +389,19 @@ def _compare(
             )
         )
     given = dict(params or {})
-    for item in losses:
-        refuse_model(item, "compare")
-        if isinstance(item, str) and is_score_loss(item):
-            raise OptionError(
-                f"compare does not support models with K scores per sample yet ({item}); "
-                f"gradproof derive shows and evaluates their gradient"
+    models = [item for item in losses if _is_model(item)]
+    if models and len(models) != len(losses):
+        one = next(item for item in losses if not _is_model(item))
+        raise OptionError(
+            _(
+                "compare cannot mix a loss over one score per sample ({linear}) with losses "
+                "over K scores per sample ({models}); compare each kind on its own",
+                linear=_label(one),
+                models=", ".join(_label(m) for m in models),
             )
+        )
+    if models:
+        return _compare_models(losses, format, given, data, at, lr, epochs, site, figure, lang)
     specs = {item: get_loss(item) for item in losses if isinstance(item, str)}
     unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
     if unused:
@@ -345,8 +412,8 @@ def _compare(
                 names=", ".join(map(repr, unused)),
             )
         )
-    derivations = [
-        item
+    derivations: list[Derivation] = [
+        cast(Derivation, item)
         if not isinstance(item, str)
         else derive_symbolic(
             item, params={k: v for k, v in given.items() if k in specs[item].params}

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gradproof.datasets import Dataset, Point
+from gradproof.datasets import Dataset, Point, sample_model_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, capitalise, language
 from gradproof.io import write_atomic
@@ -32,15 +33,24 @@ from gradproof.notes.code import gradient_code, training_code
 from gradproof.notes.plots import FigureFile, loss_name, make_figures, parse_coords, require
 from gradproof.notes.train import TrainResult, rows_to_show, summary, table_rows, train
 from gradproof.numeric.derive import derive
-from gradproof.symbolic.model_derivation import refuse_model
+from gradproof.symbolic.model_derivation import ModelDerivation
+from gradproof.symbolic.model_derive import is_model_request
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
+from gradproof.symbolic.score_losses import get_score_loss
 from gradproof.symbolic.sentences import prose_inline
 from gradproof.text import check_title, printable
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
 
-__all__ = ["NotesResult", "write_notes", "note_document", "NOTE_FORMATS", "TABLE_ROWS"]
+__all__ = [
+    "NotesResult",
+    "write_notes",
+    "note_document",
+    "register_model_notes",
+    "NOTE_FORMATS",
+    "TABLE_ROWS",
+]
 
 NOTE_FORMATS = ("markdown", "latex")
 LATEX_FIGURES = "figures"  # the LaTeX document's images, next to it
@@ -98,6 +108,14 @@ def _p(msgid: str, **fields: Any) -> tuple[B.Inline, ...]:
     return B.fill(_(msgid), **fields)
 
 
+_MODEL_NOTES: list[Callable[..., Any]] = []  # gradproof.notes.model_document registers itself
+
+
+def register_model_notes(writer: Callable[..., Any]) -> None:
+    """Make ``writer`` what :func:`write_notes` calls for a model with K scores per sample."""
+    _MODEL_NOTES[:] = [writer]
+
+
 @dataclass(frozen=True)
 class NotesResult:
     """What :func:`write_notes` wrote: the post, its figures, the training run, and the post
@@ -107,6 +125,13 @@ class NotesResult:
     figures: list[FigureFile]
     training: TrainResult
     model: B.Document | None = None
+
+
+def gradproof_version() -> str:
+    """The version the notes say they were made with."""
+    from gradproof import __version__
+
+    return __version__
 
 
 def _check_date(date: str | None) -> str:
@@ -258,7 +283,7 @@ def _note_blocks(
 
 
 def write_notes(
-    d: Derivation | str,
+    d: Derivation | ModelDerivation | str,
     folder: str | Path,
     *,
     format: str = "markdown",
@@ -272,6 +297,7 @@ def write_notes(
     epochs: int = 20,
     figures: bool = True,
     coords: tuple[int, int] | None = None,
+    data: Dataset | None = None,
 ) -> NotesResult:
     """Write one note (Markdown for ``site``, or LaTeX) and its figures into ``folder``.
 
@@ -309,6 +335,10 @@ def write_notes(
         Draw the figures (needs matplotlib: ``pip install 'gradproof[plot]'``).
     coords
         The two weights the loss landscape is drawn over (default: the first two).
+    data
+        A model with K scores per sample (``derive("softmax", ...)``) only: the data its
+        note trains on (default: its worked example's). Its note shows the decision
+        regions instead of the landscape (:mod:`gradproof.notes.model_document`).
 
     Returns
     -------
@@ -328,8 +358,18 @@ def write_notes(
     """
     # long only for its docstring: the work is in _write_notes
     if isinstance(d, str):  # a built-in loss's name: its worked example on the sample data
-        d = _derived(d)
-    refuse_model(d, "notes")
+        with language(lang):  # a model's steps are worded as they are built
+            d = _derived(d)
+    if isinstance(d, ModelDerivation):  # K scores per sample: the model's note
+        if coords is not None:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
+        return _MODEL_NOTES[0](
+            d, folder, format=format, site=site, title=title, front_matter=front_matter,
+            date=date, tags=tags, assets_url=assets_url, lang=lang, epochs=epochs,
+            figures=figures, data=data,
+        )  # fmt: skip
+    if data is not None:
+        raise OptionError(_("data= is for a model's note; a linear note uses its worked example"))
     with language(lang) as code:  # an unknown language is an error before anything else
         return _write_notes(
             d,
@@ -416,6 +456,11 @@ def _write_notes(
 
 
 def _derived(name: str) -> Derivation:
-    """A built-in loss with its worked example on the sample data."""
+    """A built-in loss with its worked example on the sample data (a model's on the
+    built-in 3-class data)."""
+    if is_model_request(name, None, None):
+        labels = get_score_loss(name).labels
+        model: Derivation = derive(name, data=sample_model_dataset(labels), example=True)
+        return model
     d: Derivation = derive(name, example=True)
     return d

@@ -34,7 +34,7 @@ from gradproof.i18n import N_, _, language, ngettext
 from gradproof.markup import blocks as B
 from gradproof.markup.markdown import to_markdown
 from gradproof.numeric.derive import derive
-from gradproof.symbolic.model_derivation import refuse_model
+from gradproof.symbolic.model_derivation import ModelDerivation
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.numeric.compile import CompiledLoss
@@ -51,6 +51,8 @@ __all__ = [
     "table_header",
     "table_rows",
     "fmt_vector",
+    "method_name",
+    "register_model_trainer",
 ]
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -62,6 +64,15 @@ TRAIN_LIMITS = {
     "history_values": 2**24,  # numbers of the stored weights (rows × d), at most
 }
 """Bounds on one training run; tests monkeypatch this dict."""
+
+
+_MODEL_TRAINER: list[Callable[..., Any]] = []  # gradproof.notes.model_train registers itself
+
+
+def register_model_trainer(trainer: Callable[..., Any]) -> None:
+    """Make ``trainer`` what :func:`train` calls for a model with K scores per sample
+    (:mod:`gradproof.notes.model_train` does this when it is imported)."""
+    _MODEL_TRAINER[:] = [trainer]
 
 
 @dataclass(frozen=True)
@@ -112,13 +123,7 @@ class TrainResult:
     @property
     def method(self) -> str:
         """'gradient descent', 'SGD' and/or 'momentum', as run (in the current language)."""
-        if self.batch_size is None:
-            base = _("gradient descent")
-        else:
-            base = _("SGD (batch size {size})", size=self.batch_size)
-        if not self.momentum:
-            return base
-        return _("{method} with momentum β = {beta:g}", method=base, beta=self.momentum)
+        return method_name(self.batch_size, self.momentum)
 
     # -- display (a notebook shows the table; repr stays one line) --------------------------
     def __repr__(self) -> str:
@@ -146,6 +151,17 @@ class TrainResult:
             ("r", "r", "r", "l", "r", "r"),
         )
         return to_markdown(B.Document((head, table)))
+
+
+def method_name(batch_size: int | None, momentum: float) -> str:
+    """'gradient descent', 'SGD' and/or 'momentum' (in the current language)."""
+    if batch_size is None:
+        base = _("gradient descent")
+    else:
+        base = _("SGD (batch size {size})", size=batch_size)
+    if not momentum:
+        return base
+    return _("{method} with momentum β = {beta:g}", method=base, beta=momentum)
 
 
 def active_count(
@@ -200,7 +216,7 @@ def _check(
 
 
 def train(
-    derivation: Derivation | str,
+    derivation: Derivation | ModelDerivation | str,
     data: Dataset | None = None,
     *,
     X: Any = None,
@@ -248,7 +264,9 @@ def train(
     -------
     TrainResult
         The history (loss, ‖g‖, w, b and the active set per epoch); in Jupyter it shows its
-        table.
+        table. A model with K scores per sample (``derive("softmax")``) is trained by
+        :func:`gradproof.notes.model_train.train_model` and gives its
+        :class:`~gradproof.notes.model_train.ModelTrainResult`.
 
     Examples
     --------
@@ -260,7 +278,12 @@ def train(
     # long for its docstring and the training loop, which reads best in one piece
     if isinstance(derivation, str):
         derivation = _derived(derivation)
-    refuse_model(derivation, "train")
+    if isinstance(derivation, ModelDerivation):  # K scores per sample: the model trainer
+        return _MODEL_TRAINER[0](
+            derivation, data, X=X, y=y, lr=lr, epochs=epochs, momentum=momentum,
+            batch_size=batch_size, seed=seed, at=at, tol=tol, callback=callback,
+            history=history,
+        )  # fmt: skip
     if "w" not in derivation.wrt or "b" not in derivation.wrt:
         raise OptionError(
             _("training needs the gradient with respect to both w and b (use --wrt w,b)")
@@ -384,9 +407,9 @@ class _History:
     def __init__(self, size: int) -> None:
         self.size = max(2, size)
         self.stride = 1
-        self.rows: list[tuple[int, float, float, Array, float, int | None]] = []
+        self.rows: list[tuple[Any, ...]] = []  # (epoch, loss, ‖g‖, …): the rest is the caller's
 
-    def add(self, row: tuple[int, float, float, Array, float, int | None]) -> None:
+    def add(self, row: tuple[Any, ...]) -> None:
         if self.rows and self.rows[-1][0] % self.stride:
             self.rows.pop()  # kept only as the latest, and it no longer is
         self.rows.append(row)

@@ -30,6 +30,8 @@ class ModelExample:
     gradient: dict[str, Array]
     lr: float
     update: dict[str, Array]
+    X: Array | None = None  # the data (float64) and labels/targets as given
+    y: Array | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready numbers: each parameter as a nested list of its shape."""
@@ -78,4 +80,6 @@ def model_example(d: Any, X: Any, y: Any, at: Any, lr: float = 0.1) -> ModelExam
             ) from None
     scores = Xa @ point["W"].T + point["b"]
     update = {k: point[k] - lr * grad[k] for k in grad}
-    return ModelExample(Xa.shape[0], Xa.shape[1], K, point, scores, loss, grad, lr, update)
+    return ModelExample(
+        Xa.shape[0], Xa.shape[1], K, point, scores, loss, grad, lr, update, Xa, np.asarray(y)
+    )
