@@ -176,6 +176,30 @@ class CompiledModel:
         total, grad = self._run(X, y, W, b, K, True)
         return total, {p: grad[p] for p in self.derivation.wrt}
 
+    def score_gradient(
+        self, X: Any, y: Any, W: Any, b: Any, *, K: int | None = None, rows: int | None = None
+    ) -> Array:
+        """G's first ``rows`` rows (default all): gᵢ = ∂ℓᵢ/∂sᵢ of each sample, not averaged.
+
+        Each row is the compiled gradient of b on that sample alone (b is never regularised,
+        so that gradient is gᵢ itself): the numbers a worked example shows come from the
+        same code as the gradient, one cheap call per row shown.
+        """
+        if K is None:
+            K = int(np.shape(W)[0])
+        Xa, lab, T, K = model_arrays(
+            self.derivation.spec.labels, X, y, K, finite=False, onehot=needs_targets(self.source)
+        )
+        point = self.layout(Xa.shape[1], K).check({"W": W, "b": b}, "the point", dtype=Xa.dtype)
+        count = Xa.shape[0] if rows is None else min(int(rows), Xa.shape[0])
+        out = np.empty((count, K), dtype=Xa.dtype)
+        for i in range(count):
+            one = slice(i, i + 1)
+            li = None if lab is None else lab[one]
+            ti = None if T is None else T[one]
+            out[i] = self._fn(Xa[one], li, ti, point["W"], point["b"], True, 1)[2]
+        return out
+
 
 _COUNTER = [0]
 

@@ -40,6 +40,7 @@ from gradproof.symbolic.regularisers import (
     reg_term,
 )
 from gradproof.symbolic.render.document import render, render_latex_math, render_markdown_jupyter
+from gradproof.symbolic.render.model_example import model_example_steps
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.score import ScoreForm
 from gradproof.symbolic.score_losses import ScoreLossSpec, get_score_loss
@@ -275,6 +276,9 @@ def build_model_derivation(
         regulariser=regulariser,
         expression=expression,
     )
+
+
+register_model_example(model_example_steps)
 
 
 def refuse_model(d: Any, command: str) -> None:
