@@ -122,14 +122,12 @@ def test_bad_input_is_one_line_exit_2(extra, match):
 @pytest.mark.parametrize(
     "args",
     [
-        ["check", "softmax"],
         ["codegen", "softmax"],
         ["train", "multiclass_hinge"],
         ["notes", "softmax"],
         ["compare", "softmax", "hinge"],
-        ["check", "--expr", "logsumexp(s) - s[y]"],
     ],
-    ids=["check", "codegen", "train", "notes", "compare", "check-expr"],
+    ids=["codegen", "train", "notes", "compare"],
 )
 def test_commands_without_models_refuse_them_in_one_line(args):
     res = run(*args)

@@ -30,8 +30,8 @@ def test_refused_in_one_line(call):
 
 @pytest.mark.parametrize(
     "extra",
-    [{"mode": "fast"}, {"claim": {"W": [[0.0]]}}, {"search": True}, {"w": [0.0]}],
-    ids=["mode", "claim", "search", "w"],
+    [{"precision": "float32"}, {"claim": {"W": [[0.0]]}}, {"search": True}, {"w": [0.0]}],
+    ids=["precision", "claim", "search", "w"],
 )
 def test_model_check_refuses_what_it_does_not_support(extra):
     def grad(X, y, W, b):
