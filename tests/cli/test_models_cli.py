@@ -122,12 +122,11 @@ def test_bad_input_is_one_line_exit_2(extra, match):
 @pytest.mark.parametrize(
     "args",
     [
-        ["codegen", "softmax"],
         ["train", "multiclass_hinge"],
         ["notes", "softmax"],
         ["compare", "softmax", "hinge"],
     ],
-    ids=["codegen", "train", "notes", "compare"],
+    ids=["train", "notes", "compare"],
 )
 def test_commands_without_models_refuse_them_in_one_line(args):
     res = run(*args)

@@ -10,17 +10,15 @@ import gradproof
 from gradproof.errors import OptionError
 from gradproof.notes.compare import compare
 from gradproof.notes.train import train
-from gradproof.numeric.export import export_module
 
 
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: export_module(gradproof.derive("softmax")),
         lambda: train(gradproof.derive("softmax", example=True), None),
         lambda: compare(["softmax", "hinge"]),
     ],
-    ids=["codegen", "train", "compare"],
+    ids=["train", "compare"],
 )
 def test_refused_in_one_line(call):
     with pytest.raises(OptionError, match="does not support models") as info:
