@@ -144,7 +144,9 @@ def json_array(text: str, what: str) -> Any:
         ) from None
 
 
-def model_data(X: str | None, y: str | None, data_file: str | None, labels: str) -> tuple[Any, Any]:
+def model_data(
+    X: str | None, y: str | None, data_file: str | None, labels: str | None = None
+) -> tuple[Any, Any]:
     """A model's data from --X/--y (JSON; y may be labels 0…K−1, one-hot rows or n×K
     targets) or --data FILE (a .csv whose last column is the class label, .npz or .json);
     (None, None) when none is given."""
