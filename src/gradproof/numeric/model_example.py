@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.errors import DataError, OptionError
+from gradproof.i18n import _
 from gradproof.numeric.model import model_arrays
 from gradproof.parameters import parse_parameters
 from gradproof.symbolic.atoms import LSE
@@ -28,14 +29,14 @@ def model_example(d: Any, X: Any, y: Any, at: Any, lr: float = 0.1) -> ModelExam
     """Evaluate ``d``'s compiled gradient on (X, y) at ``at`` (JSON text, a mapping or None
     for zeros) and take one step of size ``lr``."""
     if not np.isfinite(lr) or lr <= 0:
-        raise OptionError(f"the learning rate lr must be a positive number, got {lr}")
+        raise OptionError(_("the learning rate lr must be a positive number, got {lr}", lr=lr))
     raw = at
     if isinstance(at, str):
         try:
             raw = json.loads(at)
         except ValueError:
             raw = at  # parse_parameters says what is wrong, in one line
-    Xa, _, _, K = model_arrays(d.spec.labels, X, y, _width(raw))
+    Xa, _lab, _T, K = model_arrays(d.spec.labels, X, y, _width(raw))
     Xa = Xa.astype(np.float64)
     layout = d.layout(Xa.shape[1], K)
     point = parse_parameters(at, layout, "--at")
@@ -45,8 +46,11 @@ def model_example(d: Any, X: Any, y: Any, at: Any, lr: float = 0.1) -> ModelExam
             loss, grad = compiled.loss_and_gradient(Xa, y, K=K, **point)
         except FloatingPointError as exc:
             raise DataError(
-                f"the loss or its gradient is not finite in float64 at this point ({exc}); "
-                f"use smaller data values or another point"
+                _(
+                    "the loss or its gradient is not finite in float64 at this point ({why}); "
+                    "use smaller data values or another point",
+                    why=str(exc),
+                )
             ) from None
     scores = Xa @ point["W"].T + point["b"]
     update = {k: point[k] - lr * grad[k] for k in grad}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradproof.errors import OptionError
 from gradproof.i18n import _, language
 from gradproof.numeric.model_source import BLOCK_BYTES, model_source, needs_targets
 
@@ -152,11 +153,12 @@ def _wrappers(d: Any, source: str) -> str:
 def export_model_module(d: Any) -> str:
     """The source of a standalone module (numpy only) for the model derivation ``d``."""
     if set(d.wrt) != set(d.parameters):
-        from gradproof.errors import OptionError
-
         raise OptionError(
-            f"codegen writes the whole gradient; derive {d.name} with respect to all of "
-            f"{', '.join(d.parameters)}"
+            _(
+                "codegen writes the whole gradient; derive {loss} with respect to all of {names}",
+                loss=d.name,
+                names=", ".join(d.parameters),
+            )
         )
     core = model_source(d).replace("def loss_and_grad(", "def _core(", 1)
     doc = model_module_doc(d).replace('"""', "'''")

@@ -24,6 +24,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.parameters import ParameterLayout
 from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
@@ -243,8 +244,12 @@ def build_model_derivation(
     bad = [p for p in wrt_t if p not in model.parameter_names]
     if bad or not wrt_t:
         raise OptionError(
-            f"cannot differentiate with respect to {', '.join(bad) or 'nothing'}; the "
-            f"{model.title} has {', '.join(model.parameter_names)}"
+            _(
+                "cannot differentiate with respect to {names}; the {model} has {params}",
+                names=", ".join(bad) or _("nothing"),
+                model=_(model.title),
+                params=", ".join(model.parameter_names),
+            )
         )
     regs: tuple[RegTerm, ...] = ()
     if regulariser is not None:
@@ -286,6 +291,10 @@ def refuse_model(d: Any, command: str) -> None:
     derivation and ``command`` does not support models yet."""
     if isinstance(d, ModelDerivation):
         raise OptionError(
-            f"{command} does not support models with K scores per sample yet ({d.name}); "
-            f"gradproof derive shows and evaluates their gradient (derive(...).numpy())"
+            _(
+                "{command} does not support models with K scores per sample yet ({loss}); "
+                "gradproof derive shows and evaluates their gradient (derive(...).numpy())",
+                command=command,
+                loss=d.name,
+            )
         )

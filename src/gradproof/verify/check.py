@@ -201,9 +201,11 @@ def check_gradient(
         given = [k for k, v in unsupported.items() if v is not None]
         if given or search:
             raise OptionError(
-                f"check for a model with K scores supports grad=, X=, y=, data=, at=, mode=, "
-                f"points=, directions=, seed= and kink= so far, not "
-                f"{', '.join(given) or 'search'}"
+                _(
+                    "check for a model with K scores supports grad=, X=, y=, data=, at=, "
+                    "mode=, points=, directions=, seed= and kink= so far, not {names}",
+                    names=", ".join(given) or "search",
+                )
             )
         return check_model_gradient(
             d,

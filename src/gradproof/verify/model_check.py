@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.errors import DataError, GradproofError, OptionError
-from gradproof.i18n import _
+from gradproof.i18n import _, tr
 from gradproof.numeric.model import model_arrays
 from gradproof.parameters import NUMBERING, parse_parameters, shape_text
 from gradproof.verify.loading import no_hard_exit
@@ -103,7 +103,7 @@ class ModelCheckReport:
             lines += ["  " + self._point_line(p) for p in self.points]
         if self.data:
             lines.append("  " + _("data: {data}", data="; ".join(self.data)))
-        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=NUMBERING))
+        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
