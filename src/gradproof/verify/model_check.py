@@ -85,7 +85,7 @@ class ModelCheckReport:
         return _("{label}: FAIL — {bad}{where}", label=p.label, bad=bad, where=where)
 
     def __str__(self) -> str:
-        verdict = "PASS" if self.passed else "FAIL"
+        verdict = _("PASS") if self.passed else _("FAIL")
         lines = [
             _(
                 "gradproof check: {loss} — {verdict} ({mode} mode)",
