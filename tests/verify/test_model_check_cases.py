@@ -271,3 +271,50 @@ def test_report_to_dict_is_json_ready():
     report = gradproof.check_gradient("softmax", grad=candidate("softmax"))
     out = json.loads(json.dumps(report.to_dict()))
     assert out["passed"] is True and len(out["points"]) == 8 and out["mode"] == "full"
+
+
+# -- hints: a mistake the numbers prove -----------------------------------------------------------
+def _hint(report):
+    hints = {p.hint for p in report.points if p.verdict == "fail"}
+    assert len(hints) == 1, hints
+    return hints.pop()
+
+
+def test_hints_name_the_mistake():
+    X, y = data("softmax", d=3, K=3)
+    d = gradproof.derive("softmax", reg="l2", params={"lam": 0.3})
+    missing = gradproof.check_gradient(d, grad=candidate("softmax"), X=X, y=y)
+    assert "regulariser's term is missing" in _hint(missing)
+    half = gradproof.check_gradient(d, grad=candidate("softmax", lam2=0.15), X=X, y=y)
+    assert "half the regulariser's term" in _hint(half)
+
+    def transposed(X, y, W, b):
+        G = softmax_G(X @ W.T + b, y)
+        return X.T @ G, G.sum(axis=0)
+
+    t = gradproof.check_gradient("softmax", grad=transposed, X=X, y=y)
+    assert "transpose" in _hint(t)
+
+    def summed(X, y, W, b):
+        g = candidate("softmax")(X, y, W, b)
+        return {k: v for k, v in g.items()}
+
+    mean = gradproof.check_gradient(gradproof.derive("softmax", mean=True), grad=summed, X=X, y=y)
+    assert f"{len(X)} × the right one" in _hint(mean) and "--mean" in str(mean)
+    flipped = gradproof.check_gradient(
+        "softmax", grad=lambda *a: {k: -v for k, v in candidate("softmax")(*a).items()}, X=X, y=y
+    )
+    assert "wrong sign" in _hint(flipped)
+
+
+def test_no_hint_for_an_error_no_hypothesis_explains():
+    X, y = data("softmax")
+
+    def off(X, y, W, b):
+        g = candidate("softmax")(X, y, W, b)
+        g["b"] = g["b"] + 0.01
+        return g
+
+    report = gradproof.check_gradient("softmax", grad=off, X=X, y=y)
+    assert not report.passed and all(not p.hint for p in report.points)
+    assert "hint:" not in str(report)

@@ -28,6 +28,7 @@ from gradproof.i18n import _, tr
 from gradproof.numeric.model import model_arrays
 from gradproof.parameters import NUMBERING, parse_parameters, shape_text
 from gradproof.verify.loading import no_hard_exit
+from gradproof.verify.model_hints import value_hint
 from gradproof.verify.model_reference import FULL_MAX, TOLERANCE, reference_at, tolerance
 
 __all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE", "GENERATED"]
@@ -46,6 +47,7 @@ class PointResult:
     error: float = 0.0
     failure: str = ""  # the candidate gave no gradient there: what happened
     kink: str = ""  # "l1" or "kink" where the point is on one, else ""
+    hint: str = ""  # the mistake the numbers show (model_hints.value_hint), or ""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,9 @@ class ModelCheckReport:
                 lines.append("  " + _("at {count} point(s): FAIL — {why}", count=count, why=why))
         else:
             lines += ["  " + self._point_line(p) for p in self.points]
+        hints = [p.hint for p in self.points if p.hint]
+        if hints:
+            lines.append("  " + _("hint: {hint}", hint=hints[0]))
         if self.data:
             lines.append("  " + _("data: {data}", data="; ".join(self.data)))
         lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
@@ -116,6 +121,7 @@ class ModelCheckReport:
             "binding": self.binding,
             "data": list(self.data),
             "culprits": list(self.culprits),
+            "hint": next((p.hint for p in self.points if p.hint), None),
             "points": [
                 {
                     "label": p.label,
@@ -277,7 +283,8 @@ def _one_point(
     bad = np.flatnonzero(~(err <= tol))
     rel = float(np.max(err / (np.abs(want) + np.max(np.abs(want)) + 1e-300)))
     culprits = tuple((lay.entry_name(int(i)), float(values[i]), float(want[i])) for i in bad)
-    return PointResult(label, "fail" if culprits else "pass", culprits, rel, kink=kink)
+    hint = value_hint(d, lay, point, values, ref.want, tol, X.shape[0]) if culprits else ""
+    return PointResult(label, "fail" if culprits else "pass", culprits, rel, kink=kink, hint=hint)
 
 
 def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
