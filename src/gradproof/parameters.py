@@ -31,10 +31,11 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, ShapeError
+from gradproof.i18n import N_, _, lazy
 
 __all__ = ["ParameterLayout", "parse_parameters", "shape_text", "NUMBERING"]
 
-NUMBERING = (
+NUMBERING = lazy(
     "entries are numbered from 1, as in gradproof derive: W[2,1] is row 2, column 1 of W "
     "(Python's W[1, 0]); class labels count from 0, so row 2 of W belongs to class 1"
 )
@@ -164,26 +165,44 @@ class ParameterLayout:
         unknown = sorted(str(k) for k in point if k not in self._by_name)
         if unknown:
             raise DataError(
-                f"{what}: unknown parameter(s) {', '.join(unknown)}; this model has "
-                f"{', '.join(self.names)}"
+                _(
+                    "{what}: unknown parameter(s) {unknown}; this model has {names}",
+                    what=what,
+                    unknown=", ".join(unknown),
+                    names=", ".join(self.names),
+                )
             )
         out = {}
         for s in self._slots:
             if s.name not in point:
-                raise DataError(f"{what}: parameter {s.name} is missing")
+                raise DataError(_("{what}: parameter {name} is missing", what=what, name=s.name))
             a = np.asarray(point[s.name])
             if a.dtype.kind not in "biuf":
-                raise DataError(f"{what}: {s.name} must hold real numbers, got dtype {a.dtype}")
+                raise DataError(
+                    _(
+                        "{what}: {name} must hold real numbers, got dtype {dtype}",
+                        what=what,
+                        name=s.name,
+                        dtype=str(a.dtype),
+                    )
+                )
             if a.shape != s.shape:
                 raise ShapeError(
-                    f"{what}: {s.name} has shape {shape_text(a.shape)} but this model needs "
-                    f"{shape_text(s.shape)}"
+                    _(
+                        "{what}: {name} has shape {shape} but this model needs {want}",
+                        what=what,
+                        name=s.name,
+                        shape=shape_text(a.shape),
+                        want=shape_text(s.shape),
+                    )
                 )
             a = a.astype(dtype, copy=False)
             if not np.all(np.isfinite(a)):
                 bad = np.unravel_index(int(np.argmax(~np.isfinite(a.reshape(-1)))), a.shape)
                 name = self.entry_name(s.offset + int(np.ravel_multi_index(bad, s.shape)))
-                raise DataError(f"{what}: {name} is not finite; give finite numbers")
+                raise DataError(
+                    _("{what}: {name} is not finite; give finite numbers", what=what, name=name)
+                )
             out[s.name] = a
         return out
 
@@ -195,15 +214,35 @@ def _nested(value: Any, shape: tuple[int, ...], name: str, what: str) -> Array:
         part = f"{name}[{','.join(str(i) for i in at)}]" if at else name
         if len(at) == len(shape):
             if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                raise DataError(f"{what}: {part} is {_short(v)}, not a number")
+                raise DataError(
+                    _(
+                        "{what}: {part} is {value}, not a number",
+                        what=what,
+                        part=part,
+                        value=_short(v),
+                    )
+                )
             return
         if not isinstance(v, (list, tuple)):
             raise ShapeError(
-                f"{what}: {name} must be {_nesting(shape)} of shape {shape_text(shape)}"
+                _(
+                    "{what}: {name} must be {nesting} of shape {shape}",
+                    what=what,
+                    name=name,
+                    nesting=_nesting(shape),
+                    shape=shape_text(shape),
+                )
             )
         if len(v) != shape[len(at)]:
             raise ShapeError(
-                f"{what}: {part} has {len(v)} entries but {name} needs shape {shape_text(shape)}"
+                _(
+                    "{what}: {part} has {count} entries but {name} needs shape {shape}",
+                    what=what,
+                    part=part,
+                    count=len(v),
+                    name=name,
+                    shape=shape_text(shape),
+                )
             )
         for i, item in enumerate(v, start=1):
             walk(item, (*at, i))
@@ -212,7 +251,9 @@ def _nested(value: Any, shape: tuple[int, ...], name: str, what: str) -> Array:
     try:
         return np.asarray(value, dtype=np.float64).reshape(shape)
     except OverflowError:
-        raise DataError(f"{what}: {name} has a number too large for a float") from None
+        raise DataError(
+            _("{what}: {name} has a number too large for a float", what=what, name=name)
+        ) from None
 
 
 def _short(v: Any) -> str:
@@ -221,7 +262,7 @@ def _short(v: Any) -> str:
 
 
 def _nesting(shape: tuple[int, ...]) -> str:
-    return {0: "a number", 1: "a list"}.get(len(shape), "a list of lists")
+    return _({0: N_("a number"), 1: N_("a list")}.get(len(shape), N_("a list of lists")))
 
 
 def parse_parameters(
@@ -238,18 +279,35 @@ def parse_parameters(
             raw = json.loads(raw)
         except json.JSONDecodeError as exc:
             raise DataError(
-                f"{what}: not valid JSON ({exc.msg} at character {exc.pos + 1}); write e.g. "
-                f"{_example(layout)}"
+                _(
+                    "{what}: not valid JSON ({why} at character {at}); write e.g. {example}",
+                    what=what,
+                    why=exc.msg,
+                    at=exc.pos + 1,
+                    example=_example(layout),
+                )
             ) from None
         except (RecursionError, ValueError):
-            raise DataError(f"{what}: unreadable JSON; write e.g. {_example(layout)}") from None
+            raise DataError(
+                _(
+                    "{what}: unreadable JSON; write e.g. {example}",
+                    what=what,
+                    example=_example(layout),
+                )
+            ) from None
     if not isinstance(raw, Mapping):
-        raise DataError(f"{what}: expected an object like {_example(layout)}")
+        raise DataError(
+            _("{what}: expected an object like {example}", what=what, example=_example(layout))
+        )
     unknown = sorted(str(k) for k in raw if k not in layout)
     if unknown:
         raise DataError(
-            f"{what}: unknown parameter(s) {', '.join(unknown)}; this model has "
-            f"{', '.join(layout.names)}"
+            _(
+                "{what}: unknown parameter(s) {unknown}; this model has {names}",
+                what=what,
+                unknown=", ".join(unknown),
+                names=", ".join(layout.names),
+            )
         )
     point = layout.zeros()
     for name, shape in layout.shapes.items():

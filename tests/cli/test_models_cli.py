@@ -119,22 +119,6 @@ def test_bad_input_is_one_line_exit_2(extra, match):
     assert len(lines) == 1 and match in lines[0], res.output
 
 
-@pytest.mark.parametrize(
-    "args",
-    [
-        ["check", "softmax"],
-        ["codegen", "softmax"],
-        ["check", "--expr", "logsumexp(s) - s[y]"],
-    ],
-    ids=["check", "codegen", "check-expr"],
-)
-def test_commands_without_models_refuse_them_in_one_line(args):
-    res = run(*args)
-    assert res.exit_code == 2, res.output
-    lines = [ln for ln in res.output.splitlines() if ln.strip()]
-    assert len(lines) == 1 and "does not support models" in lines[0], res.output
-
-
 def test_losses_lists_the_model_losses():
     res = run("losses")
     assert res.exit_code == 0

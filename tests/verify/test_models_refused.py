@@ -8,26 +8,12 @@ import pytest
 
 import gradproof
 from gradproof.errors import OptionError
-from gradproof.numeric.export import export_module
-
-
-@pytest.mark.parametrize(
-    "call",
-    [
-        lambda: export_module(gradproof.derive("softmax")),
-    ],
-    ids=["codegen"],
-)
-def test_refused_in_one_line(call):
-    with pytest.raises(OptionError, match="does not support models") as info:
-        call()
-    assert "\n" not in str(info.value)
 
 
 @pytest.mark.parametrize(
     "extra",
-    [{"mode": "fast"}, {"claim": {"W": [[0.0]]}}, {"search": True}, {"w": [0.0]}],
-    ids=["mode", "claim", "search", "w"],
+    [{"precision": "float32"}, {"claim": {"W": [[0.0]]}}, {"search": True}, {"w": [0.0]}],
+    ids=["precision", "claim", "search", "w"],
 )
 def test_model_check_refuses_what_it_does_not_support(extra):
     def grad(X, y, W, b):

@@ -14,12 +14,13 @@ from gradproof.cli.options import (
     dataset_from,
     emit,
     loss_options,
+    model_data,
     parse_params,
-    refuse_models,
 )
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.symbolic.derive import derive_symbolic as derive
+from gradproof.symbolic.model_derive import is_model_request
 from gradproof.verify import check_gradient, load_function
 
 
@@ -76,6 +77,11 @@ def _claim(text: str) -> dict[str, Any]:
     type=click.Choice(["float16", "float32", "float64"]),
     help="Arithmetic of your gradient when its dtypes do not say.",
 )
+@click.option(
+    "--l1",
+    type=click.Choice(["zero", "plus", "minus"]),
+    help="A model's L1 regulariser: the value of sgn(0) in its subgradient (binding with --kink).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 def check_cmd(
@@ -98,6 +104,7 @@ def check_cmd(
     points,
     seed,
     precision,
+    l1,
     as_json,
     output,
 ):
@@ -111,7 +118,14 @@ def check_cmd(
     """
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
-    refuse_models(loss, expr, "check")
+    if is_model_request(loss, expr, None):
+        _check_model(
+            loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, grad_ref, loss_ref,
+            claim, fast, points, seed, precision, l1, as_json, output,
+        )  # fmt: skip
+        return
+    if l1:
+        raise OptionError(_("--l1 applies to a model's L1 regulariser (softmax and the others)"))
     if sorted(p.strip() for p in wrt.split(",")) != ["b", "w"]:
         raise OptionError(_("check compares the whole gradient; leave --wrt at w,b"))
     if grad_ref and claim:
@@ -134,6 +148,59 @@ def check_cmd(
         points=points,
         kink=kink,
         precision=precision,
+    )
+    if as_json:
+        emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
+    else:
+        emit(str(report) + "\n", output)
+    sys.exit(0 if report.passed else 1)
+
+
+def _check_model(
+    loss,
+    expr,
+    reg,
+    params,
+    kink,
+    mean,
+    wrt,
+    X,
+    y,
+    data_file,
+    at,
+    grad_ref,
+    loss_ref,
+    claim,
+    fast,
+    points,
+    seed,
+    precision,
+    l1,
+    as_json,
+    output,
+):
+    """``gradproof check`` for a model with K scores per sample (softmax, …): the candidate
+    grad(X, y, W, b) entry by entry; exit 0 if it agrees everywhere, 1 if not."""
+    for flag, value in (("--loss-fn", loss_ref), ("--claim", claim), ("--precision", precision)):
+        if value:
+            raise OptionError(
+                _("{flag} is not supported for models with K scores per sample yet", flag=flag)
+            )
+    if sorted(p.strip() for p in wrt.split(",")) not in (["b", "w"], ["W", "b"]):
+        raise OptionError(_("check compares the whole gradient; leave --wrt out"))
+    d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, l1=l1)
+    Xa, ya = model_data(X, y, data_file, d.spec.labels)
+    grad = load_function(grad_ref, "--grad") if grad_ref else None
+    report = check_gradient(
+        d,
+        grad=grad,
+        X=Xa,
+        y=ya,
+        at=at,
+        mode="fast" if fast else "auto",
+        seed=seed,
+        points=points,
+        kink=kink,
     )
     if as_json:
         emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from gradproof.cli import cli
-from gradproof.cli.options import emit, loss_options, parse_params, refuse_models
+from gradproof.cli.options import emit, loss_options, parse_params
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.numeric.derive import derive
 from gradproof.numeric.export import export_module
+from gradproof.symbolic.model_derive import is_model_request
 
 
 @cli.command("codegen")
@@ -20,20 +21,34 @@ from gradproof.numeric.export import export_module
     help="Label set of a user expression (default real).",
 )
 @click.option(
+    "--l1",
+    type=click.Choice(["zero", "plus", "minus"]),
+    help="A model's L1 regulariser: the value of sgn(0) in its subgradient (default zero).",
+)
+@click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False),
     help="Write the module to FILE (default: print it).",
 )
-def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, output):
+def codegen_cmd(loss, expr, reg, params, kink, mean, wrt, labels, l1, output):
     """Write LOSS (or --expr) as a Python module needing only numpy.
 
-    The module defines loss(X, y, w, b), grad(X, y, w, b) and loss_and_grad(X, y, w, b),
-    with the derived formula in its docstring.
+    The module defines loss(X, y, w, b), grad(X, y, w, b) and loss_and_grad(X, y, w, b)
+    (W, b for a loss over K scores per sample, such as softmax), with the derived formula
+    in its docstring.
     """
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
-    refuse_models(loss, expr, "codegen")
+    if is_model_request(loss, expr, None):
+        if sorted(p.strip() for p in wrt.split(",")) not in (["b", "w"], ["W", "b"]):
+            raise OptionError(_("codegen writes the whole gradient; leave --wrt out"))
+        d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
+                   l1=l1)  # fmt: skip
+        emit(export_module(d), output)
+        return
+    if l1:
+        raise OptionError(_("--l1 applies to a model's L1 regulariser (softmax and the others)"))
     d = derive(
         loss,
         expr=expr,

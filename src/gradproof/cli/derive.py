@@ -6,11 +6,16 @@ import json
 import math
 
 import click
-import numpy as np
 
 from gradproof.cli import cli
-from gradproof.cli.options import data_options, dataset_from, emit, loss_options, parse_params
-from gradproof.datasets import parse_matrix
+from gradproof.cli.options import (
+    data_options,
+    dataset_from,
+    emit,
+    loss_options,
+    model_data,
+    parse_params,
+)
 from gradproof.errors import OptionError
 from gradproof.i18n import _, tr
 from gradproof.markup.platforms import SITES
@@ -154,13 +159,9 @@ def derive_cmd(
 
 def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr):
     """A call of derive() for a model with K scores: X and y are read as JSON arrays (y may
-    be labels 0…K−1, one-hot rows or n×K targets), --at as {"W": [[…]], "b": […]}."""
-    if data_file:
-        raise OptionError("a model's data are given as --X and --y (JSON), not --data yet")
-    if (X is None) != (y is None):
-        raise OptionError("--X and --y go together; give both")
-    Xa = None if X is None else parse_matrix(X, "--X")
-    ya = None if y is None else _json_array(y, "--y")
+    be labels 0…K−1, one-hot rows or n×K targets) or from --data FILE (the class label in
+    the last column), --at as {"W": [[…]], "b": […]}."""
+    Xa, ya = model_data(X, y, data_file)
     names = [p.strip() for p in wrt.split(",") if p.strip()]
 
     def call(**extra):
@@ -180,20 +181,6 @@ def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at,
         )
 
     return call
-
-
-def _json_array(text: str, what: str):
-    """A JSON vector or matrix of numbers (labels, one-hot rows or targets)."""
-    try:
-        value = json.loads(text)
-    except ValueError:
-        raise OptionError(f"{what}: not valid JSON; write e.g. [0, 2, 1]") from None
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError):
-        raise OptionError(
-            f"{what}: expected a list of numbers (labels 0…K−1) or of equal-length rows"
-        ) from None
 
 
 def _model_json(d, detail):

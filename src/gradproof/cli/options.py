@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 from gradproof.datasets import Dataset, as_dataset, load_data, parse_matrix, parse_vector
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.io import write_atomic
-from gradproof.symbolic.model_derive import is_model_request
 from gradproof.text import printable
 
 __all__ = [
@@ -22,7 +23,8 @@ __all__ = [
     "parse_params",
     "emit",
     "loss_options",
-    "refuse_models",
+    "model_data",
+    "json_array",
 ]
 
 
@@ -113,11 +115,43 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
 
 
-def refuse_models(loss: str | None, expr: str | None, command: str) -> None:
-    """One line, exit 2, for a loss over K scores per sample given to a command that does
-    not support models yet."""
-    if is_model_request(loss, expr, None):
+def json_array(text: str, what: str) -> Any:
+    """A JSON vector or matrix of numbers (labels, one-hot rows or targets)."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise OptionError(_("{what}: not valid JSON; write e.g. [0, 2, 1]", what=what)) from None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
         raise OptionError(
-            f"gradproof {command} does not support models with K scores per sample yet "
-            f"({loss or expr}); gradproof derive shows their derivation and its numbers"
-        )
+            _(
+                "{what}: expected a list of numbers (labels 0…K−1) or of equal-length rows",
+                what=what,
+            )
+        ) from None
+
+
+def model_data(
+    X: str | None, y: str | None, data_file: str | None, labels: str | None = None
+) -> tuple[Any, Any]:
+    """A model's data from --X/--y (JSON; y may be labels 0…K−1, one-hot rows or n×K
+    targets) or --data FILE (a .csv whose last column is the class label, .npz or .json);
+    (None, None) when none is given."""
+    if data_file and (X or y):
+        raise OptionError(_("give either --data FILE or --X/--y, not both"))
+    if data_file:
+        if labels == "targets":
+            raise OptionError(
+                _(
+                    "--data gives one label per row; a loss with K targets per sample needs "
+                    "them as --X and --y (an n×K JSON matrix)"
+                )
+            )
+        ds = load_data(data_file)
+        return ds.X, ds.y
+    if (X is None) != (y is None):
+        raise OptionError(_("--X and --y go together; give both"))
+    if X is None:
+        return None, None
+    return parse_matrix(X, "--X"), json_array(y or "", "--y")

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gradproof.io import write_atomic
+from gradproof.numeric.model_export import export_model_module
 from gradproof.numeric.source import generate_source
-from gradproof.symbolic.model_derivation import refuse_model
+from gradproof.symbolic.model_derivation import ModelDerivation
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
@@ -81,8 +82,11 @@ def _set_definitions(d: Derivation) -> list[str]:
 
 def export_module(d: Derivation) -> str:
     """The source of a standalone module (numpy only) computing the derivation's loss and
-    gradient: ``loss(X, y, w, b)``, ``grad(X, y, w, b)``, ``loss_and_grad(X, y, w, b)``."""
-    refuse_model(d, "codegen")
+    gradient: ``loss(X, y, w, b)``, ``grad(X, y, w, b)``, ``loss_and_grad(X, y, w, b)``
+    (for a model with K scores per sample: ``W``, ``b`` in place of ``w``, ``b``, see
+    :func:`~gradproof.numeric.model_export.export_model_module`)."""
+    if isinstance(d, ModelDerivation):
+        return export_model_module(d)
     return generate_source(d.form, d.params, d.name, doc=module_doc(d), labels=d.spec.labels)
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
+from gradproof.i18n import _
 from gradproof.numeric.model_source import BLOCK_BYTES, model_source, needs_targets
 from gradproof.parameters import ParameterLayout, shape_text
 
@@ -34,16 +35,19 @@ def _real_matrix(X: Any, finite: bool) -> Array:
     try:
         a = np.asarray(X)
     except (ValueError, TypeError):
-        raise DataError("X must be a rectangular n×d array of numbers") from None
+        raise DataError(_("X must be a rectangular n×d array of numbers")) from None
     if a.dtype.kind not in "biuf":
-        raise DataError(f"X must hold real numbers, got dtype {a.dtype}")
+        raise DataError(_("X must hold real numbers, got dtype {dtype}", dtype=str(a.dtype)))
     if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] == 0:
         raise ShapeError(
-            f"X must be an n×d matrix (samples as rows), got shape {shape_text(a.shape)}"
+            _(
+                "X must be an n×d matrix (samples as rows), got shape {shape}",
+                shape=shape_text(a.shape),
+            )
         )
     a = a.astype(np.float32 if a.dtype == np.float32 else np.float64, copy=False)
     if finite and not np.all(np.isfinite(a)):
-        raise DataError("X has entries that are not finite (inf or nan); give finite numbers")
+        raise DataError(_("X has entries that are not finite (inf or nan); give finite numbers"))
     return a
 
 
@@ -55,28 +59,49 @@ def _class_labels(y: Any, n: int, K: int | None) -> tuple[Array, int]:
     """Labels 0…K−1 from a vector (integral numbers) or one-hot rows; and K."""
     a = np.asarray(y)
     if a.dtype.kind not in "biuf":
-        raise DataError(f"y must hold class labels 0…K−1, got dtype {a.dtype}")
+        raise DataError(_("y must hold class labels 0…K−1, got dtype {dtype}", dtype=str(a.dtype)))
     if a.ndim == 2 and a.shape[0] == n:  # one-hot rows
         if not np.all((a == 0) | (a == 1)) or not np.all(a.sum(axis=1) == 1):
-            raise DataError("y as a matrix must be one-hot rows (one 1 per row, 0 elsewhere)")
+            raise DataError(_("y as a matrix must be one-hot rows (one 1 per row, 0 elsewhere)"))
         if K is not None and a.shape[1] != K:
-            raise ShapeError(f"y has one-hot rows of width {a.shape[1]} but W has K = {K} rows")
+            raise ShapeError(
+                _(
+                    "y has one-hot rows of width {width} but W has K = {K} rows",
+                    width=a.shape[1],
+                    K=K,
+                )
+            )
         return a.argmax(axis=1), a.shape[1]
     if a.ndim != 1 or len(a) != n:
         raise ShapeError(
-            f"y must hold one label per sample ({n}, the rows of X), got shape "
-            f"{shape_text(a.shape)}"
+            _(
+                "y must hold one label per sample ({n}, the rows of X), got shape {shape}",
+                n=n,
+                shape=shape_text(a.shape),
+            )
         )
     if not np.all(np.isfinite(a)) or not np.all(a == np.round(a)) or np.any(a < 0):
-        raise DataError("y must hold class labels 0, 1, …, K − 1 (whole numbers ≥ 0)")
+        raise DataError(_("y must hold class labels 0, 1, …, K − 1 (whole numbers ≥ 0)"))
     # the range before the cast: a label past intp (2⁶⁴ − 1 as uint64, 1e19) would wrap
     # round to a valid class and train the wrong one
     biggest = a.max().item() if a.size else 0
     if K is not None and biggest >= K:
-        raise DataError(f"y has label {biggest:g} but W has K = {K} rows (labels 0…{K - 1})")
+        raise DataError(
+            _(
+                "y has label {label} but W has K = {K} rows (labels 0…{last})",
+                label=f"{biggest:g}",
+                K=K,
+                last=K - 1,
+            )
+        )
     if biggest >= MAX_CLASSES:
         raise DataError(
-            f"y has label {biggest:g}: at most {MAX_CLASSES} classes (labels 0…{MAX_CLASSES - 1})"
+            _(
+                "y has label {label}: at most {most} classes (labels 0…{last})",
+                label=f"{biggest:g}",
+                most=MAX_CLASSES,
+                last=MAX_CLASSES - 1,
+            )
         )
     labels = a.astype(np.intp)
     top = int(labels.max()) + 1 if labels.size else 0
@@ -86,15 +111,18 @@ def _class_labels(y: Any, n: int, K: int | None) -> tuple[Array, int]:
 def _targets(y: Any, n: int, K: int | None) -> tuple[Array, int]:
     a = np.asarray(y)
     if a.dtype.kind not in "biuf":
-        raise DataError(f"y must hold real targets, got dtype {a.dtype}")
+        raise DataError(_("y must hold real targets, got dtype {dtype}", dtype=str(a.dtype)))
     if a.ndim != 2 or a.shape[0] != n or (K is not None and a.shape[1] != K):
         want = f"{n}×{K if K is not None else 'K'}"
         raise ShapeError(
-            f"y must be the targets, {want} (a row of K per sample), got shape "
-            f"{shape_text(a.shape)}"
+            _(
+                "y must be the targets, {want} (a row of K per sample), got shape {shape}",
+                want=want,
+                shape=shape_text(a.shape),
+            )
         )
     if not np.all(np.isfinite(a)):
-        raise DataError("y has entries that are not finite (inf or nan); give finite numbers")
+        raise DataError(_("y has entries that are not finite (inf or nan); give finite numbers"))
     return a, a.shape[1]
 
 
@@ -176,6 +204,30 @@ class CompiledModel:
         total, grad = self._run(X, y, W, b, K, True)
         return total, {p: grad[p] for p in self.derivation.wrt}
 
+    def score_gradient(
+        self, X: Any, y: Any, W: Any, b: Any, *, K: int | None = None, rows: int | None = None
+    ) -> Array:
+        """G's first ``rows`` rows (default all): gᵢ = ∂ℓᵢ/∂sᵢ of each sample, not averaged.
+
+        Each row is the compiled gradient of b on that sample alone (b is never regularised,
+        so that gradient is gᵢ itself): the numbers a worked example shows come from the
+        same code as the gradient, one cheap call per row shown.
+        """
+        if K is None:
+            K = int(np.shape(W)[0])
+        Xa, lab, T, K = model_arrays(
+            self.derivation.spec.labels, X, y, K, finite=False, onehot=needs_targets(self.source)
+        )
+        point = self.layout(Xa.shape[1], K).check({"W": W, "b": b}, "the point", dtype=Xa.dtype)
+        count = Xa.shape[0] if rows is None else min(int(rows), Xa.shape[0])
+        out = np.empty((count, K), dtype=Xa.dtype)
+        for i in range(count):
+            one = slice(i, i + 1)
+            li = None if lab is None else lab[one]
+            ti = None if T is None else T[one]
+            out[i] = self._fn(Xa[one], li, ti, point["W"], point["b"], True, 1)[2]
+        return out
+
 
 _COUNTER = [0]
 
@@ -183,7 +235,9 @@ _COUNTER = [0]
 def compile_model(d: Any, backend: str = "numpy") -> CompiledModel:
     """Compile the model derivation ``d`` (numpy is the only backend for models)."""
     if backend != "numpy":
-        raise OptionError(f"models compile to numpy only (got backend={backend!r})")
+        raise OptionError(
+            _("models compile to numpy only (got backend={backend!r})", backend=backend)
+        )
     source = model_source(d)
     _COUNTER[0] += 1
     filename = f"<gradproof model {d.name} #{_COUNTER[0]}>"

@@ -21,6 +21,7 @@ from typing import Any
 import sympy as sp
 
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.numeric.printer import CoefficientPrinter
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
@@ -75,8 +76,10 @@ class _Printer:
     def _print(self, e: sp.Expr) -> str:
         if e.has(Y):
             raise OptionError(
-                "this loss uses the label y as a number; a model's labels are classes "
-                "0…K−1, reached through s[y] and the class sums"
+                _(
+                    "this loss uses the label y as a number; a model's labels are classes "
+                    "0…K−1, reached through s[y] and the class sums"
+                )
             )
         return str(self.printer.doprint(e))
 

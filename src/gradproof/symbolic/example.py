@@ -1,7 +1,9 @@
 """The numbers of a worked example: data, the point, and what the derived formula gives there.
 
-Only numbers: the numeric layer fills a :class:`WorkedExample` from the compiled functions of
-a derivation; the renderers (:mod:`gradproof.symbolic.render.example`) turn it into steps.
+Only numbers: the numeric layer fills a :class:`WorkedExample` (a :class:`ModelExample` for a
+model with K scores per sample) from the compiled functions of a derivation; the renderers
+(:mod:`gradproof.symbolic.render.example`, :mod:`gradproof.symbolic.render.model_example`)
+turn it into steps.
 """
 
 from __future__ import annotations
@@ -14,7 +16,11 @@ import numpy as np
 
 from gradproof._typing import Array
 
-__all__ = ["WorkedExample"]
+__all__ = ["WorkedExample", "ModelExample", "MAX_LISTED"]
+
+MAX_LISTED = 12
+"""Samples a worked example lists one by one; larger data is summarised (and the numeric
+layer computes per-sample numbers for the listed samples only)."""
 
 
 @dataclass(frozen=True)
@@ -86,4 +92,53 @@ class WorkedExample:
             "active_sets": sets,
             "numbering": "samples are numbered from 1: sample 1 is the first row of X",
             "update": {"lr": float(self.lr), "w": self.new_w.tolist(), "b": float(self.new_b)},
+        }
+
+
+@dataclass(frozen=True)
+class ModelExample:
+    """Numbers of a model's worked example (parameters by name, as arrays).
+
+    Attributes
+    ----------
+    n, d, K
+        Samples, features, classes (outputs).
+    point, gradient, update
+        The parameters, ∂L/∂θ there and the parameters after one step of size ``lr``.
+    scores, loss
+        S = XWᵀ + 𝟏bᵀ (n×K) and L.
+    X, y
+        The data (float64), and the labels 0…K−1 (n) or the targets (n×K) as given.
+    probabilities
+        The softmax of each row of S when the loss goes through log Σₗ exp(sₗ), else None.
+    score_gradient
+        The first rows of G: gᵢₖ = ∂ℓᵢ/∂sᵢₖ of each sample (not averaged), from the compiled
+        functions run on that sample alone; at most as many rows as the renderers list.
+    """
+
+    n: int
+    d: int
+    K: int
+    point: Mapping[str, Array]
+    scores: Array
+    loss: float
+    gradient: Mapping[str, Array]
+    lr: float
+    update: Mapping[str, Array]
+    X: Array | None = None
+    y: Array | None = None
+    probabilities: Array | None = None
+    score_gradient: Array | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready numbers: each parameter as a nested list of its shape."""
+        return {
+            "n": self.n,
+            "d": self.d,
+            "K": self.K,
+            "point": {k: v.tolist() for k, v in self.point.items()},
+            "scores": self.scores.tolist(),
+            "loss": float(self.loss),
+            "gradient": {k: v.tolist() for k, v in self.gradient.items()},
+            "update": {"lr": float(self.lr), **{k: v.tolist() for k, v in self.update.items()}},
         }

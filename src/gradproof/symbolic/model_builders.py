@@ -174,7 +174,8 @@ def _rule_sentence(ctx: ModelContext) -> tuple[Inline, ...]:
         "p": D.Entry("p", "k"),
         "sy": s_y,
         "yk": y_k,
-        "rival": Formula((sp.Ne(L_IDX, sp.Symbol("y"), evaluate=False),)),
+        # the rival k ≠ y is the class whose entry gₖ the sentence says is incremented
+        "rival": Formula((sp.Ne(K_IDX, sp.Symbol("y"), evaluate=False),)),
         "violated": violated,
         "diff": D.Lit("e_r − e_y", r"\mathbf{e}_{r} - \mathbf{e}_{y}"),
         "half_sq": D.Lit("½(sₖ − yₖ)²", r"\tfrac{1}{2}(s_{k} - y_{k})^{2}"),

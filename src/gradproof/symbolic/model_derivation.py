@@ -24,6 +24,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.parameters import ParameterLayout
 from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
@@ -40,6 +41,7 @@ from gradproof.symbolic.regularisers import (
     reg_term,
 )
 from gradproof.symbolic.render.document import render, render_latex_math, render_markdown_jupyter
+from gradproof.symbolic.render.model_example import model_example_steps
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.score import ScoreForm
 from gradproof.symbolic.score_losses import ScoreLossSpec, get_score_loss
@@ -53,7 +55,6 @@ __all__ = [
     "register_model_compiler",
     "register_model_example",
     "get_score_loss",
-    "refuse_model",
 ]
 
 _COMPILER: list[Callable[..., Any]] = []  # at most one: the numeric layer's
@@ -242,8 +243,12 @@ def build_model_derivation(
     bad = [p for p in wrt_t if p not in model.parameter_names]
     if bad or not wrt_t:
         raise OptionError(
-            f"cannot differentiate with respect to {', '.join(bad) or 'nothing'}; the "
-            f"{model.title} has {', '.join(model.parameter_names)}"
+            _(
+                "cannot differentiate with respect to {names}; the {model} has {params}",
+                names=", ".join(bad) or _("nothing"),
+                model=_(model.title),
+                params=", ".join(model.parameter_names),
+            )
         )
     regs: tuple[RegTerm, ...] = ()
     if regulariser is not None:
@@ -277,11 +282,4 @@ def build_model_derivation(
     )
 
 
-def refuse_model(d: Any, command: str) -> None:
-    """Raise a one-line :class:`~gradproof.errors.OptionError` when ``d`` is a model
-    derivation and ``command`` does not support models yet."""
-    if isinstance(d, ModelDerivation):
-        raise OptionError(
-            f"{command} does not support models with K scores per sample yet ({d.name}); "
-            f"gradproof derive shows and evaluates their gradient (derive(...).numpy())"
-        )
+register_model_example(model_example_steps)

@@ -14,6 +14,7 @@ from typing import Any
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.symbolic.hyper import real_number
 from gradproof.symbolic.model_derivation import ModelDerivation, build_model_derivation
@@ -31,13 +32,21 @@ def is_model_request(loss: str | None, expr: str | None, model: str | None) -> b
     if model is not None:
         key = model.strip().lower().replace("-", "_")
         if key not in MODELS:
-            raise OptionError(f"unknown model {model!r}; the models are {', '.join(MODELS)}")
+            raise OptionError(
+                _(
+                    "unknown model {name!r}; the models are {models}",
+                    name=model,
+                    models=", ".join(MODELS),
+                )
+            )
         if key != "linear":
             return True
         if is_score_loss(loss) or (expr is not None and uses_scores(expr)):
             raise OptionError(
-                "this loss is over K scores per sample; use model multiclass_linear (the "
-                "linear model has one score, s = w·x + b)"
+                _(
+                    "this loss is over K scores per sample; use model multiclass_linear (the "
+                    "linear model has one score, s = w·x + b)"
+                )
             )
         return False
     return is_score_loss(loss) or (expr is not None and uses_scores(expr))
@@ -45,7 +54,7 @@ def is_model_request(loss: str | None, expr: str | None, model: str | None) -> b
 
 def _spec(loss: str | None, expr: str | None, params: Mapping[str, Any]) -> ScoreLossSpec:
     if (loss is None) == (expr is None):
-        raise OptionError("give either a built-in loss name or an expression (expr=...)")
+        raise OptionError(_("give either a built-in loss name or an expression (expr=...)"))
     if expr is None:
         return get_score_loss(loss)  # type: ignore[arg-type]
     parsed = parse_score_loss(expr, params)
@@ -76,15 +85,23 @@ def model_params(
             hint = (
                 ""
                 if regulariser
-                else " (a regulariser's come with reg='l2', 'l1' or 'elastic_net')"
+                else _(" (a regulariser's come with reg='l2', 'l1' or 'elastic_net')")
             )
             raise OptionError(
-                f"the {spec.name} loss has no hyperparameter {k!r} (its hyperparameters: "
-                f"{names}){hint}"
+                _(
+                    "the {loss} loss has no hyperparameter {name!r} (its hyperparameters: "
+                    "{names}){hint}",
+                    loss=spec.name,
+                    name=k,
+                    names=names,
+                    hint=hint,
+                )
             )
         fv = real_number(k, v)
         if fv == 0 and k in spec.positive_params:
-            raise OptionError(f"hyperparameter {k} must be > 0 for the {spec.name} loss")
+            raise OptionError(
+                _("hyperparameter {name} must be > 0 for the {loss} loss", name=k, loss=spec.name)
+            )
         values[k] = fv
     return values
 
@@ -109,12 +126,22 @@ def derive_model_symbolic(
     given = dict(params or {})
     if reg is not None and reg.strip().lower().replace("-", "_") not in REGULARISERS:
         raise OptionError(
-            f"a model's regulariser is one of {', '.join(REGULARISERS)} (on its weights), "
-            f"got {reg!r}"
+            _(
+                "a model's regulariser is one of {names} (on its weights), got {reg!r}",
+                names=", ".join(REGULARISERS),
+                reg=reg,
+            )
         )
     spec = _spec(loss, expr, given)
     if labels is not None and labels != spec.labels:
-        raise OptionError(f"the {spec.name} loss takes labels {spec.labels!r}, not {labels!r}")
+        raise OptionError(
+            _(
+                "the {loss} loss takes labels {want!r}, not {got!r}",
+                loss=spec.name,
+                want=spec.labels,
+                got=labels,
+            )
+        )
     values = model_params(spec, reg, given)
     return run_with_limit(
         lambda: build_model_derivation(

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Literal, Union
 
 from gradproof.errors import OptionError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.parameters import ParameterLayout
 
 __all__ = ["ParamSpec", "Dense", "Layer", "ModelSpec", "MODELS", "get_model", "DIMENSIONS"]
@@ -152,5 +152,11 @@ def get_model(name: str) -> ModelSpec:
     """The model called ``name`` (dashes and case are forgiven)."""
     key = name.strip().lower().replace("-", "_")
     if key not in MODELS:
-        raise OptionError(f"unknown model {name!r}; the models are {', '.join(MODELS)}")
+        raise OptionError(
+            _(
+                "unknown model {name!r}; the models are {models}",
+                name=name,
+                models=", ".join(MODELS),
+            )
+        )
     return MODELS[key]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from gradproof.errors import OptionError
+from gradproof.i18n import _
 from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import hyperparameter
 
@@ -46,8 +47,12 @@ def get_l1_convention(name: str) -> int:
     """sgn(0) under the L1 convention ``name``."""
     if name not in L1_CONVENTIONS:
         raise OptionError(
-            f"unknown L1 convention {name!r}; use one of {', '.join(L1_CONVENTIONS)} "
-            f"(the value of sgn(0) in the subgradient of ‖W‖₁)"
+            _(
+                "unknown L1 convention {name!r}; use one of {names} (the value of sgn(0) in "
+                "the subgradient of ‖W‖₁)",
+                name=name,
+                names=", ".join(L1_CONVENTIONS),
+            )
         )
     return L1_CONVENTIONS[name]
 
@@ -107,8 +112,11 @@ def get_regulariser(name: str) -> RegSpec:
     key = name.strip().lower().replace("-", "_")
     if key not in REGULARISERS:
         raise OptionError(
-            f"unknown regulariser {name!r}; use one of {', '.join(REGULARISERS)} (on the "
-            f"weights of a model)"
+            _(
+                "unknown regulariser {name!r}; use one of {names} (on the weights of a model)",
+                name=name,
+                names=", ".join(REGULARISERS),
+            )
         )
     return REGULARISERS[key]
 

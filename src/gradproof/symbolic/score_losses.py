@@ -25,7 +25,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import UnknownLossError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.symbolic.atoms import LSE, SK, SOTHER, SY, YK
 from gradproof.symbolic.functions import ClassSum, Ramp
 from gradproof.symbolic.steps import Rule
@@ -137,6 +137,10 @@ def get_score_loss(name: str) -> ScoreLossSpec:
     key = _key(name)
     if key not in SCORE_LOSSES:
         raise UnknownLossError(
-            f"unknown loss {name!r}; the losses over K scores are {', '.join(SCORE_LOSSES)}"
+            _(
+                "unknown loss {name!r}; the losses over K scores are {names}",
+                name=name,
+                names=", ".join(SCORE_LOSSES),
+            )
         )
     return SCORE_LOSSES[key]

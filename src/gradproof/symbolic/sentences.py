@@ -415,6 +415,45 @@ EXAMPLE_GRADIENT_B = {
     ),
 }
 EXAMPLE_UPDATE = N_("one gradient-descent step with learning rate {eta}")
+# a model with K scores per sample
+MODEL_EXAMPLE_DATA = {
+    # with hyperparameters ({params}: "λ = 0.01, ...")?
+    False: N_(
+        "the data, {n_eq} samples with {d_eq} features and {K_eq} classes (outputs), and the "
+        "point where the gradient is evaluated"
+    ),
+    True: N_(
+        "the data, {n_eq} samples with {d_eq} features and {K_eq} classes (outputs), and the "
+        "point where the gradient is evaluated; {params}"
+    ),
+}
+MODEL_EXAMPLE_SCORES = {
+    # (with the softmax probabilities, only the first {shown} of the n rows listed?)
+    (False, False): N_("the scores, one row per sample and one column per class"),
+    (False, True): N_(
+        "the scores, one row per sample and one column per class (the first {shown} of "
+        "{n_samples} rows)"
+    ),
+    (True, False): N_(
+        "the scores, one row per sample and one column per class, and the softmax "
+        "probabilities {p_ik} of each row"
+    ),
+    (True, True): N_(
+        "the scores, one row per sample and one column per class, and the softmax "
+        "probabilities {p_ik} of each row (the first {shown} of {n_samples} rows)"
+    ),
+}
+MODEL_EXAMPLE_GRADIENT = {
+    # only the first {shown} of the n rows of G listed?
+    False: N_(
+        "the loss's rule evaluated for each sample, {g_ik}, then the matrix products of the "
+        "matrix-product rule"
+    ),
+    True: N_(
+        "the loss's rule evaluated for each sample, {g_ik} (the first {shown} of {n_samples} "
+        "rows of G), then the matrix products of the matrix-product rule"
+    ),
+}
 
 # -- the document around the steps --------------------------------------------------------------
 TITLE_TEXT = N_("{title} — gradient derivation")

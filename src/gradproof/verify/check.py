@@ -189,23 +189,37 @@ def check_gradient(
     """
     # long only for its docstring: the work is in _Run, cases_for, assemble
     d, strict = _derivation(loss, params, kink, mean)
-    if isinstance(d, ModelDerivation):  # a model with K scores: its own first slice
+    if isinstance(d, ModelDerivation):  # a model with K scores: its own check
+        _validate(mode, seed, points, directions)
         unsupported = {
             "claim": claim,
             "loss_fn": loss_fn,
             "w": w,
             "b": b,
-            "data": data,
             "precision": precision,
-            "kink": kink,
         }
         given = [k for k, v in unsupported.items() if v is not None]
-        if given or search or mode != "auto":
+        if given or search:
             raise OptionError(
-                f"check for a model with K scores supports grad=, X=, y=, at=, points= and "
-                f"seed= so far, not {', '.join(given) or ('search' if search else 'mode')}"
+                _(
+                    "check for a model with K scores supports grad=, X=, y=, data=, at=, "
+                    "mode=, points=, directions=, seed= and kink= so far, not {names}",
+                    names=", ".join(given) or "search",
+                )
             )
-        return check_model_gradient(d, grad=grad, X=X, y=y, at=at, points=points, seed=seed)
+        return check_model_gradient(
+            d,
+            grad=grad,
+            X=X,
+            y=y,
+            data=data,
+            at=at,
+            points=points,
+            seed=seed,
+            mode=mode,
+            directions=directions,
+            binding=strict is not None,
+        )
     _validate(mode, seed, points, directions)
     seed = 0 if seed is None else int(seed)
     if search:

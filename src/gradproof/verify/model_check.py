@@ -2,19 +2,20 @@
 
 :func:`check_model_gradient` is what :func:`gradproof.check_gradient` does for a model
 derivation (``check_gradient("softmax", grad=my_grad, X=X, y=y)``). The reference at each
-point is the derived gradient (cross-checked against scalar SymPy when it was derived),
-confirmed here against central differences of the derived loss; the candidate
-``grad(X, y, W, b)`` (returning ``{"W": …, "b": …}`` or ``(dW, db)``) must match it entry by
-entry, and a failure names the entries (``W[2,1]``, numbered from 1). Points: the given one
-(default zeros), then seeded random points. A point where the derived gradient jumps under a
-perturbation of 1e-9 (a hinge margin of exactly 0, tied rivals, an L1 weight at 0) is on a
-kink, where every subgradient is valid: it is reported and skipped, never failed.
-
-This is a first slice for models: no fast mode, no kink search, no binding convention.
+point is the derived gradient, confirmed by central differences of the derived loss
+(:func:`~gradproof.verify.model_reference.reference_at`: along every entry, or along random
+directions in fast mode); the candidate ``grad(X, y, W, b)`` (returning ``{"W": …, "b": …}``
+or ``(dW, db)``) must match it entry by entry, and a failure names the entries (``W[2,1]``,
+numbered from 1). Points: the given one (default zeros), then seeded random points, on the
+given data or, with none, on generated data. Where ‖W‖₁ is kinked (an entry of W is 0) each
+such entry may be anywhere in the L1 term's subgradient interval; at any other kink (a hinge
+margin of exactly 0, tied rivals) every subgradient is valid and the point is skipped —
+unless a convention is binding (``kink=``), when the declared one is required there.
 """
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -23,20 +24,17 @@ from typing import Any
 import numpy as np
 
 from gradproof.errors import DataError, GradproofError, OptionError
+from gradproof.i18n import _, tr
 from gradproof.numeric.model import model_arrays
-from gradproof.parameters import NUMBERING, parse_parameters
+from gradproof.parameters import NUMBERING, parse_parameters, shape_text
 from gradproof.verify.loading import no_hard_exit
+from gradproof.verify.model_hints import value_hint
+from gradproof.verify.model_reference import FULL_MAX, TOLERANCE, reference_at, tolerance
 
-__all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE"]
+__all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE", "GENERATED"]
 
-TOLERANCE = 16.0
-"""How many times its own rounding a candidate entry may be off. The rounding of an entry is
-measured, not bounded: the derived code run again on float32 data differs from its float64
-result by about the rounding of a float32 computation, and by u/u₃₂ times that in precision
-u; plus a floor of √(n·p)·u·(the gradient's largest entry) for entries where the two happen
-to agree. (The linear check's proven bound has no model counterpart yet.)"""
-
-_U32 = float(np.finfo(np.float32).eps) / 2
+GENERATED = ((6, 2, 3), (12, 3, 4))
+"""(n, d, K) of the datasets generated when no data is given."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,8 @@ class PointResult:
     culprits: tuple[tuple[str, float, float], ...] = ()  # (entry, candidate, reference)
     error: float = 0.0
     failure: str = ""  # the candidate gave no gradient there: what happened
+    kink: str = ""  # "l1" or "kink" where the point is on one, else ""
+    hint: str = ""  # the mistake the numbers show (model_hints.value_hint), or ""
 
 
 @dataclass(frozen=True)
@@ -59,120 +59,270 @@ class ModelCheckReport:
     points: tuple[PointResult, ...]
     seed: int
     culprits: tuple[str, ...] = field(default=())
+    mode: str = "full"
+    data: tuple[str, ...] = ()
+    binding: bool = False
+
+    def _point_line(self, p: PointResult) -> str:
+        if p.verdict == "kink":
+            return _("{label}: on a kink, skipped (any subgradient is valid)", label=p.label)
+        where = _(" (on the L1 kink: its entries at 0 held to [−λ₁, λ₁])") if p.kink == "l1" else ""
+        if p.kink == "kink":
+            where = _(" (on a kink: held to the declared convention)")
+        if p.verdict == "pass":
+            return _(
+                "{label}: pass (largest relative difference {error}){where}",
+                label=p.label,
+                error=f"{p.error:.1e}",
+                where=where,
+            )
+        if p.failure:
+            return _("{label}: FAIL — {why}", label=p.label, why=p.failure)
+        bad = ", ".join(
+            _("{entry} is {got}, should be {want}", entry=n, got=f"{g:.6g}", want=f"{w:.6g}")
+            for n, g, w in p.culprits[:5]
+        )
+        if len(p.culprits) > 5:
+            bad += _(" (and {count} more)", count=len(p.culprits) - 5)
+        return _("{label}: FAIL — {bad}{where}", label=p.label, bad=bad, where=where)
 
     def __str__(self) -> str:
-        head = f"gradproof check: {self.loss} — {'PASS' if self.passed else 'FAIL'}"
-        lines = [head]
-        for p in self.points:
-            if p.verdict == "kink":
-                lines.append(f"  {p.label}: on a kink, skipped (any subgradient is valid)")
-            elif p.verdict == "pass":
-                lines.append(f"  {p.label}: pass (largest relative difference {p.error:.1e})")
-            elif p.failure:
-                lines.append(f"  {p.label}: FAIL — {p.failure}")
-            else:
-                bad = ", ".join(f"{n} is {g:.6g}, should be {w:.6g}" for n, g, w in p.culprits[:5])
-                more = f" (and {len(p.culprits) - 5} more)" if len(p.culprits) > 5 else ""
-                lines.append(f"  {p.label}: FAIL — {bad}{more}")
-        lines.append(f"  seed {self.seed}; {NUMBERING}")
+        verdict = _("PASS") if self.passed else _("FAIL")
+        lines = [
+            _(
+                "gradproof check: {loss} — {verdict} ({mode} mode)",
+                loss=self.loss,
+                verdict=verdict,
+                mode=self.mode,
+            )
+        ]
+        failures = [p.failure for p in self.points]
+        if all(failures):  # no gradient anywhere: each reason once, not once per point
+            for why in dict.fromkeys(failures):
+                count = failures.count(why)
+                lines.append("  " + _("at {count} point(s): FAIL — {why}", count=count, why=why))
+        else:
+            lines += ["  " + self._point_line(p) for p in self.points]
+        hints = [p.hint for p in self.points if p.hint]
+        if hints:
+            lines.append("  " + _("hint: {hint}", hint=hints[0]))
+        if self.data:
+            lines.append("  " + _("data: {data}", data="; ".join(self.data)))
+        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
         return "\n".join(lines)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the verdict, the culprits and every point."""
+        return {
+            "loss": self.loss,
+            "passed": self.passed,
+            "mode": self.mode,
+            "seed": self.seed,
+            "binding": self.binding,
+            "data": list(self.data),
+            "culprits": list(self.culprits),
+            "hint": next((p.hint for p in self.points if p.hint), None),
+            "points": [
+                {
+                    "label": p.label,
+                    "verdict": p.verdict,
+                    "kink": p.kink or None,
+                    "largest_relative_difference": p.error,
+                    "failure": p.failure or None,
+                    "entries": [{"entry": n, "got": g, "want": w} for n, g, w in p.culprits],
+                }
+                for p in self.points
+            ],
+        }
 
-def _as_dict(out: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    if isinstance(out, Mapping):
-        missing = [n for n in names if n not in out]
-        if missing:
-            raise DataError(f"the candidate's gradient has no {', '.join(missing)}")
-        return {n: out[n] for n in names}
-    if isinstance(out, (tuple, list)) and len(out) == len(names):
-        return dict(zip(names, out, strict=True))
-    raise DataError(
-        f"the candidate must return {{{', '.join(repr(n) for n in names)}}} or a tuple "
-        f"({', '.join('d' + n for n in names)}), got {type(out).__name__}"
-    )
+
+def _signature(grad: Callable[..., Any]) -> None:
+    """A one-line error when ``grad`` cannot be called as grad(X, y, W, b)."""
+    try:
+        sig = inspect.signature(grad)
+    except (TypeError, ValueError):  # a builtin or C function: the call will tell
+        return
+    try:
+        sig.bind(None, None, None, None)
+    except TypeError:
+        name = getattr(grad, "__name__", "the gradient function")
+        raise OptionError(
+            _(
+                "{name}{sig} cannot be called as grad(X, y, W, b); a model's gradient function "
+                'takes the data and the parameters and returns {{"W": …, "b": …}} or (dW, db)',
+                name=name,
+                sig=str(sig),
+            )
+        ) from None
 
 
-def _central(f: Callable[[Any], float], theta: Any, h: float = 1e-6) -> Any:
-    out = np.zeros_like(theta)
-    for i in range(theta.size):
-        hi, lo = theta.copy(), theta.copy()
-        hi[i] += h
-        lo[i] -= h
-        out[i] = (f(hi) - f(lo)) / (2 * h)
+def _datasets(d: Any, X: Any, y: Any, data: Any, seed: int, at: Any) -> list[tuple[str, Any, Any]]:
+    """(label, X, y) to check on: the given data, or generated data of the loss's labels
+    (of the point's d and K when the point gives W)."""
+    if data is not None:
+        if X is not None or y is not None:
+            raise OptionError(_("give data= or X= and y=, not both"))
+        X, y = data.X, data.y
+    if (X is None) != (y is None):
+        raise OptionError(_("a model's check needs both X and y (or neither: generated data)"))
+    if X is not None:
+        return [(_("the given data"), X, y)]
+    rng = np.random.default_rng(seed)
+    out = []
+    shape = _shape_of_W(at)
+    sizes: tuple[tuple[int, int, int], ...] = GENERATED
+    if shape is not None:  # the point's d and K, two sizes of n
+        sizes = tuple((n, shape[1], shape[0]) for n, _d, _K in GENERATED)
+    for k, (n, dim, K) in enumerate(sizes, start=1):
+        Xg = rng.normal(size=(n, dim))
+        if d.spec.labels == "targets":
+            yg: Any = rng.normal(size=(n, K))
+        else:
+            yg = rng.permutation(np.arange(n) % K)  # every class present
+        label = _("generated data {k} (n = {n}, d = {dim}, K = {K})", k=k, n=n, dim=dim, K=K)
+        out.append((label, Xg, yg))
     return out
-
-
-def _reference(compiled: Any, lay: Any, X: Any, y: Any, point: dict[str, Any], K: int) -> Any:
-    """The derived gradient as a flat vector, or None on a kink (it jumps nearby)."""
-    g = lay.flatten(compiled.gradient(X, y, K=K, **point))
-    rng = np.random.default_rng(1)
-    theta = lay.flatten(point)
-    for _ in range(3):
-        step = 1e-9 * (1 + np.abs(theta)) * rng.standard_normal(theta.size)
-        one = lay.flatten(compiled.gradient(X, y, K=K, **lay.unflatten(theta + step)))
-        two = lay.flatten(compiled.gradient(X, y, K=K, **lay.unflatten(theta + 2 * step)))
-        d1, d2 = np.max(np.abs(one - g)), np.max(np.abs(two - g))
-        # a jump stays the same size when the step doubles; a smooth change (large for
-        # large data: the curvature grows as |x|²) doubles with it
-        if d1 > 1e-6 * (1 + np.max(np.abs(g))) and d2 < 1.5 * d1:
-            return None
-    if theta.size <= 400:  # the derivation, confirmed by central differences of its loss
-        fd = _central(lambda t: compiled.loss(X, y, K=K, **lay.unflatten(t)), theta)
-        if np.max(np.abs(fd - g)) > 1e-4 * (1 + np.max(np.abs(g))):
-            return None  # a kink closer than the difference step
-    return g
 
 
 def check_model_gradient(
     d: Any,
     *,
     grad: Callable[..., Any] | None,
-    X: Any,
-    y: Any,
+    X: Any = None,
+    y: Any = None,
+    data: Any = None,
     at: Mapping[str, Any] | str | None = None,
     points: int | None = None,
     seed: int | None = None,
+    mode: str = "auto",
+    directions: int = 4,
+    binding: bool = False,
 ) -> ModelCheckReport:
-    """Check ``grad(X, y, W, b)`` against ``d``'s derived gradient at the given point and
-    at ``points − 1`` seeded random points (default 4 in all)."""
-    if grad is None:
-        raise OptionError("check a model's gradient with grad=your_function(X, y, W, b)")
-    if X is None or y is None:
-        raise OptionError("a model's check needs data: give X and y")
+    """Check ``grad(X, y, W, b)`` (None: gradproof's own derived gradient, a self-test)
+    against ``d``'s derived gradient at the given point and at ``points − 1`` seeded random
+    points (default 4 in all) on each dataset; ``binding`` requires the declared conventions
+    at kinks."""
+    if set(d.wrt) != set(d.parameters):
+        raise OptionError(
+            _(
+                "check compares the whole gradient; derive {loss} with respect to all of {names}",
+                loss=d.name,
+                names=", ".join(d.parameters),
+            )
+        )
     compiled = d.numpy()
-    Xa, _, _, K = model_arrays(d.spec.labels, X, y, _rows(at))
-    Xa = Xa.astype(np.float64)
-    lay = d.layout(Xa.shape[1], K)
+    if grad is None:
+        grad = compiled.gradient
+    else:
+        _signature(grad)
     seed = 0 if seed is None else int(seed)
-    rng = np.random.default_rng(seed)
-    given = parse_parameters(at, lay, "at")
-    trials = [("the given point", given)]
-    scale = 1 / np.sqrt(Xa.shape[1])
-    for k in range(1, 4 if points is None else int(points)):
-        rand = {
-            n: rng.standard_normal(s) * (scale if n == "W" else 1.0) for n, s in lay.shapes.items()
-        }
-        trials.append((f"random point {k}", rand))
-    results = []
-    for label, point in trials:
-        want = _reference(compiled, lay, Xa, y, point, K)
-        if want is None:
-            results.append(PointResult(label, "kink"))
-            continue
-        got = _candidate(grad, Xa, y, point, lay)
-        if isinstance(got, str):
-            results.append(PointResult(label, "fail", failure=got))
-            continue
-        got, dt = got
-        tol = _tolerance(compiled, lay, Xa, y, point, K, want, dt)
-        err = np.abs(got - want)
-        bad = np.flatnonzero(~(err <= tol))
-        rel = float(np.max(err / (np.abs(want) + np.max(np.abs(want)) + 1e-300)))
-        culprits = tuple((lay.entry_name(int(i)), float(got[i]), float(want[i])) for i in bad)
-        results.append(PointResult(label, "fail" if culprits else "pass", culprits, rel))
+    results: list[PointResult] = []
+    labels: list[str] = []
+    used = "full"
+    for name, Xd, yd in _datasets(d, X, y, data, seed, at):
+        Xa, _lab, _T, K = model_arrays(d.spec.labels, Xd, yd, _rows(at))
+        Xa = Xa.astype(np.float64)
+        lay = d.layout(Xa.shape[1], K)
+        use = mode if mode != "auto" else ("full" if lay.size <= FULL_MAX else "fast")
+        used = "fast" if use == "fast" else used
+        labels.append(name)
+        many = len(labels) > 1 or (X is None and data is None)
+        rng = np.random.default_rng(seed)
+        trials = [(_("the given point"), parse_parameters(at, lay, "at"))]
+        scale = 1 / np.sqrt(Xa.shape[1])
+        for k in range(1, 4 if points is None else int(points)):
+            rand = {
+                p: rng.standard_normal(s) * (scale if p == "W" else 1.0)
+                for p, s in lay.shapes.items()
+            }
+            trials.append((_("random point {k}", k=k), rand))
+        for label, point in trials:
+            where = f"{label}, {name}" if many else label
+            one = _one_point(
+                d, compiled, grad, lay, Xa, yd, point, K, use, directions, binding, where
+            )
+            results.append(one)
     names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
     passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
-    return ModelCheckReport(d.name, passed, tuple(results), seed, names)
+    shown = tuple(labels) if (X is None and data is None) else ()
+    return ModelCheckReport(d.name, passed, tuple(results), seed, names, used, shown, binding)
+
+
+def _one_point(
+    d: Any,
+    compiled: Any,
+    grad: Callable[..., Any],
+    lay: Any,
+    X: Any,
+    y: Any,
+    point: dict[str, Any],
+    K: int,
+    mode: str,
+    directions: int,
+    binding: bool,
+    label: str,
+) -> PointResult:
+    """The verdict at one point (see the module docstring)."""
+    ref = reference_at(d, compiled, lay, X, y, point, K, mode, directions)
+    kink = "" if ref.kind == "smooth" else ref.kind
+    if ref.kind == "kink" and not binding:
+        return PointResult(label, "kink", kink=kink)
+    got = _candidate(grad, X, y, point, lay)
+    if isinstance(got, str):
+        return PointResult(label, "fail", failure=got, kink=kink)
+    values, dt = got
+    want = ref.want
+    tol = tolerance(compiled, lay, X, y, point, K, want, dt, measured=ref.kind == "smooth")
+    if ref.kind == "l1" and not binding:
+        assert ref.lower is not None and ref.upper is not None
+        # inside the interval of valid subgradients (with the rounding allowed at its ends)
+        err = np.maximum(ref.lower - values, values - ref.upper).clip(min=0)
+        want = np.clip(values, ref.lower, ref.upper)
+    else:
+        err = np.abs(values - want)
+    bad = np.flatnonzero(~(err <= tol))
+    rel = float(np.max(err / (np.abs(want) + np.max(np.abs(want)) + 1e-300)))
+    culprits = tuple((lay.entry_name(int(i)), float(values[i]), float(want[i])) for i in bad)
+    hint = value_hint(d, lay, point, values, ref.want, tol, X.shape[0]) if culprits else ""
+    return PointResult(label, "fail" if culprits else "pass", culprits, rel, kink=kink, hint=hint)
+
+
+def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
+    """What a wrong shape of the candidate's W or b usually means, or ''."""
+    K, d = lay.shapes["W"]
+    W, b = np.shape(got.get("W", ())), np.shape(got.get("b", ()))
+    if W == (d, K) and d != K:
+        return _(
+            "the W part has shape {got}, the transpose of W's {want}: return G.T @ X (GᵀX), "
+            "not X.T @ G",
+            got=shape_text(W),
+            want=shape_text((K, d)),
+        )
+    if b in ((n, K), (n,)) and n != K:
+        return _(
+            "the b part has shape {got}, one row per sample: sum G over the samples "
+            "(G.sum(axis=0))",
+            got=shape_text(b),
+        )
+    return ""
+
+
+def _as_dict(out: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    if isinstance(out, Mapping):
+        missing = [n for n in names if n not in out]
+        if missing:
+            raise DataError(_("the candidate's gradient has no {names}", names=", ".join(missing)))
+        return {n: out[n] for n in names}
+    if isinstance(out, (tuple, list)) and len(out) == len(names):
+        return dict(zip(names, out, strict=True))
+    raise DataError(
+        _(
+            "the candidate must return {mapping} or a tuple ({parts}), got {type}",
+            mapping="{" + ", ".join(repr(n) for n in names) + "}",
+            parts=", ".join("d" + n for n in names),
+            type=type(out).__name__,
+        )
+    )
 
 
 def _candidate(
@@ -188,40 +338,37 @@ def _candidate(
     except GradproofError:
         raise
     except BaseException as exc:  # the user's code, whatever it raises
-        return f"your gradient function raised {type(exc).__name__}: {exc}"
+        return _(
+            "your gradient function raised {type}: {exc}", type=type(exc).__name__, exc=str(exc)
+        )
     try:
         got_arr = {n: np.asarray(v) for n, v in _as_dict(out, lay.names).items()}
-        got = lay.flatten(lay.check(got_arr, "the candidate's gradient"))
+        hint = _shape_hint(got_arr, lay, X.shape[0])
+        if hint:
+            return hint
+        got = lay.flatten(lay.check(got_arr, _("the candidate's gradient")))
     except (DataError, ValueError, TypeError) as exc:
         return str(exc)
     if np.iscomplexobj(got) or not np.all(np.isfinite(got)):
-        return "the candidate's gradient has a complex or non-finite entry"
+        return _("the candidate's gradient has a complex or non-finite entry")
     dt = np.result_type(*[a.dtype for a in got_arr.values()], np.float32)
     return np.asarray(got, dtype=np.float64), np.dtype(dt)
 
 
-def _tolerance(
-    compiled: Any, lay: Any, X: Any, y: Any, point: dict[str, Any], K: int, want: Any, dt: Any
-) -> Any:
-    """Per entry: TOLERANCE × the rounding of the entry in the candidate's precision (see
-    :data:`TOLERANCE`)."""
-    u = float(np.finfo(dt).eps) / 2 if np.issubdtype(dt, np.floating) else _U32
-    u = max(u, float(np.finfo(np.float64).eps) / 2)
-    low = {n: np.asarray(v, dtype=np.float32) for n, v in point.items()}
-    with np.errstate(all="ignore"):
-        ref32 = lay.flatten(compiled.gradient(X.astype(np.float32), y, K=K, **low))
-    measured = np.abs(np.asarray(ref32, dtype=np.float64) - want) * (u / _U32)
-    floor = np.sqrt(X.shape[0] * max(1, want.size)) * u * (np.max(np.abs(want)) + 1e-300)
-    return TOLERANCE * (measured + floor)
-
-
-def _rows(at: Any) -> int | None:
-    """K from a point that gives W (its rows), else None."""
+def _shape_of_W(at: Any) -> tuple[int, int] | None:
+    """(K, d) from a point that gives W as a matrix, else None."""
     if isinstance(at, str):
         try:
             at = json.loads(at)
         except ValueError:
             return None
     if isinstance(at, Mapping) and "W" in at and np.ndim(at["W"]) == 2:
-        return int(np.shape(at["W"])[0])
+        K, dim = np.shape(at["W"])
+        return (int(K), int(dim)) if K > 0 and dim > 0 else None
     return None
+
+
+def _rows(at: Any) -> int | None:
+    """K from a point that gives W (its rows), else None."""
+    shape = _shape_of_W(at)
+    return None if shape is None else shape[0]

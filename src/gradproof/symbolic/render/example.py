@@ -20,7 +20,7 @@ from gradproof._typing import Array
 from gradproof.symbolic import display as D
 from gradproof.symbolic import sentences as T
 from gradproof.symbolic.atoms import S, Y, hyperparameter
-from gradproof.symbolic.example import WorkedExample
+from gradproof.symbolic.example import MAX_LISTED, WorkedExample
 from gradproof.symbolic.notation import NOTATION, math_name
 from gradproof.symbolic.render.printers import step_condition
 from gradproof.symbolic.render.view import DerivationView
@@ -29,7 +29,6 @@ from gradproof.symbolic.steps import DerivationStep, Formula, Join, Rule
 
 __all__ = ["example_steps", "fmt", "number_lit", "vector_lit", "set_lit", "MAX_LISTED", "MAX_TERMS"]
 
-MAX_LISTED = 12  # samples listed one by one; larger data is summarised
 MAX_TERMS = 6  # contributing samples written out term by term in the gradient
 
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
