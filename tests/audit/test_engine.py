@@ -67,6 +67,22 @@ def test_loss_named_in_words_when_there_is_no_formula():
     assert r.summary["ok"] == 1
 
 
+def test_a_loss_named_in_words_does_not_assume_gradproofs_default_lambda():
+    # the hinge loss has a λ; a post that names the loss but states no λ was judged at
+    # gradproof's default λ = 0.01 and its gradient [3, 0] (λ = 0) called wrong
+    text = (
+        "A linear SVM with the hinge loss.\n\n"
+        "x₁ = [1, 2], x₂ = [3, 0], y = [1, −1], w = [1, 0], b = 0.\n\n"
+        "∂L/∂w = [3, 0]\n"  # only x₂ violates the margin: −y₂x₂ = [3, 0] (+ λw)
+    )
+    r = A.audit(text)
+    assert r.loss == "hinge" and not r.wrong
+    assert any("λ" in n and "--param lam" in n for n in r.notes), r.notes
+    assert A.audit(text, params={"lam": 0.0}).summary["ok"] == 1
+    wrong = A.audit(text, params={"lam": 0.5})  # λw = [0.5, 0]: the post is then wrong
+    assert findings(wrong) == [(5, "equation", "wrong", None, "[3.5, 0]")]
+
+
 def test_no_loss_checks_arithmetic_only():
     r = A.audit("1 + 1 = 3 and 2·3 = 6\n")
     assert r.loss is None

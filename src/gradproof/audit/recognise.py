@@ -188,9 +188,15 @@ def recognise(
                 if spec.labels == "pm1" and labels == "real":
                     continue  # the data's labels are not ±1: not this loss
                 extra = {k: v for k, v in params.items() if k in spec.params}
+                # a hyperparameter the post gives no value for is not gradproof's default
+                # silently: stand-ins, as for a formula, and its numbers are left unchecked
+                unvalued = tuple(k for k in spec.params if k not in extra)
+                sets = [{k: STAND_INS[k] for k in unvalued}]
+                if unvalued:
+                    sets.append({k: SECOND_STAND_INS[k] for k in unvalued})
                 try:
-                    d = derive(name, params=extra, kink=kink)  # type: ignore[arg-type]
+                    ds = [derive(name, params={**extra, **o}, kink=kink) for o in sets]  # type: ignore[arg-type]
                 except GradproofError:
                     continue
-                return Recognised(name, d, "words", line)
+                return Recognised(name, ds[0], "words", line, None, unvalued, tuple(ds[1:]))
     return None
