@@ -32,7 +32,7 @@ def check_code(blocks: Sequence[Item], *, run: bool, notebook: bool) -> tuple[li
     if not blocks:
         return [], ""
     if not run:
-        why = _("output not checked: the code was not run (use --run)")
+        why = _("the output is not compared: the code was not run (use --run)")
         skipped = [
             _unchecked(b.span.lines[c.line - 1], c.text, why) for b, cs in claimed for c in cs
         ]
@@ -48,7 +48,7 @@ def check_code(blocks: Sequence[Item], *, run: bool, notebook: bool) -> tuple[li
         msg = _("the code block at line {line} did not finish ({why})", line=first, why=why)
         text = stopped.span.text.strip().split("\n")[0].strip()
         out.append(Claim(first, "code-error", text, "wrong", None, None, msg))
-        late = _("output not checked: the code block at line {line} did not finish", line=first)
+        late = _("the output is not compared: the code block at line {line} did not finish", line=first)
     for k, (item, claims) in enumerate(claimed):
         out.extend(_block(item, claims, results[k] if k < len(results) else None, late))
     return out, note
@@ -81,7 +81,7 @@ def _block(
             why = (
                 late
                 if result is None and late
-                else _("output not checked: the code did not get this far")
+                else _("the output is not compared: the code did not get this far")
             )
             out.append(_unchecked(span.lines[c.line - 1], c.text, why))
         else:
@@ -93,7 +93,7 @@ def _block(
             why = (
                 late
                 if result is None and late
-                else _("output not checked: the code did not run to the end")
+                else _("the output is not compared: the code did not run to the end")
             )
             out.append(_unchecked(s.line, s.text, why))
         else:
