@@ -121,6 +121,27 @@ def test_calibration_alternates_and_keeps_the_faster(one, two, kept):
     assert f.schedule(np.zeros((300_000, 10))) == "one-pass"  # another size class too
 
 
+def test_a_choice_is_checked_again_at_powers_of_two():
+    f = _fresh()
+    ns, X = f.namespace, np.zeros(NARROW)
+    _calibrate(ns, X, {"one-pass": [1.0, 1.0, 1.0], "two-pass": [2.0, 2.0, 2.0]})
+    plans = [ns["_plan"](X, "_grad") for _ in range(6, 40)]
+    timed = {6 + i: p for i, p in enumerate(plans) if p[1] is not None}
+    assert [(c, p[0]) for c, p in timed.items()] == [
+        (16, "two-pass"),
+        (17, "one-pass"),
+        (32, "two-pass"),
+        (33, "one-pass"),
+    ]
+    assert f.schedule(X) == "one-pass" == f.schedule(X)  # asking is not a call
+    key = timed[16][1]
+    for _ in range(2):  # the load has changed: two-pass is faster now
+        ns["_record"](key, "two-pass", 0.5)
+        ns["_record"](key, "one-pass", 1.5)
+    assert f.schedule(X) == "two-pass"
+    assert f.calibration()[("grad", 10, "float64", 11)] == ("two-pass", pytest.approx(3.0))
+
+
 def test_calibrated_calls_agree_and_then_repeat_exactly():
     X, y, w, b = oracles.make_data(NARROW[0], NARROW[1], "pm1", seed=8)
     f = _fresh()

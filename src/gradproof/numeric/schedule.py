@@ -23,8 +23,10 @@ least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternat
 two schedules, starting with the guess :func:`_guess`, and time themselves; then the
 schedule whose median time is lower by :data:`MARGIN` is kept for the process (ties go to
 two-pass). Every call returns its real result, so calibration costs only the extra time of
-the slower schedule on half of those calls. Small X, Dask and other arrays, column-ordered X
-and rows too long for a block always take two passes. ``FORCED`` fixes the choice (tests,
+the slower schedule on half of those calls. The choice is checked again at calls 16, 32,
+64, ... (:data:`RECHECK_FROM`), so one made while the machine was busy does not stay.
+Small X, Dask and other arrays, column-ordered X and rows too long for a block always take
+two passes. ``FORCED`` fixes the choice (tests,
 benchmarks: :meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`); the choice is
 visible in every generated function (``print(f.source)``), from
 :meth:`~gradproof.numeric.compile.CompiledLoss.schedule` and, with the times behind it,
@@ -57,6 +59,7 @@ __all__ = [
     "CALIBRATE_MIN_BYTES",
     "CALIBRATION_CALLS",
     "MARGIN",
+    "RECHECK_FROM",
 ]
 
 
@@ -142,12 +145,21 @@ FORCED: Any = None
 """A schedule name that overrides the choice for numpy arrays (tests and benchmarks, see
 :meth:`CompiledLoss.with_schedule`); None lets :func:`_schedule` choose."""
 
+RECHECK_FROM = 16
+"""After the choice, call 16 of a size class (then 32, 64, ...: each power of two) runs the
+other schedule and the call after it the kept one, both timed; the last
+CALIBRATION_CALLS // 2 times of each decide again. A choice made while another process
+loaded the machine is corrected, at a cost that shrinks like log(calls) / calls."""
+
 _CHOICES: Any = {}
 """Calibrated choices of this module: :func:`_key` → (schedule, median one-pass time ÷
-median two-pass time, the times of each, in seconds)."""
+median two-pass time, the last one-pass times, the last two-pass times, in seconds)."""
 
 _TRIALS: Any = {}
 """Timed calls of the size classes still being calibrated: key → [(schedule, seconds)]."""
+
+_CALLS: Any = {}
+"""Calls so far per key (they say when to check a choice again)."""
 
 _CHOICE_LOCK = threading.Lock()
 
@@ -165,9 +177,13 @@ def _guess(X: Any) -> str:
     return "two-pass" if X.nbytes < small else "one-pass"
 
 
-def _plan(X: Any, name: str) -> Any:
+def _other(which: str) -> str:
+    return "two-pass" if which == "one-pass" else "one-pass"
+
+
+def _plan(X: Any, name: str, count: bool = True) -> Any:
     """(schedule, key): the schedule of this call, and the calibration key when the call
-    is to be timed (None when the choice is made)."""
+    is to be timed (None otherwise); ``count=False`` asks without making a call."""
     if not isinstance(X, _numpy.ndarray):
         return "two-pass", None
     if FORCED is not None:
@@ -176,29 +192,47 @@ def _plan(X: Any, name: str) -> Any:
     if not X.flags.c_contiguous or 16 * row > BLOCK_BYTES or X.nbytes < CALIBRATE_MIN_BYTES:
         return "two-pass", None
     key = _key(X, name)
-    made = _CHOICES.get(key)
-    if made is not None:
-        return made[0], None
-    first = _guess(X)
-    other = "two-pass" if first == "one-pass" else "one-pass"
-    return (first if len(_TRIALS.get(key, ())) % 2 == 0 else other), key
+    with _CHOICE_LOCK:
+        calls = _CALLS.get(key, 0)
+        _CALLS[key] = calls + count
+        made = _CHOICES.get(key)
+        timed = len(_TRIALS.get(key, ()))
+    if made is None:  # calibrating: the first guess first, then the schedules in turn
+        first = _guess(X)
+        return (first if timed % 2 == 0 else _other(first)), key
+    if calls >= RECHECK_FROM and calls & (calls - 1) == 0:
+        return _other(made[0]), key
+    if calls > RECHECK_FROM and (calls - 1) & (calls - 2) == 0:
+        return made[0], key
+    return made[0], None
+
+
+def _decide(one: Any, two: Any) -> Any:
+    """(schedule, ratio) from the times of each: one-pass when its median is below MARGIN
+    × the two-pass median (ties go to the two plain BLAS calls)."""
+    ratio = _median(sorted(one)) / max(_median(sorted(two)), 1e-12)
+    return ("one-pass" if ratio < MARGIN else "two-pass"), ratio
 
 
 def _record(key: Any, which: str, seconds: float) -> None:
-    """Add one timed call; decide once each schedule has CALIBRATION_CALLS // 2 of them."""
+    """Add one timed call; decide once each schedule has CALIBRATION_CALLS // 2 of them,
+    and again with each check of a choice (the last CALIBRATION_CALLS // 2 of each)."""
+    half = max(1, CALIBRATION_CALLS // 2)
     with _CHOICE_LOCK:
-        if key in _CHOICES:
+        made = _CHOICES.get(key)
+        if made is not None:
+            one, two = list(made[2]), list(made[3])
+            (one if which == "one-pass" else two).append(seconds)
+            one, two = one[-half:], two[-half:]
+            _CHOICES[key] = (*_decide(one, two), one, two)
             return
         trials = _TRIALS.setdefault(key, [])
         trials.append((which, seconds))
-        one = sorted(t for s, t in trials if s == "one-pass")
-        two = sorted(t for s, t in trials if s == "two-pass")
-        half = max(1, CALIBRATION_CALLS // 2)
-        if len(one) < half or len(two) < half:
-            return
-        ratio = _median(one) / max(_median(two), 1e-12)
-        _CHOICES[key] = ("one-pass" if ratio < MARGIN else "two-pass", ratio, one, two)
-        del _TRIALS[key]
+        one = [t for s, t in trials if s == "one-pass"]
+        two = [t for s, t in trials if s == "two-pass"]
+        if len(one) >= half and len(two) >= half:
+            _CHOICES[key] = (*_decide(one, two), one, two)
+            del _TRIALS[key]
 
 
 def _median(values: Any) -> float:
@@ -212,7 +246,7 @@ def _schedule(X: Any, name: str = "_grad") -> str:
     order) of at least CALIBRATE_MIN_BYTES whose rows fit 16 to a block; for such X the
     calibrated choice, or while calibrating the next one to be timed. FORCED, when set,
     decides for numpy arrays."""
-    return str(_plan(X, name)[0])
+    return str(_plan(X, name, count=False)[0])
 
 
 def _scheduled(name: str, one: Any, two: Any, X: Any, y: Any, w: Any, b: Any) -> Any:
