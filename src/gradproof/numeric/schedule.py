@@ -19,12 +19,13 @@ added in a fixed order, so a result does not depend on thread timing.
 Which one wins depends on the machine and how busy it is, not on X alone (measured: on an
 idle machine two-pass beat one-pass at d = 1000, under load one-pass won), so the choice is
 *calibrated*: the first :data:`CALIBRATION_CALLS` calls of a function on a numpy X of at
-least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate between the
-two schedules, starting with the guess :func:`_guess`, and time themselves; then the
-schedule whose median time is lower by :data:`MARGIN` is kept for the process (ties go to
-two-pass). Every call returns its real result, so calibration costs only the extra time of
-the slower schedule on half of those calls. The choice is checked again at calls 16, 32,
-64, ... (:data:`RECHECK_FROM`), so one made while the machine was busy does not stay.
+least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate in pairs
+between the two schedules, starting with the guess :func:`_guess`, and the second call of
+each pair is timed; then the schedule whose median time is lower by :data:`MARGIN` is kept
+for the process (ties go to two-pass). Every call returns its real result, so calibration
+costs only the extra time of the slower schedule on half of those calls. The choice is
+checked again from calls 32, 64, 128, ... (:data:`RECHECK_FROM`), so one made while the
+machine was busy does not stay.
 Small X, Dask and other arrays, column-ordered X and rows too long for a block always take
 two passes. ``FORCED`` fixes the choice (tests,
 benchmarks: :meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`); the choice is
@@ -118,9 +119,12 @@ CALIBRATE_MIN_BYTES = 4 << 20
 """Smaller X always runs the two-pass schedule (two BLAS calls on data served from the
 cache; a difference there is too small to be worth timing)."""
 
-CALIBRATION_CALLS = 6
-"""Calls per function and size class that alternate between the schedules and are timed
-(half on each); the median of each half decides."""
+CALIBRATION_CALLS = 12
+"""Calls per function and size class that calibrate: pairs of calls alternate between the
+schedules and the second call of each pair is timed (3 times of each schedule, whose medians
+decide). The first call of a pair is not timed: a one-pass call right after a two-pass call
+ran 30–50 % slower than one after another one-pass call (measured at n = 4·10⁵, d = 100),
+which biased the choice towards two-pass."""
 
 MARGIN = 0.95
 """The one-pass schedule is kept when its median time is below MARGIN × the two-pass
@@ -145,10 +149,10 @@ FORCED: Any = None
 """A schedule name that overrides the choice for numpy arrays (tests and benchmarks, see
 :meth:`CompiledLoss.with_schedule`); None lets :func:`_schedule` choose."""
 
-RECHECK_FROM = 16
-"""After the choice, call 16 of a size class (then 32, 64, ...: each power of two) runs the
-other schedule and the call after it the kept one, both timed; the last
-CALIBRATION_CALLS // 2 times of each decide again. A choice made while another process
+RECHECK_FROM = 32
+"""After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
+of two) are a pair of the other schedule and a pair of the kept one, the second of each
+pair timed; the last 3 times of each decide again. A choice made while another process
 loaded the machine is corrected, at a cost that shrinks like log(calls) / calls."""
 
 _CHOICES: Any = {}
@@ -197,13 +201,15 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
         _CALLS[key] = calls + count
         made = _CHOICES.get(key)
         timed = len(_TRIALS.get(key, ()))
-    if made is None:  # calibrating: the first guess first, then the schedules in turn
-        first = _guess(X)
-        return (first if timed % 2 == 0 else _other(first)), key
-    if calls >= RECHECK_FROM and calls & (calls - 1) == 0:
-        return _other(made[0]), key
-    if calls > RECHECK_FROM and (calls - 1) & (calls - 2) == 0:
-        return made[0], key
+    if made is None:
+        # calibrating: pairs of calls, the first guess first, then the schedules in turn;
+        # the first call of a pair follows the other schedule and is not timed
+        which = _guess(X) if (calls // 2) % 2 == 0 else _other(_guess(X))
+        return which, (key if calls % 2 else None)
+    start = 1 << max(0, calls.bit_length() - 1)  # the largest power of two ≤ calls
+    if start >= RECHECK_FROM and calls - start < 4:  # a check: the other pair, then ours
+        which = _other(made[0]) if calls - start < 2 else made[0]
+        return which, (key if (calls - start) % 2 else None)
     return made[0], None
 
 
@@ -215,9 +221,9 @@ def _decide(one: Any, two: Any) -> Any:
 
 
 def _record(key: Any, which: str, seconds: float) -> None:
-    """Add one timed call; decide once each schedule has CALIBRATION_CALLS // 2 of them,
-    and again with each check of a choice (the last CALIBRATION_CALLS // 2 of each)."""
-    half = max(1, CALIBRATION_CALLS // 2)
+    """Add one timed call; decide once each schedule has CALIBRATION_CALLS // 4 of them,
+    and again with each check of a choice (the last CALIBRATION_CALLS // 4 of each)."""
+    half = max(1, CALIBRATION_CALLS // 4)
     with _CHOICE_LOCK:
         made = _CHOICES.get(key)
         if made is not None:
