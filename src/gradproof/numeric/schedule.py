@@ -200,7 +200,6 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
         calls = _CALLS.get(key, 0)
         _CALLS[key] = calls + count
         made = _CHOICES.get(key)
-        timed = len(_TRIALS.get(key, ()))
     if made is None:
         # calibrating: pairs of calls, the first guess first, then the schedules in turn;
         # the first call of a pair follows the other schedule and is not timed
