@@ -103,8 +103,8 @@ def _calibrate(ns, X, times):
         ([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], "one-pass"),
         ([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], "two-pass"),
         ([0.97, 0.97, 0.97], [1.0, 1.0, 1.0], "two-pass"),  # within the margin: two-pass
-        ([0.5, 9.0, 0.5], [1.0, 1.0, 1.0], "one-pass"),  # one slow call is outvoted
-        ([1.5, 1.5, 1.5], [1.0, 0.1, 1.0], "two-pass"),
+        ([0.5, 9.0, 0.5], [1.0, 1.0, 1.0], "one-pass"),  # a call slowed by other work
+        ([1.5, 1.5, 1.5], [3.0, 1.0, 9.0], "two-pass"),
     ],
     ids=["one-pass-faster", "two-pass-faster", "tie", "outlier", "outlier-other"],
 )
@@ -118,7 +118,7 @@ def test_calibration_alternates_and_keeps_the_faster(one, two, kept):
     assert f.namespace["_plan"](X, "_grad") == (kept, None)  # decided: no more timing
     ((key, (schedule, ratio)),) = f.calibration().items()
     assert key == ("grad", 10, "float64", 11) and schedule == kept
-    assert ratio == pytest.approx(np.median(one) / np.median(two))
+    assert ratio == pytest.approx(min(one) / min(two))
     assert f.schedule(X, "loss") == "one-pass"  # another call calibrates on its own
     assert f.schedule(np.zeros((300_000, 10))) == "one-pass"  # another size class too
 
@@ -143,7 +143,7 @@ def test_a_choice_is_checked_again_at_powers_of_two():
         ns["_record"](key, "two-pass", 0.5)
         ns["_record"](key, "one-pass", 1.5)
     assert f.schedule(X) == "two-pass"
-    assert f.calibration()[("grad", 10, "float64", 11)] == ("two-pass", pytest.approx(3.0))
+    assert f.calibration()[("grad", 10, "float64", 11)] == ("two-pass", pytest.approx(2.0))
 
 
 def test_calibrated_calls_agree_and_then_repeat_exactly():

@@ -87,8 +87,8 @@ class CompiledLoss:
 
     def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:
         """The schedules calibrated so far in this process: (call, d, dtype, size class k:
-        X of 4^k to 4^(k+1) bytes) → (schedule kept, median one-pass time ÷ median two-pass
-        time over the timed calls)."""
+        X of 4^k to 4^(k+1) bytes) → (schedule kept, fastest one-pass time ÷ fastest
+        two-pass time over the last timed calls)."""
         return {
             (name.removeprefix("_"), d, dt, k): (made[0], float(made[1]))
             for (name, d, dt, k), made in dict(self.namespace["_CHOICES"]).items()

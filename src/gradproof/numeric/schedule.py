@@ -21,7 +21,7 @@ idle machine two-pass beat one-pass at d = 1000, under load one-pass won), so th
 *calibrated*: the first :data:`CALIBRATION_CALLS` calls of a function on a numpy X of at
 least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate in pairs
 between the two schedules, starting with the guess :func:`_guess`, and the second call of
-each pair is timed; then the schedule whose median time is lower by :data:`MARGIN` is kept
+each pair is timed; then the schedule whose fastest time is lower by :data:`MARGIN` is kept
 for the process (ties go to two-pass). Every call returns its real result, so calibration
 costs only the extra time of the slower schedule on half of those calls. The choice is
 checked again from calls 32, 64, 128, ... (:data:`RECHECK_FROM`), so one made while the
@@ -121,14 +121,15 @@ cache; a difference there is too small to be worth timing)."""
 
 CALIBRATION_CALLS = 12
 """Calls per function and size class that calibrate: pairs of calls alternate between the
-schedules and the second call of each pair is timed (3 times of each schedule, whose medians
-decide). The first call of a pair is not timed: a one-pass call right after a two-pass call
-ran 30–50 % slower than one after another one-pass call (measured at n = 4·10⁵, d = 100),
+schedules and the second call of each pair is timed (3 times of each schedule, whose fastest
+decide: other processes only ever add time, so the fastest call is the least disturbed).
+The first call of a pair is not timed: a one-pass call right after a two-pass call ran
+30–50 % slower than one after another one-pass call (measured at n = 4·10⁵, d = 100),
 which biased the choice towards two-pass."""
 
 MARGIN = 0.95
-"""The one-pass schedule is kept when its median time is below MARGIN × the two-pass
-median: a difference within timing noise keeps the two plain BLAS calls."""
+"""The one-pass schedule is kept when its fastest time is below MARGIN × the two-pass
+one: a difference within timing noise keeps the two plain BLAS calls."""
 
 ONE_PASS_MIN_BYTES = 32 << 20
 """The first guess (:func:`_guess`): one-pass from this size (measured under load: 1.1–3×
@@ -156,8 +157,8 @@ pair timed; the last 3 times of each decide again. A choice made while another p
 loaded the machine is corrected, at a cost that shrinks like log(calls) / calls."""
 
 _CHOICES: Any = {}
-"""Calibrated choices of this module: :func:`_key` → (schedule, median one-pass time ÷
-median two-pass time, the last one-pass times, the last two-pass times, in seconds)."""
+"""Calibrated choices of this module: :func:`_key` → (schedule, fastest one-pass time ÷
+fastest two-pass time, the last one-pass times, the last two-pass times, in seconds)."""
 
 _TRIALS: Any = {}
 """Timed calls of the size classes still being calibrated: key → [(schedule, seconds)]."""
@@ -213,9 +214,9 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
 
 
 def _decide(one: Any, two: Any) -> Any:
-    """(schedule, ratio) from the times of each: one-pass when its median is below MARGIN
-    × the two-pass median (ties go to the two plain BLAS calls)."""
-    ratio = _median(sorted(one)) / max(_median(sorted(two)), 1e-12)
+    """(schedule, ratio) from the times of each: one-pass when its fastest is below MARGIN
+    × the fastest two-pass call (ties go to the two plain BLAS calls)."""
+    ratio = min(one) / max(min(two), 1e-12)
     return ("one-pass" if ratio < MARGIN else "two-pass"), ratio
 
 
@@ -238,11 +239,6 @@ def _record(key: Any, which: str, seconds: float) -> None:
         if len(one) >= half and len(two) >= half:
             _CHOICES[key] = (*_decide(one, two), one, two)
             del _TRIALS[key]
-
-
-def _median(values: Any) -> float:
-    m = len(values) // 2
-    return values[m] if len(values) % 2 else 0.5 * (values[m - 1] + values[m])
 
 
 def _schedule(X: Any, name: str = "_grad") -> str:
