@@ -280,7 +280,9 @@ def test_a_block_that_ends_the_process_is_a_finding_and_later_outputs_say_why():
         (8, "output", "unchecked"),
     ]
     assert "did not finish" in r.claims[0].message
-    assert r.claims[1].message == "the output is not compared: the code block at line 2 did not finish"
+    assert (
+        r.claims[1].message == "the output is not compared: the code block at line 2 did not finish"
+    )
     assert r.exit_code == 1
 
 

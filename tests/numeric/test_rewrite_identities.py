@@ -41,6 +41,7 @@ RULES = [
     ("softplus-minus-u", Softplus(u * v) - u * v, Softplus(-u * v)),
     ("log-cosh", sp.log(sp.cosh(u - v)), sp.Abs(u - v)),
     ("log-exp-pair", sp.log(sp.exp(u) + sp.exp(v)), Softplus(v - u)),
+    ("log-exp-product", sp.log(sp.exp(u) * (1 + v**2) * sp.exp(-v)), sp.log(1 + v**2)),
     ("tanh", sp.sinh(u) / sp.cosh(u), sp.tanh(u)),
     ("tanh-ratio", (sp.exp(u) - sp.exp(-u)) / (sp.exp(u) + sp.exp(-u)), sp.tanh(u)),
     ("sigmoid-ratio", 3 * sp.exp(u) / (sp.exp(u) + sp.exp(v)), Sigmoid(u - v)),

@@ -73,7 +73,113 @@ def test_the_choice_follows_type_layout_and_size():
     assert f.schedule(np.zeros((5_000, 1_000))) == "one-pass"  # 40 MB
     assert f.schedule(np.zeros((1_000, 100_000))) == "two-pass"  # rows longer than a block
     assert f.with_schedule("one-pass").schedule(np.zeros((3, 2))) == "one-pass"
-    assert 'if _schedule(X) == "one-pass":' in f.source
+    assert "def _grad_one_pass(" in f.source and "def _grad_two_pass(" in f.source
+
+
+# -- calibration --------------------------------------------------------------------------
+NARROW = (70_000, 10)  # 5.6 MB of rows of 80 bytes: calibrated, first guess one-pass
+
+
+def _fresh(name="logistic"):
+    """A compiled loss with a namespace of its own (no calibration shared with others)."""
+    return derive(name).numpy().with_schedule(None)
+
+
+def _calibrate(ns, X, times):
+    """Feed the timed calls of _grad on X with the given seconds per schedule; return the
+    schedules of all calls, timed ones marked with *."""
+    seen = []
+    for _ in range(ns["CALIBRATION_CALLS"]):
+        which, key = ns["_plan"](X, "_grad")
+        seen.append(which + ("*" if key is not None else ""))
+        if key is not None:
+            ns["_record"](key, which, times[which].pop(0))
+    return seen
+
+
+@pytest.mark.parametrize(
+    "one, two, kept",
+    [
+        ([1.0, 1.0, 1.0], [2.0, 2.0, 2.0], "one-pass"),
+        ([2.0, 2.0, 2.0], [1.0, 1.0, 1.0], "two-pass"),
+        ([0.97, 0.97, 0.97], [1.0, 1.0, 1.0], "two-pass"),  # within the margin: two-pass
+        ([0.5, 9.0, 0.5], [1.0, 1.0, 1.0], "one-pass"),  # a call slowed by other work
+        ([1.5, 1.5, 1.5], [3.0, 1.0, 9.0], "two-pass"),
+    ],
+    ids=["one-pass-faster", "two-pass-faster", "tie", "outlier", "outlier-other"],
+)
+def test_calibration_alternates_and_keeps_the_faster(one, two, kept):
+    f = _fresh()
+    X = np.zeros(NARROW)
+    seen = _calibrate(f.namespace, X, {"one-pass": list(one), "two-pass": list(two)})
+    # in pairs, the first guess first; the second call of each pair is timed
+    assert seen == ["one-pass", "one-pass*", "two-pass", "two-pass*"] * 3
+    assert f.schedule(X) == kept
+    assert f.namespace["_plan"](X, "_grad") == (kept, None)  # decided: no more timing
+    ((key, (schedule, ratio)),) = f.calibration().items()
+    assert key == ("grad", 10, "float64", 11) and schedule == kept
+    assert ratio == pytest.approx(min(one) / min(two))
+    assert f.schedule(X, "loss") == "one-pass"  # another call calibrates on its own
+    assert f.schedule(np.zeros((300_000, 10))) == "one-pass"  # another size class too
+
+
+def test_a_choice_is_checked_again_at_powers_of_two():
+    f = _fresh()
+    ns, X = f.namespace, np.zeros(NARROW)
+    _calibrate(ns, X, {"one-pass": [1.0, 1.0, 1.0], "two-pass": [2.0, 2.0, 2.0]})
+    calls = ns["CALIBRATION_CALLS"]
+    plans = [ns["_plan"](X, "_grad") for _ in range(calls, 70)]
+    timed = {calls + i: p for i, p in enumerate(plans) if p[1] is not None}
+    assert [(c, p[0]) for c, p in timed.items()] == [
+        (33, "two-pass"),  # 32: the other schedule (not timed), 33 timed
+        (35, "one-pass"),  # 34: the kept one again (not timed), 35 timed
+        (65, "two-pass"),
+        (67, "one-pass"),
+    ]
+    assert [p[0] for p in plans[32 - calls : 36 - calls]] == ["two-pass"] * 2 + ["one-pass"] * 2
+    assert f.schedule(X) == "one-pass" == f.schedule(X)  # asking is not a call
+    key = timed[33][1]
+    for _ in range(2):  # the load has changed: two-pass is faster now
+        ns["_record"](key, "two-pass", 0.5)
+        ns["_record"](key, "one-pass", 1.5)
+    assert f.schedule(X) == "two-pass"
+    assert f.calibration()[("grad", 10, "float64", 11)] == ("two-pass", pytest.approx(2.0))
+
+
+def test_calibrated_calls_agree_and_then_repeat_exactly():
+    X, y, w, b = oracles.make_data(NARROW[0], NARROW[1], "pm1", seed=8)
+    f = _fresh()
+    want = oracles.oracle("logistic")(X, y, w, b)
+    calls = f.namespace["CALIBRATION_CALLS"]
+    for _ in range(calls):  # each call returns its real result, whichever schedule ran
+        L, gw, gb = f.loss_and_grad(X, y, w, b)
+        for got, ref in zip((L, gw, gb), want, strict=True):
+            _close(got, ref, 1e-12)
+    (key,) = f.calibration()
+    assert key[0] == "loss_and_grad"
+    again = [f.loss_and_grad(X, y, w, b) for _ in range(2)]
+    for a, c in zip(*again, strict=True):
+        np.testing.assert_array_equal(a, c)  # one schedule from now on
+
+
+def test_small_forced_and_column_ordered_x_are_not_timed():
+    X, y, w, b = oracles.make_data(NARROW[0], NARROW[1], "pm1", seed=9)
+    f = _fresh()
+    for _ in range(8):
+        f.grad(X[:1000], y[:1000], w, b)  # 80 kB: two-pass without timing
+        f.grad(np.asfortranarray(X), y, w, b)
+        f.with_schedule("two-pass").grad(X, y, w, b)
+    assert f.calibration() == {}
+    assert f.schedule(X[:1000]) == "two-pass"
+
+
+BAD_CALLS = [("unknown", "gradient"), ("private", "_grad"), ("coefficients", "coefficients")]
+
+
+@pytest.mark.parametrize("call", [c for _, c in BAD_CALLS], ids=[i for i, _ in BAD_CALLS])
+def test_schedule_of_an_unknown_call_is_refused(call):
+    with pytest.raises(OptionError, match=f"unknown call '{call}'; use one of loss, grad"):
+        derive("logistic").numpy().schedule(np.zeros((3, 2)), call)
 
 
 def test_dask_and_other_arrays_take_two_passes():

@@ -65,6 +65,29 @@ def test_sigmoid_and_softplus_helpers_are_stable():
     assert np.max(_rel_err(softplus(x), p_want)) < 1e-14
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_sigmoid_is_the_same_on_arrays_scalars_and_other_array_types(dtype):
+    # numpy arrays take one exponential; scalars and other arrays the two-exponential form
+    sigmoid = _load(H.SIGMOID, "_sigmoid")
+    x = np.concatenate(
+        [np.linspace(-120, 120, 2401), [-800.0, -745.0, -720.0, -710.0, -709.0, 0.0, 800.0]]
+    )
+    x = x.astype(dtype)
+    tiny = np.finfo(dtype).tiny
+    with mpmath.workdps(40):
+        want = np.array([float(1 / (1 + mpmath.exp(-mpmath.mpf(float(v))))) for v in x])
+    got = sigmoid(x)
+    assert got.dtype == dtype
+    rel = {np.float64: 1e-14, np.float32: 1e-6}[dtype]
+    normal = want >= tiny
+    assert np.max(_rel_err(got[normal], want[normal])) < rel
+    # subnormal values keep their digits (σ(−710)·x may be normal again): within 2 ulp
+    ulp = np.finfo(dtype).smallest_subnormal
+    assert np.all(np.abs(got[~normal] - want[~normal].astype(dtype)) <= 2 * ulp)
+    scalars = np.array([sigmoid(v) for v in x], dtype=dtype)  # the other branch
+    np.testing.assert_allclose(scalars[normal], got[normal], rtol=rel, atol=0)
+
+
 def test_step_helper_uses_its_value_at_the_kink():
     step = _load(H.STEP, "_step")
     np.testing.assert_array_equal(step(np.array([-1.0, 0.0, 2.0]), 0.25), [0.0, 0.25, 1.0])

@@ -48,7 +48,9 @@ def check_code(blocks: Sequence[Item], *, run: bool, notebook: bool) -> tuple[li
         msg = _("the code block at line {line} did not finish ({why})", line=first, why=why)
         text = stopped.span.text.strip().split("\n")[0].strip()
         out.append(Claim(first, "code-error", text, "wrong", None, None, msg))
-        late = _("the output is not compared: the code block at line {line} did not finish", line=first)
+        late = _(
+            "the output is not compared: the code block at line {line} did not finish", line=first
+        )
     for k, (item, claims) in enumerate(claimed):
         out.extend(_block(item, claims, results[k] if k < len(results) else None, late))
     return out, note

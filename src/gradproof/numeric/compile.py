@@ -76,10 +76,23 @@ class CompiledLoss:
             fname = FUSED_FUNCTIONS.get(fname, fname)
         return self.namespace[fname](*self.namespace["_checked"](X, y, w, b, ShapeError))
 
-    def schedule(self, X: Any) -> str:
-        """``"one-pass"`` or ``"two-pass"``: how ``loss``/``grad``/``loss_and_grad`` walk
-        over this X (see :mod:`gradproof.numeric.schedule`)."""
-        return str(self.namespace["_schedule"](X))
+    def schedule(self, X: Any, call: str = "grad") -> str:
+        """``"one-pass"`` or ``"two-pass"``: how the next ``call`` (``"loss"``, ``"grad"``
+        or ``"loss_and_grad"``) walks over this X. For a large numpy X the choice is
+        calibrated by timing the first calls (see :mod:`gradproof.numeric.schedule`); until
+        it is made this is the schedule the next call tries."""
+        if call not in _HOT_CALLS:
+            raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
+        return str(self.namespace["_schedule"](X, "_" + call))
+
+    def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:
+        """The schedules calibrated so far in this process: (call, d, dtype, size class k:
+        X of 4^k to 4^(k+1) bytes) → (schedule kept, fastest one-pass time ÷ fastest
+        two-pass time over the last timed calls)."""
+        return {
+            (name.removeprefix("_"), d, dt, k): (made[0], float(made[1]))
+            for (name, d, dt, k), made in dict(self.namespace["_CHOICES"]).items()
+        }
 
     def on(self, xp: Any) -> CompiledLoss:
         """The same functions with another NumPy-compatible array namespace in place of
@@ -100,9 +113,9 @@ class CompiledLoss:
         workers: int | None = None,
     ) -> CompiledLoss:
         """The same functions with the schedule fixed for numpy arrays (``"one-pass"`` or
-        ``"two-pass"``; None: chosen by size) and, optionally, another block size in bytes
-        or thread count for the one-pass schedule. For tests and benchmarks; results agree
-        to rounding whatever is chosen."""
+        ``"two-pass"``; None: calibrated afresh, see :meth:`schedule`) and, optionally,
+        another block size in bytes or thread count for the one-pass schedule. For tests
+        and benchmarks; results agree to rounding whatever is chosen."""
         if schedule not in (None, "one-pass", "two-pass"):
             raise OptionError(f"unknown schedule {schedule!r}; use 'one-pass' or 'two-pass'")
         settings: dict[str, Any] = {"FORCED": schedule}
@@ -169,6 +182,9 @@ def _execute(
     namespace.update(settings or {})
     return namespace
 
+
+_HOT_CALLS = ("loss", "grad", "loss_and_grad")
+"""The calls that have two schedules."""
 
 BACKENDS = ("numpy", "numba")
 """``numpy``: vectorised numpy (the default, no extra dependency); ``numba``: one fused,

@@ -60,7 +60,8 @@ def module_doc(d: Derivation) -> str:
         "Dask arrays give lazy results. A large numpy X is read once, in blocks of rows",
         "used for their scores (X_b @ w) and their gradient term (c_b @ X_b) while in cache",
         "(the one-pass schedule, on all cores); other arrays take two passes (X @ w, then",
-        "c @ X). _schedule(X) says which one runs.",
+        "c @ X). Which is faster depends on the machine: the first calls on a large X",
+        "time both and keep the faster (_schedule(X, '_grad') says which one runs).",
         "",
         f"Per-sample form: ℓ = {d.form.loss}; ∂ℓ/∂s = {d.form.cw}.",
     ]

@@ -16,26 +16,53 @@ printed as Python numbers, so float32 data stays float32.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import sympy as sp
 
 from gradproof.errors import OptionError
 from gradproof.i18n import _
+from gradproof.numeric.body import prepare
 from gradproof.numeric.printer import CoefficientPrinter
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import LSE, SCORE_ATOMS, SK, SMAX, SOTHER, SY, YK, Y
 from gradproof.symbolic.functions import ClassSum
-from gradproof.symbolic.score import class_sums
+from gradproof.symbolic.score import ScoreForm, class_sums, differentiate_score
 
-__all__ = ["model_source", "needs_targets", "BLOCK_BYTES"]
+__all__ = ["model_source", "needs_targets", "stable_form", "BLOCK_BYTES"]
 
 BLOCK_BYTES = 1 << 21
 """Bytes of one block's widest n×max(d, K) array: rows per block = this / (8·width)."""
 
 _NAMES = {LSE: ("lse", "P"), SY: ("s_y", "_unused"), SMAX: ("smax", "kmax")}
 _NAMES[SOTHER] = ("srival", "krival")
+
+
+def _risky(e: sp.Expr) -> bool:
+    """True when e may overflow: an exponential or hyperbolic function of the scores."""
+    scores = {*SCORE_ATOMS, SK}
+    return any(
+        isinstance(node, (sp.exp, sp.cosh, sp.sinh)) and bool(node.free_symbols & scores)
+        for node in sp.preorder_traversal(e)
+    )
+
+
+def stable_form(form: ScoreForm) -> ScoreForm:
+    """The form that is compiled: the loss in its stable form (:func:`prepare`: softplus,
+    σ, log(e^a·r) = a + log r, ...), and each atom coefficient that can still overflow
+    replaced by the derivative of the stable loss (an identity: only rounding changes).
+    ``log(1 + exp(max_rivals(s) - s[y]))`` is compiled as softplus(smax_other − s_y), finite
+    at scores of ±1000 where the spelling overflows."""
+    loss = prepare(form.loss)
+    coefficients = dict(form.coefficients)
+    if any(_risky(prepare(c)) for c in coefficients.values()):
+        again = differentiate_score(loss, form.at_kink, mean=form.mean).coefficients
+        for atom, c in form.coefficients.items():
+            if _risky(prepare(c)) and atom in again:
+                coefficients[atom] = again[atom]
+    return replace(form, loss=loss, coefficients=coefficients)
 
 
 def _rows_symbol(atom: sp.Symbol) -> sp.Symbol:
@@ -60,15 +87,17 @@ class _Printer:
         return sp.Symbol(f"_tC{self.sums.index(node)}")
 
     def rows(self, e: sp.Expr) -> str:
-        """A per-sample expression (one value per row), class sums named _tCj."""
-        e = sp.sympify(e)
+        """A per-sample expression (one value per row), in its stable form, class sums
+        named _tCj."""
+        e = prepare(sp.sympify(e))
         for node in class_sums(e):
             e = e.xreplace({node: self._sum_symbol(node)})
         return self._print(e.xreplace({a: _rows_symbol(a) for a in SCORE_ATOMS}))
 
     def classes(self, e: sp.Expr) -> str:
-        """A per-class expression (one value per row and class): s_k → S, y_k → Yk."""
-        e = sp.sympify(e)
+        """A per-class expression (one value per row and class), in its stable form:
+        s_k → S, y_k → Yk."""
+        e = prepare(sp.sympify(e))
         self.columns |= {a for a in SCORE_ATOMS if e.has(a)}
         e = e.xreplace({a: _column_symbol(a) for a in SCORE_ATOMS})
         return self._print(e.xreplace({SK: sp.Symbol("_tS"), YK: sp.Symbol("_tYk")}))
@@ -89,9 +118,8 @@ def _atom_lines(rule: Any, atom: sp.Symbol) -> list[str]:
     return [rule.numpy_value.format(v="_t" + value, dv=direction)]
 
 
-def _gradient_lines(d: Any, p: _Printer) -> list[str]:
+def _gradient_lines(form: ScoreForm, p: _Printer) -> list[str]:
     """The statements that build G = ∂ℓ/∂S for the block from the atom coefficients."""
-    form = d.form
     lines: list[str] = []
     first = True
     for atom, coef in form.coefficients.items():
@@ -147,10 +175,10 @@ def model_source(d: Any) -> str:
     """The source of ``loss_and_grad(X, labels, targets, W, b, need_grad, block)`` for the
     model derivation ``d``: X (n×d), labels (n, int) or None, targets (n×K: the one-hot
     labels, or real targets)."""
-    form = d.form
+    form = stable_form(d.form)
     p = _Printer()
     ell = p.rows(form.loss)
-    grad = _gradient_lines(d, p)
+    grad = _gradient_lines(form, p)
     reg_value, reg_grad = _reg_lines(d, p)
     atoms = [a for a in SCORE_ATOMS if a in set(form.atoms) | p.columns]
     body = ["S = Xb @ W.T", "S += b", "_tS = S", "_tYk = Yk"]  # Yk: None unless used

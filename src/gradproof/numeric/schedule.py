@@ -16,9 +16,22 @@ array of n numbers is made. The blocks are shared among :data:`WORKERS` threads 
 BLAS release the GIL), each summing its own contiguous range of rows; the partial sums are
 added in a fixed order, so a result does not depend on thread timing.
 
-:func:`_schedule` picks one of the two from X alone (type, layout, size); the choice is
-visible in every generated function (``print(f.source)``) and from
-:meth:`~gradproof.numeric.compile.CompiledLoss.schedule`.
+Which one wins depends on the machine and how busy it is, not on X alone (measured: on an
+idle machine two-pass beat one-pass at d = 1000, under load one-pass won), so the choice is
+*calibrated*: the first :data:`CALIBRATION_CALLS` calls of a function on a numpy X of at
+least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate in pairs
+between the two schedules, starting with the guess :func:`_guess`, and the second call of
+each pair is timed; then the schedule whose fastest time is lower by :data:`MARGIN` is kept
+for the process (ties go to two-pass). Every call returns its real result, so calibration
+costs only the extra time of the slower schedule on half of those calls. The choice is
+checked again from calls 32, 64, 128, ... (:data:`RECHECK_FROM`), so one made while the
+machine was busy does not stay.
+Small X, Dask and other arrays, column-ordered X and rows too long for a block always take
+two passes. ``FORCED`` fixes the choice (tests,
+benchmarks: :meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`); the choice is
+visible in every generated function (``print(f.source)``), from
+:meth:`~gradproof.numeric.compile.CompiledLoss.schedule` and, with the times behind it,
+:meth:`~gradproof.numeric.compile.CompiledLoss.calibration`.
 """
 
 from __future__ import annotations
@@ -28,6 +41,7 @@ import inspect
 import itertools
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import wait as _wait_all
 from typing import Any
@@ -43,6 +57,10 @@ __all__ = [
     "WORKERS",
     "ONE_PASS_MIN_BYTES",
     "NARROW_MIN_BYTES",
+    "CALIBRATE_MIN_BYTES",
+    "CALIBRATION_CALLS",
+    "MARGIN",
+    "RECHECK_FROM",
 ]
 
 
@@ -97,17 +115,33 @@ BLOCK_BYTES = min(max(_cache_bytes() // 2, 128 << 10), 1 << 20)
 the block's temporaries stay there between its two uses; at most 1 MiB (OpenBLAS slows down
 on larger single calls, measured in benchmarks/bench_numeric.py)."""
 
+CALIBRATE_MIN_BYTES = 4 << 20
+"""Smaller X always runs the two-pass schedule (two BLAS calls on data served from the
+cache; a difference there is too small to be worth timing)."""
+
+CALIBRATION_CALLS = 12
+"""Calls per function and size class that calibrate: pairs of calls alternate between the
+schedules and the second call of each pair is timed (3 times of each schedule, whose fastest
+decide: other processes only ever add time, so the fastest call is the least disturbed).
+The first call of a pair is not timed: a one-pass call right after a two-pass call ran
+30–50 % slower than one after another one-pass call (measured at n = 4·10⁵, d = 100),
+which biased the choice towards two-pass."""
+
+MARGIN = 0.95
+"""The one-pass schedule is kept when its fastest time is below MARGIN × the two-pass
+one: a difference within timing noise keeps the two plain BLAS calls."""
+
 ONE_PASS_MIN_BYTES = 32 << 20
-"""Smaller X runs the two-pass schedule: two BLAS calls on data served from the last-level
-cache cost less than the Python work of many blocks and their threads (measured: the
-one-pass schedule is 1.1–3× slower up to 8 MB at d ≥ 100, 2–3× faster from 32 MB)."""
+"""The first guess (:func:`_guess`): one-pass from this size (measured under load: 1.1–3×
+slower up to 8 MB at d ≥ 100, 2–3× faster from 32 MB; idle, two-pass won at 400 MB,
+d = 1000, hence the calibration)."""
 
 NARROW_ROW_BYTES = 256
 """Rows of at most this many bytes (d ≤ 32 in float64) are narrow: BLAS is slow on them
 (dot products too short to vectorise well), so the one-pass schedule starts earlier."""
 
 NARROW_MIN_BYTES = 4 << 20
-"""Smaller X with narrow rows runs the two-pass schedule (measured crossover 2–4 MB)."""
+"""The first guess for narrow rows: one-pass from this size (measured crossover 2–4 MB)."""
 
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
@@ -116,24 +150,117 @@ FORCED: Any = None
 """A schedule name that overrides the choice for numpy arrays (tests and benchmarks, see
 :meth:`CompiledLoss.with_schedule`); None lets :func:`_schedule` choose."""
 
+RECHECK_FROM = 32
+"""After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
+of two) are a pair of the other schedule and a pair of the kept one, the second of each
+pair timed; the last 3 times of each decide again. A choice made while another process
+loaded the machine is corrected, at a cost that shrinks like log(calls) / calls."""
 
-def _schedule(X: Any) -> str:
-    """``"one-pass"`` for a numpy X stored row by row (C order) of at least
-    ONE_PASS_MIN_BYTES (NARROW_MIN_BYTES when its rows are narrow) whose rows fit 16 to a
-    block; ``"two-pass"`` otherwise (Dask and other array types, small or column-ordered X,
-    rows longer than BLOCK_BYTES / 16).
-    FORCED, when set, decides for numpy arrays."""
-    if not isinstance(X, _numpy.ndarray):
-        return "two-pass"
-    if FORCED is not None:
-        return FORCED
-    if not X.flags.c_contiguous:
-        return "two-pass"
-    row = X.shape[1] * X.itemsize
-    if 16 * row > BLOCK_BYTES:
-        return "two-pass"
-    small = NARROW_MIN_BYTES if row <= NARROW_ROW_BYTES else ONE_PASS_MIN_BYTES
+_CHOICES: Any = {}
+"""Calibrated choices of this module: :func:`_key` → (schedule, fastest one-pass time ÷
+fastest two-pass time, the last one-pass times, the last two-pass times, in seconds)."""
+
+_TRIALS: Any = {}
+"""Timed calls of the size classes still being calibrated: key → [(schedule, seconds)]."""
+
+_CALLS: Any = {}
+"""Calls so far per key (they say when to check a choice again)."""
+
+_CHOICE_LOCK = threading.Lock()
+
+
+def _key(X: Any, name: str) -> Any:
+    """(function, d, dtype, size class): calls that share a calibration. The size class k
+    holds X of 4^k to 4^(k+1) bytes (11: 4–16 MB, 12: 16–64 MB, 13: 64–256 MB, ...)."""
+    return (name, X.shape[1], X.dtype.name, (X.nbytes.bit_length() - 1) // 2)
+
+
+def _guess(X: Any) -> str:
+    """The schedule a function tries first on a large numpy X (and keeps when it is called
+    only once): one-pass from NARROW_MIN_BYTES for narrow rows, ONE_PASS_MIN_BYTES else."""
+    small = NARROW_MIN_BYTES if X.shape[1] * X.itemsize <= NARROW_ROW_BYTES else ONE_PASS_MIN_BYTES
     return "two-pass" if X.nbytes < small else "one-pass"
+
+
+def _other(which: str) -> str:
+    return "two-pass" if which == "one-pass" else "one-pass"
+
+
+def _plan(X: Any, name: str, count: bool = True) -> Any:
+    """(schedule, key): the schedule of this call, and the calibration key when the call
+    is to be timed (None otherwise); ``count=False`` asks without making a call."""
+    if not isinstance(X, _numpy.ndarray):
+        return "two-pass", None
+    if FORCED is not None:
+        return FORCED, None
+    row = X.shape[1] * X.itemsize
+    if not X.flags.c_contiguous or 16 * row > BLOCK_BYTES or X.nbytes < CALIBRATE_MIN_BYTES:
+        return "two-pass", None
+    key = _key(X, name)
+    with _CHOICE_LOCK:
+        calls = _CALLS.get(key, 0)
+        _CALLS[key] = calls + count
+        made = _CHOICES.get(key)
+    if made is None:
+        # calibrating: pairs of calls, the first guess first, then the schedules in turn;
+        # the first call of a pair follows the other schedule and is not timed
+        which = _guess(X) if (calls // 2) % 2 == 0 else _other(_guess(X))
+        return which, (key if calls % 2 else None)
+    start = 1 << max(0, calls.bit_length() - 1)  # the largest power of two ≤ calls
+    if start >= RECHECK_FROM and calls - start < 4:  # a check: the other pair, then ours
+        which = _other(made[0]) if calls - start < 2 else made[0]
+        return which, (key if (calls - start) % 2 else None)
+    return made[0], None
+
+
+def _decide(one: Any, two: Any) -> Any:
+    """(schedule, ratio) from the times of each: one-pass when its fastest is below MARGIN
+    × the fastest two-pass call (ties go to the two plain BLAS calls)."""
+    ratio = min(one) / max(min(two), 1e-12)
+    return ("one-pass" if ratio < MARGIN else "two-pass"), ratio
+
+
+def _record(key: Any, which: str, seconds: float) -> None:
+    """Add one timed call; decide once each schedule has CALIBRATION_CALLS // 4 of them,
+    and again with each check of a choice (the last CALIBRATION_CALLS // 4 of each)."""
+    half = max(1, CALIBRATION_CALLS // 4)
+    with _CHOICE_LOCK:
+        made = _CHOICES.get(key)
+        if made is not None:
+            one, two = list(made[2]), list(made[3])
+            (one if which == "one-pass" else two).append(seconds)
+            one, two = one[-half:], two[-half:]
+            _CHOICES[key] = (*_decide(one, two), one, two)
+            return
+        trials = _TRIALS.setdefault(key, [])
+        trials.append((which, seconds))
+        one = [t for s, t in trials if s == "one-pass"]
+        two = [t for s, t in trials if s == "two-pass"]
+        if len(one) >= half and len(two) >= half:
+            _CHOICES[key] = (*_decide(one, two), one, two)
+            del _TRIALS[key]
+
+
+def _schedule(X: Any, name: str = "_grad") -> str:
+    """``"one-pass"`` or ``"two-pass"``: the schedule the next call of the generated
+    function ``name`` runs on X. Two-pass for anything but a numpy X stored row by row (C
+    order) of at least CALIBRATE_MIN_BYTES whose rows fit 16 to a block; for such X the
+    calibrated choice, or while calibrating the next one to be timed. FORCED, when set,
+    decides for numpy arrays."""
+    return str(_plan(X, name, count=False)[0])
+
+
+def _scheduled(name: str, one: Any, two: Any, X: Any, y: Any, w: Any, b: Any) -> Any:
+    """Run ``one`` (the one-pass version of ``name``) or ``two`` on (X, y, w, b), as
+    :func:`_plan` says, timing the calls that calibrate the choice."""
+    which, key = _plan(X, name)
+    run = one if which == "one-pass" else two
+    if key is None:
+        return run(X, y, w, b)
+    t0 = time.perf_counter()
+    out = run(X, y, w, b)
+    _record(key, which, time.perf_counter() - t0)
+    return out
 
 
 def _scores(X: Any, w: Any, b: Any) -> Any:
@@ -303,7 +430,7 @@ SCHEDULE = _copied_part()
 """The source of the helpers above, as it is copied into generated modules."""
 
 SCHEDULE_IMPORTS = (
-    "import contextvars\nimport itertools\nimport os\nimport threading\n"
+    "import contextvars\nimport itertools\nimport os\nimport threading\nimport time\n"
     "from concurrent.futures import ThreadPoolExecutor\n"
     "from concurrent.futures import wait as _wait_all\n"
 )

@@ -7,7 +7,9 @@ returned), and the gradient's data term cw @ X. Two schedules run that work
 (:mod:`gradproof.numeric.schedule`): *one-pass*, blocks of rows each read once for both of
 their uses, and *two-pass*, two BLAS calls over the whole of X with the elementwise work in
 cache-sized blocks between them. Each of ``_loss``, ``_grad`` and ``_loss_and_grad`` has both
-and asks :func:`_schedule` which to run, so ``print(f.source)`` shows the choice.
+(``_grad_one_pass``, ``_grad_two_pass``) and runs the one :func:`_schedule` picks (calibrated
+by timing the first calls, see :mod:`gradproof.numeric.schedule`), so ``print(f.source)``
+shows both and the rule between them.
 
 The functions ``_loss``, ``_grad``, ``_loss_and_grad``, ``_coefficients`` and ``_switches``
 expect checked arrays; the public ``loss``, ``grad``, ... check their arguments first with
@@ -153,24 +155,25 @@ def _hot(
     body = Body(printer, named)
     cw = body.per_sample_var("cw")
     summed = list(dict.fromkeys(v for k in _SUMMED if (v := body.per_sample_var(k))))
-    head = ["dt = X.dtype", "n = X.shape[0]", *prologue]
+    head = ["dt = X.dtype", "n = X.shape[0]"]
     if Q in body.used:
         head.append("q = w @ w")
     head += body.shared
     out: list[str] = []
-    lines = list(head)
-    if body.per_sample and (cw or body.needs & {S, Z, XX}):
+    one_pass = bool(body.per_sample and (cw or body.needs & {S, Z, XX}))
+    if one_pass:
         out.append(_rows_function(fname, body, cw, summed))
         args = ["X"] + (["y"] if Y in body.needs else [])
         shared = ["w", "b"] + [a for a in body.shared_args() if a != "b"]
         names = ([f"xsum_{cw}"] if cw else []) + [f"sum_{v}" for v in summed]
-        lines += [
-            'if _schedule(X) == "one-pass":',
-            f"    {_targets(names)} = _map_rows({fname}_rows, X, "
+        lines = [
+            *head,
+            f"{_targets(names)} = _map_rows({fname}_rows, X, "
             f"{_tuple(args[1:]) if len(args) > 1 else '()'}, {_tuple(shared)})",
-            "    return "
-            + returns(_Totals(body, _sum_names(summed), f"xsum_{cw}" if cw else None)),
+            "return " + returns(_Totals(body, _sum_names(summed), f"xsum_{cw}" if cw else None)),
         ]
+        out.append(_function(f"{fname}_one_pass", "X, y, w, b", _prune(lines)))
+    lines = list(head)
     atoms, owned = _atom_lines(body.used)
     lines += atoms
     if body.per_sample:
@@ -198,7 +201,22 @@ def _hot(
         )
     xsum = f"({cw} @ X)" if cw else None
     lines.append("return " + returns(_Totals(body, _sum_names(summed), xsum)))
-    out.append(_function(fname, "X, y, w, b", _prune(lines)))
+    if not one_pass:
+        out.append(_function(fname, "X, y, w, b", _prune([*prologue, *lines])))
+        return out
+    out.append(_function(f"{fname}_two_pass", "X, y, w, b", _prune(lines)))
+    dispatch = [
+        *prologue,
+        f'return _scheduled("{fname}", {fname}_one_pass, {fname}_two_pass, X, y, w, b)',
+    ]
+    out.append(
+        _function(
+            fname,
+            "X, y, w, b",
+            dispatch,
+            "The one-pass or the two-pass version, as _schedule(X) picks (calibrated).",
+        )
+    )
     return out
 
 

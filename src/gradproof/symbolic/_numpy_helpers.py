@@ -10,7 +10,22 @@ __all__ = ["SIGMOID", "SOFTPLUS", "STEP", "ERF"]
 
 SIGMOID = '''\
 def _sigmoid(u):
-    """σ(u) = 1 / (1 + e^(−u)) without overflow: both exponents are ≤ 0."""
+    """σ(u) = 1 / (1 + e^(−u)). A numpy array takes one exponential, in place; where σ(u)
+    is below the smallest normal number (e^(−u) is huge or overflows, an expected overflow
+    that is not reported) σ(u) = e^u is taken instead, so subnormal values keep their
+    digits. Other arrays (Dask, other namespaces) take exponents that are never positive:
+    σ = e^min(u, 0) / (1 + e^−|u|)."""
+    import numpy as _np  # numpy itself, also where np is another namespace (f.on(xp))
+
+    if isinstance(u, _np.ndarray) and u.ndim and u.dtype.kind == "f":
+        with _np.errstate(over="ignore"):
+            e = _np.exp(_np.negative(u))
+        e += 1
+        r = _np.reciprocal(e, out=e)
+        low = u < _np.log(_np.finfo(u.dtype).tiny)
+        if low.any():
+            r[low] = _np.exp(u[low])
+        return r
     return np.exp(np.minimum(u, 0)) / (1 + np.exp(-np.abs(u)))
 '''
 

@@ -108,8 +108,14 @@ def _sigmoid_power(e: sp.Expr) -> tuple[sp.Expr, sp.Expr] | None:
 
 def _log_rule(e: sp.log) -> sp.Expr | None:
     """log σ(u)^k → −k·softplus(−u); log cosh u → |u| + softplus(−2|u|) − log 2;
-    log(e^a + e^b) → a + softplus(b − a)."""
+    log(e^a + e^b) → a + softplus(b − a); log(e^a·r) → a + log r (a real: e^a > 0, so
+    the identity holds for any r the log takes)."""
     (arg,) = e.args
+    if isinstance(arg, sp.Mul):
+        exps = [f for f in arg.args if isinstance(f, sp.exp) and f.args[0].is_real]
+        if exps:
+            rest = sp.Mul(*(f for f in arg.args if f not in exps))
+            return sp.Add(*(f.args[0] for f in exps)) + sp.log(rest)
     sig = _sigmoid_power(arg)
     if sig is not None:
         u, k = sig
@@ -244,7 +250,7 @@ def numeric_rewrite(expr: sp.Expr) -> sp.Expr:
     log σ(u)^k → −k·softplus(−u); k − k·σ(u) → k·σ(−u);
     k − k·tanh²u → 4k·σ(2u)σ(−2u); k·softplus(u) − k·u → k·softplus(−u);
     log cosh u → |u| + softplus(−2|u|) − log 2;
-    log(e^a + e^b) → a + softplus(b − a); sinh u / cosh u → tanh u;
+    log(e^a + e^b) → a + softplus(b − a); log(e^a·r) → a + log r; sinh u / cosh u → tanh u;
     (e^a − e^b)/(e^a + e^b) → tanh((a − b)/2); e^a/(e^a + e^b) → σ(a − b); e^u σ(−u) → σ(u).
 
     >>> from gradproof.symbolic.atoms import S
