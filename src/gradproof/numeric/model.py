@@ -174,7 +174,7 @@ class CompiledModel:
 
     def _run(self, X: Any, y: Any, W: Any, b: Any, K: int | None, need: bool) -> Any:
         if is_dask(X) or is_dask(y):
-            return run_dask(self, X, y, W, b, K, need)
+            return run_dask(self, X, y, W, b, K, need, model_arrays)
         if K is None and W is not None:
             K = int(np.shape(W)[0]) if np.ndim(W) == 2 else None
         Xa, lab, T, K = model_arrays(

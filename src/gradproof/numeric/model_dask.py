@@ -16,12 +16,14 @@ dtypes are checked at once, from the arrays' metadata.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from gradproof.errors import DataError, OptionError, ShapeError
 from gradproof.i18n import _
+from gradproof.numeric.model_source import BLOCK_BYTES, needs_targets
 from gradproof.parameters import shape_text
 
 __all__ = ["is_dask", "run_dask"]
@@ -122,14 +124,20 @@ def _add(*parts: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
 
 
 def run_dask(
-    model: Any, X: Any, y: Any, W: Any, b: Any, K: int | None, need: bool
+    model: Any,
+    X: Any,
+    y: Any,
+    W: Any,
+    b: Any,
+    K: int | None,
+    need: bool,
+    model_arrays: Callable[..., tuple[Any, Any, Any, int]],
 ) -> tuple[Any, dict[str, Any]]:
-    """(L, {"W": ∂L/∂W, "b": ∂L/∂b}) as lazy Dask arrays for the compiled ``model``."""
+    """(L, {"W": ∂L/∂W, "b": ∂L/∂b}) as lazy Dask arrays for the compiled ``model``;
+    ``model_arrays`` checks and prepares one chunk (:func:`gradproof.numeric.model.model_arrays`,
+    passed in: this module is below that one)."""
     import dask
     import dask.array as da
-
-    from gradproof.numeric.model import model_arrays
-    from gradproof.numeric.model_source import BLOCK_BYTES, needs_targets
 
     if K is None and W is not None and np.ndim(W) == 2:
         K = int(np.shape(W)[0])
