@@ -6,7 +6,10 @@ atoms by their registry templates, e.g. the stable log-softmax ``_lse_p``; the p
 coefficients cₐ = ∂ℓ/∂a printed by :class:`~gradproof.numeric.printer.CoefficientPrinter`),
 and one ``G.T @ Xb`` (the gradient of W); ∂L/∂b is ``G.sum(axis=0)``. Blocks keep the n×K
 temporaries in cache and read each row of X twice while it is still there. Constants are
-printed as Python numbers, so float32 data stays float32.
+printed as Python numbers, so float32 data stays float32. ``loss_and_grad`` is
+``_finish(_block_sums(...))``: the sums over the rows, then the mean and the regulariser
+once, so that each chunk of a Dask X runs ``_block_sums`` alone
+(:mod:`gradproof.numeric.model_dask`).
 
 >>> from gradproof.symbolic.derive import derive_symbolic
 >>> src = model_source(derive_symbolic("softmax"))
