@@ -167,15 +167,17 @@ def run_dask(
         total, gW, gb = finish(*_add(part), n, Wp, need)
         return np.asarray(total, dtype=dt), np.asarray(gW, dtype=dt), np.asarray(gb, dtype=dt)
 
+    # pure=False: keys from uuids, not from hashing the closures (and W in them) per chunk;
+    # loss_and_gradient's loss and gradient share the one graph below
     rows = Xd.to_delayed().ravel()
     labels = yd.to_delayed().ravel()
-    level = [dask.delayed(chunk, pure=True)(xb, yb) for xb, yb in zip(rows, labels, strict=True)]
+    level = [dask.delayed(chunk, pure=False)(xb, yb) for xb, yb in zip(rows, labels, strict=True)]
     while len(level) > 1:
         level = [
-            dask.delayed(_add, pure=True)(*level[i : i + FAN_IN])
+            dask.delayed(_add, pure=False)(*level[i : i + FAN_IN])
             for i in range(0, len(level), FAN_IN)
         ]
-    out = dask.delayed(done, pure=True, nout=3)(level[0])
+    out = dask.delayed(done, pure=False, nout=3)(level[0])
     total = da.from_delayed(out[0], shape=(), dtype=dt)
     grad = {
         "W": da.from_delayed(out[1], shape=(K, d), dtype=dt),
