@@ -59,7 +59,11 @@ def _claim(text: str) -> dict[str, Any]:
     metavar="FILE.py:FUNC",
     help="Your loss function loss(X, y, w, b) -> float, whose value is checked too.",
 )
-@click.option("--claim", metavar="JSON", help='A claimed gradient, e.g. \'{"w":[1,-2],"b":0}\'.')
+@click.option(
+    "--claim",
+    metavar="JSON",
+    help='A claimed gradient, e.g. \'{"w":[1,-2],"b":0}\' (a model\'s: \'{"W":[[1,0]],"b":[0]}\').',
+)
 @click.option(
     "--labels",
     type=click.Choice(["pm1", "real"]),
@@ -181,11 +185,12 @@ def _check_model(
 ):
     """``gradproof check`` for a model with K scores per sample (softmax, …): the candidate
     grad(X, y, W, b) entry by entry; exit 0 if it agrees everywhere, 1 if not."""
-    for flag, value in (("--loss-fn", loss_ref), ("--claim", claim), ("--precision", precision)):
-        if value:
-            raise OptionError(
-                _("{flag} is not supported for models with K scores per sample yet", flag=flag)
-            )
+    if loss_ref:
+        raise OptionError(
+            _("{flag} is not supported for models with K scores per sample yet", flag="--loss-fn")
+        )
+    if grad_ref and claim:
+        raise OptionError(_("give --grad or --claim, not both"))
     if sorted(p.strip() for p in wrt.split(",")) not in (["b", "w"], ["W", "b"]):
         raise OptionError(_("check compares the whole gradient; leave --wrt out"))
     d = derive(loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean, l1=l1)
@@ -194,6 +199,7 @@ def _check_model(
     report = check_gradient(
         d,
         grad=grad,
+        claim=_claim(claim) if claim else None,
         X=Xa,
         y=ya,
         at=at,
@@ -201,6 +207,7 @@ def _check_model(
         seed=seed,
         points=points,
         kink=kink,
+        precision=precision,
     )
     if as_json:
         emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)

@@ -25,6 +25,7 @@ import numpy as np
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
 from gradproof.i18n import _
+from gradproof.numeric.model_dask import is_dask, run_dask
 from gradproof.numeric.model_source import BLOCK_BYTES, model_source, needs_targets
 from gradproof.parameters import ParameterLayout, shape_text
 
@@ -155,6 +156,8 @@ class CompiledModel:
 
     ``loss(X, y, W=…, b=…)`` → a number; ``gradient(...)`` → {name: array of the
     parameter's shape}; ``loss_and_gradient(...)`` → both. Parameters left out are zeros.
+    With X (or y) a Dask array chunked along the rows, the results are lazy Dask arrays
+    (``dask.compute(*f.loss_and_gradient(...))``; see :mod:`gradproof.numeric.model_dask`).
     """
 
     derivation: Any
@@ -170,6 +173,8 @@ class CompiledModel:
         return ParameterLayout({"W": (K, d), "b": (K,)})
 
     def _run(self, X: Any, y: Any, W: Any, b: Any, K: int | None, need: bool) -> Any:
+        if is_dask(X) or is_dask(y):
+            return run_dask(self, X, y, W, b, K, need, model_arrays)
         if K is None and W is not None:
             K = int(np.shape(W)[0]) if np.ndim(W) == 2 else None
         Xa, lab, T, K = model_arrays(
@@ -186,9 +191,9 @@ class CompiledModel:
         total, gW, gb = self._fn(Xa, lab, T, point["W"], point["b"], need, block)
         return float(total), {"W": gW, "b": gb}
 
-    def loss(self, X: Any, y: Any, W: Any = None, b: Any = None, *, K: int | None = None) -> float:
-        """L at the point (W, b) on the data (X, y)."""
-        return float(self._run(X, y, W, b, K, False)[0])
+    def loss(self, X: Any, y: Any, W: Any = None, b: Any = None, *, K: int | None = None) -> Any:
+        """L at the point (W, b) on the data (X, y): a float (a lazy 0-d array for Dask)."""
+        return self._run(X, y, W, b, K, False)[0]
 
     def gradient(
         self, X: Any, y: Any, W: Any = None, b: Any = None, *, K: int | None = None
@@ -199,7 +204,7 @@ class CompiledModel:
 
     def loss_and_gradient(
         self, X: Any, y: Any, W: Any = None, b: Any = None, *, K: int | None = None
-    ) -> tuple[float, dict[str, Array]]:
+    ) -> tuple[Any, dict[str, Array]]:
         """(L, the gradient) in one pass over X."""
         total, grad = self._run(X, y, W, b, K, True)
         return total, {p: grad[p] for p in self.derivation.wrt}

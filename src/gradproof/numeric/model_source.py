@@ -6,7 +6,10 @@ atoms by their registry templates, e.g. the stable log-softmax ``_lse_p``; the p
 coefficients cₐ = ∂ℓ/∂a printed by :class:`~gradproof.numeric.printer.CoefficientPrinter`),
 and one ``G.T @ Xb`` (the gradient of W); ∂L/∂b is ``G.sum(axis=0)``. Blocks keep the n×K
 temporaries in cache and read each row of X twice while it is still there. Constants are
-printed as Python numbers, so float32 data stays float32.
+printed as Python numbers, so float32 data stays float32. ``loss_and_grad`` is
+``_finish(_block_sums(...))``: the sums over the rows, then the mean and the regulariser
+once, so that each chunk of a Dask X runs ``_block_sums`` alone
+(:mod:`gradproof.numeric.model_dask`).
 
 >>> from gradproof.symbolic.derive import derive_symbolic
 >>> src = model_source(derive_symbolic("softmax"))
@@ -215,6 +218,12 @@ def model_source(d: Any) -> str:
         "",
         "def loss_and_grad(X, labels, targets, W, b, need_grad=True, block=4096):",
         '    """Σᵢ ℓᵢ (+ R) and its gradient (gW, gb), X read in blocks of rows."""',
+        "    total, gW, gb = _block_sums(X, labels, targets, W, b, need_grad, block)",
+        "    return _finish(total, gW, gb, X.shape[0], W, need_grad)",
+        "",
+        "",
+        "def _block_sums(X, labels, targets, W, b, need_grad=True, block=4096):",
+        '    """Σᵢ ℓᵢ and Σᵢ ∂ℓᵢ over the rows of X (a Dask chunk is one call): no mean, no R."""',
         "    dt = X.dtype",
         "    n = X.shape[0]",
         "    total = dt.type(0)",
@@ -225,6 +234,11 @@ def model_source(d: Any) -> str:
         "        y = None if labels is None else labels[lo:lo + block]",
         "        Yk = None if targets is None else targets[lo:lo + block]",
         *["        " + ln for ln in body],
+        "    return total, gW, gb",
+        "",
+        "",
+        "def _finish(total, gW, gb, n, W, need_grad=True):",
+        '    """The sums over all n samples averaged (for a mean loss), the regulariser added."""',
         *["    " + ln for ln in scale],
         "    _tq = np.sum(W * W)",
         "    _ta = np.sum(np.abs(W))",

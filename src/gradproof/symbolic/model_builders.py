@@ -16,7 +16,6 @@ from typing import Any
 
 import sympy as sp
 
-from gradproof.i18n import _
 from gradproof.symbolic import display as D
 from gradproof.symbolic import primitives
 from gradproof.symbolic import sentences as T
@@ -31,8 +30,8 @@ from gradproof.symbolic.model_context import (
     Y_MAT,
     ModelContext,
 )
-from gradproof.symbolic.sentences import join_inline, say_inline
-from gradproof.symbolic.steps import DerivationStep, Formula, Inline, Rule
+from gradproof.symbolic.sentences import sentence, words
+from gradproof.symbolic.steps import DerivationStep, Formula, Join, Rule, Sentence
 
 __all__ = ["MODEL_STEP_BUILDERS", "build_model_steps", "L_SYM"]
 
@@ -102,14 +101,14 @@ def definition(ctx: ModelContext) -> list[DerivationStep]:
             (S_MAT, ctx.shapes["S"]),
         ),
     ]
-    sentence = say_inline(
+    said = sentence(
         T.MODEL_DEFINITION[ctx.mean, bool(ctx.regs)],
-        title=_(ctx.loss.title),
-        model=_(ctx.model.title),
+        title=words(ctx.loss.title),
+        model=words(ctx.model.title),
         score_row=_score_row(ctx),
         scores=Formula((S_MAT, _score_matrix(ctx)), "index"),
     )
-    return [DerivationStep(Rule.DEFINITION, tuple(formulas), sentence)]
+    return [DerivationStep(Rule.DEFINITION, tuple(formulas), said)]
 
 
 def sample_sum(ctx: ModelContext) -> list[DerivationStep]:
@@ -125,8 +124,8 @@ def sample_sum(ctx: ModelContext) -> list[DerivationStep]:
     shapes = [
         (D.Partial(L_SYM, D.Mat(n, bold=r == "bias")), ctx.shapes[n]) for n, r in _params(ctx)
     ]
-    sentence = say_inline(T.MODEL_SUM[bool(ctx.regs)])
-    return [DerivationStep(Rule.SAMPLE_SUM, (*lines, _shapes(*shapes)), sentence)]
+    said = sentence(T.MODEL_SUM[bool(ctx.regs)])
+    return [DerivationStep(Rule.SAMPLE_SUM, (*lines, _shapes(*shapes)), said)]
 
 
 def score_chain(ctx: ModelContext) -> list[DerivationStep]:
@@ -145,7 +144,7 @@ def score_chain(ctx: ModelContext) -> list[DerivationStep]:
         lines.append(Formula(chain))
     lay = ctx.layer
     w_e, b_e = D.Entry(lay.weight, "kj"), D.Entry(lay.bias, "k")
-    sentence = say_inline(
+    said = sentence(
         T.SCORE_CHAIN,
         ell_i=ELL_I,
         score_entry=_score_entry(ctx, "l"),
@@ -156,7 +155,7 @@ def score_chain(ctx: ModelContext) -> list[DerivationStep]:
         g_def=Formula((G_MAT, D.Partial(L_SYM, S_MAT))),
     )
     shapes = _shapes((G_MAT, ctx.shapes["G"]), (S_MAT, ctx.shapes["S"]))
-    return [DerivationStep(Rule.SCORE_CHAIN, (*lines, shapes), sentence)]
+    return [DerivationStep(Rule.SCORE_CHAIN, (*lines, shapes), said)]
 
 
 def _directions(ctx: ModelContext) -> list[tuple[sp.Symbol, Any]]:
@@ -164,7 +163,7 @@ def _directions(ctx: ModelContext) -> list[tuple[sp.Symbol, Any]]:
     return [(a, primitives.score_rule(a)) for a in ctx.form.coefficients]
 
 
-def _rule_sentence(ctx: ModelContext) -> tuple[Inline, ...]:
+def _rule_sentence(ctx: ModelContext) -> Sentence:
     name = ctx.loss.name if ctx.loss.name in T.SCORE_RULE else "custom"
     s_k, y_k, s_y = D.Entry("s", "k"), D.Entry("y", "k"), D.Lit("s_y", "s_{y}")
     u = ctx.form.switches[0].expr if ctx.form.switches else sp.Integer(0)
@@ -187,9 +186,9 @@ def _rule_sentence(ctx: ModelContext) -> tuple[Inline, ...]:
             Formula((D.Partial(a, D.Entry("s", "k")), D.Entry(r.direction[0], "k")), "scalar")
             for a, r in _directions(ctx)
         ]
-        fields["atoms"] = join_inline(atoms) if atoms else (D.Lit("—", "-"),)
-        fields["directions"] = join_inline(dirs) if dirs else (D.Lit("—", "-"),)
-    return say_inline(T.SCORE_RULE[name], **fields)
+        fields["atoms"] = Join(tuple(atoms)) if atoms else (D.Lit("—", "-"),)
+        fields["directions"] = Join(tuple(dirs)) if dirs else (D.Lit("—", "-"),)
+    return sentence(T.SCORE_RULE[name], **fields)
 
 
 def score_rule(ctx: ModelContext) -> list[DerivationStep]:
@@ -210,14 +209,14 @@ def score_rule(ctx: ModelContext) -> list[DerivationStep]:
         lines.append(Formula((total, D.IndexSum(ctx.g_index, K_IDX, D.ALL), sp.Integer(0))))
     if Y_MAT in ctx.g_matrix.atoms(D.Mat) and all(m != Y_MAT for m, _ in mats):
         mats.append((Y_MAT, ("n", "K")))
-    sentence = _rule_sentence(ctx)
-    steps = [DerivationStep(ctx.loss.rule, (*lines, _shapes(*mats)), sentence)]
+    said = _rule_sentence(ctx)
+    steps = [DerivationStep(ctx.loss.rule, (*lines, _shapes(*mats)), said)]
     if ctx.row_sum is not None:
         steps.append(
             DerivationStep(
                 Rule.SUM_RULE,
                 (Formula((D.IndexSum(g_ik, K_IDX, D.ALL), sp.Integer(0))),),
-                say_inline(T.ROW_SUM, G=G_MAT),
+                sentence(T.ROW_SUM, G=G_MAT),
                 detail="full",
             )
         )
@@ -239,7 +238,7 @@ def regulariser(ctx: ModelContext) -> list[DerivationStep]:
         l1 = any(t.r1 != 0 for t in terms)
         q, a = D.NormOf(name, 2), D.NormOf(name, 1)
         h = terms[0].sign_at_zero
-        sentence = say_inline(
+        said = sentence(
             T.MODEL_REGULARISER[l2, l1],
             l2_rule=Formula((D.Partial(q, w), 2 * w)),
             l1_rule=Formula((D.Partial(a, w), D.Sgn(w, sp.Integer(h)))),
@@ -247,7 +246,7 @@ def regulariser(ctx: ModelContext) -> list[DerivationStep]:
         )
         formula = Formula((D.Partial(expr, w), ctx.reg_matrix[name]))
         shapes = _shapes((D.Partial(expr, w), ctx.shapes[name]))
-        steps.append(DerivationStep(Rule.REGULARISER, (formula, shapes), sentence))
+        steps.append(DerivationStep(Rule.REGULARISER, (formula, shapes), said))
     return steps
 
 
@@ -260,9 +259,9 @@ def collect(ctx: ModelContext) -> list[DerivationStep]:
         body = g_ik * D.Entry("x", "ij") if role == "weight" else g_ik
         short = _total(ctx, body) + ctx.reg_index.get(name, sp.Integer(0))
         lines.append(Formula((D.Partial(L_SYM, e), short, ctx.gradient[name]), "index"))
-    sentence = say_inline(T.MODEL_COLLECT)
+    said = sentence(T.MODEL_COLLECT)
     shapes = _shapes(*[(D.Partial(L_SYM, _entry(n, r)), ()) for n, r in _params(ctx)])
-    return [DerivationStep(Rule.COLLECT, (*lines, shapes), sentence)]
+    return [DerivationStep(Rule.COLLECT, (*lines, shapes), said)]
 
 
 def matrix_product(ctx: ModelContext) -> list[DerivationStep]:
@@ -282,7 +281,7 @@ def matrix_product(ctx: ModelContext) -> list[DerivationStep]:
         f"[K×n][n×d] = [{'×'.join(dims[lay.weight])}]",
         rf"[K \times n][n \times d] = [{times.join(dims[lay.weight])}]",
     )
-    sentence = say_inline(
+    said = sentence(
         T.MATRIX_PRODUCT,
         sum_gx=D.SampleSum(g_ik * D.Entry("x", "ij"), D.ALL),
         gtx=D.Tr(G_MAT) * X_MAT,
@@ -297,7 +296,7 @@ def matrix_product(ctx: ModelContext) -> list[DerivationStep]:
         (D.Tr(G_MAT) * X_MAT, dims[lay.weight]),
         (D.Tr(G_MAT) * ONES_N, dims[lay.bias]),
     )
-    return [DerivationStep(Rule.MATRIX_PRODUCT, (*lines, shapes), sentence)]
+    return [DerivationStep(Rule.MATRIX_PRODUCT, (*lines, shapes), said)]
 
 
 def result(ctx: ModelContext) -> list[DerivationStep]:
@@ -308,7 +307,7 @@ def result(ctx: ModelContext) -> list[DerivationStep]:
         theta = D.Mat(name, bold=role == "bias")
         lines.append(Formula((D.Partial(L_SYM, theta), ctx.matrix[name]), "index"))
         shapes.append((D.Partial(L_SYM, theta), ctx.shapes[name]))
-    return [DerivationStep(Rule.RESULT, (*lines, _shapes(*shapes)), say_inline(T.MODEL_RESULT))]
+    return [DerivationStep(Rule.RESULT, (*lines, _shapes(*shapes)), sentence(T.MODEL_RESULT))]
 
 
 MODEL_STEP_BUILDERS: tuple[ModelStepBuilder, ...] = (

@@ -45,8 +45,8 @@ from gradproof.symbolic.render.model_example import model_example_steps
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.score import ScoreForm
 from gradproof.symbolic.score_losses import ScoreLossSpec, get_score_loss
-from gradproof.symbolic.sentences import say_inline
-from gradproof.symbolic.steps import DerivationStep, Formula, Inline
+from gradproof.symbolic.sentences import sentence
+from gradproof.symbolic.steps import DerivationStep, Formula, Justification, Sentence
 from gradproof.symbolic.tensor import Shape
 
 __all__ = [
@@ -112,7 +112,7 @@ class ModelDerivation:
     steps: tuple[DerivationStep, ...]
     gradient: Mapping[str, sp.Expr]
     matrix_form: Mapping[str, sp.Expr]
-    extra_facts: tuple[tuple[Inline, ...], ...] = ()
+    extra_facts: tuple[Justification, ...] = ()
     regulariser: str | None = None
     example: Any = None
     expression: str | None = None
@@ -184,13 +184,11 @@ class ModelDerivation:
         return replace(done, steps=self.steps + tuple(_EXAMPLE_STEPS[0](done, example)))
 
 
-def _facts(
-    model: ModelSpec, regs: tuple[RegTerm, ...], form: ScoreForm, l1: str
-) -> list[tuple[Inline, ...]]:
+def _facts(model: ModelSpec, regs: tuple[RegTerm, ...], form: ScoreForm, l1: str) -> list[Sentence]:
     """The header facts a model derivation adds: layout, the L1 convention, ties."""
     w = model.weights[0]
     facts = [
-        say_inline(
+        sentence(
             T.LAYOUT,
             example=Formula(
                 (
@@ -207,7 +205,7 @@ def _facts(
     if any(t.r1 != 0 for t in regs):
         h = get_l1_convention(l1)
         facts.append(
-            say_inline(
+            sentence(
                 T.L1_CONVENTION,
                 l1norm=D.NormOf(w, 1),
                 sgn0=D.Lit(f"sgn(0) = {h}".replace("-", "−"), rf"\operatorname{{sgn}}(0) = {h}"),
@@ -215,7 +213,7 @@ def _facts(
             )
         )
     if any(sw.kind == "tie" for sw in form.switches):
-        facts.append(say_inline(T.TIE_CONVENTION))
+        facts.append(sentence(T.TIE_CONVENTION))
     return facts
 
 

@@ -191,25 +191,22 @@ def check_gradient(
     d, strict = _derivation(loss, params, kink, mean)
     if isinstance(d, ModelDerivation):  # a model with K scores: its own check
         _validate(mode, seed, points, directions)
-        unsupported = {
-            "claim": claim,
-            "loss_fn": loss_fn,
-            "w": w,
-            "b": b,
-            "precision": precision,
-        }
+        unsupported = {"loss_fn": loss_fn, "w": w, "b": b}
         given = [k for k, v in unsupported.items() if v is not None]
         if given or search:
             raise OptionError(
                 _(
-                    "check for a model with K scores supports grad=, X=, y=, data=, at=, "
-                    "mode=, points=, directions=, seed= and kink= so far, not {names}",
+                    "check for a model with K scores supports grad=, claim=, X=, y=, data=, "
+                    "at=, mode=, points=, directions=, seed=, kink= and precision= so far, "
+                    "not {names}",
                     names=", ".join(given) or "search",
                 )
             )
         return check_model_gradient(
             d,
             grad=grad,
+            claim=claim,
+            precision=precision,
             X=X,
             y=y,
             data=data,

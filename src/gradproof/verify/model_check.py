@@ -23,13 +23,16 @@ from typing import Any
 
 import numpy as np
 
+from gradproof.datasets import sample_model_dataset
 from gradproof.errors import DataError, GradproofError, OptionError
 from gradproof.i18n import _, tr
 from gradproof.numeric.model import model_arrays
 from gradproof.parameters import NUMBERING, parse_parameters, shape_text
+from gradproof.verify.candidate import PRECISIONS
 from gradproof.verify.loading import no_hard_exit
 from gradproof.verify.model_hints import value_hint
 from gradproof.verify.model_reference import FULL_MAX, TOLERANCE, reference_at, tolerance
+from gradproof.verify.tolerance import claim_resolution
 
 __all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE", "GENERATED"]
 
@@ -156,9 +159,12 @@ def _signature(grad: Callable[..., Any]) -> None:
         ) from None
 
 
-def _datasets(d: Any, X: Any, y: Any, data: Any, seed: int, at: Any) -> list[tuple[str, Any, Any]]:
+def _datasets(
+    d: Any, X: Any, y: Any, data: Any, seed: int, at: Any, claim: bool = False
+) -> list[tuple[str, Any, Any]]:
     """(label, X, y) to check on: the given data, or generated data of the loss's labels
-    (of the point's d and K when the point gives W)."""
+    (of the point's d and K when the point gives W); a claim, being one value, on the
+    built-in data it was computed on."""
     if data is not None:
         if X is not None or y is not None:
             raise OptionError(_("give data= or X= and y=, not both"))
@@ -167,6 +173,10 @@ def _datasets(d: Any, X: Any, y: Any, data: Any, seed: int, at: Any) -> list[tup
         raise OptionError(_("a model's check needs both X and y (or neither: generated data)"))
     if X is not None:
         return [(_("the given data"), X, y)]
+    if claim:
+        ds = sample_model_dataset(d.spec.labels)
+        y = ds.y if d.spec.labels == "targets" else ds.y.astype(int)
+        return [(_(ds.source), ds.X, y)]
     rng = np.random.default_rng(seed)
     out = []
     shape = _shape_of_W(at)
@@ -197,11 +207,29 @@ def check_model_gradient(
     mode: str = "auto",
     directions: int = 4,
     binding: bool = False,
+    claim: Mapping[str, Any] | None = None,
+    precision: str | None = None,
 ) -> ModelCheckReport:
     """Check ``grad(X, y, W, b)`` (None: gradproof's own derived gradient, a self-test)
     against ``d``'s derived gradient at the given point and at ``points − 1`` seeded random
     points (default 4 in all) on each dataset; ``binding`` requires the declared conventions
-    at kinks."""
+    at kinks.
+
+    ``claim`` (``{"W": K×d, "b": K}``) is a claimed gradient value instead of a function:
+    checked at the given point only, on the given data (or the built-in data), each number
+    held to its last written digit. ``precision`` (``"float16"``/``"float32"``) is the
+    candidate's arithmetic when the dtypes of its result do not say (a float32 computation
+    returned as float64): the tolerance is that precision's."""
+    if claim is not None and grad is not None:
+        raise OptionError(_("give grad= or claim=, not both"))
+    if precision is not None and precision not in PRECISIONS:
+        raise OptionError(
+            _(
+                "precision must be one of {names}, got {got!r}",
+                names=", ".join(PRECISIONS),
+                got=precision,
+            )
+        )
     if set(d.wrt) != set(d.parameters):
         raise OptionError(
             _(
@@ -211,18 +239,25 @@ def check_model_gradient(
             )
         )
     compiled = d.numpy()
-    if grad is None:
+    if grad is None and claim is None:
         grad = compiled.gradient
-    else:
+    elif grad is not None:
         _signature(grad)
     seed = 0 if seed is None else int(seed)
     results: list[PointResult] = []
     labels: list[str] = []
     used = "full"
-    for name, Xd, yd in _datasets(d, X, y, data, seed, at):
+    for name, Xd, yd in _datasets(d, X, y, data, seed, at, claim is not None):
         Xa, _lab, _T, K = model_arrays(d.spec.labels, Xd, yd, _rows(at))
+        wide = _rows(claim) if claim is not None and at is None else None
+        if wide is not None and wide > K:  # classes the claim has and the labels do not show
+            K = model_arrays(d.spec.labels, Xd, yd, wide)[3]
         Xa = Xa.astype(np.float64)
         lay = d.layout(Xa.shape[1], K)
+        resolution = None
+        if claim is not None:  # one value: at its own point only
+            grad, resolution = _claimed(claim, lay)
+            points = 1
         use = mode if mode != "auto" else ("full" if lay.size <= FULL_MAX else "fast")
         used = "fast" if use == "fast" else used
         labels.append(name)
@@ -236,11 +271,13 @@ def check_model_gradient(
                 for p, s in lay.shapes.items()
             }
             trials.append((_("random point {k}", k=k), rand))
+        assert grad is not None  # the derived gradient, the user's, or the claim's
         for label, point in trials:
             where = f"{label}, {name}" if many else label
             one = _one_point(
-                d, compiled, grad, lay, Xa, yd, point, K, use, directions, binding, where
-            )
+                d, compiled, grad, lay, Xa, yd, point, K, use, directions, binding, where,
+                precision, resolution,
+            )  # fmt: skip
             results.append(one)
     names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
     passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
@@ -261,8 +298,11 @@ def _one_point(
     directions: int,
     binding: bool,
     label: str,
+    precision: str | None = None,
+    resolution: Any = None,
 ) -> PointResult:
-    """The verdict at one point (see the module docstring)."""
+    """The verdict at one point (see the module docstring); ``resolution`` (flat): how far
+    each claimed number may be off by the digits it was written with."""
     ref = reference_at(d, compiled, lay, X, y, point, K, mode, directions)
     kink = "" if ref.kind == "smooth" else ref.kind
     if ref.kind == "kink" and not binding:
@@ -271,8 +311,12 @@ def _one_point(
     if isinstance(got, str):
         return PointResult(label, "fail", failure=got, kink=kink)
     values, dt = got
+    if precision is not None and np.finfo(precision).eps > np.finfo(dt).eps:
+        dt = np.dtype(precision)  # the candidate's arithmetic, coarser than its result's dtype
     want = ref.want
     tol = tolerance(compiled, lay, X, y, point, K, want, dt, measured=ref.kind == "smooth")
+    if resolution is not None:
+        tol = tol + resolution
     if ref.kind == "l1" and not binding:
         assert ref.lower is not None and ref.upper is not None
         # inside the interval of valid subgradients (with the rounding allowed at its ends)
@@ -353,6 +397,29 @@ def _candidate(
         return _("the candidate's gradient has a complex or non-finite entry")
     dt = np.result_type(*[a.dtype for a in got_arr.values()], np.float32)
     return np.asarray(got, dtype=np.float64), np.dtype(dt)
+
+
+def _claimed(claim: Any, lay: Any) -> tuple[Callable[..., Any], Any]:
+    """A claimed gradient ``{"W": …, "b": …}`` as a candidate that returns it, and the
+    resolution of each of its numbers (flat: half a unit in its last written digit)."""
+    if not isinstance(claim, Mapping):
+        raise OptionError(
+            _("a claim must look like {example}", example='{"W": [[…], …], "b": […]}')
+        )
+    values: dict[str, Any] = {}
+    halves: dict[str, Any] = {}
+    for name, raw in claim.items():
+        entries = np.asarray(raw, dtype=object)
+        try:
+            values[name] = np.vectorize(float, otypes=[float])(entries)
+            halves[name] = np.vectorize(claim_resolution, otypes=[float])(entries)
+        except (TypeError, ValueError):
+            raise DataError(
+                _("the claim's {name} has an entry that is not a number", name=str(name))
+            ) from None
+    checked = lay.check(values, _("the claim"))
+    resolution = lay.flatten(lay.check(halves, _("the claim")))
+    return (lambda X, y, W, b: checked), resolution
 
 
 def _shape_of_W(at: Any) -> tuple[int, int] | None:

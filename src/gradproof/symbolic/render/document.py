@@ -107,8 +107,9 @@ def _header_facts(d: DerivationView, with_formula: bool) -> list[tuple[Any, ...]
         facts.append(say_inline(T.HYPERPARAMETERS, values=values))
     if any(sw.kind != "tie" for sw in d.form.switches):  # ties: a model's own fact below
         facts.append(_convention(d))
-    # a model's own facts: the layout convention, the L1 and tie conventions
-    facts += [tuple(f) for f in getattr(d, "extra_facts", ())]
+    # a model's own facts: the layout convention, the L1 and tie conventions (sentences,
+    # said in the language of this rendering)
+    facts += [tuple(pieces_of(f)) for f in getattr(d, "extra_facts", ())]
     return facts
 
 
