@@ -173,6 +173,11 @@ class Mat(_Shown, VecSymbol):
         cls, name: str, bold: bool = False, text: str | None = None, tex: str | None = None
     ):
         obj = super().__new__(cls, name)
+        # SymPy caches symbols by name: a plain Mat("W1") made later (a regulariser's) must
+        # not undo the printed form a network gave its W₁
+        if text is None and tex is None and not bold and getattr(obj, "_custom", False):
+            return obj
+        obj._custom = text is not None or tex is not None
         obj._text = text if text is not None else name
         obj._tex = tex if tex is not None else (rf"\mathbf{{{name}}}" if bold else name)
         return obj
@@ -203,6 +208,12 @@ class Diag(_MatFunction):
     """diag(c): the n×n diagonal matrix of a per-sample vector c (printed in vector form)."""
 
     nargs = 1
+
+
+class Hadamard(_MatFunction):
+    """A ⊙ B, the entrywise (Hadamard) product of two matrices of the same shape."""
+
+    nargs = 2
 
 
 class Sgn(_MatFunction):

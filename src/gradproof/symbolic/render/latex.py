@@ -161,7 +161,7 @@ class TexPrinter(FormulaPrinter):
         return rf"\delta_{{{a}{b}}}"
 
     def _leaf_in_space(self, expr: str, dims: list[str]) -> str:
-        space = r" \times ".join(dims)
+        space = r" \times ".join(sp.latex(sp.Symbol(d)) for d in dims)  # h1 → h_{1}
         return rf"{expr} \in \mathbb{{R}}" + (f"^{{{space}}}" if dims else "")
 
     def _leaf_norm_of(self, weight: str, p: int) -> str:
