@@ -32,6 +32,7 @@ import sympy as sp
 
 from gradproof.errors import OptionError
 from gradproof.i18n import N_
+from gradproof.symbolic.notation import INDICATOR
 
 __all__ = ["ActivationSpec", "ACTIVATIONS", "get_activation"]
 
@@ -76,7 +77,7 @@ _ACTIVATION_LIST = [
         text="relu",
         tex=r"\operatorname{relu}",
         prime_text="𝟙[Z > 0]",
-        prime_tex=r"\mathbb{1}[Z > 0]",
+        prime_tex=rf"{INDICATOR}[Z > 0]",
         # in place: A overwrites Z; f′ from A (A > 0 ⇔ Z > 0), Z == 0 ⇔ A == 0 only when
         # the convention needs the value at 0, then Z is kept
         forward="A = np.maximum({z}, 0, out={z})",

@@ -42,8 +42,8 @@ from gradproof.symbolic.network import (
 from gradproof.symbolic.network_check import cross_check_network
 from gradproof.symbolic.network_steps import build_network_steps
 from gradproof.symbolic.regularisers import (
-    RegTerm,
     REGULARISERS,
+    RegTerm,
     get_l1_convention,
     get_regulariser,
     reg_term,

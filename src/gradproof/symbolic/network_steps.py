@@ -31,6 +31,7 @@ from gradproof.symbolic.network import (
     mat,
     prime_mat,
 )
+from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.sentences import say_inline
 from gradproof.symbolic.steps import DerivationStep, Formula, Rule
 
@@ -68,7 +69,7 @@ NET_ACTIVATION = N_(
 )
 NET_RELU = N_(
     "{a} applies relu entry by entry, so each entry of the upstream gradient is multiplied "
-    "by relu′ at its own pre-activation; at a kink {z0} the subgradient {h0} is used (kink "
+    "by {relu_prime} at its own pre-activation; at a kink {z0} the subgradient {h0} is used (kink "
     "convention '{name}'; any value in [0, 1] is valid)"
 )
 NET_DELTA = N_(
@@ -243,6 +244,19 @@ def layer_chain_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     return DerivationStep(Rule.LAYER_CHAIN, lines, sentence)
 
 
+def _prime_formula(act: ActivationSpec, ly: int, h0: sp.Rational) -> D.Lit:
+    """f′(Zₗ) written out; for relu with the value at 0 the convention gives."""
+    z_text, z_tex = f"Z{str(ly).translate(_SUB)}", f"Z_{{{ly}}}"
+    if act.kinked and h0 == 1:
+        return D.Lit(f"𝟙[{z_text} ≥ 0]", rf"{INDICATOR}[{z_tex} \geq 0]")
+    if act.kinked and h0 != 0:
+        return D.Lit(
+            f"𝟙[{z_text} > 0] + ({h0}) 𝟙[{z_text} = 0]",
+            rf"{INDICATOR}[{z_tex} > 0] + {sp.latex(h0)}\,{INDICATOR}[{z_tex} = 0]",
+        )
+    return D.Lit(act.prime_text.replace("Z", z_text), act.prime_tex.replace("Z", z_tex))
+
+
 def activation_step(ctx: NetworkContext, ly: int, h0: sp.Rational, kink: str) -> DerivationStep:
     """δₗ = (δₗ₊₁Wₗ₊₁) ⊙ f′(Zₗ), entry by entry, with relu′(0) declared."""
     act: ActivationSpec = ctx.activation
@@ -251,10 +265,7 @@ def activation_step(ctx: NetworkContext, ly: int, h0: sp.Rational, kink: str) ->
         rf"\frac{{\partial L}}{{\partial a^{{({ly})}}_{{ij}}}}",
     )
     fz = D.Lit(f"{act.text}′(z⁽{str(ly).translate(_SUP)}⁾ᵢⱼ)", rf"{act.tex}'(z^{{({ly})}}_{{ij}})")
-    prime = D.Lit(
-        act.prime_text.replace("Z", f"Z{str(ly).translate(_SUB)}"),
-        act.prime_tex.replace("Z", f"Z_{{{ly}}}"),
-    )
+    prime = _prime_formula(act, ly, h0)
     lines = (
         Formula((_lit("δ", r"\delta", ly, "ij"), up * fz), "index"),
         Formula((mat("δ", ly), ctx.delta[ly]), "index"),
@@ -269,6 +280,7 @@ def activation_step(ctx: NetworkContext, ly: int, h0: sp.Rational, kink: str) ->
             z0=Formula((sp.Eq(sp.Symbol("z"), 0, evaluate=False),), "scalar"),
             h0=D.Lit(f"relu′(0) = {h}", rf"\operatorname{{relu}}'(0) = {sp.latex(h0)}"),
             name=kink,
+            relu_prime=D.Lit("relu′", r"\operatorname{relu}'"),
         )
     else:
         rule = D.Lit(f"{act.text}′(Z) = {act.prime_text}", rf"{act.tex}'(Z) = {act.prime_tex}")

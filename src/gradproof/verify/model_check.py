@@ -24,6 +24,8 @@ import numpy as np
 
 from gradproof.errors import DataError, GradproofError, OptionError
 from gradproof.numeric.model import model_arrays
+from gradproof.numeric.network import network_arrays
+from gradproof.numeric.network_example import random_point
 from gradproof.parameters import NUMBERING, parse_parameters
 from gradproof.verify.loading import no_hard_exit
 
@@ -133,24 +135,31 @@ def check_model_gradient(
     points: int | None = None,
     seed: int | None = None,
 ) -> ModelCheckReport:
-    """Check ``grad(X, y, W, b)`` against ``d``'s derived gradient at the given point and
-    at ``points − 1`` seeded random points (default 4 in all)."""
+    """Check ``grad(X, y, W, b)`` (a network's ``grad(X, y, W1, b1, W2, b2, …)``) against
+    ``d``'s derived gradient at the given point and at ``points − 1`` seeded random points
+    (default 4 in all)."""
     if grad is None:
         raise OptionError("check a model's gradient with grad=your_function(X, y, W, b)")
     if X is None or y is None:
         raise OptionError("a model's check needs data: give X and y")
     compiled = d.numpy()
-    Xa, _, _, K = model_arrays(d.spec.labels, X, y, _rows(at))
+    if hasattr(d, "widths"):  # a network: its widths fix d and K
+        Xa, K = network_arrays(d, X, y)[0], d.widths[-1]
+    else:
+        Xa, _, _, K = model_arrays(d.spec.labels, X, y, _rows(at))
     Xa = Xa.astype(np.float64)
     lay = d.layout(Xa.shape[1], K)
     seed = 0 if seed is None else int(seed)
     rng = np.random.default_rng(seed)
-    given = parse_parameters(at, lay, "at")
-    trials = [("the given point", given)]
-    scale = 1 / np.sqrt(Xa.shape[1])
+    if hasattr(d, "widths") and at is None:  # a network at zeros has no hidden gradient
+        trials = [(f"the random point of seed {seed}", random_point(d, seed))]
+    else:
+        trials = [("the given point", parse_parameters(at, lay, "at"))]
     for k in range(1, 4 if points is None else int(points)):
+        # weights N(0, 1/fan-in) (a network's units stay in their working range), biases N(0, 1)
         rand = {
-            n: rng.standard_normal(s) * (scale if n == "W" else 1.0) for n, s in lay.shapes.items()
+            n: rng.standard_normal(s) / (np.sqrt(s[1]) if len(s) == 2 else 1.0)
+            for n, s in lay.shapes.items()
         }
         trials.append((f"random point {k}", rand))
     results = []
@@ -180,11 +189,12 @@ def _candidate(
 ) -> tuple[Any, Any] | str:
     """The candidate's gradient at ``point`` as a flat float64 vector and its dtype, or what
     went wrong (whatever the user's function raises is a FAIL, never a crash)."""
-    W = np.array(point["W"])
-    W.flags.writeable = False
+    args = [np.array(point[n]) for n in lay.names]  # (W, b), or (W1, b1, W2, b2, …)
+    for a in args:
+        a.flags.writeable = False
     try:
         with np.errstate(all="ignore"), no_hard_exit():
-            out = grad(X, y, W, np.array(point["b"]))
+            out = grad(X, y, *args)
     except GradproofError:
         raise
     except BaseException as exc:  # the user's code, whatever it raises
