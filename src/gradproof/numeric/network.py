@@ -57,7 +57,7 @@ _LOSS_LINES = {
         "if need_grad:",
         "    G[_rows, labels] -= 1",
     ],
-    "squared_error": ["G = S", "G -= T", "total = dt.type(0.5) * np.vdot(G, G)"],
+    "multi_squared_error": ["G = S", "G -= T", "total = dt.type(0.5) * np.vdot(G, G)"],
     "logistic": [
         "_m = S",
         "_m *= T",

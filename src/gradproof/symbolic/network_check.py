@@ -47,7 +47,7 @@ def _q(rng: random.Random) -> Fraction:
 
 def _sizes(ctx: NetworkContext, out: ModelContext) -> tuple[int, ...]:
     K = ctx.widths[-1] if out.loss.name == "logistic" else min(ctx.widths[-1], 3)
-    return (2, *[3 if ctx.depth < 3 else 2] * (ctx.depth - 1), K)
+    return (2, *[2] * (ctx.depth - 1), K)
 
 
 def _draw(rng: random.Random, sizes: tuple[int, ...], n: int, out: ModelContext) -> dict:
@@ -162,7 +162,7 @@ def _sympy_gradient(
     order = list(point)
     derivs = [sp.diff(total, v) for v in order]
     with mpmath.workdps(30):
-        fn = sp.lambdify(order, derivs, modules="mpmath")
+        fn = sp.lambdify(order, derivs, modules="mpmath", cse=True)
         values = dict(zip(order, (float(v) for v in fn(*[point[v] for v in order])), strict=True))
     grads: dict[str, Any] = {}
     for name, entries in sym.items():
@@ -204,7 +204,7 @@ def cross_check_network(
     rng = random.Random(seed)
     sizes = _sizes(ctx, out)
     for _ in range(50):
-        inst = _draw(rng, sizes, 3 if ctx.depth < 3 else 2, out)
+        inst = _draw(rng, sizes, 2, out)
         if _safe(ctx, out, inst, h0):
             break
     else:  # pragma: no cover - 50 draws of rationals all near a kink
