@@ -10,7 +10,10 @@ from __future__ import annotations
 import numpy as np
 
 ACTS = {
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z, h0: np.where(z > 0, 1.0, np.where(z < 0, 0.0, h0))),
+    "relu": (
+        lambda z: np.maximum(z, 0.0),
+        lambda z, h0: np.where(z > 0, 1.0, np.where(z < 0, 0.0, h0)),
+    ),
     "sigmoid": (
         lambda z: 1.0 / (1.0 + np.exp(-z)),
         lambda z, h0: np.exp(-z) / (1.0 + np.exp(-z)) ** 2,

@@ -34,10 +34,17 @@ CASES = [(1, "relu", loss) for loss in LOSSES] + [
 
 
 @functools.lru_cache(maxsize=None)
-def derived(layers: str, act: str, loss: str, reg: str | None = None, mean: bool = False,
-            kink: str | None = None):
-    return gradproof.derive("mlp", layers=layers, activation=act, loss=loss, reg=reg, mean=mean,
-                            kink=kink)
+def derived(
+    layers: str,
+    act: str,
+    loss: str,
+    reg: str | None = None,
+    mean: bool = False,
+    kink: str | None = None,
+):
+    return gradproof.derive(
+        "mlp", layers=layers, activation=act, loss=loss, reg=reg, mean=mean, kink=kink
+    )
 
 
 def _data(layers, act, loss, seed, n=7):
@@ -126,8 +133,10 @@ def test_large_scores_stay_finite():
     X = np.array([[1e3, -1e3], [-2e3, 5e2]])
     p = {"W1": np.eye(2) * 10, "b1": np.zeros(2), "W2": np.array([[1.0, 1.0]]), "b2": [0.0]}
     with np.errstate(all="raise"):
-        L, g = derived("2-2-1", "tanh", "logistic").numpy().loss_and_gradient(
-            X, np.array([1.0, -1.0]), **p
+        L, g = (
+            derived("2-2-1", "tanh", "logistic")
+            .numpy()
+            .loss_and_gradient(X, np.array([1.0, -1.0]), **p)
         )
     assert np.isfinite(L) and all(np.all(np.isfinite(v)) for v in g.values())
 

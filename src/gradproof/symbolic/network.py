@@ -155,7 +155,9 @@ def mat(base: str, ly: int, bold: bool = False) -> D.Mat:
 def prime_mat(act: ActivationSpec, ly: int) -> D.Mat:
     """f′(Zₗ), the entrywise derivative of the activation at layer ``l``'s pre-activations."""
     sub = str(ly).translate(_SUB)
-    return D.Mat(f"f'{ly}", text=f"{act.text}′(Z{sub})", tex=rf"{act.tex}'(Z_{{{ly}}})")
+    # named by the activation: SymPy caches symbols by name, and relu′(Z₁) must not print as
+    # σ′(Z₁) once a sigmoid network has been derived
+    return D.Mat(f"{act.name}'{ly}", text=f"{act.text}′(Z{sub})", tex=rf"{act.tex}'(Z_{{{ly}}})")
 
 
 X_MAT = D.Mat("X")
@@ -201,7 +203,7 @@ def build_network_context(
     for ly in range(1, depth + 1):
         shapes[f"W{ly}"] = (names[ly], names[ly - 1])
         shapes[f"b{ly}"] = (names[ly],)
-        for base in ("Z", "A", "δ", "f'"):
+        for base in ("Z", "A", "δ", f"{act.name}'"):
             shapes[f"{base}{ly}"] = ("n", names[ly])
     shapes["δ" + str(depth)] = ("n", "K")
     scale = 1 / N if mean else sp.Integer(1)

@@ -82,7 +82,7 @@ def _forward(ctx: NetworkContext, env: dict[str, Any], h0: float) -> None:
         else:
             env[f"Z{ly}"] = Z
             env[f"A{ly}"] = act.reference(Z)
-            env[f"f'{ly}"] = act.reference_prime(Z, h0)
+            env[f"{act.name}'{ly}"] = act.reference_prime(Z, h0)
 
 
 def _safe(ctx: NetworkContext, out: ModelContext, inst: dict, h0: float) -> bool:

@@ -270,7 +270,7 @@ def activation_step(ctx: NetworkContext, ly: int, h0: sp.Rational, kink: str) ->
         Formula((_lit("δ", r"\delta", ly, "ij"), up * fz), "index"),
         Formula((mat("δ", ly), ctx.delta[ly]), "index"),
         Formula((prime_mat(act, ly), prime), "index"),
-        _shapes(ctx, (mat("δ", ly), f"δ{ly}"), (prime_mat(act, ly), f"f'{ly}")),
+        _shapes(ctx, (mat("δ", ly), f"δ{ly}"), (prime_mat(act, ly), f"{act.name}'{ly}")),
     )
     if act.kinked:
         h = str(h0) if h0.q == 1 else f"{h0.p}/{h0.q}"
