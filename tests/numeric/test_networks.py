@@ -33,7 +33,7 @@ CASES = [(1, "relu", loss) for loss in LOSSES] + [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derived(
     layers: str,
     act: str,
@@ -59,7 +59,7 @@ def _data(layers, act, loss, seed, n=7):
     raise AssertionError("no point away from the kinks")
 
 
-@pytest.mark.parametrize("depth,act,loss", CASES, ids=[f"{d}-{a}-{l}" for d, a, l in CASES])
+@pytest.mark.parametrize("depth,act,loss", CASES, ids=[f"{d}-{a}-{lo}" for d, a, lo in CASES])
 def test_gradient_matches_backprop_and_differences(depth, act, loss):
     layers = _layers(depth, loss)
     X, y, p = _data(layers, act, loss, seed=depth * 7 + len(act))

@@ -33,7 +33,7 @@ from gradproof.symbolic.steps import Rule
 from gradproof.symbolic.tensor import DimensionError, check_shape
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def derived(layers="2-16-3", act="relu", loss="softmax", reg=None, kink=None):
     return derive_symbolic(loss, model="mlp", layers=layers, activation=act, reg=reg, kink=kink)
 
