@@ -76,6 +76,9 @@ class ModelCheckReport:
                 bad = ", ".join(f"{n} is {g:.6g}, should be {w:.6g}" for n, g, w in p.culprits[:5])
                 more = f" (and {len(p.culprits) - 5} more)" if len(p.culprits) > 5 else ""
                 lines.append(f"  {p.label}: FAIL — {bad}{more}")
+        layers = sorted({c.split("[")[0][1:] for c in self.culprits if c[1:2].isdigit()}, key=int)
+        if layers:  # a network's parameters W1, b1, …: which layers the wrong entries are in
+            lines.append(f"  the wrong entries are in layer {', '.join(layers)}")
         lines.append(f"  seed {self.seed}; {NUMBERING}")
         return "\n".join(lines)
 
