@@ -141,33 +141,24 @@ def derive_cmd(
         raise OptionError(
             _("--layers, --activation, --loss and --seed belong to a network: gradproof derive mlp")
         )
-    if network:
-        if expr is not None or [p.strip() for p in wrt.split(",")] != ["w", "b"]:
-            raise OptionError(
-                _("a network takes --loss softmax, squared_error or logistic, not --expr or --wrt")
+    if network or is_model_request(loss, expr, model):
+        if network:
+            _network_only(loss, expr, wrt)
+            call = _derive_model(
+                None, None, reg, params, kink, mean, "w,b", X, y, data_file, at, lr
             )
-        if loss is not None and loss.strip().lower() not in NETWORK_MODELS:
-            raise OptionError(_("give a network's loss as --loss {loss}", loss=loss))
-        call = _derive_model(None, None, reg, params, kink, mean, "w,b", X, y, data_file, at, lr)
-        d = call(
-            name="mlp",
-            loss=output_loss,
-            layers=layers,
-            activation=activation,
-            seed=seed,
-            l1=l1,
-            example=not no_example,
-        )
-        if as_json:
-            out = {**_model_json(d, detail), "layers": list(d.widths), "activation": d.activation}
-            out["relu_prime0"] = d.relu_prime0
-            emit(json.dumps(out, indent=2, ensure_ascii=False) + "\n", output)
+            d = call(
+                name="mlp",
+                loss=output_loss,
+                layers=layers,
+                activation=activation,
+                seed=seed,
+                l1=l1,
+                example=not no_example,
+            )
         else:
-            emit(d.render(fmt, detail=detail, standalone=standalone, site=site), output)
-        return
-    if is_model_request(loss, expr, model):
-        d = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
-        d = d(model=model, l1=l1, example=not no_example)
+            call = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
+            d = call(model=model, l1=l1, example=not no_example)
         if as_json:
             emit(json.dumps(_model_json(d, detail), indent=2, ensure_ascii=False) + "\n", output)
         else:
@@ -242,6 +233,16 @@ def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at,
     return call
 
 
+def _network_only(loss, expr, wrt):
+    """Refuse what a network does not take (a loss name in LOSS's place, --expr, --wrt)."""
+    if expr is not None or [p.strip() for p in wrt.split(",")] != ["w", "b"]:
+        raise OptionError(
+            _("a network takes --loss softmax, squared_error or logistic, not --expr or --wrt")
+        )
+    if loss is not None and loss.strip().lower() not in NETWORK_MODELS:
+        raise OptionError(_("give a network's loss as --loss {loss}", loss=loss))
+
+
 def _json_array(text: str, what: str):
     """A JSON vector or matrix of numbers (labels, one-hot rows or targets)."""
     try:
@@ -257,8 +258,14 @@ def _json_array(text: str, what: str):
 
 
 def _model_json(d, detail):
-    """The --json result of a model derivation."""
-    return {
+    """The --json result of a model derivation (a network's adds its widths, activation and
+    relu′(0))."""
+    network = (
+        {"layers": list(d.widths), "activation": d.activation, "relu_prime0": d.relu_prime0}
+        if hasattr(d, "widths")
+        else {}
+    )
+    return network | {
         "loss": d.name,
         "title": d.title,
         "model": d.model.name,
