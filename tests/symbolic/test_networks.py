@@ -229,5 +229,6 @@ def test_network_latex_compiles(tmp_path):
     tex = derived("2-16-3").render("latex", standalone=True, detail="full")
     tex = tex.replace(r"\end{document}", "\n\n".join(docs) + "\n\\end{document}")
     assert "′" not in tex and "⊙" not in tex  # unicode outside math: pdflatex drops it
+    assert "?" not in re.sub(r"\$[^$]*\$|\\\[.*?\\\]", "", tex, flags=re.S)  # nor a '?' for it
     log = compile_latex(tex, tmp_path)
     assert "Missing character" not in log

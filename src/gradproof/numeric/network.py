@@ -9,8 +9,8 @@ the δ recursion run in place on the arrays they replace; log-softmax and the lo
 in their stable forms (shifted log-sum-exp, logaddexp, σ via tanh).
 
 >>> import numpy as np
->>> from gradproof.symbolic.network_derivation import derive_network_symbolic
->>> f = derive_network_symbolic("2-2", "identity", "squared_error").numpy()
+>>> from gradproof import derive
+>>> f = derive("mlp", layers="2-2", activation="identity", loss="squared_error").numpy()
 >>> g = f.gradient(np.eye(2), np.eye(2), W1=np.eye(2), b1=np.zeros(2))
 >>> g["W1"].tolist(), g["b1"].tolist()
 ([[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0])

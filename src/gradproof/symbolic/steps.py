@@ -70,7 +70,7 @@ class Rule(str, Enum):
     LAYER_CHAIN = N_("chain rule through a layer")
     ACTIVATION = N_("elementwise activation rule")
     BIAS_SUM = N_("bias sum rule")
-    DELTA_RECURSION = N_("δ recursion")
+    DELTA_RECURSION = N_("backpropagation recursion")
     EXAMPLE_DATA = N_("worked example: data")
     EXAMPLE_SCORES = N_("worked example: scores")
     EXAMPLE_ACTIVE = N_("worked example: active set")
