@@ -134,6 +134,13 @@ def test_cross_check_fails_without_the_activation_factor():
     cross_check_network(ctx, out, {}, 0.0)  # and passes as derived
 
 
+def test_cross_check_fails_on_a_wrong_index_form():
+    _, out, ctx = _pieces("2-3-2", "sigmoid")
+    wrong = replace(ctx, index={**ctx.index, "δ1": ctx.index["A1"]})  # σ′ left out, by entry
+    with pytest.raises(DerivationCheckError, match="index form of ∂L/∂W1"):
+        cross_check_network(wrong, out, {}, 0.0)
+
+
 def test_cross_check_fails_with_the_wrong_weight_rule():
     _, out, ctx = _pieces("2-3-3", "tanh")
     # δ₁ᵀ(A₀ = X) written with A₁ instead would not even be shaped right; use X for W2

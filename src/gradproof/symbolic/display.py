@@ -243,6 +243,24 @@ class Entry(_Shown, sp.Symbol):
         return self._index
 
 
+class LayerEntry(Entry):
+    """An entry of a network layer's matrix, printed as given (δ⁽²⁾ᵢₖ, (W₂)ₖⱼ): its base
+    names the array it is read from in an index form's value (``"δ2"``, ``"W2"``)."""
+
+    def __new__(cls, base: str, index: str, text: str, tex: str):
+        obj = super().__new__(cls, base, index)
+        obj._text, obj._tex = text, tex
+        return obj
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def tex(self) -> str:
+        return self._tex
+
+
 class IndexSum(_Display):
     """Σ over the index ``args[1]`` (a Symbol named i, j, k or l) of ``args[0]``; the third
     argument leaves one value out: ``IndexSum(body, l, y_i)`` is Σ_{l≠yᵢ}, ALL none."""

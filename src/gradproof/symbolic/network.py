@@ -31,6 +31,7 @@ from gradproof.symbolic.activations import ActivationSpec, get_activation
 from gradproof.symbolic.atoms import SK, YK, N
 from gradproof.symbolic.functions import ClassSum
 from gradproof.symbolic.models import Activation, Dense, ModelSpec
+from gradproof.symbolic.regularisers import RegTerm
 from gradproof.symbolic.score_losses import SCORE_LOSSES, ScoreLossSpec
 from gradproof.symbolic.steps import Rule
 from gradproof.symbolic.tensor import Shape, check_shape
@@ -160,6 +161,33 @@ def prime_mat(act: ActivationSpec, ly: int) -> D.Mat:
     return D.Mat(f"{act.name}'{ly}", text=f"{act.text}′(Z{sub})", tex=rf"{act.tex}'(Z_{{{ly}}})")
 
 
+_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUBI = str.maketrans("0123456789ijk", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖ")
+
+
+def entry(base: str, ly: int, index: str, paren: bool = False) -> D.LayerEntry:
+    """An entry of layer ``ly``'s matrix: δ⁽²⁾ᵢₖ (read from the array ``δ2``), (W₂)ₖⱼ."""
+    tex_base = {"δ": r"\delta", "b": r"\mathbf{b}"}.get(base, base)
+    idx = index.translate(_SUBI)
+    if paren:
+        text = f"({base}{str(ly).translate(_SUB)}){idx}"
+        tex = rf"({tex_base}_{{{ly}}})_{{{index}}}"
+    else:
+        text = f"{base}⁽{str(ly).translate(_SUP)}⁾{idx}"
+        tex = rf"{tex_base}^{{({ly})}}_{{{index}}}"
+    return D.LayerEntry(f"{base}{ly}", index, text, tex)
+
+
+def delta_entry(depth: int, ly: int, index: str) -> sp.Basic:
+    """δ⁽ˡ⁾ᵢₖ, or gᵢₖ for the last layer (δ_L = G)."""
+    return D.Entry("g", index) if ly == depth else entry("δ", ly, index)
+
+
+def input_entry(ly: int) -> sp.Basic:
+    """The entry of what layer ``ly`` reads: xᵢⱼ, or a⁽ˡ⁻¹⁾ᵢⱼ."""
+    return D.Entry("x", "ij") if ly == 1 else entry("a", ly - 1, "ij")
+
+
 X_MAT = D.Mat("X")
 S_MAT = D.Mat("S")
 G_MAT = D.Mat("G")
@@ -185,17 +213,60 @@ class NetworkContext:
     weight: Mapping[int, sp.Expr]
     bias: Mapping[int, sp.Expr]
     scale: sp.Expr
+    index: Mapping[str, sp.Expr]
+    """The same stages entry by entry: ``W2`` → ∂L/∂(W₂)ₖⱼ, ``b2``, ``A1`` → ∂L/∂a⁽¹⁾ᵢⱼ,
+    ``δ1`` → δ⁽¹⁾ᵢⱼ."""
 
     def inputs(self, ly: int) -> D.Mat:
         """Aₗ₋₁, what dense layer ``l`` reads (X for the first)."""
         return X_MAT if ly == 1 else mat("A", ly - 1)
 
 
+def _reg_index(regs: tuple[RegTerm, ...], ly: int) -> sp.Expr:
+    """∂R/∂(Wₗ)ₖⱼ: λ(Wₗ)ₖⱼ + μ sgn((Wₗ)ₖⱼ)."""
+    e = entry("W", ly, "kj", paren=True)
+    terms = [t.r2 * e + t.r1 * D.Sgn(e, sp.Integer(t.sign_at_zero)) for t in regs]
+    return sp.Add(*[t for t, r in zip(terms, regs, strict=True) if r.weight == f"W{ly}"])
+
+
+def _index_forms(ctx: NetworkContext, regs: tuple[RegTerm, ...]) -> dict[str, sp.Expr]:
+    """Every stage entry by entry, from the top layer down."""
+    out: dict[str, sp.Expr] = {}
+    for ly in range(ctx.depth, 0, -1):
+        total = D.SampleSum(delta_entry(ctx.depth, ly, "ik") * input_entry(ly), D.ALL)
+        bias = D.SampleSum(delta_entry(ctx.depth, ly, "ik"), D.ALL)
+        out[f"W{ly}"] = ctx.scale * total + _reg_index(regs, ly)
+        out[f"b{ly}"] = ctx.scale * bias
+        if ly > 1:
+            body = delta_entry(ctx.depth, ly, "ik") * entry("W", ly, "kj", paren=True)
+            out[f"A{ly - 1}"] = D.IndexSum(body, sp.Symbol("k"), D.ALL)
+            up = D.LayerEntry(
+                f"dA{ly - 1}",
+                "ij",
+                f"∂L/∂a⁽{str(ly - 1).translate(_SUP)}⁾ᵢⱼ",
+                rf"\frac{{\partial L}}{{\partial a^{{({ly - 1})}}_{{ij}}}}",
+            )
+            act = ctx.activation
+            fz = D.LayerEntry(
+                f"{act.name}'{ly - 1}",
+                "ij",
+                f"{act.text}′(z⁽{str(ly - 1).translate(_SUP)}⁾ᵢⱼ)",
+                rf"{act.tex}'(z^{{({ly - 1})}}_{{ij}})",
+            )
+            out[f"δ{ly - 1}"] = up * fz
+    return out
+
+
 def build_network_context(
-    model: ModelSpec, act: ActivationSpec, reg_matrix: Mapping[str, sp.Expr], *, mean: bool
+    model: ModelSpec,
+    act: ActivationSpec,
+    reg_matrix: Mapping[str, sp.Expr],
+    *,
+    mean: bool,
+    regs: tuple[RegTerm, ...] = (),
 ) -> NetworkContext:
-    """Every stage of backprop through ``model`` as a shape-checked matrix form;
-    ``reg_matrix`` gives ∂R/∂Wₗ by weight name."""
+    """Every stage of backprop through ``model`` as a shape-checked matrix form and entry by
+    entry; ``reg_matrix`` gives ∂R/∂Wₗ by weight name, ``regs`` the regularisers."""
     widths = tuple(model.sizes.values())
     depth = len(widths) - 1
     names = size_names(depth)
@@ -212,9 +283,13 @@ def build_network_context(
     delta: dict[int, sp.Expr] = {depth: G_MAT}
     weight: dict[int, sp.Expr] = {}
     bias: dict[int, sp.Expr] = {}
-    ctx = NetworkContext(depth, widths, act, shapes, forward, upstream, delta, weight, bias, scale)
+    index: dict[str, sp.Expr] = {}
+    ctx = NetworkContext(
+        depth, widths, act, shapes, forward, upstream, delta, weight, bias, scale, index
+    )
     for ly in range(1, depth + 1):
-        forward[ly] = ctx.inputs(ly) * D.Tr(mat("W", ly)) + ONES_N * D.Tr(mat("b", ly, bold=True))
+        added = ONES_N * D.Tr(mat("b", ly, bold=True))
+        forward[ly] = ctx.inputs(ly) * D.Tr(mat("W", ly)) + added
         check_shape(forward[ly], shapes[f"Z{ly}"], shapes, f"Z{ly}")
     for ly in range(depth, 0, -1):
         d_l = mat("δ", ly) if ly < depth else G_MAT
@@ -228,4 +303,5 @@ def build_network_context(
             delta[ly - 1] = D.Hadamard(upstream[ly - 1], prime_mat(act, ly - 1))
             check_shape(upstream[ly - 1], shapes[f"A{ly - 1}"], shapes, f"∂L/∂A{ly - 1}")
             check_shape(delta[ly - 1], shapes[f"Z{ly - 1}"], shapes, f"δ{ly - 1}")
+    index.update(_index_forms(ctx, regs))
     return ctx

@@ -10,7 +10,9 @@ ReLU network and no L1-regularised weight within :data:`MARGIN` of 0).
   bias), the activation applied, the loss of every sample and the regulariser written out,
   and every ∂L/∂θ by ``sympy.diff``, evaluated to 30 digits;
 * **the staged matrix route**: the forward forms, G, then each δₗ, ∂L/∂Wₗ and ∂L/∂bₗ
-  evaluated from the printed matrix forms (:func:`~gradproof.symbolic.tensor.evaluate_matrix`).
+  evaluated from the printed matrix forms (:func:`~gradproof.symbolic.tensor.evaluate_matrix`);
+* **the index route**: the same stages from the printed index forms (Σᵢ δ⁽ˡ⁾ᵢₖ a⁽ˡ⁻¹⁾ᵢⱼ,
+  Σₖ δ⁽ˡ⁾ᵢₖ (Wₗ)ₖⱼ, …) with named axes (:func:`~gradproof.symbolic.tensor.evaluate_index`).
 
 A disagreement is a :class:`~gradproof.symbolic.crosscheck.DerivationCheckError`: an
 internal error, never output.
@@ -222,11 +224,35 @@ def cross_check_network(
         got[f"b{ly}"] = evaluate_matrix(ctx.bias[ly], env, scalars)[:, 0]
         if ly > 1:
             env[f"δ{ly - 1}"] = evaluate_matrix(ctx.delta[ly - 1], env, scalars)
-    for name, want in expected.items():
-        err = float(np.max(np.abs(got[name] - want) / (1.0 + np.abs(want))))
-        if not err <= TOLERANCE:
-            raise DerivationCheckError(
-                f"internal error: the staged matrix form of ∂L/∂{name} disagrees with scalar "
-                f"SymPy on the check instance (largest relative difference {err:.3g}); the "
-                f"derivation is not printed"
-            )
+    routes = {"staged matrix form": got, "index form": _index_route(ctx, env, scalars)}
+    for route, values in routes.items():
+        for name, want in expected.items():
+            err = float(np.max(np.abs(values[name] - want) / (1.0 + np.abs(want))))
+            if not err <= TOLERANCE:
+                raise DerivationCheckError(
+                    f"internal error: the {route} of ∂L/∂{name} disagrees with scalar SymPy on "
+                    f"the check instance (largest relative difference {err:.3g}); the "
+                    f"derivation is not printed"
+                )
+
+
+def _index_route(ctx: NetworkContext, env: Mapping[str, Any], scalars: Any) -> dict[str, Any]:
+    """Every gradient from the printed index forms alone, top layer down: each δ⁽ˡ⁾ᵢⱼ from
+    its own index form, not from the matrix route."""
+    act = ctx.activation
+    tensors: dict[str, Any] = {"x": env["X"], "g": env["G"]}
+    for ly in range(1, ctx.depth + 1):
+        tensors[f"W{ly}"] = env[f"W{ly}"]
+        if ly < ctx.depth:
+            tensors[f"a{ly}"] = env[f"A{ly}"]
+            tensors[f"{act.name}'{ly}"] = env[f"{act.name}'{ly}"]
+    ictx = IndexContext(tensors, env["S"], None, None, {}, scalars, env["S"].shape[1])
+    out: dict[str, Any] = {}
+    for ly in range(ctx.depth, 0, -1):
+        out[f"W{ly}"] = evaluate_index(ctx.index[f"W{ly}"], ictx, ("k", "j"))
+        out[f"b{ly}"] = evaluate_index(ctx.index[f"b{ly}"], ictx, ("k",))
+        if ly > 1:
+            below = ly - 1
+            tensors[f"dA{below}"] = evaluate_index(ctx.index[f"A{below}"], ictx, ("i", "j"))
+            tensors[f"δ{below}"] = evaluate_index(ctx.index[f"δ{below}"], ictx, ("i", "j"))
+    return out

@@ -178,7 +178,7 @@ def derive_network_symbolic(
         out = build_model_context(
             _output_model(model), spec, regs, convention, mean=mean, wrt=model.parameter_names[-2:]
         )
-        net = build_network_context(model, act, out.reg_matrix, mean=mean)
+        net = build_network_context(model, act, out.reg_matrix, mean=mean, regs=regs)
         h0 = convention.at_kink
         cross_check_network(net, out, values, float(h0))
         steps = build_network_steps(net, out, spec.title, sp.Rational(h0), convention.name)

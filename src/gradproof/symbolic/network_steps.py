@@ -28,6 +28,9 @@ from gradproof.symbolic.network import (
     S_MAT,
     X_MAT,
     NetworkContext,
+    delta_entry,
+    entry,
+    input_entry,
     mat,
     prime_mat,
 )
@@ -90,22 +93,8 @@ def _shapes(ctx: NetworkContext, *items: tuple[sp.Basic, str]) -> Formula:
     return Formula((D.Shapes(*spaces),), "index")
 
 
-def _lit(base: str, tex: str, ly: int | None, index: str, paren: bool = False) -> D.Lit:
-    """An entry of a layer's matrix: δ⁽²⁾ᵢₖ, (W₂)ₖⱼ."""
-    if paren:
-        sub = str(ly).translate(_SUB)
-        return D.Lit(f"({base}{sub}){index.translate(_SUB)}", rf"({tex}_{{{ly}}})_{{{index}}}")
-    sup = "" if ly is None else f"⁽{str(ly).translate(_SUP)}⁾"
-    tsup = "" if ly is None else f"^{{({ly})}}"
-    return D.Lit(f"{base}{sup}{index.translate(_SUB)}", rf"{tex}{tsup}_{{{index}}}")
-
-
 def _delta_entry(ctx: NetworkContext, ly: int, index: str) -> sp.Basic:
-    return D.Entry("g", index) if ly == ctx.depth else _lit("δ", r"\delta", ly, index)
-
-
-def _input_entry(ly: int) -> sp.Basic:
-    return D.Entry("x", "ij") if ly == 1 else _lit("a", "a", ly - 1, "ij")
+    return delta_entry(ctx.depth, ly, index)
 
 
 def _delta(ctx: NetworkContext, ly: int) -> D.Mat:
@@ -169,11 +158,9 @@ def definition(ctx: NetworkContext, out: ModelContext, title: str) -> list[Deriv
 def weight_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     """∂L/∂(Wₗ)ₖⱼ = Σᵢ δᵢₖ aᵢⱼ, ∂L/∂Wₗ = δₗᵀAₗ₋₁ (+ ∂R/∂Wₗ)."""
     w, d = mat("W", ly), _delta(ctx, ly)
-    entry = _lit("W", "W", ly, "kj", paren=True)
-    body = _delta_entry(ctx, ly, "ik") * _input_entry(ly)
-    reg = ctx.weight[ly] - ctx.scale * D.Tr(d) * ctx.inputs(ly)
+    e = entry("W", ly, "kj", paren=True)
     lines = (
-        Formula((D.Partial(L_SYM, entry), _scale(ctx, body) + reg), "index"),
+        Formula((D.Partial(L_SYM, e), ctx.index[f"W{ly}"]), "index"),
         Formula((D.Partial(L_SYM, w), ctx.weight[ly]), "index"),
         _shapes(
             ctx,
@@ -183,13 +170,13 @@ def weight_step(ctx: NetworkContext, ly: int) -> DerivationStep:
         ),
     )
     z = S_MAT if ly == ctx.depth else mat("Z", ly)
-    z_entry = _lit("z", "z", ly, "ik")
+    z_entry = entry("z", ly, "ik")
     sentence = say_inline(
         NET_WEIGHT,
         z=z,
         w=w,
-        z_entry=Formula((z_entry, D.IndexSum(entry * _input_entry(ly), sp.Symbol("j"), D.ALL))),
-        dz=Formula((D.Partial(z_entry, entry), _input_entry(ly))),
+        z_entry=Formula((z_entry, D.IndexSum(e * input_entry(ly), sp.Symbol("j"), D.ALL))),
+        dz=Formula((D.Partial(z_entry, e), input_entry(ly))),
         form=Formula((D.Tr(d) * ctx.inputs(ly),)),
         product=_product(ctx, _key(ctx, ly, "δ"), _key(ctx, ly - 1, "A"), f"W{ly}", tl=True),
     )
@@ -199,9 +186,9 @@ def weight_step(ctx: NetworkContext, ly: int) -> DerivationStep:
 def bias_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     """∂L/∂(bₗ)ₖ = Σᵢ δᵢₖ, ∂L/∂bₗ = δₗᵀ𝟏."""
     b, d = mat("b", ly, bold=True), _delta(ctx, ly)
-    entry = _lit("b", r"\mathbf{b}", ly, "k", paren=True)
+    e = entry("b", ly, "k", paren=True)
     lines = (
-        Formula((D.Partial(L_SYM, entry), _scale(ctx, _delta_entry(ctx, ly, "ik"))), "index"),
+        Formula((D.Partial(L_SYM, e), ctx.index[f"b{ly}"]), "index"),
         Formula((D.Partial(L_SYM, b), ctx.bias[ly]), "index"),
         _shapes(ctx, (D.Partial(L_SYM, b), f"b{ly}")),
     )
@@ -210,7 +197,7 @@ def bias_step(ctx: NetworkContext, ly: int) -> DerivationStep:
         NET_BIAS,
         b=b,
         z=z,
-        dz=Formula((D.Partial(_lit("z", "z", ly, "ik"), entry), sp.Integer(1))),
+        dz=Formula((D.Partial(entry("z", ly, "ik"), e), sp.Integer(1))),
         delta=d,
         form=Formula((D.Tr(d) * ONES_N,)),
     )
@@ -220,15 +207,8 @@ def bias_step(ctx: NetworkContext, ly: int) -> DerivationStep:
 def layer_chain_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     """∂L/∂a⁽ˡ⁻¹⁾ᵢⱼ = Σₖ δᵢₖ (Wₗ)ₖⱼ, ∂L/∂Aₗ₋₁ = δₗWₗ."""
     a = mat("A", ly - 1)
-    body = _delta_entry(ctx, ly, "ik") * _lit("W", "W", ly, "kj", paren=True)
     lines = (
-        Formula(
-            (
-                D.Partial(L_SYM, _lit("a", "a", ly - 1, "ij")),
-                D.IndexSum(body, sp.Symbol("k"), D.ALL),
-            ),
-            "index",
-        ),
+        Formula((D.Partial(L_SYM, entry("a", ly - 1, "ij")), ctx.index[f"A{ly - 1}"]), "index"),
         Formula((D.Partial(L_SYM, a), ctx.upstream[ly - 1]), "index"),
         _shapes(
             ctx, (_delta(ctx, ly), _key(ctx, ly, "δ")), (mat("W", ly), f"W{ly}"), (a, f"A{ly - 1}")
@@ -260,14 +240,9 @@ def _prime_formula(act: ActivationSpec, ly: int, h0: sp.Rational) -> D.Lit:
 def activation_step(ctx: NetworkContext, ly: int, h0: sp.Rational, kink: str) -> DerivationStep:
     """δₗ = (δₗ₊₁Wₗ₊₁) ⊙ f′(Zₗ), entry by entry, with relu′(0) declared."""
     act: ActivationSpec = ctx.activation
-    up = D.Lit(
-        f"∂L/∂a⁽{str(ly).translate(_SUP)}⁾ᵢⱼ",
-        rf"\frac{{\partial L}}{{\partial a^{{({ly})}}_{{ij}}}}",
-    )
-    fz = D.Lit(f"{act.text}′(z⁽{str(ly).translate(_SUP)}⁾ᵢⱼ)", rf"{act.tex}'(z^{{({ly})}}_{{ij}})")
     prime = _prime_formula(act, ly, h0)
     lines = (
-        Formula((_lit("δ", r"\delta", ly, "ij"), up * fz), "index"),
+        Formula((entry("δ", ly, "ij"), ctx.index[f"δ{ly}"]), "index"),
         Formula((mat("δ", ly), ctx.delta[ly]), "index"),
         Formula((prime_mat(act, ly), prime), "index"),
         _shapes(ctx, (mat("δ", ly), f"δ{ly}"), (prime_mat(act, ly), f"{act.name}'{ly}")),

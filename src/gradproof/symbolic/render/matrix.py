@@ -97,6 +97,9 @@ class MatrixPrinting:
     def _print_Entry(self, e: D.Entry) -> str:
         return self._leaf_entry(e.base, e.index)
 
+    def _print_LayerEntry(self, e: D.LayerEntry) -> str:
+        return e.text if self.FORMAT == "text" else e.tex
+
     def _print_IndexSum(self, e: D.IndexSum) -> str:
         body, index, skip = e.args
         saved = getattr(self, "_in_class_sum", False)
