@@ -107,6 +107,9 @@ def test_regulariser_acts_on_every_weight():
     d = derived("2-3-2", "tanh", "softmax", "elastic_net")
     assert d.render_formula("W1") == "δ₁ᵀX + λ₁ sgn(W₁) + λ₂W₁"
     assert d.render_formula("b1") == "δ₁ᵀ𝟏"
+    text = d.render("text")
+    assert "∂L/∂(W₁)ₖⱼ = Σᵢ δ⁽¹⁾ᵢₖ xᵢⱼ + λ₂ (W₁)ₖⱼ + λ₁ sgn((W₁)ₖⱼ)" in text
+    assert "‖W₁‖₁" in text and "W1" not in text
     assert sum(s.rule == Rule.REGULARISER for s in d.steps) == 2
 
 
