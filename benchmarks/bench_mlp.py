@@ -90,44 +90,48 @@ def interleaved(methods: dict[str, Callable[[], Any]], rounds: int = ROUNDS) -> 
     return best
 
 
+def one_shape(n: int, d: int, h: int, K: int, jx: Callable[..., Any] | None) -> str:
+    """The row of ratios for one shape (the results checked against each other first)."""
+    f = derive("mlp", layers=f"{d}-{h}-{K}", activation="relu", loss="softmax").numpy()
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, d))
+    y = rng.integers(0, K, n)
+    p = {
+        "W1": rng.standard_normal((h, d)) / np.sqrt(d),
+        "b1": 0.1 * rng.standard_normal(h),
+        "W2": rng.standard_normal((K, h)) / np.sqrt(h),
+        "b2": np.zeros(K),
+    }
+    args4 = (p["W1"], p["b1"], p["W2"], p["b2"])
+    got_loss, got = f.loss_and_gradient(X, y, **p)
+    want_loss, want = hand(X, y, *args4)
+    assert abs(got_loss - want_loss) <= 1e-9 * abs(want_loss)
+    for name, w in zip(("W1", "b1", "W2", "b2"), want, strict=True):
+        assert np.allclose(got[name], w, rtol=1e-8, atol=1e-9 * n), name
+    methods: dict[str, Callable[[], Any]] = {
+        "hand": lambda: hand(X, y, *args4),
+        "gradproof": lambda: f.loss_and_gradient(X, y, **p),
+    }
+    if jx is not None:
+        import jax.numpy as jnp
+
+        jargs = [jnp.asarray(a) for a in (X, y, *args4)]
+        methods["jax"] = lambda: jx(*jargs)
+    t = interleaved(methods)
+    jax_ratio = f"{t['jax'] / t['hand']:.2f}" if "jax" in t else "–"
+    return (
+        f"{n:>7} {d:>4} {h:>5} {K:>3} {t['hand']:>8.4f} {t['gradproof'] / t['hand']:>9.2f} "
+        f"{jax_ratio:>6}"
+    )
+
+
 def main() -> None:
     args = [int(a) for a in sys.argv[1:]]
     shapes = [tuple(args[i : i + 4]) for i in range(0, len(args), 4)] if args else SHAPES
     jx = jax_fn()
     print(f"{'n':>7} {'d':>4} {'h':>5} {'K':>3} {'hand s':>8} {'gradproof':>9} {'jax':>6}")
     for n, d, h, K in shapes:
-        f = derive("mlp", layers=f"{d}-{h}-{K}", activation="relu", loss="softmax").numpy()
-        rng = np.random.default_rng(0)
-        X = rng.standard_normal((n, d))
-        y = rng.integers(0, K, n)
-        p = {
-            "W1": rng.standard_normal((h, d)) / np.sqrt(d),
-            "b1": 0.1 * rng.standard_normal(h),
-            "W2": rng.standard_normal((K, h)) / np.sqrt(h),
-            "b2": np.zeros(K),
-        }
-        args4 = (p["W1"], p["b1"], p["W2"], p["b2"])
-        got_loss, got = f.loss_and_gradient(X, y, **p)
-        want_loss, want = hand(X, y, *args4)
-        assert abs(got_loss - want_loss) <= 1e-9 * abs(want_loss)
-        for name, w in zip(("W1", "b1", "W2", "b2"), want, strict=True):
-            assert np.allclose(got[name], w, rtol=1e-8, atol=1e-9 * n), name
-        methods: dict[str, Callable[[], Any]] = {
-            "hand": lambda: hand(X, y, *args4),
-            "gradproof": lambda: f.loss_and_gradient(X, y, **p),
-        }
-        if jx is not None:
-            import jax.numpy as jnp
-
-            jargs = [jnp.asarray(a) for a in (X, y, *args4)]
-            methods["jax"] = lambda: jx(*jargs)
-        t = interleaved(methods)
-        jax_ratio = f"{t['jax'] / t['hand']:.2f}" if "jax" in t else "–"
-        print(
-            f"{n:>7} {d:>4} {h:>5} {K:>3} {t['hand']:>8.4f} {t['gradproof'] / t['hand']:>9.2f} "
-            f"{jax_ratio:>6}",
-            flush=True,
-        )
+        print(one_shape(n, d, h, K, jx), flush=True)
 
 
 if __name__ == "__main__":
