@@ -164,7 +164,22 @@ class Lit(_Display):
 
 
 # -- matrices, entries and shapes (models with K scores per sample) -------------------------
-class Mat(_Shown, VecSymbol):
+class _Printed:
+    """A symbol that carries its own text and LaTeX (``_text``, ``_tex``)."""
+
+    _text: str
+    _tex: str
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def tex(self) -> str:
+        return self._tex
+
+
+class Mat(_Printed, _Shown, VecSymbol):
     """A matrix or vector of a model's derivation (X, W, b, S, P, Y, G, 𝟏): non-commutative,
     so products keep their order. ``Mat("b", bold=True)`` is a vector, printed bold in
     LaTeX; ``Mat("1_n", bold=True, text="𝟏", tex=r"\\mathbf{1}")`` the vector of ones."""
@@ -181,14 +196,6 @@ class Mat(_Shown, VecSymbol):
         obj._text = text if text is not None else name
         obj._tex = tex if tex is not None else (rf"\mathbf{{{name}}}" if bold else name)
         return obj
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    @property
-    def tex(self) -> str:
-        return self._tex
 
 
 class _MatFunction(_Shown, sp.Function):
@@ -243,7 +250,7 @@ class Entry(_Shown, sp.Symbol):
         return self._index
 
 
-class LayerEntry(Entry):
+class LayerEntry(_Printed, Entry):
     """An entry of a network layer's matrix, printed as given (δ⁽²⁾ᵢₖ, (W₂)ₖⱼ): its base
     names the array it is read from in an index form's value (``"δ2"``, ``"W2"``)."""
 
@@ -251,14 +258,6 @@ class LayerEntry(Entry):
         obj = super().__new__(cls, base, index)
         obj._text, obj._tex = text, tex
         return obj
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    @property
-    def tex(self) -> str:
-        return self._tex
 
 
 class IndexSum(_Display):
