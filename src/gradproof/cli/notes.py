@@ -16,6 +16,7 @@ from gradproof.cli.options import (
     dataset_from,
     emit,
     loss_options,
+    network_options,
     parse_params,
 )
 from gradproof.datasets import Dataset, load_data, parse_matrix, sample_dataset
@@ -25,6 +26,7 @@ from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.numeric.model_example import model_example
 from gradproof.symbolic.model_derive import is_model_request
+from gradproof.symbolic.network_derivation import NETWORK_MODELS
 from gradproof.text import printable
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
@@ -69,6 +71,29 @@ def model_dataset_from(X: str | None, y: str | None, data_file: str | None) -> D
     return Dataset(Xa, ya, "--X/--y")
 
 
+def _network(loss: str | None, layers: Any, activation: Any, output_loss: Any) -> bool:
+    """Whether LOSS names a network (mlp); the network options refused for anything else."""
+    network = (loss or "").strip().lower() in NETWORK_MODELS
+    if not network and any(v is not None for v in (layers, activation, output_loss)):
+        raise OptionError(
+            _("--layers, --activation and --loss belong to a network: LOSS is mlp, e.g. "
+              "gradproof train mlp --layers 2-8-2")
+        )  # fmt: skip
+    return network
+
+
+def _derive_network(layers, activation, output_loss, reg, params, kink, mean, expr, wrt, **kw):
+    """derive('mlp', …) from the command line (--expr and --wrt do not apply to a network)."""
+    if expr is not None or _wrt(wrt) != ["w", "b"]:
+        raise OptionError(
+            _("a network takes --loss softmax, squared_error or logistic, not --expr or --wrt")
+        )
+    return derive(
+        "mlp", layers=layers, activation=activation, loss=output_loss, reg=reg,
+        params=parse_params(params), kink=kink, mean=mean, **kw,
+    )  # fmt: skip
+
+
 def _interactive() -> bool:
     """A progress bar only for a person at a terminal: in a log it is one more line."""
     return sys.stderr.isatty()
@@ -105,9 +130,8 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
 @click.option(
     "--epochs",
     type=int,
-    default=20,
-    show_default=True,
-    help="Epochs of gradient descent shown in the table and the figures.",
+    help="Epochs of gradient descent shown in the table and the figures (default 20; 100 for "
+    "a network).",
 )
 @click.option(
     "--format",
@@ -156,6 +180,13 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
     help="The two coordinates of the landscape figure, e.g. w1,w2 (default) or w1,b.",
 )
 @click.option("--no-figures", is_flag=True, help="Leave the figures out (no matplotlib needed).")
+@network_options
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="mlp: the seed of the network's random start (default 0; at zeros a network has no "
+    "hidden gradient).",
+)
 def notes_cmd(
     loss,
     expr,
@@ -180,6 +211,10 @@ def notes_cmd(
     tags,
     coords,
     no_figures,
+    layers,
+    activation,
+    output_loss,
+    seed,
 ):
     """Write a publishable note on LOSS: derivation, worked example, code, figures, descent.
 
@@ -189,6 +224,11 @@ def notes_cmd(
     from gradproof.notes.plots import parse_coords
 
     _need_loss(loss, expr)
+    network = _network(loss, layers, activation, output_loss)
+    if seed is not None and not network:
+        raise OptionError(_("--seed draws a network's random start: it applies to mlp"))
+    if epochs is None:
+        epochs = 100 if network else 20  # a network needs more epochs to learn XOR
     for flag, value in (("--front-matter", front_matter), ("--site", site)):
         if value and fmt != "markdown":
             raise OptionError(_("{flag} applies to --format markdown", flag=flag))
@@ -205,7 +245,20 @@ def notes_cmd(
         epochs=epochs,
         figures=not no_figures,
     )
-    if is_model_request(loss, expr, None):
+    if network:
+        if coords:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
+        from gradproof.notes.model_train import model_data
+
+        ds = model_dataset_from(X, y, data_file)
+        d = _derive_network(
+            layers, activation, output_loss, reg, params, kink, mean, expr, wrt,
+            X=None if ds is None else ds.X, y=None if ds is None else ds.y, at=at, seed=seed,
+            lr=lr, example=True,
+        )  # fmt: skip
+        data = None if ds is None else model_data(d, ds)
+        result = write_notes(d, output, data=data, **options)
+    elif is_model_request(loss, expr, None):
         if coords:
             raise OptionError(_("--coords applies to the loss landscape of the linear model"))
         d, data = _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
@@ -276,7 +329,8 @@ def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at
 @click.option(
     "--seed",
     type=int,
-    help="Seed (a whole number ≥ 0) of the sample order of SGD (reproducible runs).",
+    help="Seed (a whole number ≥ 0) of the sample order of SGD (reproducible runs) and of a "
+    "network's random start (default 0).",
 )
 @click.option(
     "--rows",
@@ -285,6 +339,7 @@ def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at
     show_default=True,
     help="At most this many epochs are listed (an even spread, first and last kept).",
 )
+@network_options
 def train_cmd(
     loss,
     expr,
@@ -303,6 +358,9 @@ def train_cmd(
     batch_size,
     seed,
     rows,
+    layers,
+    activation,
+    output_loss,
 ):
     """Train a linear model on LOSS with its derived gradient; print a per-epoch table.
 
@@ -314,6 +372,10 @@ def train_cmd(
     if rows < 2:
         raise OptionError(_("--rows must be at least 2, got {rows}", rows=rows))
     kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
+    if _network(loss, layers, activation, output_loss):
+        d = _derive_network(layers, activation, output_loss, reg, params, kink, mean, expr, wrt)
+        _train_model(d, model_dataset_from(X, y, data_file), epochs, rows, kwargs)
+        return
     if is_model_request(loss, expr, None):
         d = derive(
             loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradproof.datasets import Dataset, sample_model_dataset
+from gradproof.datasets import Dataset, sample_model_dataset, sample_xor_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, capitalise, language
 from gradproof.io import write_atomic
@@ -30,6 +30,7 @@ from gradproof.notes.model_train import (
     model_table_rows,
     train_model,
 )
+from gradproof.notes.network_train import is_xor
 from gradproof.notes.plots import loss_name, require
 from gradproof.notes.train import summary
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
@@ -56,6 +57,15 @@ FINAL = N_("The parameters after the last epoch:")
 ON_BUILT_IN = N_("the built-in 3-class data")
 ON_EXAMPLE = N_("the data of the worked example")
 ON_GIVEN = N_("the given data ({source})")
+ON_XOR = N_("the built-in XOR data")
+XOR_NOTE = N_(
+    "These data are XOR: the class is 1 where exactly one coordinate is near 1. No straight "
+    "line separates the two classes, so the perceptron and the softmax regression of the "
+    "first lesson cannot learn them (a linear model gets at most three of the four corners "
+    "right): softmax regression trained the same way ({method}, {eta}, {epochs} epochs, from "
+    "zeros) classifies {linear} of the {n} samples right. The hidden layer bends the boundary: "
+    "the network classifies {network} of {n} right."
+)
 _EXAMPLE_SOURCE = "worked example"
 
 
@@ -81,6 +91,8 @@ def _point_lines(point: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _data_words(source: str) -> str:
+    if source == sample_xor_dataset().source:
+        return _(ON_XOR)
     if source == sample_model_dataset().source:
         return _(ON_BUILT_IN)
     if source == _EXAMPLE_SOURCE:
@@ -122,11 +134,47 @@ def model_note_document(
     date: str,
     tags: tuple[str, ...] = (),
     lang: str | None = None,
+    linear: ModelTrainResult | None = None,
 ) -> B.Document:
-    """The note as a document, in the language ``lang`` (default: the current one)."""
+    """The note as a document, in the language ``lang`` (default: the current one);
+    ``linear`` is softmax regression's run on the same XOR data, for a network's note."""
     with language(lang) as code:
         blocks = _blocks(d, result, figures, title)
+        if linear is not None:
+            blocks.insert(-2, _xor_paragraph(result, linear))
     return B.Document(tuple(blocks), B.FrontMatter(title, date, tags), code)
+
+
+def _xor_paragraph(result: ModelTrainResult, linear: ModelTrainResult) -> B.Paragraph:
+    """What the linear model does on XOR, measured, beside what the network does."""
+    return B.Paragraph(
+        B.fill(
+            _(XOR_NOTE),
+            method=result.method,
+            eta=B.Math(rf"\eta = {fmt(result.lr)}"),
+            epochs=str(linear.epochs_run),
+            linear=str(linear.correct[-1]),
+            network=str(result.correct[-1]),
+            n=str(result.n),
+        )
+    )
+
+
+def linear_on_xor(result: ModelTrainResult, data: Dataset) -> ModelTrainResult:
+    """Softmax regression (the linear model with K = 2 scores) trained as ``result`` was
+    (method, η, epochs), from zeros, on the same data."""
+    from gradproof.numeric.derive import derive
+
+    return train_model(
+        derive("softmax", example=False),
+        data,
+        lr=result.lr,
+        epochs=result.epochs_run,
+        momentum=result.momentum,
+        batch_size=result.batch_size,
+        seed=result.seed,
+        history=result.epochs_run + 1,
+    )
 
 
 def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) -> list[B.Block]:
@@ -170,7 +218,12 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
 
 
 def _example_data(d: Any, ex: Any) -> Dataset:
-    """The worked example's data (named as the built-in data when it is that)."""
+    """The worked example's data (named as the built-in data when it is that); a network
+    trains on its built-in data (XOR for 2 inputs) unless its example was given data."""
+    if hasattr(d, "widths") and getattr(ex, "X", None) is None:
+        from gradproof.notes.model_train import model_data
+
+        return model_data(d, None)
     built_in = sample_model_dataset(d.spec.labels)
     if getattr(ex, "X", None) is None:
         return built_in
@@ -263,7 +316,12 @@ def _write(
         objective = model_objective(d, data, at)
         files = model_figures(objective, result, data, assets, slug, loss_name(d), lang)
     heading = title or _(ND.TITLE, loss=loss_name(d))
-    doc = model_note_document(d, result, files, title=heading, date=date, tags=tags, lang=lang)
+    linear = None
+    if hasattr(d, "widths") and is_xor(data) and d.spec.name == "softmax":
+        linear = linear_on_xor(result, data)
+    doc = model_note_document(
+        d, result, files, title=heading, date=date, tags=tags, lang=lang, linear=linear
+    )
     if format == "markdown":
         text = to_markdown(doc, profile, slug=slug, front_matter_=with_front, assets_url=assets_url)
     else:

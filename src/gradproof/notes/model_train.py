@@ -128,7 +128,12 @@ def class_labels(y: Array) -> Array:
 
 def model_data(d: Any, data: Dataset | None, X: Any = None, y: Any = None) -> Dataset:
     """The samples to train on: ``data``, or X and y, or the built-in 3-class data; checked
-    against the loss's labels (one line naming what is wrong otherwise)."""
+    against the loss's labels (one line naming what is wrong otherwise); a network's are
+    checked against its widths (default: XOR, see :mod:`gradproof.notes.network_train`)."""
+    if hasattr(d, "widths"):
+        from gradproof.notes.network_train import network_data  # it imports this module
+
+        return network_data(d, data, X, y)
     if data is not None and (X is not None or y is not None):
         raise OptionError(_("give the samples once: a Dataset, or X and y, not both"))
     if data is None and (X is None) != (y is None):
@@ -143,9 +148,14 @@ def model_data(d: Any, data: Dataset | None, X: Any = None, y: Any = None) -> Da
     return Dataset(Xc.astype(np.float64), np.asarray(ya, dtype=np.float64), source)
 
 
-def model_objective(d: Any, data: Dataset, at: Any = None) -> ModelObjective:
+def model_objective(d: Any, data: Dataset, at: Any = None) -> Objective:
     """The objective of ``d`` on ``data``: K from the point's W (when ``at`` gives one) or
-    else from the labels."""
+    else from the labels; a network's widths fix its shapes (its start is a seeded random
+    point, not zeros)."""
+    if hasattr(d, "widths"):
+        from gradproof.notes.network_train import network_objective  # it imports this module
+
+        return network_objective(d)
     raw = at
     if isinstance(at, str):
         import json
