@@ -58,6 +58,7 @@ ON_BUILT_IN = N_("the built-in 3-class data")
 ON_EXAMPLE = N_("the data of the worked example")
 ON_GIVEN = N_("the given data ({source})")
 ON_XOR = N_("the built-in XOR data")
+START_EXAMPLE = N_("the point of the worked example")
 XOR_NOTE = N_(
     "These data are XOR: the class is 1 where exactly one coordinate is near 1. No straight "
     "line separates the two classes, so the perceptron and the softmax regression of the "
@@ -118,8 +119,10 @@ def _descent_table(result: ModelTrainResult) -> B.Table:
     return B.Table(header, rows, ("r", "r", "r", "r"))
 
 
-def _start_pieces(result: ModelTrainResult) -> B.Inline:
+def _start_pieces(result: ModelTrainResult, network: bool = False) -> B.Inline:
     start = result.start
+    if network:  # a network's matrices are too wide for a sentence (its example shows them)
+        return B.Text(_(START_EXAMPLE))
     if not any(np.any(v) for v in start.values()):  # every parameter 0: say so briefly
         return B.Math(r",\ ".join(f"{parameter_tex(k)} = 0" for k in start))
     return B.Math(r",\ ".join(f"{parameter_tex(k)} = {_matrix_tex(v)}" for k, v in start.items()))
@@ -207,7 +210,7 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
         data=_data_words(result.source),
         n=str(result.n),
         K=str(result.K),
-        start=_start_pieces(result),
+        start=_start_pieces(result, hasattr(d, "widths")),
         summary=summary(result),  # type: ignore[arg-type]
     )
     out += [B.Heading(2, (B.Text(_(ND.H_DESCENT)),)), B.Paragraph(intro), _descent_table(result)]
@@ -281,6 +284,10 @@ def _write(
     profile = get_profile(site)
     if site is not None and format != "markdown":
         raise OptionError(_("--site applies to --format markdown"))
+    if d.example is None and hasattr(d, "widths"):  # a network: its example at seed 0
+        from gradproof.numeric.network_example import network_example
+
+        d = d.with_example(network_example(d, None, None, None))
     ex = d.example
     if ex is None:
         raise OptionError(
