@@ -9,6 +9,7 @@ import functools
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from latex_helper import compile_latex, needs_pdflatex
 from network_oracle import ACTS, backprop
 
 import gradproof
@@ -158,3 +159,37 @@ def test_cli_train_bad_input_is_one_line(args, words):
     assert res.exit_code == 2, res.output
     lines = [ln for ln in res.output.splitlines() if ln.strip()]
     assert len(lines) == 1 and words in lines[0], res.output
+
+
+# -- compare mlp softmax on XOR ---------------------------------------------------------------
+def test_compare_a_network_with_softmax_regression_on_xor(tmp_path):
+    from matplotlib.image import imread
+
+    from gradproof.notes.model_plots import REGION_COLOURS
+
+    png = tmp_path / "cmp.png"
+    args = ["compare", "mlp", "softmax", "--layers", "2-8-2", "--activation", "tanh"]
+    res = CliRunner().invoke(cli, [*args, "--epochs", "100", "--figure", str(png)])
+    assert res.exit_code == 0, res.output
+    text = res.output
+    assert "built-in XOR data (32 samples, 2 classes)" in text
+    assert "the networks from their seeded random point" in text
+    correct = text.split("\ncorrect\n")[1].splitlines()[:2]
+    assert correct[0].split() == ["mlp", "32/32"]
+    assert correct[1].split()[0] == "softmax" and int(correct[1].split()[1].split("/")[0]) < 32
+    image = np.round(imread(str(png))[:, :, :3] * 255).reshape(-1, 3)
+    for c in REGION_COLOURS[:2]:  # both classes' regions are drawn (the network's panel)
+        rgb = np.array([int(c[i : i + 2], 16) for i in (1, 3, 5)])
+        assert np.sum(np.all(np.abs(image - rgb) <= 1, axis=1)) > 1000
+
+
+def test_compare_names_a_network_by_its_derivation():
+    with pytest.raises(GradproofError, match="a network has no default widths"):
+        gradproof.compare(["mlp", "softmax"], epochs=2)
+    text = gradproof.compare([net(), "softmax"], epochs=2)
+    assert "mlp" in text and "softmax" in text
+
+
+@needs_pdflatex
+def test_compare_latex_with_a_network_compiles(tmp_path):
+    compile_latex(gradproof.compare([net(), "softmax"], "latex", epochs=5), tmp_path)

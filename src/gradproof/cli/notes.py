@@ -484,7 +484,11 @@ def _train_model(d: Any, ds: Dataset | None, epochs: int, rows: int, kwargs: Any
     help="Also draw each loss against the margin into FILE.png (and FILE.svg).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output):
+@network_options
+def compare_cmd(
+    losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output, layers,
+    activation, output_loss,
+):  # fmt: skip
     """Show the derivations of two or more LOSSES side by side, with the differences.
 
     With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
@@ -500,8 +504,14 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figu
     ds = dataset_from(X, y, data_file)
     if ds is not None and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
+    items: list[Any] = list(losses)
+    if any(_network(item, None, None, None) for item in items):  # mlp: built from the options
+        net = _derive_network(layers, activation, output_loss, None, (), None, False, None, "w,b")
+        items = [net if _network(item, None, None, None) else item for item in items]
+    elif any(v is not None for v in (layers, activation, output_loss)):
+        _network(None, layers, activation, output_loss)  # the one-line refusal
     text = compare(
-        list(losses),
+        items,
         fmt,
         parse_params(params),
         data=ds,

@@ -64,8 +64,9 @@ XOR_NOTE = N_(
     "line separates the two classes, so the perceptron and the softmax regression of the "
     "first lesson cannot learn them (a linear model gets at most three of the four corners "
     "right): softmax regression trained the same way ({method}, {eta}, {epochs} epochs, from "
-    "zeros) classifies {linear} of the {n} samples right. The hidden layer bends the boundary: "
-    "the network classifies {network} of {n} right."
+    "zeros) classifies at best {linear} of the {n} samples right at any epoch, and its lowest "
+    "loss is {lowest}, where guessing (both classes equally likely) gives {chance}. The hidden "
+    "layer bends the boundary: the network classifies {network} of {n} right."
 )
 _EXAMPLE_SOURCE = "worked example"
 
@@ -144,32 +145,36 @@ def model_note_document(
     with language(lang) as code:
         blocks = _blocks(d, result, figures, title)
         if linear is not None:
-            blocks.insert(-2, _xor_paragraph(result, linear))
+            blocks.insert(-2, _xor_paragraph(result, linear, bool(d.form.mean)))
     return B.Document(tuple(blocks), B.FrontMatter(title, date, tags), code)
 
 
-def _xor_paragraph(result: ModelTrainResult, linear: ModelTrainResult) -> B.Paragraph:
+def _xor_paragraph(result: ModelTrainResult, linear: ModelTrainResult, mean: bool) -> B.Paragraph:
     """What the linear model does on XOR, measured, beside what the network does."""
+    # the loss of p = (½, ½) for every sample: n log 2 summed, log 2 averaged
+    chance = rf"\log 2 = {fmt(np.log(2))}" if mean else rf"n \log 2 = {fmt(result.n * np.log(2))}"
     return B.Paragraph(
         B.fill(
             _(XOR_NOTE),
             method=result.method,
             eta=B.Math(rf"\eta = {fmt(result.lr)}"),
             epochs=str(linear.epochs_run),
-            linear=str(linear.correct[-1]),
+            linear=str(max(c for c in linear.correct if c is not None)),
+            lowest=fmt(min(linear.losses)),
+            chance=B.Math(chance),
             network=str(result.correct[-1]),
             n=str(result.n),
         )
     )
 
 
-def linear_on_xor(result: ModelTrainResult, data: Dataset) -> ModelTrainResult:
+def linear_on_xor(result: ModelTrainResult, data: Dataset, mean: bool = False) -> ModelTrainResult:
     """Softmax regression (the linear model with K = 2 scores) trained as ``result`` was
     (method, η, epochs), from zeros, on the same data."""
     from gradproof.numeric.derive import derive
 
     return train_model(
-        derive("softmax", example=False),
+        derive("softmax", mean=mean, example=False),
         data,
         lr=result.lr,
         epochs=result.epochs_run,
@@ -325,7 +330,7 @@ def _write(
     heading = title or _(ND.TITLE, loss=loss_name(d))
     linear = None
     if hasattr(d, "widths") and is_xor(data) and d.spec.name == "softmax":
-        linear = linear_on_xor(result, data)
+        linear = linear_on_xor(result, data, bool(d.form.mean))
     doc = model_note_document(
         d, result, files, title=heading, date=date, tags=tags, lang=lang, linear=linear
     )

@@ -45,6 +45,7 @@ __all__ = [
     "ModelObjective",
     "ModelTrainResult",
     "model_objective",
+    "run_objective",
     "model_data",
     "train_objective",
     "train_model",
@@ -169,6 +170,16 @@ def model_objective(d: Any, data: Dataset, at: Any = None) -> Objective:
         K = int(np.shape(raw["W"])[0])
     _X, _lab, _T, K = model_arrays(d.spec.labels, data.X, data.y, K)
     return ModelObjective(d, d.numpy(), d.layout(data.d, K), K)
+
+
+def run_objective(d: Any, layout: ParameterLayout, K: int) -> Objective:
+    """The objective a run of ``d`` with this layout was trained on (its scores draw the
+    decision regions): a network's, or the model's at ``K`` outputs."""
+    if hasattr(d, "widths"):
+        from gradproof.notes.network_train import network_objective  # it imports this module
+
+        return network_objective(d)
+    return ModelObjective(d, d.numpy(), layout, K)
 
 
 @dataclass(frozen=True)
