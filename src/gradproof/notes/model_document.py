@@ -26,6 +26,7 @@ from gradproof.notes.model_plots import RegionFigure, model_figures
 from gradproof.notes.model_train import (
     CORRECT,
     ModelTrainResult,
+    model_data,
     model_objective,
     model_table_rows,
     train_model,
@@ -33,6 +34,8 @@ from gradproof.notes.model_train import (
 from gradproof.notes.network_train import is_xor
 from gradproof.notes.plots import loss_name, require
 from gradproof.notes.train import summary
+from gradproof.numeric.derive import derive
+from gradproof.numeric.network_example import network_example
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.render.example import fmt
 from gradproof.symbolic.sentences import prose_inline
@@ -171,8 +174,6 @@ def _xor_paragraph(result: ModelTrainResult, linear: ModelTrainResult, mean: boo
 def linear_on_xor(result: ModelTrainResult, data: Dataset, mean: bool = False) -> ModelTrainResult:
     """Softmax regression (the linear model with K = 2 scores) trained as ``result`` was
     (method, η, epochs), from zeros, on the same data."""
-    from gradproof.numeric.derive import derive
-
     return train_model(
         derive("softmax", mean=mean, example=False),
         data,
@@ -229,8 +230,6 @@ def _example_data(d: Any, ex: Any) -> Dataset:
     """The worked example's data (named as the built-in data when it is that); a network
     trains on its built-in data (XOR for 2 inputs) unless its example was given data."""
     if hasattr(d, "widths") and getattr(ex, "X", None) is None:
-        from gradproof.notes.model_train import model_data
-
         return model_data(d, None)
     built_in = sample_model_dataset(d.spec.labels)
     if getattr(ex, "X", None) is None:
@@ -290,8 +289,6 @@ def _write(
     if site is not None and format != "markdown":
         raise OptionError(_("--site applies to --format markdown"))
     if d.example is None and hasattr(d, "widths"):  # a network: its example at seed 0
-        from gradproof.numeric.network_example import network_example
-
         d = d.with_example(network_example(d, None, None, None))
     ex = d.example
     if ex is None:

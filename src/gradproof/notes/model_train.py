@@ -24,6 +24,7 @@ from gradproof._typing import Array
 from gradproof.datasets import Dataset, sample_model_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, language
+from gradproof.notes.network_train import network_data, network_objective
 from gradproof.notes.train import (
     _batches,
     _check,
@@ -132,8 +133,6 @@ def model_data(d: Any, data: Dataset | None, X: Any = None, y: Any = None) -> Da
     against the loss's labels (one line naming what is wrong otherwise); a network's are
     checked against its widths (default: XOR, see :mod:`gradproof.notes.network_train`)."""
     if hasattr(d, "widths"):
-        from gradproof.notes.network_train import network_data  # it imports this module
-
         return network_data(d, data, X, y)
     if data is not None and (X is not None or y is not None):
         raise OptionError(_("give the samples once: a Dataset, or X and y, not both"))
@@ -154,8 +153,6 @@ def model_objective(d: Any, data: Dataset, at: Any = None) -> Objective:
     else from the labels; a network's widths fix its shapes (its start is a seeded random
     point, not zeros)."""
     if hasattr(d, "widths"):
-        from gradproof.notes.network_train import network_objective  # it imports this module
-
         return network_objective(d)
     raw = at
     if isinstance(at, str):
@@ -176,8 +173,6 @@ def run_objective(d: Any, layout: ParameterLayout, K: int) -> Objective:
     """The objective a run of ``d`` with this layout was trained on (its scores draw the
     decision regions): a network's, or the model's at ``K`` outputs."""
     if hasattr(d, "widths"):
-        from gradproof.notes.network_train import network_objective  # it imports this module
-
         return network_objective(d)
     return ModelObjective(d, d.numpy(), layout, K)
 
