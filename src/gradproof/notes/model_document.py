@@ -74,6 +74,22 @@ XOR_NOTE = N_(
 _EXAMPLE_SOURCE = "worked example"
 
 
+NETWORK_LR = 0.03
+"""The learning rate of a network's note when its derivation has no worked example."""
+NETWORK_NAME = N_("{widths} {activation} network with the {loss}")
+NETWORK_SHORT = N_("{widths} {activation} network")
+
+
+def _name(d: Any, short: bool = False) -> str:
+    """What the note is about inside a sentence: the loss, or the network (and its loss,
+    unless ``short``: a figure's title has room for the network only)."""
+    if not hasattr(d, "widths"):
+        return loss_name(d)
+    widths = "-".join(map(str, d.widths))
+    words = NETWORK_SHORT if short else NETWORK_NAME
+    return _(words, widths=widths, activation=d.activation, loss=loss_name(d))
+
+
 def parameter_tex(name: str) -> str:
     """A parameter's name in LaTeX: W, \\mathbf{b}, W_{1}, \\mathbf{b}_{2}."""
     stem, digits = name.rstrip("0123456789"), name[len(name.rstrip("0123456789")) :]
@@ -203,7 +219,7 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
         out.append(B.Heading(2, (B.Text(_(ND.H_FIGURES)),)))
         for fig in figures:
             if isinstance(fig, RegionFigure):
-                alt = _(ALT_REGIONS, loss=loss_name(d))
+                alt = _(ALT_REGIONS, loss=_name(d))
                 out.append(
                     B.Figure(fig.png.name, alt, B.fill(_(CAPTION_REGIONS), argmax=_argmax()))
                 )
@@ -288,8 +304,9 @@ def _write(
     profile = get_profile(site)
     if site is not None and format != "markdown":
         raise OptionError(_("--site applies to --format markdown"))
-    if d.example is None and hasattr(d, "widths"):  # a network: its example at seed 0
-        d = d.with_example(network_example(d, None, None, None))
+    if d.example is None and hasattr(d, "widths"):  # a network: its example at seed 0, with
+        # the step gradproof notes mlp takes by default (its summed loss swings at 0.1)
+        d = d.with_example(network_example(d, None, None, None, lr=NETWORK_LR))
     ex = d.example
     if ex is None:
         raise OptionError(
@@ -323,8 +340,8 @@ def _write(
     if figures:
         assets.mkdir(parents=True, exist_ok=True)
         objective = model_objective(d, data, at)
-        files = model_figures(objective, result, data, assets, slug, loss_name(d), lang)
-    heading = title or _(ND.TITLE, loss=loss_name(d))
+        files = model_figures(objective, result, data, assets, slug, _name(d, True), lang)
+    heading = title or _(ND.TITLE, loss=_name(d))
     linear = None
     if hasattr(d, "widths") and is_xor(data) and d.spec.name == "softmax":
         linear = linear_on_xor(result, data, bool(d.form.mean))
