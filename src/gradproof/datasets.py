@@ -43,6 +43,7 @@ __all__ = [
     "parse_point",
     "sample_dataset",
     "sample_model_dataset",
+    "sample_xor_dataset",
     "validate_labels",
     "as_dataset",
     "DATA_LIMITS",
@@ -620,3 +621,19 @@ def sample_model_dataset(labels: str = "classes") -> Dataset:
         wobble = 0.1 * ((np.arange(X.shape[0] * 3).reshape(-1, 3) * 7) % 5 - 2)
         y = X @ A.T + np.array([0.5, -0.25, 0.0]) + wobble
     return Dataset(X, y, N_("built-in 3-class data"))
+
+
+# XOR: 8 points around each corner of the unit square, class 1 where exactly one coordinate
+# is near 1. No line separates the classes (a linear model gets at most 3 corners of 4 right);
+# one hidden layer does. The offsets are a fixed draw, rounded, inside ±0.2 of each corner.
+_XOR_CORNERS = ((0.0, 0.0, 0), (0.0, 1.0, 1), (1.0, 0.0, 1), (1.0, 1.0, 0))
+
+
+def sample_xor_dataset() -> Dataset:
+    """The built-in XOR data: 32 points in the plane, 8 around each corner of the unit square,
+    labels 0 at (0, 0) and (1, 1), 1 at (0, 1) and (1, 0) (2 classes no line separates)."""
+    rng = np.random.default_rng(2026)
+    offsets = np.round(rng.uniform(-0.2, 0.2, size=(len(_XOR_CORNERS), 8, 2)), 2)
+    X = np.vstack([np.array(c[:2]) + off for c, off in zip(_XOR_CORNERS, offsets, strict=True)])
+    y = np.repeat([float(c[2]) for c in _XOR_CORNERS], 8)
+    return Dataset(X, y, N_("built-in XOR data"))

@@ -22,6 +22,7 @@ from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.symbolic.losses import LABEL_SETS, list_losses
 from gradproof.symbolic.model_derive import is_model_request
+from gradproof.symbolic.network_derivation import NETWORK_MODELS
 from gradproof.symbolic.render.printers import to_latex
 from gradproof.symbolic.render.records import step_records
 from gradproof.symbolic.score_losses import SCORE_LOSSES
@@ -74,6 +75,28 @@ from gradproof.symbolic.score_losses import SCORE_LOSSES
     type=click.Choice(["zero", "plus", "minus"]),
     help="A model's L1 regulariser: the value of sgn(0) in its subgradient (default zero).",
 )
+@click.option(
+    "--layers",
+    metavar="WIDTHS",
+    help="A network's widths, input first and output last (gradproof derive mlp --layers 2-16-3).",
+)
+@click.option(
+    "--activation",
+    help="A network's hidden activation: relu (default; relu′(0) is --kink, default exclude "
+    "→ 0), sigmoid, tanh or identity.",
+)
+@click.option(
+    "--loss",
+    "output_loss",
+    help="A network's loss on its outputs: softmax (default), squared_error or logistic "
+    "(one output unit, labels ±1).",
+)
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="A network's example point: the random point of this seed (default: seed 0; a "
+    "network at zeros has zero hidden gradients).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable result.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 def derive_cmd(
@@ -97,6 +120,10 @@ def derive_cmd(
     no_example,
     model,
     l1,
+    layers,
+    activation,
+    output_loss,
+    seed,
     as_json,
     output,
 ):
@@ -112,9 +139,31 @@ def derive_cmd(
         raise OptionError(_("--site applies to --format markdown"))
     if not no_example and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
-    if is_model_request(loss, expr, model):
-        d = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
-        d = d(model=model, l1=l1, example=not no_example)
+    network = (loss or "").strip().lower() in NETWORK_MODELS or (
+        model is not None and model.strip().lower() in NETWORK_MODELS
+    )
+    if not network and any(v is not None for v in (layers, activation, output_loss, seed)):
+        raise OptionError(
+            _("--layers, --activation, --loss and --seed belong to a network: gradproof derive mlp")
+        )
+    if network or is_model_request(loss, expr, model):
+        if network:
+            _network_only(loss, expr, wrt)
+            call = _derive_model(
+                None, None, reg, params, kink, mean, "w,b", X, y, data_file, at, lr
+            )
+            d = call(
+                name="mlp",
+                loss=output_loss,
+                layers=layers,
+                activation=activation,
+                seed=seed,
+                l1=l1,
+                example=not no_example,
+            )
+        else:
+            call = _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
+            d = call(model=model, l1=l1, example=not no_example)
         if as_json:
             emit(json.dumps(_model_json(d, detail), indent=2, ensure_ascii=False) + "\n", output)
         else:
@@ -164,9 +213,11 @@ def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at,
     Xa, ya = model_data(X, y, data_file)
     names = [p.strip() for p in wrt.split(",") if p.strip()]
 
-    def call(**extra):
+    def call(name=None, **extra):
+        if name is None:
+            extra["loss"] = loss
         return derive(
-            loss,
+            name,
             expr=expr,
             reg=reg,
             params=parse_params(params),
@@ -183,9 +234,25 @@ def _derive_model(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at,
     return call
 
 
+def _network_only(loss, expr, wrt):
+    """Refuse what a network does not take (a loss name in LOSS's place, --expr, --wrt)."""
+    if expr is not None or [p.strip() for p in wrt.split(",")] != ["w", "b"]:
+        raise OptionError(
+            _("a network takes --loss softmax, squared_error or logistic, not --expr or --wrt")
+        )
+    if loss is not None and loss.strip().lower() not in NETWORK_MODELS:
+        raise OptionError(_("give a network's loss as --loss {loss}", loss=loss))
+
+
 def _model_json(d, detail):
-    """The --json result of a model derivation."""
-    return {
+    """The --json result of a model derivation (a network's adds its widths, activation and
+    relu′(0))."""
+    network = (
+        {"layers": list(d.widths), "activation": d.activation, "relu_prime0": d.relu_prime0}
+        if hasattr(d, "widths")
+        else {}
+    )
+    return network | {
         "loss": d.name,
         "title": d.title,
         "model": d.model.name,

@@ -16,6 +16,7 @@ from gradproof.cli.options import (
     dataset_from,
     emit,
     loss_options,
+    network_options,
     parse_params,
 )
 from gradproof.datasets import Dataset, load_data, parse_matrix, sample_dataset
@@ -25,6 +26,7 @@ from gradproof.markup.platforms import SITES
 from gradproof.numeric.derive import derive
 from gradproof.numeric.model_example import model_example
 from gradproof.symbolic.model_derive import is_model_request
+from gradproof.symbolic.network_derivation import NETWORK_MODELS
 from gradproof.text import printable
 
 PROGRESS_FROM = 200  # epochs; shorter runs finish before a bar would help
@@ -69,6 +71,37 @@ def model_dataset_from(X: str | None, y: str | None, data_file: str | None) -> D
     return Dataset(Xa, ya, "--X/--y")
 
 
+def _network(loss: str | None, layers: Any, activation: Any, output_loss: Any) -> bool:
+    """Whether LOSS names a network (mlp); the network options refused for anything else."""
+    network = (loss or "").strip().lower() in NETWORK_MODELS
+    if not network and any(v is not None for v in (layers, activation, output_loss)):
+        raise OptionError(
+            _("--layers, --activation and --loss belong to a network: LOSS is mlp, e.g. "
+              "gradproof train mlp --layers 2-8-2")
+        )  # fmt: skip
+    return network
+
+
+def _default_lr(lr: float | None, network: bool) -> float:
+    """--lr, or its default: 0.1, or 0.03 for a network (its loss is summed over the samples;
+    at 0.1 a 2-8-2 network's loss on XOR first climbs eightfold before it falls)."""
+    if lr is not None:
+        return lr
+    return 0.03 if network else 0.1
+
+
+def _derive_network(layers, activation, output_loss, reg, params, kink, mean, expr, wrt, **kw):
+    """derive('mlp', …) from the command line (--expr and --wrt do not apply to a network)."""
+    if expr is not None or _wrt(wrt) != ["w", "b"]:
+        raise OptionError(
+            _("a network takes --loss softmax, squared_error or logistic, not --expr or --wrt")
+        )
+    return derive(
+        "mlp", layers=layers, activation=activation, loss=output_loss, reg=reg,
+        params=parse_params(params), kink=kink, mean=mean, **kw,
+    )  # fmt: skip
+
+
 def _interactive() -> bool:
     """A progress bar only for a person at a terminal: in a log it is one more line."""
     return sys.stderr.isatty()
@@ -98,16 +131,14 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
 @click.option(
     "--lr",
     type=float,
-    default=0.1,
-    show_default=True,
-    help="Learning rate of the update step and of the gradient-descent table.",
+    help="Learning rate of the update step and of the gradient-descent table (default 0.1; "
+    "0.03 for a network, whose summed loss swings at 0.1).",
 )
 @click.option(
     "--epochs",
     type=int,
-    default=20,
-    show_default=True,
-    help="Epochs of gradient descent shown in the table and the figures.",
+    help="Epochs of gradient descent shown in the table and the figures (default 20; 100 for "
+    "a network).",
 )
 @click.option(
     "--format",
@@ -156,6 +187,13 @@ def _train_with_bar(train: Any, d: Any, data: Any, epochs: int, kwargs: dict[str
     help="The two coordinates of the landscape figure, e.g. w1,w2 (default) or w1,b.",
 )
 @click.option("--no-figures", is_flag=True, help="Leave the figures out (no matplotlib needed).")
+@network_options
+@click.option(
+    "--seed",
+    type=click.IntRange(min=0),
+    help="mlp: the seed of the network's random start (default 0; at zeros a network has no "
+    "hidden gradient).",
+)
 def notes_cmd(
     loss,
     expr,
@@ -180,6 +218,10 @@ def notes_cmd(
     tags,
     coords,
     no_figures,
+    layers,
+    activation,
+    output_loss,
+    seed,
 ):
     """Write a publishable note on LOSS: derivation, worked example, code, figures, descent.
 
@@ -189,6 +231,12 @@ def notes_cmd(
     from gradproof.notes.plots import parse_coords
 
     _need_loss(loss, expr)
+    network = _network(loss, layers, activation, output_loss)
+    lr = _default_lr(lr, network)
+    if seed is not None and not network:
+        raise OptionError(_("--seed draws a network's random start: it applies to mlp"))
+    if epochs is None:
+        epochs = 100 if network else 20  # a network needs more epochs to learn XOR
     for flag, value in (("--front-matter", front_matter), ("--site", site)):
         if value and fmt != "markdown":
             raise OptionError(_("{flag} applies to --format markdown", flag=flag))
@@ -205,7 +253,20 @@ def notes_cmd(
         epochs=epochs,
         figures=not no_figures,
     )
-    if is_model_request(loss, expr, None):
+    if network:
+        if coords:
+            raise OptionError(_("--coords applies to the loss landscape of the linear model"))
+        from gradproof.notes.model_train import model_data
+
+        ds = model_dataset_from(X, y, data_file)
+        d = _derive_network(
+            layers, activation, output_loss, reg, params, kink, mean, expr, wrt,
+            X=None if ds is None else ds.X, y=None if ds is None else ds.y, at=at, seed=seed,
+            lr=lr, example=True,
+        )  # fmt: skip
+        data = None if ds is None else model_data(d, ds)
+        result = write_notes(d, output, data=data, **options)
+    elif is_model_request(loss, expr, None):
         if coords:
             raise OptionError(_("--coords applies to the loss landscape of the linear model"))
         d, data = _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, lr)
@@ -253,7 +314,11 @@ def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at
 @cli.command("train")
 @loss_options
 @data_options
-@click.option("--lr", type=float, default=0.1, show_default=True, help="Learning rate η.")
+@click.option(
+    "--lr",
+    type=float,
+    help="Learning rate η (default 0.1; 0.03 for a network, whose summed loss swings at 0.1).",
+)
 @click.option(
     "--epochs",
     type=int,
@@ -276,7 +341,8 @@ def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at
 @click.option(
     "--seed",
     type=int,
-    help="Seed (a whole number ≥ 0) of the sample order of SGD (reproducible runs).",
+    help="Seed (a whole number ≥ 0) of the sample order of SGD (reproducible runs) and of a "
+    "network's random start (default 0).",
 )
 @click.option(
     "--rows",
@@ -285,6 +351,7 @@ def _model_example(loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at
     show_default=True,
     help="At most this many epochs are listed (an even spread, first and last kept).",
 )
+@network_options
 def train_cmd(
     loss,
     expr,
@@ -303,6 +370,9 @@ def train_cmd(
     batch_size,
     seed,
     rows,
+    layers,
+    activation,
+    output_loss,
 ):
     """Train a linear model on LOSS with its derived gradient; print a per-epoch table.
 
@@ -313,7 +383,13 @@ def train_cmd(
     _need_loss(loss, expr)
     if rows < 2:
         raise OptionError(_("--rows must be at least 2, got {rows}", rows=rows))
+    network = _network(loss, layers, activation, output_loss)
+    lr = _default_lr(lr, network)
     kwargs = dict(lr=lr, epochs=epochs, momentum=momentum, batch_size=batch_size, seed=seed, at=at)
+    if network:
+        d = _derive_network(layers, activation, output_loss, reg, params, kink, mean, expr, wrt)
+        _train_model(d, model_dataset_from(X, y, data_file), epochs, rows, kwargs)
+        return
     if is_model_request(loss, expr, None):
         d = derive(
             loss, expr=expr, reg=reg, params=parse_params(params), kink=kink, mean=mean,
@@ -405,7 +481,10 @@ def _train_model(d: Any, ds: Dataset | None, epochs: int, rows: int, kwargs: Any
 )
 @data_options
 @click.option(
-    "--lr", type=float, default=0.1, show_default=True, help="Learning rate of the one step."
+    "--lr",
+    type=float,
+    help="Learning rate of the one step and of the training runs (default 0.1; 0.03 when a "
+    "network is compared).",
 )
 @click.option(
     "--epochs",
@@ -422,7 +501,11 @@ def _train_model(d: Any, ds: Dataset | None, epochs: int, rows: int, kwargs: Any
     help="Also draw each loss against the margin into FILE.png (and FILE.svg).",
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
-def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output):
+@network_options
+def compare_cmd(
+    losses, params, fmt, site, X, y, data_file, at, lr, epochs, figure, output, layers,
+    activation, output_loss,
+):  # fmt: skip
     """Show the derivations of two or more LOSSES side by side, with the differences.
 
     With data (--X/--y or --data, and --at), also the numbers on it: loss, gradient, active
@@ -436,10 +519,17 @@ def compare_cmd(losses, params, fmt, site, X, y, data_file, at, lr, epochs, figu
     if at is not None and X is None and data_file is None:
         raise OptionError(_("--at needs data: give --X/--y or --data"))
     ds = dataset_from(X, y, data_file)
+    lr = _default_lr(lr, any(_network(item, None, None, None) for item in losses))
     if ds is not None and not (math.isfinite(lr) and lr > 0):
         raise OptionError(_("--lr must be a positive number, got {lr}", lr=lr))
+    items: list[Any] = list(losses)
+    if any(_network(item, None, None, None) for item in items):  # mlp: built from the options
+        net = _derive_network(layers, activation, output_loss, None, (), None, False, None, "w,b")
+        items = [net if _network(item, None, None, None) else item for item in items]
+    elif any(v is not None for v in (layers, activation, output_loss)):
+        _network(None, layers, activation, output_loss)  # the one-line refusal
     text = compare(
-        list(losses),
+        items,
         fmt,
         parse_params(params),
         data=ds,

@@ -25,6 +25,7 @@ __all__ = [
     "loss_options",
     "model_data",
     "json_array",
+    "network_options",
 ]
 
 
@@ -155,3 +156,24 @@ def model_data(
     if X is None:
         return None, None
     return parse_matrix(X, "--X"), json_array(y or "", "--y")
+
+
+def network_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """--layers, --activation, --loss: the network of ``LOSS = mlp`` (train, notes)."""
+    decorators = [
+        click.option(
+            "--layers",
+            metavar="WIDTHS",
+            help="mlp: the network's widths, input first and output last (e.g. 2-8-2).",
+        ),
+        click.option(
+            "--activation",
+            help="mlp: the hidden activation, relu (default), sigmoid, tanh or identity.",
+        ),
+        click.option(
+            "--loss",
+            "output_loss",
+            help="mlp: the loss on the outputs, softmax (default), squared_error or logistic.",
+        ),
+    ]
+    return functools.reduce(lambda acc, dec: dec(acc), reversed(decorators), f)

@@ -34,6 +34,7 @@ from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.derive import derive_symbolic
 from gradproof.symbolic.losses import get_loss
 from gradproof.symbolic.model_derivation import ModelDerivation
+from gradproof.symbolic.network_derivation import NETWORK_MODELS
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, inline_pieces
 from gradproof.symbolic.render.printers import to_latex, to_text
 from gradproof.symbolic.score_losses import get_score_loss, is_score_loss
@@ -247,7 +248,7 @@ def _is_model(item: str | Derivation | ModelDerivation) -> bool:
     """A loss over K scores per sample (a name, an expression over s, or its derivation)?"""
     if isinstance(item, ModelDerivation):
         return True
-    return isinstance(item, str) and is_score_loss(item)
+    return isinstance(item, str) and (item.strip().lower() in NETWORK_MODELS or is_score_loss(item))
 
 
 def _label(item: str | Derivation | ModelDerivation) -> str:
@@ -270,7 +271,8 @@ def _compare_models(
     :func:`gradproof.notes.model_compare.compare_models`."""
     from gradproof.notes.model_compare import compare_models
 
-    specs = {item: get_score_loss(item) for item in losses if isinstance(item, str)}
+    named = [x for x in losses if isinstance(x, str) and x.strip().lower() not in NETWORK_MODELS]
+    specs = {item: get_score_loss(item) for item in named}
     unused = [k for k in given if not any(k in spec.params for spec in specs.values())]
     if unused:
         raise OptionError(
@@ -282,6 +284,14 @@ def _compare_models(
         )
     if isinstance(at, Point):
         raise OptionError(_("a model's point is a mapping such as {{'W': [[…]], 'b': […]}}"))
+    if len(named) < sum(isinstance(x, str) for x in losses):  # "mlp": its widths are needed
+        raise OptionError(
+            _(
+                "a network has no default widths: compare its derivation, e.g. "
+                "compare([derive('mlp', layers='2-8-2'), 'softmax']), or run gradproof compare "
+                "mlp softmax --layers 2-8-2"
+            )
+        )
     derivations = [
         item
         if not isinstance(item, str)

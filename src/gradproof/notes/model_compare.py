@@ -32,10 +32,10 @@ from gradproof.markup.latex import to_latex as emit_latex
 from gradproof.markup.markdown import to_markdown
 from gradproof.markup.platforms import Profile
 from gradproof.notes.model_train import (
-    ModelObjective,
     ModelTrainResult,
     class_labels,
     model_data,
+    run_objective,
     train_model,
 )
 from gradproof.symbolic import sentences as T
@@ -58,6 +58,10 @@ SEPARATOR = N_(" vs ")
 TRAINED = N_(
     "Trained on {data} ({n} samples, {K} classes): {method}, {eta}, {epochs} epochs from the "
     "same point"
+)
+TRAINED_NETWORK = N_(
+    "Trained on {data} ({n} samples, {K} classes): {method}, {eta}, {epochs} epochs, the linear "
+    "models from zeros, the networks from their seeded random point"
 )
 ONE_HOT = N_("{losses} trained on the one-hot rows of the labels (targets {Y}).")
 ROWS = (N_("loss at the start"), N_("final loss"), "‖g‖", N_("correct"), N_("epochs run"))
@@ -130,6 +134,9 @@ def _runs(
 ) -> tuple[Dataset, list[ModelTrainResult], list[int], list[str]]:
     """Each derivation trained on the same data: (data, runs, samples right, one-hot losses)."""
     classes = [d for d in derivations if d.spec.labels == "classes"]
+    networks = [d for d in derivations if hasattr(d, "widths")]
+    if data is None and networks:  # a network's built-in data (XOR for 2 inputs)
+        data = model_data(networks[0], None)
     if data is None:
         data = sample_model_dataset("classes" if classes else "targets")
     if classes:
@@ -145,7 +152,7 @@ def _runs(
         run = train_model(d, own, lr=lr, epochs=epochs, at=at, history=epochs + 1)
         runs.append(run)
         if classes:  # a run on one-hot targets counts no classes itself: count them here
-            scores = ModelObjective(d, d.numpy(), run.layout, run.K).scores(data.X, run.point)
+            scores = run_objective(d, run.layout, run.K).scores(data.X, run.point)
             right.append(int(np.sum(np.argmax(scores, axis=1) == labels)))
     return data, runs, right, one_hot
 
@@ -166,8 +173,9 @@ def _trained(data: Dataset, runs: list[ModelTrainResult], math: bool) -> tuple[A
     r = runs[0]
     eta = B.Math(rf"\eta = {fmt(r.lr)}") if math else f"η = {fmt(r.lr)}"
     source = _(BUILT_IN) if data.source == sample_model_dataset().source else _(data.source)
+    networks = any("W1" in x.layout.names for x in runs)  # a network: W1, b1, W2, …
     return B.fill(
-        _(TRAINED),
+        _(TRAINED_NETWORK if networks else TRAINED),
         data=source,
         n=str(data.n),
         K=str(r.K),

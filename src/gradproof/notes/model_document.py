@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from gradproof.datasets import Dataset, sample_model_dataset
+from gradproof.datasets import Dataset, sample_model_dataset, sample_xor_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, capitalise, language
 from gradproof.io import write_atomic
@@ -26,12 +26,16 @@ from gradproof.notes.model_plots import RegionFigure, model_figures
 from gradproof.notes.model_train import (
     CORRECT,
     ModelTrainResult,
+    model_data,
     model_objective,
     model_table_rows,
     train_model,
 )
+from gradproof.notes.network_train import is_xor
 from gradproof.notes.plots import loss_name, require
 from gradproof.notes.train import summary
+from gradproof.numeric.derive import derive
+from gradproof.numeric.network_example import network_example
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.render.example import fmt
 from gradproof.symbolic.sentences import prose_inline
@@ -56,7 +60,34 @@ FINAL = N_("The parameters after the last epoch:")
 ON_BUILT_IN = N_("the built-in 3-class data")
 ON_EXAMPLE = N_("the data of the worked example")
 ON_GIVEN = N_("the given data ({source})")
+ON_XOR = N_("the built-in XOR data")
+START_EXAMPLE = N_("the point of the worked example")
+XOR_NOTE = N_(
+    "These data are XOR: the class is 1 where exactly one coordinate is near 1. No straight "
+    "line separates the two classes, so the perceptron and the softmax regression of the "
+    "first lesson cannot learn them (a linear model gets at most three of the four corners "
+    "right): softmax regression trained the same way ({method}, {eta}, {epochs} epochs, from "
+    "zeros) classifies at best {linear} of the {n} samples right at any epoch, and its lowest "
+    "loss is {lowest}, where guessing (both classes equally likely) gives {chance}. The hidden "
+    "layer bends the boundary: the network classifies {network} of {n} right."
+)
 _EXAMPLE_SOURCE = "worked example"
+
+
+NETWORK_LR = 0.03
+"""The learning rate of a network's note when its derivation has no worked example."""
+NETWORK_NAME = N_("{widths} {activation} network with the {loss}")
+NETWORK_SHORT = N_("{widths} {activation} network")
+
+
+def _name(d: Any, short: bool = False) -> str:
+    """What the note is about inside a sentence: the loss, or the network (and its loss,
+    unless ``short``: a figure's title has room for the network only)."""
+    if not hasattr(d, "widths"):
+        return loss_name(d)
+    widths = "-".join(map(str, d.widths))
+    words = NETWORK_SHORT if short else NETWORK_NAME
+    return _(words, widths=widths, activation=d.activation, loss=loss_name(d))
 
 
 def parameter_tex(name: str) -> str:
@@ -81,6 +112,8 @@ def _point_lines(point: dict[str, Any]) -> tuple[str, ...]:
 
 
 def _data_words(source: str) -> str:
+    if source == sample_xor_dataset().source:
+        return _(ON_XOR)
     if source == sample_model_dataset().source:
         return _(ON_BUILT_IN)
     if source == _EXAMPLE_SOURCE:
@@ -106,8 +139,10 @@ def _descent_table(result: ModelTrainResult) -> B.Table:
     return B.Table(header, rows, ("r", "r", "r", "r"))
 
 
-def _start_pieces(result: ModelTrainResult) -> B.Inline:
+def _start_pieces(result: ModelTrainResult, network: bool = False) -> B.Inline:
     start = result.start
+    if network:  # a network's matrices are too wide for a sentence (its example shows them)
+        return B.Text(_(START_EXAMPLE))
     if not any(np.any(v) for v in start.values()):  # every parameter 0: say so briefly
         return B.Math(r",\ ".join(f"{parameter_tex(k)} = 0" for k in start))
     return B.Math(r",\ ".join(f"{parameter_tex(k)} = {_matrix_tex(v)}" for k, v in start.items()))
@@ -122,11 +157,49 @@ def model_note_document(
     date: str,
     tags: tuple[str, ...] = (),
     lang: str | None = None,
+    linear: ModelTrainResult | None = None,
 ) -> B.Document:
-    """The note as a document, in the language ``lang`` (default: the current one)."""
+    """The note as a document, in the language ``lang`` (default: the current one);
+    ``linear`` is softmax regression's run on the same XOR data, for a network's note."""
     with language(lang) as code:
         blocks = _blocks(d, result, figures, title)
+        if linear is not None:
+            blocks.insert(-2, _xor_paragraph(result, linear, bool(d.form.mean)))
     return B.Document(tuple(blocks), B.FrontMatter(title, date, tags), code)
+
+
+def _xor_paragraph(result: ModelTrainResult, linear: ModelTrainResult, mean: bool) -> B.Paragraph:
+    """What the linear model does on XOR, measured, beside what the network does."""
+    # the loss of p = (½, ½) for every sample: n log 2 summed, log 2 averaged
+    chance = rf"\log 2 = {fmt(np.log(2))}" if mean else rf"n \log 2 = {fmt(result.n * np.log(2))}"
+    return B.Paragraph(
+        B.fill(
+            _(XOR_NOTE),
+            method=result.method,
+            eta=B.Math(rf"\eta = {fmt(result.lr)}"),
+            epochs=str(linear.epochs_run),
+            linear=str(max(c for c in linear.correct if c is not None)),
+            lowest=fmt(min(linear.losses)),
+            chance=B.Math(chance),
+            network=str(result.correct[-1]),
+            n=str(result.n),
+        )
+    )
+
+
+def linear_on_xor(result: ModelTrainResult, data: Dataset, mean: bool = False) -> ModelTrainResult:
+    """Softmax regression (the linear model with K = 2 scores) trained as ``result`` was
+    (method, η, epochs), from zeros, on the same data."""
+    return train_model(
+        derive("softmax", mean=mean, example=False),
+        data,
+        lr=result.lr,
+        epochs=result.epochs_run,
+        momentum=result.momentum,
+        batch_size=result.batch_size,
+        seed=result.seed,
+        history=result.epochs_run + 1,
+    )
 
 
 def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) -> list[B.Block]:
@@ -146,7 +219,7 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
         out.append(B.Heading(2, (B.Text(_(ND.H_FIGURES)),)))
         for fig in figures:
             if isinstance(fig, RegionFigure):
-                alt = _(ALT_REGIONS, loss=loss_name(d))
+                alt = _(ALT_REGIONS, loss=_name(d))
                 out.append(
                     B.Figure(fig.png.name, alt, B.fill(_(CAPTION_REGIONS), argmax=_argmax()))
                 )
@@ -159,7 +232,7 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
         data=_data_words(result.source),
         n=str(result.n),
         K=str(result.K),
-        start=_start_pieces(result),
+        start=_start_pieces(result, hasattr(d, "widths")),
         summary=summary(result),  # type: ignore[arg-type]
     )
     out += [B.Heading(2, (B.Text(_(ND.H_DESCENT)),)), B.Paragraph(intro), _descent_table(result)]
@@ -170,7 +243,10 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
 
 
 def _example_data(d: Any, ex: Any) -> Dataset:
-    """The worked example's data (named as the built-in data when it is that)."""
+    """The worked example's data (named as the built-in data when it is that); a network
+    trains on its built-in data (XOR for 2 inputs) unless its example was given data."""
+    if hasattr(d, "widths") and getattr(ex, "X", None) is None:
+        return model_data(d, None)
     built_in = sample_model_dataset(d.spec.labels)
     if getattr(ex, "X", None) is None:
         return built_in
@@ -228,6 +304,9 @@ def _write(
     profile = get_profile(site)
     if site is not None and format != "markdown":
         raise OptionError(_("--site applies to --format markdown"))
+    if d.example is None and hasattr(d, "widths"):  # a network: its example at seed 0, with
+        # the step gradproof notes mlp takes by default (its summed loss swings at 0.1)
+        d = d.with_example(network_example(d, None, None, None, lr=NETWORK_LR))
     ex = d.example
     if ex is None:
         raise OptionError(
@@ -261,9 +340,14 @@ def _write(
     if figures:
         assets.mkdir(parents=True, exist_ok=True)
         objective = model_objective(d, data, at)
-        files = model_figures(objective, result, data, assets, slug, loss_name(d), lang)
-    heading = title or _(ND.TITLE, loss=loss_name(d))
-    doc = model_note_document(d, result, files, title=heading, date=date, tags=tags, lang=lang)
+        files = model_figures(objective, result, data, assets, slug, _name(d, True), lang)
+    heading = title or _(ND.TITLE, loss=_name(d))
+    linear = None
+    if hasattr(d, "widths") and is_xor(data) and d.spec.name == "softmax":
+        linear = linear_on_xor(result, data, bool(d.form.mean))
+    doc = model_note_document(
+        d, result, files, title=heading, date=date, tags=tags, lang=lang, linear=linear
+    )
     if format == "markdown":
         text = to_markdown(doc, profile, slug=slug, front_matter_=with_front, assets_url=assets_url)
     else:

@@ -260,7 +260,7 @@ def compare_figure(
     loss curves L/L₀, saved as ``png`` and the SVG beside it; returns the PNG's path."""
     from matplotlib.figure import Figure
 
-    from gradproof.notes.model_train import ModelObjective
+    from gradproof.notes.model_train import run_objective
 
     regions = data.d == 2 and np.asarray(data.y).ndim == 1
     panels = (len(runs) if regions else 0) + 1
@@ -269,7 +269,7 @@ def compare_figure(
         axes = fig.subplots(1, panels, squeeze=False)[0]
         if regions:
             for ax, d, run in zip(axes, derivations, runs, strict=False):
-                objective = ModelObjective(d, d.numpy(), run.layout, run.K)
+                objective = run_objective(d, run.layout, run.K)
                 _regions_on(ax, objective, run.point, data)
                 ax.set_title(d.name, fontsize=9)
         ax = axes[-1]

@@ -24,6 +24,7 @@ from gradproof._typing import Array
 from gradproof.datasets import Dataset, sample_model_dataset
 from gradproof.errors import DataError, OptionError
 from gradproof.i18n import N_, _, language
+from gradproof.notes.network_train import network_data, network_objective
 from gradproof.notes.train import (
     _batches,
     _check,
@@ -45,6 +46,7 @@ __all__ = [
     "ModelObjective",
     "ModelTrainResult",
     "model_objective",
+    "run_objective",
     "model_data",
     "train_objective",
     "train_model",
@@ -128,7 +130,10 @@ def class_labels(y: Array) -> Array:
 
 def model_data(d: Any, data: Dataset | None, X: Any = None, y: Any = None) -> Dataset:
     """The samples to train on: ``data``, or X and y, or the built-in 3-class data; checked
-    against the loss's labels (one line naming what is wrong otherwise)."""
+    against the loss's labels (one line naming what is wrong otherwise); a network's are
+    checked against its widths (default: XOR, see :mod:`gradproof.notes.network_train`)."""
+    if hasattr(d, "widths"):
+        return network_data(d, data, X, y)
     if data is not None and (X is not None or y is not None):
         raise OptionError(_("give the samples once: a Dataset, or X and y, not both"))
     if data is None and (X is None) != (y is None):
@@ -143,9 +148,12 @@ def model_data(d: Any, data: Dataset | None, X: Any = None, y: Any = None) -> Da
     return Dataset(Xc.astype(np.float64), np.asarray(ya, dtype=np.float64), source)
 
 
-def model_objective(d: Any, data: Dataset, at: Any = None) -> ModelObjective:
+def model_objective(d: Any, data: Dataset, at: Any = None) -> Objective:
     """The objective of ``d`` on ``data``: K from the point's W (when ``at`` gives one) or
-    else from the labels."""
+    else from the labels; a network's widths fix its shapes (its start is a seeded random
+    point, not zeros)."""
+    if hasattr(d, "widths"):
+        return network_objective(d)
     raw = at
     if isinstance(at, str):
         import json
@@ -159,6 +167,14 @@ def model_objective(d: Any, data: Dataset, at: Any = None) -> ModelObjective:
         K = int(np.shape(raw["W"])[0])
     _X, _lab, _T, K = model_arrays(d.spec.labels, data.X, data.y, K)
     return ModelObjective(d, d.numpy(), d.layout(data.d, K), K)
+
+
+def run_objective(d: Any, layout: ParameterLayout, K: int) -> Objective:
+    """The objective a run of ``d`` with this layout was trained on (its scores draw the
+    decision regions): a network's, or the model's at ``K`` outputs."""
+    if hasattr(d, "widths"):
+        return network_objective(d)
+    return ModelObjective(d, d.numpy(), layout, K)
 
 
 @dataclass(frozen=True)

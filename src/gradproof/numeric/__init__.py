@@ -12,15 +12,20 @@ does not import this one). ``gradproof.derive`` lives in :mod:`gradproof.numeric
 from gradproof.numeric.compile import CompiledLoss, check_arrays, clear_cache, compile_derivation
 from gradproof.numeric.export import export_module, write_module
 from gradproof.numeric.model import CompiledModel, compile_model
+from gradproof.numeric.network import CompiledNetwork, compile_network
 from gradproof.symbolic.derivation import register_compiler
 from gradproof.symbolic.model_derivation import register_model_compiler
+from gradproof.symbolic.network_derivation import register_network_compiler
 
 register_compiler(compile_derivation)
 register_model_compiler(compile_model)
+register_network_compiler(compile_network)
 
 __all__ = [
     "CompiledLoss",
     "CompiledModel",
+    "CompiledNetwork",
+    "compile_network",
     "compile_derivation",
     "compile_model",
     "check_arrays",

@@ -22,15 +22,19 @@ from gradproof.datasets import (
 from gradproof.errors import OptionError
 from gradproof.numeric.example import worked_example
 from gradproof.numeric.model_example import model_example
+from gradproof.numeric.network_example import network_example
 from gradproof.symbolic.derive import derive_symbolic
 from gradproof.symbolic.model_derivation import ModelDerivation
+from gradproof.symbolic.network_derivation import NETWORK_MODELS, NetworkDerivation
 
 __all__ = ["derive"]
 
 
 def derive(
-    loss: str | None = None,
+    name: str | None = None,
+    /,
     *,
+    loss: str | None = None,
     expr: str | None = None,
     reg: str | None = None,
     params: Mapping[str, float] | None = None,
@@ -46,13 +50,19 @@ def derive(
     at: Point | Mapping[str, Any] | str | None = None,
     lr: float = 0.1,
     example: bool | None = None,
+    layers: str | Sequence[int] | None = None,
+    activation: str | None = None,
+    seed: int | None = None,
 ) -> Any:
     """Derive the gradient of a built-in loss or of a user expression.
 
     Parameters
     ----------
-    loss
-        A built-in loss name (see :func:`gradproof.list_losses`), or None with ``expr``.
+    name, loss
+        A built-in loss name (see :func:`gradproof.list_losses`), or None with ``expr``;
+        ``"mlp"`` as the name is a feed-forward network, whose ``loss=`` is the loss on its
+        outputs (``softmax``, the default; ``squared_error``; ``logistic``: one output
+        unit, labels ±1).
     expr, reg
         A per-sample loss expression and an optional regulariser (outside the sum), in
         gradproof's expression language; parsed, never evaluated.
@@ -78,6 +88,12 @@ def derive(
     X, y, data, at, lr, example
         Data for a worked example (``data`` or ``X``/``y``; with ``example=True`` and no data,
         the built-in sample data), the point (default zeros) and the learning rate.
+    layers, activation, seed
+        A network's widths (``"2-16-3"``: d inputs, hidden widths, K outputs), its hidden
+        activation (``relu``, the default; ``sigmoid``, ``tanh``, ``identity``; relu′(0) is
+        ``kink``: ``exclude`` → 0, the default, ``include`` → 1, ``average`` → ½), and the
+        seed of its example's random point (a network at zeros has zero hidden gradients,
+        so without ``at`` the point is that of seed 0).
 
     Examples
     --------
@@ -85,8 +101,21 @@ def derive(
     >>> print(d.render().splitlines()[0])
     Perceptron loss — gradient derivation
     """
+    if name is not None and name.strip().lower() in NETWORK_MODELS:
+        if model is not None and model.strip().lower() not in NETWORK_MODELS:
+            raise OptionError(f"derive({name!r}) is a network; model={model!r} contradicts it")
+        model = name
+    elif name is not None and loss is not None:
+        raise OptionError(f"give the loss once: derive({name!r}) or derive(loss={loss!r})")
+    elif name is not None:
+        loss = name
+    network = model is not None and model.strip().lower() in NETWORK_MODELS
+    if seed is not None and not network:
+        raise OptionError("seed= draws a network's example point; it applies to derive('mlp')")
     d = derive_symbolic(
         loss,
+        layers=layers,
+        activation=activation,
         expr=expr,
         reg=reg,
         params=params,
@@ -97,6 +126,14 @@ def derive(
         model=model,
         l1=l1,
     )
+    if isinstance(d, NetworkDerivation):
+        if data is not None:
+            X, y = data.X, data.y
+        if (X is None) != (y is None):
+            raise OptionError("give both X and y for a worked example")
+        if X is None and not example and at is None and seed is None:
+            return d
+        return d.with_example(network_example(d, X, y, at, seed, lr))
     if isinstance(d, ModelDerivation):
         return _model_example(d, X, y, data, at, lr, example)
     if data is None and (X is not None or y is not None):

@@ -24,9 +24,18 @@ from gradproof.symbolic.derivation import PARAMETERS, build_derivation
 from gradproof.symbolic.hyper import real_number
 from gradproof.symbolic.losses import LABEL_SETS, LossSpec, get_loss
 from gradproof.symbolic.model_derive import derive_model_symbolic, is_model_request
+from gradproof.symbolic.network_derivation import NETWORK_MODELS, derive_network_symbolic
 from gradproof.symbolic.parse import parse_loss
 
 __all__ = ["derive_symbolic", "loss_spec", "check_params"]
+
+
+def _is_network(model: str | None, layers: Any, activation: Any) -> bool:
+    """Whether the request is for a feed-forward network (``model="mlp"`` or layers given)."""
+    named = model is not None and model.strip().lower() in NETWORK_MODELS
+    if not named and (layers is not None or activation is not None):
+        raise OptionError("layers= and activation= belong to a network: add model='mlp'")
+    return named
 
 
 def _spec_from_expression(
@@ -125,6 +134,8 @@ def derive_symbolic(
     labels: str | None = None,
     model: str | None = None,
     l1: str | None = None,
+    layers: str | Sequence[int] | None = None,
+    activation: str | None = None,
 ) -> Any:
     """Derive the gradient of a built-in loss or of a user expression (no worked example).
 
@@ -134,8 +145,27 @@ def derive_symbolic(
     the others a :class:`~gradproof.symbolic.derivation.Derivation`. Raises a
     :class:`~gradproof.errors.GradproofError` for any input that cannot be derived, and a
     :class:`~gradproof.errors.LimitError` when deriving takes longer than
-    ``TIME_LIMITS["derive_seconds"]``.
+    ``TIME_LIMITS["derive_seconds"]``. ``model="mlp"`` with ``layers`` (``"2-16-3"``) and
+    ``activation`` gives a :class:`~gradproof.symbolic.network_derivation.NetworkDerivation`.
     """
+    if _is_network(model, layers, activation):
+        if expr is not None or labels is not None or wrt is not None:
+            raise OptionError(
+                "a network takes a built-in loss (softmax, squared_error or logistic), not "
+                "expr=, labels= or wrt= (it differentiates every weight and bias)"
+            )
+        if layers is None:
+            raise OptionError("a network needs its layer widths, e.g. layers='2-16-3'")
+        return derive_network_symbolic(
+            layers if isinstance(layers, str) else tuple(layers),
+            activation,
+            loss,
+            reg=reg,
+            params=params,
+            kink=kink,
+            l1=l1,
+            mean=mean,
+        )
     if is_model_request(loss, expr, model):
         return derive_model_symbolic(
             loss,

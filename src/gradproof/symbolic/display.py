@@ -164,18 +164,11 @@ class Lit(_Display):
 
 
 # -- matrices, entries and shapes (models with K scores per sample) -------------------------
-class Mat(_Shown, VecSymbol):
-    """A matrix or vector of a model's derivation (X, W, b, S, P, Y, G, 𝟏): non-commutative,
-    so products keep their order. ``Mat("b", bold=True)`` is a vector, printed bold in
-    LaTeX; ``Mat("1_n", bold=True, text="𝟏", tex=r"\\mathbf{1}")`` the vector of ones."""
+class _Printed:
+    """A symbol that carries its own text and LaTeX (``_text``, ``_tex``)."""
 
-    def __new__(
-        cls, name: str, bold: bool = False, text: str | None = None, tex: str | None = None
-    ):
-        obj = super().__new__(cls, name)
-        obj._text = text if text is not None else name
-        obj._tex = tex if tex is not None else (rf"\mathbf{{{name}}}" if bold else name)
-        return obj
+    _text: str
+    _tex: str
 
     @property
     def text(self) -> str:
@@ -184,6 +177,25 @@ class Mat(_Shown, VecSymbol):
     @property
     def tex(self) -> str:
         return self._tex
+
+
+class Mat(_Printed, _Shown, VecSymbol):
+    """A matrix or vector of a model's derivation (X, W, b, S, P, Y, G, 𝟏): non-commutative,
+    so products keep their order. ``Mat("b", bold=True)`` is a vector, printed bold in
+    LaTeX; ``Mat("1_n", bold=True, text="𝟏", tex=r"\\mathbf{1}")`` the vector of ones."""
+
+    def __new__(
+        cls, name: str, bold: bool = False, text: str | None = None, tex: str | None = None
+    ):
+        obj = super().__new__(cls, name)
+        # SymPy caches symbols by name: a plain Mat("W1") made later (a regulariser's) must
+        # not undo the printed form a network gave its W₁
+        if text is None and tex is None and not bold and getattr(obj, "_custom", False):
+            return obj
+        obj._custom = text is not None or tex is not None
+        obj._text = text if text is not None else name
+        obj._tex = tex if tex is not None else (rf"\mathbf{{{name}}}" if bold else name)
+        return obj
 
 
 class _MatFunction(_Shown, sp.Function):
@@ -203,6 +215,12 @@ class Diag(_MatFunction):
     """diag(c): the n×n diagonal matrix of a per-sample vector c (printed in vector form)."""
 
     nargs = 1
+
+
+class Hadamard(_MatFunction):
+    """A ⊙ B, the entrywise (Hadamard) product of two matrices of the same shape."""
+
+    nargs = 2
 
 
 class Sgn(_MatFunction):
@@ -230,6 +248,16 @@ class Entry(_Shown, sp.Symbol):
     @property
     def index(self) -> str:
         return self._index
+
+
+class LayerEntry(_Printed, Entry):
+    """An entry of a network layer's matrix, printed as given (δ⁽²⁾ᵢₖ, (W₂)ₖⱼ): its base
+    names the array it is read from in an index form's value (``"δ2"``, ``"W2"``)."""
+
+    def __new__(cls, base: str, index: str, text: str, tex: str):
+        obj = super().__new__(cls, base, index)
+        obj._text, obj._tex = text, tex
+        return obj
 
 
 class IndexSum(_Display):

@@ -25,14 +25,23 @@ The linear model is derived by the scalar-score machinery of
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Union
 
 from gradproof.errors import OptionError
 from gradproof.i18n import N_, _
 from gradproof.parameters import ParameterLayout
 
-__all__ = ["ParamSpec", "Dense", "Layer", "ModelSpec", "MODELS", "get_model", "DIMENSIONS"]
+__all__ = [
+    "ParamSpec",
+    "Dense",
+    "Activation",
+    "Layer",
+    "ModelSpec",
+    "MODELS",
+    "get_model",
+    "DIMENSIONS",
+]
 
 DIMENSIONS = {
     "n": "samples",
@@ -79,8 +88,21 @@ class Dense:
         )
 
 
-Layer = Union[Dense]
-"""The kinds of layer a model is made of (networks extend this union)."""
+@dataclass(frozen=True)
+class Activation:
+    """An elementwise activation A = f(Z) (:mod:`gradproof.symbolic.activations`) after
+    dense layer ``layer``; no parameters."""
+
+    name: str
+    layer: int = 1
+
+    @property
+    def parameters(self) -> tuple[ParamSpec, ...]:
+        return ()
+
+
+Layer = Union[Dense, Activation]
+"""The kinds of layer a model is made of."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +118,8 @@ class ModelSpec:
     layers: tuple[Layer, ...]
     scores: Literal["scalar", "vector"]
     description: str = ""
+    sizes: Mapping[str, int] = field(default_factory=dict)
+    """Sizes the model fixes itself (a network's d, hidden widths h1, h2, … and K)."""
 
     @property
     def parameters(self) -> tuple[ParamSpec, ...]:
@@ -124,7 +148,8 @@ class ModelSpec:
         """The parameters at the sizes ``dims``."""
         if self.scores == "scalar":  # w (d,), b scalar
             return ParameterLayout({"w": (int(dims["d"]),), "b": ()})
-        return ParameterLayout({p.name: p.concrete(dims) for p in self.parameters})
+        sizes = {**dims, **self.sizes}
+        return ParameterLayout({p.name: p.concrete(sizes) for p in self.parameters})
 
 
 _MODEL_LIST = [

@@ -87,6 +87,14 @@ def _shape2(e: sp.Basic, shapes: Mapping[str, Shape]) -> tuple[str, str]:
         return ("n", "n")
     if isinstance(e, D.Sgn):
         return _shape2(e.args[0], shapes)
+    if isinstance(e, D.Hadamard):
+        a, b = (_shape2(x, shapes) for x in e.args)
+        if a != b:
+            raise DimensionError(
+                f"internal error: in {e}, a {a[0]}×{a[1]} matrix is multiplied entrywise by "
+                f"a {b[0]}×{b[1]} one"
+            )
+        return a
     if isinstance(e, sp.Add):
         found = {_shape2(t, shapes) for t in e.args}
         if len(found) != 1:
@@ -142,6 +150,8 @@ def evaluate_matrix(
             return ev(e.args[0]).T
         if isinstance(e, D.Diag):
             return np.diag(ev(e.args[0])[:, 0])
+        if isinstance(e, D.Hadamard):
+            return ev(e.args[0]) * ev(e.args[1])
         if isinstance(e, D.Sgn):
             a = ev(e.args[0])
             return np.where(a > 0, 1.0, np.where(a < 0, -1.0, float(e.args[1])))

@@ -27,6 +27,8 @@ from gradproof.datasets import sample_model_dataset
 from gradproof.errors import DataError, GradproofError, OptionError
 from gradproof.i18n import _, tr
 from gradproof.numeric.model import model_arrays
+from gradproof.numeric.network import network_arrays
+from gradproof.numeric.network_example import random_point
 from gradproof.parameters import NUMBERING, parse_parameters, shape_text
 from gradproof.verify.candidate import PRECISIONS
 from gradproof.verify.loading import no_hard_exit
@@ -111,6 +113,11 @@ class ModelCheckReport:
             lines.append("  " + _("hint: {hint}", hint=hints[0]))
         if self.data:
             lines.append("  " + _("data: {data}", data="; ".join(self.data)))
+        layers = sorted({c.split("[")[0][1:] for c in self.culprits if c[1:2].isdigit()}, key=int)
+        if layers:  # a network's parameters W1, b1, …: which layers the wrong entries are in
+            lines.append(
+                "  " + _("the wrong entries are in layer {layers}", layers=", ".join(layers))
+            )
         lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
         return "\n".join(lines)
 
@@ -139,16 +146,38 @@ class ModelCheckReport:
         }
 
 
-def _signature(grad: Callable[..., Any]) -> None:
-    """A one-line error when ``grad`` cannot be called as grad(X, y, W, b)."""
+def _own_gradient(compiled: Any, names: tuple[str, ...]) -> Callable[..., Any]:
+    """gradproof's own derived gradient as a candidate grad(X, y, W, b) (or a network's
+    grad(X, y, W1, b1, …)): the self-test."""
+
+    def grad(X: Any, y: Any, *params: Any) -> Any:
+        return compiled.gradient(X, y, **dict(zip(names, params, strict=True)))
+
+    return grad
+
+
+def _signature(grad: Callable[..., Any], names: tuple[str, ...] = ("W", "b")) -> None:
+    """A one-line error when ``grad`` cannot be called as grad(X, y, W, b) (a network's
+    grad(X, y, W1, b1, W2, b2, …))."""
     try:
         sig = inspect.signature(grad)
     except (TypeError, ValueError):  # a builtin or C function: the call will tell
         return
     try:
-        sig.bind(None, None, None, None)
+        sig.bind(None, None, *[None] * len(names))
     except TypeError:
         name = getattr(grad, "__name__", "the gradient function")
+        if names != ("W", "b"):
+            raise OptionError(
+                _(
+                    "{name}{sig} cannot be called as grad(X, y, {params}); a network's "
+                    "gradient function takes the data and every weight and bias and returns "
+                    "a dict of their gradients by name",
+                    name=name,
+                    sig=str(sig),
+                    params=", ".join(names),
+                )
+            ) from None
         raise OptionError(
             _(
                 "{name}{sig} cannot be called as grad(X, y, W, b); a model's gradient function "
@@ -181,12 +210,16 @@ def _datasets(
     out = []
     shape = _shape_of_W(at)
     sizes: tuple[tuple[int, int, int], ...] = GENERATED
-    if shape is not None:  # the point's d and K, two sizes of n
+    if hasattr(d, "widths"):  # a network: its input and output widths
+        sizes = tuple((n, d.widths[0], d.widths[-1]) for n, _d, _K in GENERATED)
+    elif shape is not None:  # the point's d and K, two sizes of n
         sizes = tuple((n, shape[1], shape[0]) for n, _d, _K in GENERATED)
     for k, (n, dim, K) in enumerate(sizes, start=1):
         Xg = rng.normal(size=(n, dim))
         if d.spec.labels == "targets":
             yg: Any = rng.normal(size=(n, K))
+        elif d.spec.labels == "pm1":  # one output unit, labels ±1 (both present)
+            yg = rng.permutation(np.where(np.arange(n) % 2 == 0, 1.0, -1.0))
         else:
             yg = rng.permutation(np.arange(n) % K)  # every class present
         label = _("generated data {k} (n = {n}, d = {dim}, K = {K})", k=k, n=n, dim=dim, K=K)
@@ -239,16 +272,24 @@ def check_model_gradient(
             )
         )
     compiled = d.numpy()
+    network = hasattr(d, "widths")  # W1, b1, W2, b2, …: its widths fix d and K
+    if network and claim is not None:
+        raise OptionError(
+            _("a claimed value is checked for one-layer models only; for a network give grad=")
+        )
     if grad is None and claim is None:
-        grad = compiled.gradient
+        grad = _own_gradient(compiled, tuple(d.parameters))
     elif grad is not None:
-        _signature(grad)
+        _signature(grad, tuple(d.parameters))
     seed = 0 if seed is None else int(seed)
     results: list[PointResult] = []
     labels: list[str] = []
     used = "full"
     for name, Xd, yd in _datasets(d, X, y, data, seed, at, claim is not None):
-        Xa, _lab, _T, K = model_arrays(d.spec.labels, Xd, yd, _rows(at))
+        if network:
+            Xa, K = network_arrays(d, Xd, yd)[0], d.widths[-1]
+        else:
+            Xa, _lab, _T, K = model_arrays(d.spec.labels, Xd, yd, _rows(at))
         wide = _rows(claim) if claim is not None and at is None else None
         if wide is not None and wide > K:  # classes the claim has and the labels do not show
             K = model_arrays(d.spec.labels, Xd, yd, wide)[3]
@@ -263,11 +304,15 @@ def check_model_gradient(
         labels.append(name)
         many = len(labels) > 1 or (X is None and data is None)
         rng = np.random.default_rng(seed)
-        trials = [(_("the given point"), parse_parameters(at, lay, "at"))]
-        scale = 1 / np.sqrt(Xa.shape[1])
+        if network and at is None:  # a network at zeros has no hidden gradient
+            trials = [(_("the random point of seed {seed}", seed=seed), random_point(d, seed))]
+        else:
+            trials = [(_("the given point"), parse_parameters(at, lay, "at"))]
         for k in range(1, 4 if points is None else int(points)):
+            # weights N(0, 1/fan-in) (a network's units stay in their working range), biases
+            # N(0, 1)
             rand = {
-                p: rng.standard_normal(s) * (scale if p == "W" else 1.0)
+                p: rng.standard_normal(s) / (np.sqrt(s[1]) if len(s) == 2 else 1.0)
                 for p, s in lay.shapes.items()
             }
             trials.append((_("random point {k}", k=k), rand))
@@ -333,6 +378,8 @@ def _one_point(
 
 def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
     """What a wrong shape of the candidate's W or b usually means, or ''."""
+    if "W" not in lay.shapes:  # a network: its layout check names the parameter and shape
+        return ""
     K, d = lay.shapes["W"]
     W, b = np.shape(got.get("W", ())), np.shape(got.get("b", ()))
     if W == (d, K) and d != K:
@@ -374,11 +421,12 @@ def _candidate(
 ) -> tuple[Any, Any] | str:
     """The candidate's gradient at ``point`` as a flat float64 vector and its dtype, or what
     went wrong (whatever the user's function raises is a FAIL, never a crash)."""
-    W = np.array(point["W"])
-    W.flags.writeable = False
+    args = [np.array(point[n]) for n in lay.names]  # (W, b), or (W1, b1, W2, b2, …)
+    for a in args:
+        a.flags.writeable = False
     try:
         with np.errstate(all="ignore"), no_hard_exit():
-            out = grad(X, y, W, np.array(point["b"]))
+            out = grad(X, y, *args)
     except GradproofError:
         raise
     except BaseException as exc:  # the user's code, whatever it raises

@@ -53,7 +53,7 @@ def value_hint(
                 "half the regulariser's term is missing: the derivative of (λ/2)‖W‖² is λW, "
                 "not λW/2"
             )
-    K, dim = lay.shapes["W"]
+    K, dim = lay.shapes.get("W", (0, 1))  # a network's W1, W2, … have no transpose hint yet
     if K == dim:
         swapped = lay.unflatten(want.copy())
         swapped["W"] = swapped["W"].T

@@ -3,6 +3,7 @@ Every layout decision is the core's (:mod:`gradproof.symbolic.render.core`)."""
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import sympy as sp
@@ -12,6 +13,8 @@ from gradproof.symbolic.atoms import XX, Q, S, Y, Z
 from gradproof.symbolic.notation import INDICATOR
 from gradproof.symbolic.render._base import EXPANDED, GREEK
 from gradproof.symbolic.render.core import FormulaPrinter
+
+_LAYER = re.compile(r"([A-Za-z]+)(\d+)")  # a layer's parameter name: W1, b2
 
 __all__ = ["TexPrinter"]
 
@@ -152,6 +155,9 @@ class TexPrinter(FormulaPrinter):
         return rf"\operatorname{{{name}}}\left({inner}\right)"
 
     def _leaf_entry(self, base: str, index: str) -> str:
+        layer = _LAYER.fullmatch(base)  # a network's W1: (W_{1})_{kj}
+        if layer:
+            return f"({layer[1]}_{{{layer[2]}}})_{{{index}}}"
         return f"{self._leaf_sym(base)}_{{{index}}}"
 
     def _leaf_index_sum(self, index: str, skip: str | None) -> str:
@@ -161,8 +167,11 @@ class TexPrinter(FormulaPrinter):
         return rf"\delta_{{{a}{b}}}"
 
     def _leaf_in_space(self, expr: str, dims: list[str]) -> str:
-        space = r" \times ".join(dims)
+        space = r" \times ".join(sp.latex(sp.Symbol(d)) for d in dims)  # h1 → h_{1}
         return rf"{expr} \in \mathbb{{R}}" + (f"^{{{space}}}" if dims else "")
 
     def _leaf_norm_of(self, weight: str, p: int) -> str:
+        layer = _LAYER.fullmatch(weight)
+        if layer:
+            weight = f"{layer[1]}_{{{layer[2]}}}"
         return rf"\lVert {weight}\rVert_{{F}}^{{2}}" if p == 2 else rf"\lVert {weight}\rVert_{{1}}"

@@ -80,6 +80,13 @@ class MatrixPrinting:
     def _print_Diag(self, e: D.Diag) -> str:
         return self._leaf_operator("diag", self._print(e.args[0]))
 
+    def _print_Hadamard(self, e: D.Hadamard) -> str:
+        sides = []
+        for a in e.args:
+            text = self._print(a)
+            sides.append(text if isinstance(a, (D.Mat, D.Tr)) else self._leaf_parens(text))
+        return (" ⊙ " if self.FORMAT == "text" else r" \odot ").join(sides)
+
     def _print_Sgn(self, e: D.Sgn) -> str:
         return self._leaf_operator("sgn", self._print(e.args[0]))
 
@@ -89,6 +96,9 @@ class MatrixPrinting:
     # -- entries and index sums -----------------------------------------------------------
     def _print_Entry(self, e: D.Entry) -> str:
         return self._leaf_entry(e.base, e.index)
+
+    def _print_LayerEntry(self, e: D.LayerEntry) -> str:
+        return e.text if self.FORMAT == "text" else e.tex
 
     def _print_IndexSum(self, e: D.IndexSum) -> str:
         body, index, skip = e.args

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar
 
 import sympy as sp
@@ -15,6 +16,8 @@ from gradproof.symbolic.render.core import FormulaPrinter
 __all__ = ["TextPrinter"]
 
 _INDEX = str.maketrans("ijkl", "ᵢⱼₖₗ")
+_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+_LAYER = re.compile(r"([A-Za-z]+)(\d+)")  # a layer's parameter name: W1, b2
 _SUPER = str.maketrans("nKdh0123456789", "ⁿᴷᵈʰ⁰¹²³⁴⁵⁶⁷⁸⁹")
 _GLYPHS = {(1, 2): "½", (-1, 2): "−½", (1, 3): "⅓", (1, 4): "¼"}
 
@@ -153,6 +156,9 @@ class TextPrinter(FormulaPrinter):
         return f"{name}({inner})"
 
     def _leaf_entry(self, base: str, index: str) -> str:
+        layer = _LAYER.fullmatch(base)  # a network's W1: (W₁)ₖⱼ
+        if layer:
+            base = f"({layer[1]}{layer[2].translate(_DIGITS)})"
         return base + index.translate(_INDEX)
 
     def _leaf_index_sum(self, index: str, skip: str | None) -> str:
@@ -165,4 +171,7 @@ class TextPrinter(FormulaPrinter):
         return f"{expr} ∈ ℝ" + "ˣ".join(d.translate(_SUPER) for d in dims)
 
     def _leaf_norm_of(self, weight: str, p: int) -> str:
+        layer = _LAYER.fullmatch(weight)
+        if layer:
+            weight = layer[1] + layer[2].translate(_DIGITS)
         return f"‖{weight}‖_F²" if p == 2 else f"‖{weight}‖₁"
