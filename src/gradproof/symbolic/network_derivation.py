@@ -48,6 +48,7 @@ from gradproof.symbolic.regularisers import (
     get_regulariser,
     reg_term,
 )
+from gradproof.symbolic.render.network_example import network_example_steps
 from gradproof.symbolic.sentences import join_inline, say_inline
 from gradproof.symbolic.steps import Formula, Inline
 
@@ -55,6 +56,7 @@ __all__ = [
     "NetworkDerivation",
     "derive_network_symbolic",
     "register_network_compiler",
+    "register_network_example",
     "NETWORK_MODELS",
 ]
 
@@ -62,6 +64,7 @@ NETWORK_MODELS = ("mlp",)
 """The model names that mean a feed-forward network."""
 
 _COMPILER: list[Callable[..., Any]] = []
+_EXAMPLE_STEPS: list[Callable[..., Any]] = []  # the worked example's steps (render layer)
 
 SIZES_FACT = N_("sizes: {sizes}")
 
@@ -69,6 +72,12 @@ SIZES_FACT = N_("sizes: {sizes}")
 def register_network_compiler(compiler: Callable[..., Any]) -> None:
     """Make ``compiler`` what :meth:`NetworkDerivation.numpy` calls (the numeric layer)."""
     _COMPILER[:] = [compiler]
+
+
+def register_network_example(steps: Callable[..., Any]) -> None:
+    """Make ``steps`` what writes a network's worked example as steps
+    (:mod:`~gradproof.symbolic.render.network_example`)."""
+    _EXAMPLE_STEPS[:] = [steps]
 
 
 @dataclass(frozen=True)
@@ -106,10 +115,15 @@ class NetworkDerivation(ModelDerivation):
         return _COMPILER[0](self, backend=backend)
 
     def with_example(self, example: Any) -> NetworkDerivation:
-        """A copy with a worked example's numbers (no example steps for networks yet)."""
+        """A copy with a worked example: its numbers (a
+        :class:`~gradproof.symbolic.example.NetworkExample`), and its steps after the
+        derivation's."""
         if self.example is not None:
             raise ValueError("this derivation already has a worked example")
-        return replace(self, example=example)
+        done = replace(self, example=example)
+        if not _EXAMPLE_STEPS:
+            return done
+        return replace(done, steps=self.steps + tuple(_EXAMPLE_STEPS[0](done, example)))
 
 
 def _output_model(model: ModelSpec) -> ModelSpec:
@@ -209,3 +223,6 @@ def derive_network_symbolic(
         )
 
     return run_with_limit(build, TIME_LIMITS["derive_seconds"])
+
+
+register_network_example(network_example_steps)
