@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.errors import DataError, GradproofError, OptionError
-from gradproof.i18n import _, tr
+from gradproof.i18n import _, lazy, tr
 from gradproof.numeric.model import model_arrays
 from gradproof.numeric.network import network_arrays
 from gradproof.numeric.network_example import random_point
@@ -34,6 +34,11 @@ from gradproof.verify.model_hints import value_hint
 from gradproof.verify.model_reference import FULL_MAX, TOLERANCE, reference_at, tolerance
 
 __all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE", "GENERATED"]
+
+NET_NUMBERING = lazy(
+    "entries are numbered from 1, as in gradproof derive: W1[3,1] is row 3, column 1 of W1 "
+    "(Python's W1[2, 0]), the weight from input 1 to unit 3 of layer 1"
+)
 
 GENERATED = ((6, 2, 3), (12, 3, 4))
 """(n, d, K) of the datasets generated when no data is given."""
@@ -64,6 +69,7 @@ class ModelCheckReport:
     mode: str = "full"
     data: tuple[str, ...] = ()
     binding: bool = False
+    network: str = ""  # a network's widths and activation ("2-8-3 relu"), else ""
 
     def _point_line(self, p: PointResult) -> str:
         if p.verdict == "kink":
@@ -93,7 +99,7 @@ class ModelCheckReport:
         lines = [
             _(
                 "gradproof check: {loss} — {verdict} ({mode} mode)",
-                loss=self.loss,
+                loss=f"{self.loss} {self.network}" if self.network else self.loss,
                 verdict=verdict,
                 mode=self.mode,
             )
@@ -115,7 +121,8 @@ class ModelCheckReport:
             lines.append(
                 "  " + _("the wrong entries are in layer {layers}", layers=", ".join(layers))
             )
-        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
+        numbering = tr(NET_NUMBERING if self.network else NUMBERING)
+        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=numbering))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -126,6 +133,7 @@ class ModelCheckReport:
             "mode": self.mode,
             "seed": self.seed,
             "binding": self.binding,
+            **({"network": self.network} if self.network else {}),
             "data": list(self.data),
             "culprits": list(self.culprits),
             "hint": next((p.hint for p in self.points if p.hint), None),
@@ -286,7 +294,10 @@ def check_model_gradient(
     names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
     passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
     shown = tuple(labels) if (X is None and data is None) else ()
-    return ModelCheckReport(d.name, passed, tuple(results), seed, names, used, shown, binding)
+    net = f"{'-'.join(map(str, d.widths))} {d.activation}, {d.spec.name}" if network else ""
+    return ModelCheckReport(
+        d.name, passed, tuple(results), seed, names, used, shown, binding, network=net
+    )
 
 
 def _one_point(
