@@ -26,6 +26,7 @@ import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
+from gradproof.i18n import _
 from gradproof.numeric.model import _real_matrix, load_generated, model_arrays
 from gradproof.numeric.printer import CoefficientPrinter
 from gradproof.parameters import ParameterLayout, shape_text
@@ -175,20 +176,27 @@ def network_arrays(d: Any, X: Any, y: Any) -> tuple[Array, Any, Any]:
         a = np.asarray(y)
         if a.dtype.kind not in "biuf" or a.reshape(-1).shape[0] != Xa.shape[0] or a.ndim > 2:
             raise ShapeError(
-                f"y must hold one label ±1 per sample ({Xa.shape[0]}), got shape "
-                f"{shape_text(a.shape)}"
+                _(
+                    "y must hold one label ±1 per sample ({n}), got shape {shape}",
+                    n=Xa.shape[0],
+                    shape=shape_text(a.shape),
+                )
             )
         if not np.all((a == 1) | (a == -1)):
-            raise DataError("y must hold labels −1 and +1 for the logistic loss")
+            raise DataError(_("y must hold labels −1 and +1 for the logistic loss"))
         T, lab = a.reshape(-1, 1).astype(Xa.dtype), None
     elif name == "softmax":
-        Xa, lab, T, _ = model_arrays("classes", X, y, K, onehot=False)
+        Xa, lab, T, _K = model_arrays("classes", X, y, K, onehot=False)
     else:
-        Xa, lab, T, _ = model_arrays("targets", X, y, K)
+        Xa, lab, T, _K = model_arrays("targets", X, y, K)
     if Xa.shape[1] != d_in:
         raise ShapeError(
-            f"X has {Xa.shape[1]} features (columns) but the {'-'.join(map(str, d.widths))} "
-            f"network takes {d_in}"
+            _(
+                "X has {got} features (columns) but the {widths} network takes {want}",
+                got=Xa.shape[1],
+                widths="-".join(map(str, d.widths)),
+                want=d_in,
+            )
         )
     return Xa, lab, T
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError
+from gradproof.i18n import _
 from gradproof.numeric.model import load_generated
 from gradproof.numeric.network import network_arrays, network_source
 from gradproof.parameters import parse_parameters
@@ -27,7 +28,7 @@ __all__ = ["random_point", "network_example", "network_trace", "sample_data", "f
 def random_point(d: Any, seed: int) -> dict[str, Array]:
     """The seeded random point of the network derivation ``d`` (see the module docstring)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise OptionError(f"the seed must be a whole number ≥ 0, got {seed!r}")
+        raise OptionError(_("the seed must be a whole number ≥ 0, got {seed!r}", seed=seed))
     rng = np.random.default_rng(int(seed))
     point: dict[str, Array] = {}
     for name, shape in d.layout().shapes.items():
@@ -82,12 +83,12 @@ def network_example(
     """Evaluate ``d``'s compiled gradient on (X, y) at ``at`` (JSON text, a mapping) or at
     the random point of ``seed``, and take one step of size ``lr``."""
     if not np.isfinite(lr) or lr <= 0:
-        raise OptionError(f"the learning rate lr must be a positive number, got {lr}")
+        raise OptionError(_("the learning rate lr must be a positive number, got {lr}", lr=lr))
     if at is not None and seed is not None:
-        raise OptionError("give either a point (--at) or a seed (--seed), not both")
+        raise OptionError(_("give either a point (--at) or a seed (--seed), not both"))
     if X is None:
         X, y = sample_data(d)
-    Xa, _, _ = network_arrays(d, X, y)
+    Xa = network_arrays(d, X, y)[0]
     Xa = Xa.astype(np.float64)
     layout = d.layout()
     if at is None:
@@ -100,8 +101,11 @@ def network_example(
             trace = network_trace(d, Xa, y, point)
         except FloatingPointError as exc:
             raise DataError(
-                f"the loss or its gradient is not finite in float64 at this point ({exc}); "
-                f"use smaller data values or another point"
+                _(
+                    "the loss or its gradient is not finite in float64 at this point ({why}); "
+                    "use smaller data values or another point",
+                    why=str(exc),
+                )
             ) from None
     update = {k: point[k] - lr * grad[k] for k in grad}
     n, K = Xa.shape[0], d.widths[-1]

@@ -24,7 +24,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError, ShapeError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.parameters import ParameterLayout
 from gradproof.symbolic.activations import get_activation
@@ -100,11 +100,17 @@ class NetworkDerivation(ModelDerivation):
     def layout(self, d: int | None = None, K: int | None = None) -> ParameterLayout:
         """The parameters (their shapes are fixed by the widths; ``d`` and ``K``, when
         given, must match the first and the last width)."""
-        for what, got, want in (("features", d, self.widths[0]), ("outputs", K, self.widths[-1])):
+        sizes = ((N_("features"), d, self.widths[0]), (N_("outputs"), K, self.widths[-1]))
+        for what, got, want in sizes:
             if got is not None and got != want:
                 raise ShapeError(
-                    f"the {'-'.join(map(str, self.widths))} network has {want} {what}, but "
-                    f"the data give {got}"
+                    _(
+                        "the {widths} network has {want} {what}, but the data give {got}",
+                        widths="-".join(map(str, self.widths)),
+                        want=want,
+                        what=_(what),
+                        got=got,
+                    )
                 )
         return self.model.layout({})
 
@@ -169,15 +175,21 @@ def derive_network_symbolic(
     spec = get_output_loss(loss)
     if spec.name == "logistic" and widths[-1] != 1:
         raise OptionError(
-            f"the logistic loss needs one output unit (labels ±1): end the layers with 1, "
-            f"e.g. {'-'.join(map(str, widths[:-1]))}-1"
+            _(
+                "the logistic loss needs one output unit (labels ±1): end the layers with 1, "
+                "e.g. {example}",
+                example="-".join(map(str, widths[:-1])) + "-1",
+            )
         )
     if spec.name == "softmax" and widths[-1] < 2:
-        raise OptionError("the softmax loss needs at least 2 output units (one per class)")
+        raise OptionError(_("the softmax loss needs at least 2 output units (one per class)"))
     if reg is not None and reg.strip().lower().replace("-", "_") not in REGULARISERS:
         raise OptionError(
-            f"a network's regulariser is one of {', '.join(REGULARISERS)} (on its weights), "
-            f"got {reg!r}"
+            _(
+                "a network's regulariser is one of {names} (on its weights), got {reg!r}",
+                names=", ".join(REGULARISERS),
+                reg=reg,
+            )
         )
     regname = reg.strip().lower().replace("-", "_") if reg else None
     values = model_params(spec, regname, dict(params or {}))
