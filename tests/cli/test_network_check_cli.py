@@ -235,3 +235,37 @@ def test_bad_input_is_one_line_exit_2(module, args, says):
 def test_network_options_without_a_network_are_refused():
     res = CliRunner().invoke(cli, ["check", "softmax", "--layers", "2-8-3"])
     assert res.exit_code == 2 and "gradproof check mlp" in res.output
+
+
+def test_a_kink_rounded_differently_by_the_candidate_is_not_a_fail():
+    # z = 0.7 + 0.2 − 0.9 is 0 exactly; in floating point it is −1.1e−16 added up in one
+    # order and 0 in another: a candidate with relu′(0) = 1 that sums in the other order sees
+    # the unit active where gradproof's reference sees it off
+    d = gradproof.derive("mlp", layers="2-2-3")
+    X, y = np.array([[0.7, 0.2], [1.0, -0.5], [0.3, 0.7]]), np.array([0, 1, 2])
+    at = {
+        "W1": np.array([[1.0, 1.0], [0.5, -1.0]]),
+        "b1": np.array([-0.9, 0.2]),
+        "W2": np.array([[1.0, -1.0], [0.5, 2.0], [-1.0, 1.0]]),
+        "b2": np.zeros(3),
+    }
+
+    def reordered(X, y, W1, b1, W2, b2):
+        Z = (X[:, 1:] @ W1[:, 1:].T + b1) + X[:, :1] @ W1[:, :1].T  # another order
+        A = np.maximum(Z, 0.0)
+        S = A @ W2.T + b2
+        P = np.exp(S - S.max(axis=1, keepdims=True))
+        P /= P.sum(axis=1, keepdims=True)
+        P[np.arange(len(y)), y] -= 1.0
+        D = (P @ W2) * (Z >= 0)
+        return {"W1": D.T @ X, "b1": D.sum(axis=0), "W2": P.T @ A, "b2": P.sum(axis=0)}
+
+    ours = (X @ at["W1"].T + at["b1"])[0, 0]
+    theirs = ((X[:, 1:] @ at["W1"][:, 1:].T + at["b1"]) + X[:, :1] @ at["W1"][:, :1].T)[0, 0]
+    assert ours < 0 and abs(ours) < 1e-15 and theirs == 0  # a rounded kink, seen two ways
+    ns: dict = {}
+    exec(CANDIDATES, ns)
+    for grad in (reordered, ns["right_relu"], ns["relu_h0_one"]):
+        report = gradproof.check_gradient(d, grad=grad, X=X, y=y, at=at)
+        assert report.passed, str(report)
+        assert report.points[0].verdict == "kink"
