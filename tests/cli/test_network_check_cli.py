@@ -48,6 +48,8 @@ CANDIDATES = textwrap.dedent(
         out = {"W1": D.T @ X, "b1": D.sum(axis=0), "W2": G.T @ A, "b2": G.sum(axis=0)}
         if bug == "transposed-W2":
             out["W2"] = A.T @ G
+        if bug == "transposed-W1":
+            out["W1"] = X.T @ D
         if bug == "b1-axis":
             out["b1"] = D.sum(axis=1)
         return out
@@ -69,6 +71,9 @@ CANDIDATES = textwrap.dedent(
 
     def transposed_W2(X, y, W1, b1, W2, b2):
         return backprop(X, y, W1, b1, W2, b2, "sigmoid", bug="transposed-W2")
+
+    def transposed_W1(X, y, W1, b1, W2, b2):
+        return backprop(X, y, W1, b1, W2, b2, "sigmoid", bug="transposed-W1")
 
     def b1_axis(X, y, W1, b1, W2, b2):
         return backprop(X, y, W1, b1, W2, b2, "sigmoid", bug="b1-axis")
@@ -109,10 +114,15 @@ def test_a_right_backprop_passes_on_generated_and_given_data(module):
     "func,layer,says",
     [
         ("no_prime", "1", "W1["),
-        ("transposed_W2", "2", "W2 has shape 8×3"),
-        ("b1_axis", "1", "b1 has shape 6"),
+        ("transposed_W2", "2", "the W2 part has shape 8×3, the transpose of W2's 3×8"),
+        (
+            "transposed_W1",
+            "1",
+            "the W1 part has shape 2×8, the transpose of W1's 8×2: return δ1.T @ X",
+        ),
+        ("b1_axis", "1", "the b1 part has shape 6, one entry per sample: sum δ1 over the"),
     ],
-    ids=["missing-sigma-prime", "transposed-W2", "b1-wrong-axis"],
+    ids=["missing-sigma-prime", "transposed-W2", "transposed-W1", "b1-wrong-axis"],
 )
 def test_each_bug_fails_naming_its_layer(module, func, layer, says):
     res = run(
@@ -130,7 +140,7 @@ def test_each_bug_fails_naming_its_layer(module, func, layer, says):
         assert report["culprits"] and all(c[:2] in ("W1", "b1") for c in report["culprits"])
     else:
         other = "W2" if layer == "1" else "W1"
-        assert f"{other} has shape" not in res.output
+        assert f"{other} part has shape" not in res.output
 
 
 def test_a_square_layer_transposed_is_named_by_its_entries():

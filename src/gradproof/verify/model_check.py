@@ -341,8 +341,8 @@ def _one_point(
 
 def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
     """What a wrong shape of the candidate's W or b usually means, or ''."""
-    if "W" not in lay.shapes:  # a network: its layout check names the parameter and shape
-        return ""
+    if "W" not in lay.shapes:  # a network: W1, b1, W2, …
+        return _network_shape_hint(got, lay, n)
     K, d = lay.shapes["W"]
     W, b = np.shape(got.get("W", ())), np.shape(got.get("b", ()))
     if W == (d, K) and d != K:
@@ -358,6 +358,32 @@ def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
             "(G.sum(axis=0))",
             got=shape_text(b),
         )
+    return ""
+
+
+def _network_shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
+    """What a wrong shape of a layer's weight or bias part usually means, or ''."""
+    for name, want in lay.shapes.items():
+        have = np.shape(got.get(name, ()))
+        ly = name[1:]
+        if name[0] == "W" and have == want[::-1] and want[0] != want[1]:
+            return _(
+                "the {name} part has shape {got}, the transpose of {name}'s {want}: return "
+                "δ{ly}.T @ A{below} (δₗᵀAₗ₋₁), not A{below}.T @ δ{ly}",
+                name=name,
+                got=shape_text(have),
+                want=shape_text(want),
+                ly=ly,
+                below=int(ly) - 1,
+            ).replace("A0", "X")
+        if name[0] == "b" and have in ((n, want[0]), (n,)) and n != want[0]:
+            return _(
+                "the {name} part has shape {got}, one entry per sample: sum δ{ly} over the "
+                "samples (δ{ly}.sum(axis=0))",
+                name=name,
+                got=shape_text(have),
+                ly=ly,
+            )
     return ""
 
 
