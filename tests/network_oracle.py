@@ -145,3 +145,28 @@ def rel_err(a: dict, b: dict) -> float:
     num = max(float(np.max(np.abs(np.asarray(a[k]) - b[k]))) for k in b)
     den = max(float(np.max(np.abs(b[k]))) for k in b)
     return num / max(den, 1e-300)
+
+
+def stages(layers, act, loss, X, y, p, *, h0=0.0) -> dict:
+    """Every named stage of the forward and backward pass: Z1, A1, …, S, P (softmax), G and
+    δ1, … (G and δ per sample, not averaged)."""
+    f, fp = ACTS[act]
+    depth = len(widths_of(layers)) - 1
+    out: dict = {}
+    A = X
+    for ly in range(1, depth + 1):
+        Z = A @ p[f"W{ly}"].T + p[f"b{ly}"]
+        if ly == depth:
+            out["S"] = Z
+        else:
+            out[f"Z{ly}"], A = Z, f(Z)
+            out[f"A{ly}"] = A
+    if loss == "softmax":
+        E = np.exp(out["S"] - out["S"].max(axis=1, keepdims=True))
+        out["P"] = E / E.sum(axis=1, keepdims=True)
+    delta = score_gradient(loss, out["S"], y)
+    out["G"] = delta
+    for ly in range(depth, 1, -1):
+        delta = (delta @ p[f"W{ly}"]) * fp(out[f"Z{ly - 1}"], h0)
+        out[f"δ{ly - 1}"] = delta
+    return out

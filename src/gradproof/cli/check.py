@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from gradproof.cli import cli
+from gradproof.cli.network import check_network, is_network, network_derivation, network_options
 from gradproof.cli.options import (
     data_options,
     dataset_from,
@@ -86,6 +87,7 @@ def _claim(text: str) -> dict[str, Any]:
     type=click.Choice(["zero", "plus", "minus"]),
     help="A model's L1 regulariser: the value of sgn(0) in its subgradient (binding with --kink).",
 )
+@network_options
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to FILE.")
 def check_cmd(
@@ -109,6 +111,9 @@ def check_cmd(
     seed,
     precision,
     l1,
+    layers,
+    activation,
+    output_loss,
     as_json,
     output,
 ):
@@ -122,6 +127,15 @@ def check_cmd(
     """
     if loss is None and expr is None:
         raise OptionError(_("name a loss (see 'gradproof losses') or give --expr"))
+    if is_network(loss, layers, activation, output_loss):  # mlp --layers …: W1, b1, …
+        d = network_derivation(derive, expr, reg, params, kink, mean, wrt, l1, layers,
+                               activation, output_loss)  # fmt: skip
+        grad = load_function(grad_ref, "--grad") if grad_ref else None
+        refused = {"--loss-fn": loss_ref, "--claim": claim, "--precision": precision}
+        check_network(d, check_gradient, refused | dict(
+            grad=grad, X=X, y=y, data_file=data_file, at=at, fast=fast, seed=seed,
+            points=points, kink=kink, as_json=as_json, output=output,
+        ))  # fmt: skip
     if is_model_request(loss, expr, None):
         _check_model(
             loss, expr, reg, params, kink, mean, wrt, X, y, data_file, at, grad_ref, loss_ref,

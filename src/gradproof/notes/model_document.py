@@ -35,7 +35,7 @@ from gradproof.notes.network_train import is_xor
 from gradproof.notes.plots import loss_name, require
 from gradproof.notes.train import summary
 from gradproof.numeric.derive import derive
-from gradproof.numeric.network_example import network_example
+from gradproof.numeric.network_example import network_example, sample_data
 from gradproof.symbolic.render.document import LATEX_PREAMBLE, derivation_blocks, inline_pieces
 from gradproof.symbolic.render.example import fmt
 from gradproof.symbolic.sentences import prose_inline
@@ -245,7 +245,9 @@ def _blocks(d: Any, result: ModelTrainResult, figures: list[Any], title: str) ->
 def _example_data(d: Any, ex: Any) -> Dataset:
     """The worked example's data (named as the built-in data when it is that); a network
     trains on its built-in data (XOR for 2 inputs) unless its example was given data."""
-    if hasattr(d, "widths") and getattr(ex, "X", None) is None:
+    if hasattr(d, "widths") and (
+        getattr(ex, "X", None) is None or np.array_equal(ex.X, sample_data(d)[0])
+    ):  # the example's four built-in rows are too few to train on: the network's own data
         return model_data(d, None)
     built_in = sample_model_dataset(d.spec.labels)
     if getattr(ex, "X", None) is None:

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 
 from gradproof.io import write_atomic
 from gradproof.numeric.model_export import export_model_module
+from gradproof.numeric.network_export import export_network_module
 from gradproof.numeric.source import generate_source
 from gradproof.symbolic.model_derivation import ModelDerivation
+from gradproof.symbolic.network_derivation import NetworkDerivation
 
 if TYPE_CHECKING:  # pragma: no cover
     from gradproof.symbolic.derivation import Derivation
@@ -85,7 +87,10 @@ def export_module(d: Derivation) -> str:
     """The source of a standalone module (numpy only) computing the derivation's loss and
     gradient: ``loss(X, y, w, b)``, ``grad(X, y, w, b)``, ``loss_and_grad(X, y, w, b)``
     (for a model with K scores per sample: ``W``, ``b`` in place of ``w``, ``b``, see
-    :func:`~gradproof.numeric.model_export.export_model_module`)."""
+    :func:`~gradproof.numeric.model_export.export_model_module`; for a network ``W1``,
+    ``b1``, ``W2``, …: :func:`~gradproof.numeric.network_export.export_network_module`)."""
+    if isinstance(d, NetworkDerivation):
+        return export_network_module(d)
     if isinstance(d, ModelDerivation):
         return export_model_module(d)
     return generate_source(d.form, d.params, d.name, doc=module_doc(d), labels=d.spec.labels)

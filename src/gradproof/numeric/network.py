@@ -26,6 +26,7 @@ import sympy as sp
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
+from gradproof.i18n import _
 from gradproof.numeric.model import _real_matrix, load_generated, model_arrays
 from gradproof.numeric.printer import CoefficientPrinter
 from gradproof.parameters import ParameterLayout, shape_text
@@ -89,26 +90,42 @@ def _reg_lines(d: Any) -> tuple[list[str], list[str]]:
     return value, grad
 
 
-def network_source(d: Any) -> str:
+def network_source(d: Any, trace: bool = False) -> str:
     """The source of ``loss_and_grad(X, labels, T, params, need_grad)`` for the network
     derivation ``d``: params in the order W1, b1, W2, b2, …; labels (n, int) for softmax,
-    T (n×K targets, or n×1 labels ±1) otherwise."""
+    T (n×K targets, or n×1 labels ±1) otherwise.
+
+    With ``trace`` the function takes a dict ``_trace`` as well and records in it a copy of
+    every stage the derivation names, as it is computed: ``Z1``, ``A1``, …, ``S``, ``P``
+    (softmax), ``G`` and ``δ1``, … (the worked example's numbers). A mean is then taken at
+    the end, on the gradients, so that G and every δ are the derivation's (not divided by n).
+    """
     act = get_activation(d.activation)
     depth = d.depth
     h0 = float(d.relu_prime0)
     keep_zero = act.kinked and h0 != 0  # relu′(0) ≠ 0: remember where Z = 0
+
+    def rec(name: str, array: str) -> list[str]:
+        return [f"_trace[{name!r}] = {array}.copy()"] if trace else []
+
     lines = ["dt = X.dtype", "n = X.shape[0]", f"{', '.join(d.parameters)}, = params"]
     for ly in range(1, depth + 1):
         src = "X" if ly == 1 else f"A{ly - 1}"
         z = "S" if ly == depth else f"Z{ly}"
-        lines += [f"{z} = {src} @ W{ly}.T", f"{z} += b{ly}"]
+        lines += [f"{z} = {src} @ W{ly}.T", f"{z} += b{ly}", *rec(z, z)]
         if ly < depth:
             if keep_zero:
                 lines.append(f"_zero{ly} = Z{ly} == 0")
             lines.append(act.forward.format(z=f"Z{ly}").replace("A =", f"A{ly} ="))
-    lines += _LOSS_LINES[d.spec.name]
+            lines += rec(f"A{ly}", f"A{ly}")
+    loss_lines = _LOSS_LINES[d.spec.name]
+    if trace and d.spec.name == "softmax":  # S has just become P
+        at = loss_lines.index("_lse, G = _lse_p_inplace(S)") + 1
+        loss_lines = [*loss_lines[:at], *rec("P", "G"), *loss_lines[at:]]
+    lines += loss_lines
+    lines += rec("G", "G")
     if d.form.mean:
-        lines += ["total = total / n", "if need_grad:", "    G /= n"]
+        lines += ["total = total / n"] + ([] if trace else ["if need_grad:", "    G /= n"])
     reg_value, reg_grad = _reg_lines(d)
     lines += reg_value
     lines += ["if not need_grad:", "    return total, None", "D = G"]
@@ -123,6 +140,9 @@ def network_source(d: Any) -> str:
                 if keep_zero:
                     prime = f"{prime} + dt.type({h0!r}) * _zero{below}"
                 lines.append(f"D *= {prime}")
+            lines += rec(f"δ{below}", "D")
+    if trace and d.form.mean:
+        lines += [f"g{p} /= n" for p in d.parameters]
     lines += reg_grad
     grads = ", ".join(f"gW{ly}, gb{ly}" for ly in range(1, depth + 1))
     lines.append(f"return total, ({grads},)")
@@ -137,7 +157,8 @@ def network_source(d: Any) -> str:
             helper,
             _SIGMOID,
             "",
-            "def loss_and_grad(X, labels, T, params, need_grad=True):",
+            "def loss_and_grad(X, labels, T, params, need_grad=True"
+            + (", _trace=None):" if trace else "):"),
             '    """Σᵢ ℓᵢ (+ R) and its gradient, forward then backward, in X\'s dtype."""',
             *["    " + ln for ln in lines],
             "",
@@ -155,20 +176,27 @@ def network_arrays(d: Any, X: Any, y: Any) -> tuple[Array, Any, Any]:
         a = np.asarray(y)
         if a.dtype.kind not in "biuf" or a.reshape(-1).shape[0] != Xa.shape[0] or a.ndim > 2:
             raise ShapeError(
-                f"y must hold one label ±1 per sample ({Xa.shape[0]}), got shape "
-                f"{shape_text(a.shape)}"
+                _(
+                    "y must hold one label ±1 per sample ({n}), got shape {shape}",
+                    n=Xa.shape[0],
+                    shape=shape_text(a.shape),
+                )
             )
         if not np.all((a == 1) | (a == -1)):
-            raise DataError("y must hold labels −1 and +1 for the logistic loss")
+            raise DataError(_("y must hold labels −1 and +1 for the logistic loss"))
         T, lab = a.reshape(-1, 1).astype(Xa.dtype), None
     elif name == "softmax":
-        Xa, lab, T, _ = model_arrays("classes", X, y, K, onehot=False)
+        Xa, lab, T, _K = model_arrays("classes", X, y, K, onehot=False)
     else:
-        Xa, lab, T, _ = model_arrays("targets", X, y, K)
+        Xa, lab, T, _K = model_arrays("targets", X, y, K)
     if Xa.shape[1] != d_in:
         raise ShapeError(
-            f"X has {Xa.shape[1]} features (columns) but the {'-'.join(map(str, d.widths))} "
-            f"network takes {d_in}"
+            _(
+                "X has {got} features (columns) but the {widths} network takes {want}",
+                got=Xa.shape[1],
+                widths="-".join(map(str, d.widths)),
+                want=d_in,
+            )
         )
     return Xa, lab, T
 

@@ -15,18 +15,20 @@ import numpy as np
 
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError
-from gradproof.numeric.model_example import ModelExample
-from gradproof.numeric.network import network_arrays
+from gradproof.i18n import _
+from gradproof.numeric.model import load_generated
+from gradproof.numeric.network import network_arrays, network_source
 from gradproof.parameters import parse_parameters
 from gradproof.symbolic.activations import get_activation
+from gradproof.symbolic.example import NetworkExample
 
-__all__ = ["random_point", "network_example", "sample_data", "forward"]
+__all__ = ["random_point", "network_example", "network_trace", "sample_data", "forward"]
 
 
 def random_point(d: Any, seed: int) -> dict[str, Array]:
     """The seeded random point of the network derivation ``d`` (see the module docstring)."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise OptionError(f"the seed must be a whole number ≥ 0, got {seed!r}")
+        raise OptionError(_("the seed must be a whole number ≥ 0, got {seed!r}", seed=seed))
     rng = np.random.default_rng(int(seed))
     point: dict[str, Array] = {}
     for name, shape in d.layout().shapes.items():
@@ -63,18 +65,30 @@ def forward(d: Any, X: Array, point: dict[str, Array]) -> Array:
     return A
 
 
+def network_trace(d: Any, X: Any, y: Any, point: dict[str, Array]) -> dict[str, Array]:
+    """Every stage of the compiled forward and backward pass at ``point``: ``Z1``, ``A1``, …,
+    ``S``, ``P`` (softmax), ``G``, ``δ1``, … (see :func:`~gradproof.numeric.network.network_source`
+    with ``trace``), the derivation's G and δ (not averaged)."""
+    Xa, lab, T = network_arrays(d, X, y)
+    fn = load_generated(network_source(d, trace=True), "network trace")
+    full = d.layout().check(point, "the point", dtype=Xa.dtype)
+    trace: dict[str, Array] = {}
+    fn(Xa, lab, T, tuple(full[p] for p in d.parameters), True, trace)
+    return trace
+
+
 def network_example(
     d: Any, X: Any, y: Any, at: Any, seed: int | None = None, lr: float = 0.1
-) -> ModelExample:
+) -> NetworkExample:
     """Evaluate ``d``'s compiled gradient on (X, y) at ``at`` (JSON text, a mapping) or at
     the random point of ``seed``, and take one step of size ``lr``."""
     if not np.isfinite(lr) or lr <= 0:
-        raise OptionError(f"the learning rate lr must be a positive number, got {lr}")
+        raise OptionError(_("the learning rate lr must be a positive number, got {lr}", lr=lr))
     if at is not None and seed is not None:
-        raise OptionError("give either a point (--at) or a seed (--seed), not both")
+        raise OptionError(_("give either a point (--at) or a seed (--seed), not both"))
     if X is None:
         X, y = sample_data(d)
-    Xa, _, _ = network_arrays(d, X, y)
+    Xa = network_arrays(d, X, y)[0]
     Xa = Xa.astype(np.float64)
     layout = d.layout()
     if at is None:
@@ -84,12 +98,33 @@ def network_example(
     with np.errstate(over="raise", invalid="raise", divide="raise"):
         try:
             loss, grad = d.numpy().loss_and_gradient(Xa, y, **point)
-            scores = forward(d, Xa, point)
+            trace = network_trace(d, Xa, y, point)
         except FloatingPointError as exc:
             raise DataError(
-                f"the loss or its gradient is not finite in float64 at this point ({exc}); "
-                f"use smaller data values or another point"
+                _(
+                    "the loss or its gradient is not finite in float64 at this point ({why}); "
+                    "use smaller data values or another point",
+                    why=str(exc),
+                )
             ) from None
     update = {k: point[k] - lr * grad[k] for k in grad}
     n, K = Xa.shape[0], d.widths[-1]
-    return ModelExample(n, Xa.shape[1], K, point, scores, loss, grad, lr, update)
+    hidden = tuple((trace[f"Z{ly}"], trace[f"A{ly}"]) for ly in range(1, d.depth))
+    return NetworkExample(
+        n,
+        Xa.shape[1],
+        K,
+        point,
+        trace["S"],
+        loss,
+        grad,
+        lr,
+        update,
+        X=Xa,
+        y=np.asarray(y, dtype=np.float64),
+        probabilities=trace.get("P"),
+        score_gradient=trace["G"],
+        hidden=hidden,
+        deltas={ly: trace[f"δ{ly}"] for ly in range(1, d.depth)},
+        mean=bool(d.form.mean),
+    )

@@ -16,7 +16,7 @@ import numpy as np
 
 from gradproof._typing import Array
 
-__all__ = ["WorkedExample", "ModelExample", "MAX_LISTED"]
+__all__ = ["WorkedExample", "ModelExample", "NetworkExample", "MAX_LISTED"]
 
 MAX_LISTED = 12
 """Samples a worked example lists one by one; larger data is summarised (and the numeric
@@ -142,3 +142,24 @@ class ModelExample:
             "gradient": {k: v.tolist() for k, v in self.gradient.items()},
             "update": {"lr": float(self.lr), **{k: v.tolist() for k, v in self.update.items()}},
         }
+
+
+@dataclass(frozen=True)
+class NetworkExample(ModelExample):
+    """Numbers of a network's worked example: a :class:`ModelExample` (``scores`` is S, the
+    last layer's output; ``score_gradient`` all of G = ∂L/∂S, per sample, not averaged) and
+    every stage the derivation names.
+
+    Attributes
+    ----------
+    hidden
+        (Zₗ, Aₗ) of each hidden layer l = 1 … L−1, in order.
+    deltas
+        δₗ by layer l = 1 … L−1 (δ_L is G), not averaged: the derivation's δ.
+    mean
+        Whether L is averaged over the samples (then ∂L/∂Wₗ = δₗᵀAₗ₋₁ / n).
+    """
+
+    hidden: tuple[tuple[Array, Array], ...] = ()
+    deltas: Mapping[int, Array] = field(default_factory=dict)
+    mean: bool = False

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 import sympy as sp
 
 from gradproof.errors import OptionError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.symbolic import display as D
 from gradproof.symbolic.activations import ActivationSpec, get_activation
 from gradproof.symbolic.atoms import SK, YK, N
@@ -88,7 +88,11 @@ def get_output_loss(name: str | None) -> ScoreLossSpec:
     key = {"multi_squared_error": "squared_error", "cross_entropy": "softmax"}.get(key, key)
     if key not in OUTPUT_LOSSES:
         raise OptionError(
-            f"unknown loss {name!r} for a network; use one of {', '.join(OUTPUT_LOSSES)}"
+            _(
+                "unknown loss {name!r} for a network; use one of {names}",
+                name=name,
+                names=", ".join(OUTPUT_LOSSES),
+            )
         )
     return OUTPUT_LOSSES[key]
 
@@ -99,22 +103,34 @@ def parse_layers(layers: str | tuple[int, ...] | list[int]) -> tuple[int, ...]:
         text = layers.strip()
         if not re.fullmatch(r"\d+(\s*-\s*\d+)+", text):
             raise OptionError(
-                f"layers {layers!r}: write the widths joined by dashes, input first and "
-                f"output last, e.g. 2-16-3"
+                _(
+                    "layers {layers!r}: write the widths joined by dashes, input first and "
+                    "output last, e.g. 2-16-3",
+                    layers=layers,
+                )
             )
         widths = tuple(int(w) for w in text.split("-"))
     else:
         try:
             widths = tuple(int(w) for w in layers)
         except (TypeError, ValueError):
-            raise OptionError(f"layers {layers!r}: give widths such as '2-16-3'") from None
+            raise OptionError(
+                _("layers {layers!r}: give widths such as '2-16-3'", layers=layers)
+            ) from None
         if len(widths) < 2 or any(int(w) != w for w in layers):
-            raise OptionError(f"layers {layers!r}: give at least two whole widths, e.g. 2-16-3")
+            raise OptionError(
+                _("layers {layers!r}: give at least two whole widths, e.g. 2-16-3", layers=layers)
+            )
     if any(w < 1 for w in widths):
-        raise OptionError(f"layers {layers!r}: every width must be at least 1")
+        raise OptionError(_("layers {layers!r}: every width must be at least 1", layers=layers))
     if max(widths) > MAX_WIDTH or len(widths) - 1 > MAX_DEPTH:
         raise OptionError(
-            f"layers {layers!r}: at most {MAX_DEPTH} dense layers of width {MAX_WIDTH}"
+            _(
+                "layers {layers!r}: at most {depth} dense layers of width {width}",
+                layers=layers,
+                depth=MAX_DEPTH,
+                width=MAX_WIDTH,
+            )
         )
     return widths
 

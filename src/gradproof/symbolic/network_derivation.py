@@ -24,7 +24,7 @@ import sympy as sp
 
 from gradproof._typing import KinkConvention
 from gradproof.errors import OptionError, ShapeError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.limits import TIME_LIMITS, run_with_limit
 from gradproof.parameters import ParameterLayout
 from gradproof.symbolic.activations import get_activation
@@ -48,6 +48,7 @@ from gradproof.symbolic.regularisers import (
     get_regulariser,
     reg_term,
 )
+from gradproof.symbolic.render.network_example import network_example_steps
 from gradproof.symbolic.sentences import join_inline, say_inline
 from gradproof.symbolic.steps import Formula, Inline, Justification
 
@@ -55,6 +56,7 @@ __all__ = [
     "NetworkDerivation",
     "derive_network_symbolic",
     "register_network_compiler",
+    "register_network_example",
     "NETWORK_MODELS",
 ]
 
@@ -62,6 +64,7 @@ NETWORK_MODELS = ("mlp",)
 """The model names that mean a feed-forward network."""
 
 _COMPILER: list[Callable[..., Any]] = []
+_EXAMPLE_STEPS: list[Callable[..., Any]] = []  # the worked example's steps (render layer)
 
 SIZES_FACT = N_("sizes: {sizes}")
 
@@ -69,6 +72,12 @@ SIZES_FACT = N_("sizes: {sizes}")
 def register_network_compiler(compiler: Callable[..., Any]) -> None:
     """Make ``compiler`` what :meth:`NetworkDerivation.numpy` calls (the numeric layer)."""
     _COMPILER[:] = [compiler]
+
+
+def register_network_example(steps: Callable[..., Any]) -> None:
+    """Make ``steps`` what writes a network's worked example as steps
+    (:mod:`~gradproof.symbolic.render.network_example`)."""
+    _EXAMPLE_STEPS[:] = [steps]
 
 
 @dataclass(frozen=True)
@@ -91,11 +100,17 @@ class NetworkDerivation(ModelDerivation):
     def layout(self, d: int | None = None, K: int | None = None) -> ParameterLayout:
         """The parameters (their shapes are fixed by the widths; ``d`` and ``K``, when
         given, must match the first and the last width)."""
-        for what, got, want in (("features", d, self.widths[0]), ("outputs", K, self.widths[-1])):
+        sizes = ((N_("features"), d, self.widths[0]), (N_("outputs"), K, self.widths[-1]))
+        for what, got, want in sizes:
             if got is not None and got != want:
                 raise ShapeError(
-                    f"the {'-'.join(map(str, self.widths))} network has {want} {what}, but "
-                    f"the data give {got}"
+                    _(
+                        "the {widths} network has {want} {what}, but the data give {got}",
+                        widths="-".join(map(str, self.widths)),
+                        want=want,
+                        what=_(what),
+                        got=got,
+                    )
                 )
         return self.model.layout({})
 
@@ -106,10 +121,15 @@ class NetworkDerivation(ModelDerivation):
         return _COMPILER[0](self, backend=backend)
 
     def with_example(self, example: Any) -> NetworkDerivation:
-        """A copy with a worked example's numbers (no example steps for networks yet)."""
+        """A copy with a worked example: its numbers (a
+        :class:`~gradproof.symbolic.example.NetworkExample`), and its steps after the
+        derivation's."""
         if self.example is not None:
             raise ValueError("this derivation already has a worked example")
-        return replace(self, example=example)
+        done = replace(self, example=example)
+        if not _EXAMPLE_STEPS:
+            return done
+        return replace(done, steps=self.steps + tuple(_EXAMPLE_STEPS[0](done, example)))
 
 
 def _output_model(model: ModelSpec) -> ModelSpec:
@@ -155,15 +175,21 @@ def derive_network_symbolic(
     spec = get_output_loss(loss)
     if spec.name == "logistic" and widths[-1] != 1:
         raise OptionError(
-            f"the logistic loss needs one output unit (labels ±1): end the layers with 1, "
-            f"e.g. {'-'.join(map(str, widths[:-1]))}-1"
+            _(
+                "the logistic loss needs one output unit (labels ±1): end the layers with 1, "
+                "e.g. {example}",
+                example="-".join(map(str, widths[:-1])) + "-1",
+            )
         )
     if spec.name == "softmax" and widths[-1] < 2:
-        raise OptionError("the softmax loss needs at least 2 output units (one per class)")
+        raise OptionError(_("the softmax loss needs at least 2 output units (one per class)"))
     if reg is not None and reg.strip().lower().replace("-", "_") not in REGULARISERS:
         raise OptionError(
-            f"a network's regulariser is one of {', '.join(REGULARISERS)} (on its weights), "
-            f"got {reg!r}"
+            _(
+                "a network's regulariser is one of {names} (on its weights), got {reg!r}",
+                names=", ".join(REGULARISERS),
+                reg=reg,
+            )
         )
     regname = reg.strip().lower().replace("-", "_") if reg else None
     values = model_params(spec, regname, dict(params or {}))
@@ -209,3 +235,6 @@ def derive_network_symbolic(
         )
 
     return run_with_limit(build, TIME_LIMITS["derive_seconds"])
+
+
+register_network_example(network_example_steps)

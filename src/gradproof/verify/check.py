@@ -18,7 +18,7 @@ differentiates along every coordinate, ``mode="fast"`` along random directions
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,6 +29,7 @@ from gradproof.errors import DataError, OptionError
 from gradproof.i18n import _, lazy, tr
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.model_derivation import ModelDerivation
+from gradproof.symbolic.network_derivation import NETWORK_MODELS
 from gradproof.verify import budget
 from gradproof.verify.assemble import assemble
 from gradproof.verify.budget import Budget
@@ -72,10 +73,31 @@ def _derivation(
     params: Mapping[str, float] | None,
     kink: KinkConvention | None,
     mean: bool,
+    network: tuple[Any, Any, Any] = (None, None, None),
 ) -> tuple[Derivation, str | None]:
-    """The derivation, and the convention made binding by ``kink=`` (or None)."""
+    """The derivation, and the convention made binding by ``kink=`` (or None);
+    ``network`` is (layers, activation, output_loss) of ``loss="mlp"``."""
     if kink is not None and kink not in ("include", "exclude", "average"):
         raise OptionError(f"kink must be 'include', 'exclude' or 'average', got {kink!r}")
+    if isinstance(loss, str) and loss.strip().lower() in NETWORK_MODELS:
+        layers, activation, output = network
+        d = budget.derive(
+            output,
+            model="mlp",
+            layers=layers,
+            activation=activation,
+            params=params,
+            kink=kink,
+            mean=mean,
+        )
+        return d, kink
+    if any(v is not None for v in network):
+        raise OptionError(
+            _(
+                "layers=, activation= and output_loss= describe a network: "
+                'check_gradient("mlp", layers="2-8-3", grad=…)'
+            )
+        )
     if isinstance(loss, ModelDerivation):
         return loss, kink
     if isinstance(loss, Derivation):
@@ -133,6 +155,9 @@ def check_gradient(
     precision: str | None = None,
     search: bool = False,
     max_examples: int = 200,
+    layers: str | Sequence[int] | None = None,
+    activation: str | None = None,
+    output_loss: str | None = None,
 ) -> CheckReport:
     """Check a gradient of ``loss`` on data (X, y) at (w, b) and at random points.
 
@@ -174,6 +199,11 @@ def check_gradient(
     search
         With no data: let hypothesis search for (and shrink) a dataset where the check
         fails; the report then carries a ready pytest test that reproduces it.
+    layers, activation, output_loss
+        With ``loss="mlp"``: the network (as for :func:`gradproof.derive`: widths
+        ``"2-8-3"``, the hidden activation, the loss on its outputs, default softmax). Its
+        candidate is ``grad(X, y, W1, b1, W2, b2, …)`` returning ``{"W1": …, "b1": …, …}``;
+        without ``at`` its first point is the random point of ``seed``.
 
     Examples
     --------
@@ -188,7 +218,8 @@ def check_gradient(
     (True, 6)
     """
     # long only for its docstring: the work is in _Run, cases_for, assemble
-    d, strict = _derivation(loss, params, kink, mean)
+    network = (layers, activation, output_loss)
+    d, strict = _derivation(loss, params, kink, mean, network)
     if isinstance(d, ModelDerivation):  # a model with K scores: its own check
         _validate(mode, seed, points, directions)
         unsupported = {"loss_fn": loss_fn, "w": w, "b": b}

@@ -25,7 +25,7 @@ import numpy as np
 
 from gradproof.datasets import sample_model_dataset
 from gradproof.errors import DataError, GradproofError, OptionError
-from gradproof.i18n import _, tr
+from gradproof.i18n import _, lazy, tr
 from gradproof.numeric.model import model_arrays
 from gradproof.numeric.network import network_arrays
 from gradproof.numeric.network_example import random_point
@@ -37,6 +37,11 @@ from gradproof.verify.model_reference import FULL_MAX, TOLERANCE, reference_at, 
 from gradproof.verify.tolerance import claim_resolution
 
 __all__ = ["ModelCheckReport", "check_model_gradient", "TOLERANCE", "GENERATED"]
+
+NET_NUMBERING = lazy(
+    "entries are numbered from 1, as in gradproof derive: W1[3,1] is row 3, column 1 of W1 "
+    "(Python's W1[2, 0]), the weight from input 1 to unit 3 of layer 1"
+)
 
 GENERATED = ((6, 2, 3), (12, 3, 4))
 """(n, d, K) of the datasets generated when no data is given."""
@@ -67,6 +72,7 @@ class ModelCheckReport:
     mode: str = "full"
     data: tuple[str, ...] = ()
     binding: bool = False
+    network: str = ""  # a network's widths and activation ("2-8-3 relu"), else ""
 
     def _point_line(self, p: PointResult) -> str:
         if p.verdict == "kink":
@@ -96,7 +102,7 @@ class ModelCheckReport:
         lines = [
             _(
                 "gradproof check: {loss} — {verdict} ({mode} mode)",
-                loss=self.loss,
+                loss=f"{self.loss} {self.network}" if self.network else self.loss,
                 verdict=verdict,
                 mode=self.mode,
             )
@@ -118,7 +124,8 @@ class ModelCheckReport:
             lines.append(
                 "  " + _("the wrong entries are in layer {layers}", layers=", ".join(layers))
             )
-        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=tr(NUMBERING)))
+        numbering = tr(NET_NUMBERING if self.network else NUMBERING)
+        lines.append("  " + _("seed {seed}; {numbering}", seed=self.seed, numbering=numbering))
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,6 +136,7 @@ class ModelCheckReport:
             "mode": self.mode,
             "seed": self.seed,
             "binding": self.binding,
+            **({"network": self.network} if self.network else {}),
             "data": list(self.data),
             "culprits": list(self.culprits),
             "hint": next((p.hint for p in self.points if p.hint), None),
@@ -327,7 +335,10 @@ def check_model_gradient(
     names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
     passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
     shown = tuple(labels) if (X is None and data is None) else ()
-    return ModelCheckReport(d.name, passed, tuple(results), seed, names, used, shown, binding)
+    net = f"{'-'.join(map(str, d.widths))} {d.activation}, {d.spec.name}" if network else ""
+    return ModelCheckReport(
+        d.name, passed, tuple(results), seed, names, used, shown, binding, network=net
+    )
 
 
 def _one_point(
@@ -378,8 +389,8 @@ def _one_point(
 
 def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
     """What a wrong shape of the candidate's W or b usually means, or ''."""
-    if "W" not in lay.shapes:  # a network: its layout check names the parameter and shape
-        return ""
+    if "W" not in lay.shapes:  # a network: W1, b1, W2, …
+        return _network_shape_hint(got, lay, n)
     K, d = lay.shapes["W"]
     W, b = np.shape(got.get("W", ())), np.shape(got.get("b", ()))
     if W == (d, K) and d != K:
@@ -395,6 +406,32 @@ def _shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
             "(G.sum(axis=0))",
             got=shape_text(b),
         )
+    return ""
+
+
+def _network_shape_hint(got: Mapping[str, Any], lay: Any, n: int) -> str:
+    """What a wrong shape of a layer's weight or bias part usually means, or ''."""
+    for name, want in lay.shapes.items():
+        have = np.shape(got.get(name, ()))
+        ly = name[1:]
+        if name[0] == "W" and have == want[::-1] and want[0] != want[1]:
+            return _(
+                "the {name} part has shape {got}, the transpose of {name}'s {want}: return "
+                "δ{ly}.T @ A{below} (δₗᵀAₗ₋₁), not A{below}.T @ δ{ly}",
+                name=name,
+                got=shape_text(have),
+                want=shape_text(want),
+                ly=ly,
+                below=int(ly) - 1,
+            ).replace("A0", "X")
+        if name[0] == "b" and have in ((n, want[0]), (n,)) and n != want[0]:
+            return _(
+                "the {name} part has shape {got}, one entry per sample: sum δ{ly} over the "
+                "samples (δ{ly}.sum(axis=0))",
+                name=name,
+                got=shape_text(have),
+                ly=ly,
+            )
     return ""
 
 
