@@ -73,14 +73,17 @@ def test_a_loss_named_in_words_does_not_assume_gradproofs_default_lambda():
     text = (
         "A linear SVM with the hinge loss.\n\n"
         "x₁ = [1, 2], x₂ = [3, 0], y = [1, −1], w = [1, 0], b = 0.\n\n"
-        "∂L/∂w = [3, 0]\n"  # only x₂ violates the margin: −y₂x₂ = [3, 0] (+ λw)
+        "∂L/∂w = [3, 0]\n\n"  # only x₂ violates the margin: −y₂x₂ = [3, 0] (+ λw)
+        "∂L/∂b = 5\n"  # wrong whatever λ is: −Σ_V yᵢ = 1 (b is not regularised)
     )
     r = A.audit(text)
-    assert r.loss == "hinge" and not r.wrong
+    assert r.loss == "hinge"
+    assert findings(r) == [(7, "equation", "wrong", None, "1")]  # ∂L/∂w needs λ: unchecked
+    assert [c.verdict for c in r.claims if c.line == 5] == ["unchecked"]
     assert any("λ" in n and "--param lam" in n for n in r.notes), r.notes
     assert A.audit(text, params={"lam": 0.0}).summary["ok"] == 1
     wrong = A.audit(text, params={"lam": 0.5})  # λw = [0.5, 0]: the post is then wrong
-    assert findings(wrong) == [(5, "equation", "wrong", None, "[3.5, 0]")]
+    assert findings(wrong)[0] == (5, "equation", "wrong", None, "[3.5, 0]")
 
 
 def test_no_loss_checks_arithmetic_only():

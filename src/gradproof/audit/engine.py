@@ -29,7 +29,7 @@ from gradproof.audit.data import (
     kink_of,
 )
 from gradproof.audit.fix import written_like
-from gradproof.audit.model import SET_NAMES, Model, after_step, family
+from gradproof.audit.model import SET_NAMES, AgreedModel, Model, after_step, family
 from gradproof.audit.reader import Statement, statements
 from gradproof.audit.recognise import Recognised, recognise
 from gradproof.audit.report import AuditReport, Claim, Edit
@@ -178,10 +178,14 @@ class _Audit:
             )
             return
         v.point = v.true_point = (w, float(b))
-        if self.recognised is None or self.recognised.unvalued:
+        r = self.recognised
+        if r is None or (r.unvalued and not r.variants):
             return  # no model: the numbers that need an unvalued λ are unchecked
         try:
-            v.model = Model(self.recognised.derivation, data.X, data.y, eta or 1.0)
+            v.model = Model(r.derivation, data.X, data.y, eta or 1.0)
+            if r.unvalued:  # at two stand-ins of λ: only the numbers that do not depend on it
+                other = Model(r.variants[0], data.X, data.y, eta or 1.0)
+                v.model = AgreedModel(v.model, other, r.unvalued)
             v.model.truth(w, float(b))
         except GradproofError as exc:
             v.model = None

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,7 @@ from gradproof.symbolic.conventions import active_mask
 from gradproof.symbolic.derivation import Derivation
 from gradproof.symbolic.functions import Step
 
-__all__ = ["Model", "quantity_key", "PARENTS", "describe", "SET_NAMES"]
+__all__ = ["Model", "AgreedModel", "quantity_key", "PARENTS", "describe", "SET_NAMES"]
 
 SET_NAMES = ("M", "V", "A")
 _ITERATE = {"new", "next", "t+1", "k+1", "1"}
@@ -246,3 +247,36 @@ class Model:
             p = fam[0]
             return np.asarray(get(p), float) - float(get("eta")) * np.asarray(get("g" + p), float)
         return None
+
+
+class AgreedModel:
+    """The loss at two stand-in values of a hyperparameter the post gives no value for: a
+    number is gradproof's only where the two agree (a hinge's ∂L/∂b does not depend on λ, its
+    ∂L/∂w does), so no number is judged at a λ the post never chose."""
+
+    def __init__(self, first: Model, second: Model, unvalued: tuple[str, ...]):
+        self.first, self.second = first, second
+        params = {k: v for k, v in first.d.params.items() if k not in unvalued}
+        self.d = SimpleNamespace(params=params)  # λ itself has no value
+
+    def truth(self, w: Any, b: float) -> dict[str, Any]:
+        self.second.truth(w, b)
+        return self.first.truth(w, b)
+
+    def value(self, key: str, w: Any, b: float) -> Any:
+        return _agreed(self.first.value(key, w, b), self.second.value(key, w, b))
+
+    def recompute(self, key: str, get: Callable[[str], Any]) -> Any:
+        return _agreed(self.first.recompute(key, get), self.second.recompute(key, get))
+
+
+def _agreed(a: Any, b: Any) -> Any:
+    """``a`` when it equals ``b`` (to rounding), else None."""
+    if a is None or b is None:
+        return None
+    if isinstance(a, frozenset) or isinstance(b, frozenset):
+        return a if a == b else None
+    aa, bb = np.asarray(a, float), np.asarray(b, float)
+    if aa.shape != bb.shape or not np.allclose(aa, bb, rtol=1e-12, atol=1e-12):
+        return None
+    return a

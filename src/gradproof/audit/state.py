@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gradproof.audit import nodes as N
-from gradproof.audit.model import SET_NAMES, Model, family, quantity_key
+from gradproof.audit.model import SET_NAMES, AgreedModel, Model, family, quantity_key
 from gradproof.audit.values import Scope, Unevaluable, close
 from gradproof.i18n import lazy
 
@@ -47,7 +47,7 @@ class Entry:
 class Values:
     """The post's data, point and stated values, with the model that gives the true ones."""
 
-    model: Model | None = None
+    model: Model | AgreedModel | None = None
     X: Any = None
     y: Any = None
     eta: float | None = None
