@@ -83,6 +83,8 @@ class CompiledLoss:
         it is made this is the schedule the next call tries."""
         if call not in _HOT_CALLS:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
+        if f"_{call}_one_pass" not in self.namespace:  # a call with one schedule only
+            return "two-pass"
         return str(self.namespace["_schedule"](X, "_" + call))
 
     def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:

@@ -146,9 +146,13 @@ NARROW_MIN_BYTES = 4 << 20
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
 
-FORCED: Any = None
-"""A schedule name that overrides the choice for numpy arrays (tests and benchmarks, see
-:meth:`CompiledLoss.with_schedule`); None lets :func:`_schedule` choose."""
+FORCED: Any = os.environ.get("GRADPROOF_SCHEDULE") or None
+"""A schedule name that overrides the choice for numpy arrays (:meth:`CompiledLoss.with_schedule`
+per function; the environment variable ``GRADPROOF_SCHEDULE=one-pass|two-pass`` for the whole
+process, where results must repeat bit for bit from run to run: a calibrated choice depends on
+timing, and the two schedules round differently); None lets :func:`_schedule` choose."""
+if FORCED not in (None, "one-pass", "two-pass"):
+    raise ValueError(f"GRADPROOF_SCHEDULE must be one-pass or two-pass, got {FORCED!r}")
 
 RECHECK_FROM = 32
 """After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
