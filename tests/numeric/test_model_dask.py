@@ -120,6 +120,19 @@ def test_numpy_labels_one_hot_rows_and_the_point_at_zeros():
     np.testing.assert_allclose(g0["W"], (1 / K - Y).T @ X, rtol=1e-12, atol=1e-10)
 
 
+def test_numpy_labels_give_K_without_W():
+    # the number of classes is read from numpy labels, as the numpy path does (review: a
+    # Dask X with numpy y and no W was refused as if y were lazy)
+    f = derive("softmax").numpy()
+    X, y, _W, _b = data("softmax", seed=7)
+    want = f.loss_and_gradient(X, y)
+    got = dask.compute(*f.loss_and_gradient(da.from_array(X, chunks=(700, D)), y))
+    assert float(got[0]) == pytest.approx(float(want[0]), rel=1e-12)
+    np.testing.assert_allclose(got[1]["W"], want[1]["W"], rtol=1e-12, atol=1e-10)
+    with pytest.raises(DataError, match="class labels"):  # text labels: the usual error
+        f.loss(da.from_array(X, chunks=700), np.array(["a"] * len(y))).compute()
+
+
 def test_a_bad_label_in_a_chunk_raises_when_computed():
     f = derive("softmax").numpy()
     X, y, W, b = data("softmax", seed=6)

@@ -99,6 +99,9 @@ def _labels(y: Any, X: Any, labels: str, K: int | None) -> tuple[Any, int]:
                 )
             )
         K = int(ya.shape[1])
+    if K is None and not is_dask(ya) and ya.size and ya.dtype.kind in "iuf":
+        top = float(np.max(ya))  # numpy labels: K is the largest + 1 (each chunk checks them)
+        K = int(top) + 1 if np.isfinite(top) and 0 <= top < 2**31 else None
     if K is None:
         raise OptionError(
             _(
