@@ -172,7 +172,7 @@ def network_arrays(d: Any, X: Any, y: Any) -> tuple[Array, Any, Any]:
     d_in, K = d.widths[0], d.widths[-1]
     name = d.spec.name
     if name == "logistic":
-        Xa = _real_matrix(X, finite=False)
+        Xa = _real_matrix(X, finite=True)
         a = np.asarray(y)
         if a.dtype.kind not in "biuf" or a.reshape(-1).shape[0] != Xa.shape[0] or a.ndim > 2:
             raise ShapeError(
@@ -188,6 +188,8 @@ def network_arrays(d: Any, X: Any, y: Any) -> tuple[Array, Any, Any]:
     elif name == "softmax":
         Xa, lab, T, _K = model_arrays("classes", X, y, K, onehot=False)
     else:
+        if K == 1 and np.ndim(y) == 1:  # one output: a target per sample (a CSV's last column)
+            y = np.asarray(y).reshape(-1, 1)
         Xa, lab, T, _K = model_arrays("targets", X, y, K)
     if Xa.shape[1] != d_in:
         raise ShapeError(

@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from gradproof.errors import OptionError
-from gradproof.i18n import N_
+from gradproof.i18n import N_, _
 from gradproof.symbolic.notation import INDICATOR
 
 __all__ = ["ActivationSpec", "ACTIVATIONS", "get_activation"]
@@ -137,6 +137,10 @@ def get_activation(name: str) -> ActivationSpec:
     key = {"linear": "identity", "logistic": "sigmoid"}.get(key, key)
     if key not in ACTIVATIONS:
         raise OptionError(
-            f"unknown activation {name!r}; the activations are {', '.join(ACTIVATIONS)}"
+            _(
+                "unknown activation {name}; the activations are {names}",
+                name=repr(name),
+                names=", ".join(ACTIVATIONS),
+            )
         )
     return ACTIVATIONS[key]

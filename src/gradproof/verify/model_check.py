@@ -311,7 +311,8 @@ def check_model_gradient(
         used = "fast" if use == "fast" else used
         labels.append(name)
         many = len(labels) > 1 or (X is None and data is None)
-        rng = np.random.default_rng(seed)
+        # a network's first point is random_point(d, seed): its own stream for the others
+        rng = np.random.default_rng([seed, 1] if network else seed)
         if network and at is None:  # a network at zeros has no hidden gradient
             trials = [(_("the random point of seed {seed}", seed=seed), random_point(d, seed))]
         else:
@@ -333,6 +334,13 @@ def check_model_gradient(
             )  # fmt: skip
             results.append(one)
     names = tuple(dict.fromkeys(c[0] for r in results for c in r.culprits))
+    if not any(r.verdict in ("pass", "fail") for r in results):  # every point on a kink
+        raise OptionError(
+            _(
+                "nothing could be checked: every point lies on a kink, where any subgradient "
+                "is valid; add --points, or give --kink to hold a convention there"
+            )
+        )
     passed = all(r.verdict != "fail" for r in results) and any(r.verdict == "pass" for r in results)
     shown = tuple(labels) if (X is None and data is None) else ()
     net = f"{'-'.join(map(str, d.widths))} {d.activation}, {d.spec.name}" if network else ""
