@@ -67,3 +67,13 @@ def test_the_checks_random_points_are_not_the_seed_point_again():
     assert gradproof.check_gradient(d, grad=grad, X=X, y=y, seed=0).passed
     firsts = [w for w in seen if w.shape == (4, 2)]
     assert len({w.tobytes() for w in firsts}) == len(firsts) >= 4  # four different points
+
+
+@pytest.mark.parametrize("fmt", ["text", "latex", "markdown"])
+def test_the_logistic_networks_score_rule_is_worded(fmt):
+    # the sentence of the score rule had empty slots ("ℓ reaches s through —") for the
+    # logistic output unit
+    d = gradproof.derive("mlp", layers="2-3-1", activation="tanh", loss="logistic", example=False)
+    out = d.render(fmt)
+    assert "reaches s through" not in out and "through —" not in out and "through -" not in out
+    assert "sigmoid of minus the margin" in out

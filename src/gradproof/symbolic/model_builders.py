@@ -179,6 +179,8 @@ def _rule_sentence(ctx: ModelContext) -> Sentence:
         "diff": D.Lit("e_r − e_y", r"\mathbf{e}_{r} - \mathbf{e}_{y}"),
         "half_sq": D.Lit("½(sₖ − yₖ)²", r"\tfrac{1}{2}(s_{k} - y_{k})^{2}"),
         "residual": Formula((s_k - y_k,)),
+        "logistic": D.Lit("log(1 + exp(−y s))", r"\log\left(1 + e^{-y s}\right)"),
+        "logistic_prime": D.Lit("−y σ(−y s)", r"-y\,\sigma(-y s)"),
     }
     if name == "custom":
         atoms = [Formula((a,), "scalar") for a, _ in _directions(ctx)]

@@ -567,6 +567,12 @@ SCORE_RULE = {
         "counts; where its margin is violated, {violated}, g is {diff}"
     ),
     "multi_squared_error": N_("the squared-error rule: the derivative of {half_sq} is {residual}"),
+    # a network's one output unit with labels ±1
+    "logistic": N_(
+        "the chain rule through the logarithm and the exponential: the derivative of "
+        "{logistic} with respect to the score is {logistic_prime}, the label's sign times "
+        "the sigmoid of minus the margin"
+    ),
     "custom": N_(
         "the chain rule through the score functions: {ell} reaches {s} through {atoms}, whose "
         "derivatives with respect to the scores are {directions}"
