@@ -320,8 +320,11 @@ def train_objective(
                 g = full[0] if batch_size is None else grad_at(X[idx], y[idx])[1]
                 velocity = momentum * velocity + g
                 theta = theta - lr * velocity
-            converged = record(epoch) <= tol
-            if not (np.all(np.isfinite(theta)) and np.isfinite(kept.rows[-1][1])):
+            # a step past the finite numbers is divergence, before the objective reads θ
+            # (it would call θ a bad point)
+            finite = bool(np.all(np.isfinite(theta)))
+            converged = finite and record(epoch) <= tol
+            if not (finite and np.isfinite(kept.rows[-1][1])):
                 raise OptionError(
                     _(
                         "the run diverged at epoch {epoch} (the loss or the parameters are no "
