@@ -77,3 +77,20 @@ def test_the_logistic_networks_score_rule_is_worded(fmt):
     out = d.render(fmt)
     assert "reaches s through" not in out and "through —" not in out and "through -" not in out
     assert "sigmoid of minus the margin" in out
+
+
+def test_with_mean_the_upstream_gradients_are_named_for_the_sum():
+    # with L = (1/n) Σᵢ ℓᵢ the δs (and G, and G W₂) are those of Σᵢ ℓᵢ: "∂L/∂A₁ = GW₂" was
+    # off by the factor n (review); the final gradients carry the 1/n
+    X, y = [[1.0, 0.5], [0.0, 1.0]], [0, 2]
+    d = gradproof.derive("mlp", layers="2-3-3", activation="tanh", loss="softmax", mean=True,
+                         X=X, y=y)  # fmt: skip
+    text = d.render("text")
+    assert "∂L/∂A₁ = GW₂" not in text and "∂(Σᵢ ℓᵢ)/∂A₁ = GW₂" in text
+    assert "∂L/∂W₁ = (1/n) δ₁ᵀX" in text
+    assert "G = ∂L/∂S" not in text and "G = ∂(Σᵢ ℓᵢ)/∂S" in text
+    # the numbers: ∂L/∂W₁ of the mean is that of the sum over n
+    s = gradproof.derive("mlp", layers="2-3-3", activation="tanh", loss="softmax", X=X, y=y)
+    np.testing.assert_allclose(
+        d.example.gradient["W1"], np.asarray(s.example.gradient["W1"]) / 2, rtol=1e-12
+    )

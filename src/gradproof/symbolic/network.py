@@ -256,11 +256,16 @@ def _index_forms(ctx: NetworkContext, regs: tuple[RegTerm, ...]) -> dict[str, sp
         if ly > 1:
             body = delta_entry(ctx.depth, ly, "ik") * entry("W", ly, "kj", paren=True)
             out[f"A{ly - 1}"] = D.IndexSum(body, sp.Symbol("k"), D.ALL)
+            # with L = (1/n) Σᵢ ℓᵢ the δs are those of Σᵢ ℓᵢ (the 1/n comes in at each
+            # parameter's gradient), so the upstream gradient is named for the sum
+            head, head_tex = (
+                ("(Σᵢ ℓᵢ)", r"\left(\sum_{i} \ell_{i}\right)") if ctx.scale != 1 else ("L", "L")
+            )
             up = D.LayerEntry(
                 f"dA{ly - 1}",
                 "ij",
-                f"∂L/∂a⁽{str(ly - 1).translate(_SUP)}⁾ᵢⱼ",
-                rf"\frac{{\partial L}}{{\partial a^{{({ly - 1})}}_{{ij}}}}",
+                f"∂{head}/∂a⁽{str(ly - 1).translate(_SUP)}⁾ᵢⱼ",
+                rf"\frac{{\partial {head_tex}}}{{\partial a^{{({ly - 1})}}_{{ij}}}}",
             )
             act = ctx.activation
             fz = D.LayerEntry(

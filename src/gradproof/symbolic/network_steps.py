@@ -204,12 +204,21 @@ def bias_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     return DerivationStep(Rule.BIAS_SUM, lines, sentence)
 
 
+def _upstream_head(ctx: NetworkContext) -> sp.Basic:
+    """What the upstream gradients are of: L, or Σᵢ ℓᵢ when L = (1/n) Σᵢ ℓᵢ (the 1/n comes in
+    at each parameter's gradient, so G, GWₗ and the δs are those of the sum)."""
+    if ctx.scale == 1:
+        return L_SYM
+    return D.Lit("Σᵢ ℓᵢ", r"\sum_{i} \ell_{i}")  # the printers add the parentheses
+
+
 def layer_chain_step(ctx: NetworkContext, ly: int) -> DerivationStep:
     """∂L/∂a⁽ˡ⁻¹⁾ᵢⱼ = Σₖ δᵢₖ (Wₗ)ₖⱼ, ∂L/∂Aₗ₋₁ = δₗWₗ."""
     a = mat("A", ly - 1)
+    top = _upstream_head(ctx)
     lines = (
-        Formula((D.Partial(L_SYM, entry("a", ly - 1, "ij")), ctx.index[f"A{ly - 1}"]), "index"),
-        Formula((D.Partial(L_SYM, a), ctx.upstream[ly - 1]), "index"),
+        Formula((D.Partial(top, entry("a", ly - 1, "ij")), ctx.index[f"A{ly - 1}"]), "index"),
+        Formula((D.Partial(top, a), ctx.upstream[ly - 1]), "index"),
         _shapes(
             ctx, (_delta(ctx, ly), _key(ctx, ly, "δ")), (mat("W", ly), f"W{ly}"), (a, f"A{ly - 1}")
         ),
@@ -218,7 +227,7 @@ def layer_chain_step(ctx: NetworkContext, ly: int) -> DerivationStep:
         NET_LAYER_CHAIN,
         a=a,
         z=S_MAT if ly == ctx.depth else mat("Z", ly),
-        form=Formula((D.Partial(L_SYM, a), ctx.upstream[ly - 1])),
+        form=Formula((D.Partial(top, a), ctx.upstream[ly - 1])),
         product=_product(ctx, _key(ctx, ly, "δ"), f"W{ly}", f"A{ly - 1}"),
     )
     return DerivationStep(Rule.LAYER_CHAIN, lines, sentence)

@@ -187,7 +187,9 @@ def _output(d: Any, ex: NetworkExample) -> DerivationStep:
     G = D.Mat("G")
     g = _g_matrix(d)
     chain = (G,) + ((g,) if g is not None else ()) + (_grid(ex.score_gradient, _tiny(ex)),)
-    said = sentence(NET_EXAMPLE_OUTPUT, g=Formula((G, D.Partial(_L, D.Mat("S")))))
+    # with L = (1/n) Σᵢ ℓᵢ, G is the gradient of the sum (the 1/n comes in at the parameters)
+    top = D.Lit("Σᵢ ℓᵢ", r"\sum_{i} \ell_{i}") if getattr(d.form, "mean", False) else _L
+    said = sentence(NET_EXAMPLE_OUTPUT, g=Formula((G, D.Partial(top, D.Mat("S")))))
     return DerivationStep(Rule.EXAMPLE_GRADIENT, (Formula(chain, "index"),), said)
 
 
