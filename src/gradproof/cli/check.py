@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from typing import Any
 
 import click
@@ -13,7 +12,7 @@ from gradproof.cli.network import check_network, is_network, network_derivation,
 from gradproof.cli.options import (
     data_options,
     dataset_from,
-    emit,
+    finish_check,
     loss_options,
     model_data,
     parse_params,
@@ -167,11 +166,7 @@ def check_cmd(
         kink=kink,
         precision=precision,
     )
-    if as_json:
-        emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
-    else:
-        emit(str(report) + "\n", output)
-    sys.exit(0 if report.passed else 1)
+    finish_check(report, as_json, output)
 
 
 def _check_model(
@@ -223,8 +218,4 @@ def _check_model(
         kink=kink,
         precision=precision,
     )
-    if as_json:
-        emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
-    else:
-        emit(str(report) + "\n", output)
-    sys.exit(0 if report.passed else 1)
+    finish_check(report, as_json, output)

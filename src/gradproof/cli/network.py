@@ -4,14 +4,12 @@ and the network branch of each command."""
 from __future__ import annotations
 
 import functools
-import json
-import sys
 from collections.abc import Callable
 from typing import Any
 
 import click
 
-from gradproof.cli.options import emit, model_data, parse_params
+from gradproof.cli.options import finish_check, model_data, parse_params
 from gradproof.errors import OptionError
 from gradproof.i18n import _
 from gradproof.symbolic.network_derivation import NETWORK_MODELS
@@ -104,8 +102,4 @@ def check_network(d: Any, check: Callable[..., Any], opts: dict[str, Any]) -> No
         points=opts["points"],
         kink=opts["kink"],
     )
-    if opts["as_json"]:
-        emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", opts["output"])
-    else:
-        emit(str(report) + "\n", opts["output"])
-    sys.exit(0 if report.passed else 1)
+    finish_check(report, opts["as_json"], opts["output"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ __all__ = [
     "dataset_from",
     "parse_params",
     "emit",
+    "finish_check",
     "loss_options",
     "model_data",
     "json_array",
@@ -114,6 +116,15 @@ def emit(text: str, output: str | None) -> None:
         )  # one line, whatever the name
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def finish_check(report: Any, as_json: bool, output: str | None) -> None:
+    """Emit a check's report (text or JSON) and exit with its verdict: 0 agree, 1 mismatch."""
+    if as_json:
+        emit(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n", output)
+    else:
+        emit(str(report) + "\n", output)
+    sys.exit(0 if report.passed else 1)
 
 
 def json_array(text: str, what: str) -> Any:
