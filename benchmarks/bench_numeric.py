@@ -8,19 +8,25 @@ in interleaved rounds whose order is shuffled each round,
 * the one-pass bounds: ``X @ w`` alone (X read once by BLAS on all cores) and the blocked
   dot of the one-pass schedule (``_map_rows`` with nothing between ``X_b @ w`` and
   ``s_b @ X_b``: the floor of that schedule);
-* ``grad`` of every built-in loss with the numpy backend (its schedule calibrated by its
-  warm-up calls, printed with the one-pass ÷ two-pass time ratio that decided it, and the
-  logistic loss forced to each schedule), with the numba backend when numba is installed;
+* ``grad`` of every built-in loss with the numpy backend (the schedule its rule picks is
+  printed; the logistic loss also forced to each schedule, and once right after a
+  multi-threaded BLAS call), with the numba backend when numba is installed;
 * hand-fused numpy (a two-pass gradient written by hand), and ``jax.jit(jax.grad(...))`` /
   torch autograd of every built-in loss when they are installed;
 * the label check of the ±1 losses alone;
 
 and prints the median over rounds of each one's time divided by the two-pass bound's time
 in the same round (the "best" column divides the fastest times instead), the schedule each
-numpy loss picked, what its calibration cost, then derive + compile times. Targets (issue
-17): numpy ≤ 0.85 at the first two shapes and ≤ 1.0 at n = 5·10⁴, d = 1000; numba ≤ 0.75
-at the first two; ahead of jax everywhere; the calibrated schedule no slower than the faster
-forced one (unless the two are within 10 %). Exit code 1 when a target is missed.
+numpy loss picked, then derive + compile times. Targets (issue 17): numpy ≤ 0.85 at the
+first two shapes and ≤ 1.0 at n = 5·10⁴, d = 1000; numba ≤ 0.75 at the first two; ahead of
+jax everywhere; the rule's schedule no slower than the faster forced one (unless the two are
+within 10 %). Exit code 1 when a target is missed.
+
+Each timed call is the second of two calls of the same candidate with :data:`IDLE` seconds
+between them, as in a loop that calls one function over and over: without the pause a call
+shares the cores with the threads of whatever ran before it (OpenBLAS's idle threads spin for
+about 0.2 s after a multi-threaded call, which slowed a one-pass call that followed a
+two-pass one by up to 2×; the "right after a BLAS call" row shows that case).
 """
 
 from __future__ import annotations
@@ -36,7 +42,6 @@ import numpy as np
 from gradproof import derive, list_losses
 from gradproof.numeric import CompiledLoss, clear_cache, compile_derivation
 from gradproof.numeric.fused import numba_available
-from gradproof.numeric.schedule import CALIBRATION_CALLS
 
 SHAPES = [(400_000, 100), (4_000_000, 10), (50_000, 1000), (1_000_000, 30)]
 """The issue's three shapes and one of ours (n, d)."""
@@ -51,8 +56,12 @@ TARGETS = {
 
 Candidates = dict[str, Callable[[], object]]
 WARMUP: dict[str, list[float]] = {}
-"""Seconds of each candidate's untimed first calls (numba: its compilation; numpy: the
-calibration of its schedule) in the last shape."""
+"""Seconds of each candidate's untimed first call (numba: its compilation) in the last
+shape."""
+BEFORE: dict[str, Callable[[], object]] = {}
+"""Candidates timed right after another call (not timed), instead of after a pause."""
+IDLE = 0.25
+"""Seconds of pause before each timed call (longer than OpenBLAS's spin-wait)."""
 MEDIAN_S: dict[str, float] = {}
 """Each candidate's median time in seconds in the last shape."""
 
@@ -180,31 +189,31 @@ def gradproof_candidates(
     compiled: dict[str, CompiledLoss] = {}
     for backend in backends:
         for spec in list_losses():
-            # a namespace of its own: calibrated afresh in each shape, by its warm-up calls
-            f = compile_derivation(derive(spec.name), backend=backend).with_schedule(None)
+            f = compile_derivation(derive(spec.name), backend=backend)
             compiled[f"{backend} {spec.name}"] = f
             out[f"{backend} {spec.name}"] = lambda f=f: f.grad(X, y, w, b)
     for forced in ("one-pass", "two-pass"):
         f = derive("logistic").numpy().with_schedule(forced)
         compiled[f"numpy logistic, forced {forced}"] = f
         out[f"numpy logistic, forced {forced}"] = lambda f=f: f.grad(X, y, w, b)
+    f = derive("logistic").numpy()
+    key = "numpy logistic, right after a BLAS call"
+    compiled[key] = f
+    out[key] = lambda f=f: f.grad(X, y, w, b)
+    BEFORE[key] = lambda: X @ w  # multi-threaded: leaves OpenBLAS's threads spinning
     check = derive("logistic").numpy().namespace["_check_pm1"]
     out["label check alone (±1)"] = lambda: check(y)
     return out, compiled
 
 
 def schedule_note(key: str, f: CompiledLoss | None, X: np.ndarray) -> str:
-    """What a candidate runs: the numpy schedule (calibrated: with its one-pass ÷ two-pass
-    time ratio; forced), the fused loop of numba, or nothing for the others."""
+    """What a candidate runs: the numpy schedule (by the rule, or forced), the fused loop of
+    numba, or nothing for the others."""
     if f is None:
         return ""
     if f.backend == "numba":
         return "fused"
-    if "forced" in key:
-        return "forced"
-    size_class = (X.nbytes.bit_length() - 1) // 2
-    made = f.calibration().get(("grad", X.shape[1], X.dtype.name, size_class))
-    return f"{made[0]} ({made[1]:.2f})" if made else f.schedule(X)
+    return ("forced " if "forced" in key else "") + f.schedule(X)
 
 
 BASE_MS: list[float] = []
@@ -212,23 +221,26 @@ BASE_MS: list[float] = []
 
 
 def time_interleaved(
-    funcs: Candidates, base: str, rounds: int, warm: dict[str, int]
+    funcs: Candidates, base: str, rounds: int, idle: float = IDLE
 ) -> dict[str, tuple[float, float]]:
     """(median of per-round ratios to ``base``, ratio of the fastest times) of each
-    candidate, in ``rounds`` rounds whose order is shuffled each round, after ``warm[k]``
-    (default 1) untimed calls of candidate k (the calibration of gradproof's schedule)."""
+    candidate, in ``rounds`` rounds whose order is shuffled each round; each timed call
+    follows an untimed call of the same candidate and ``idle`` seconds of pause (or, for a
+    candidate in :data:`BEFORE`, its call there)."""
     times: dict[str, list[float]] = {k: [] for k in funcs}
-    for k, f in funcs.items():  # warm up: page in X, compile, build BLAS buffers, calibrate
-        WARMUP[k] = []
-        for _ in range(warm.get(k, 1)):
-            t0 = time.perf_counter()
-            f()
-            WARMUP[k].append(time.perf_counter() - t0)
+    for k, f in funcs.items():  # warm up: page in X, compile, build BLAS buffers
+        t0 = time.perf_counter()
+        f()
+        WARMUP[k] = [time.perf_counter() - t0]
     keys = list(funcs)
     rng = random.Random(0)
     for _ in range(rounds):
         rng.shuffle(keys)
         for k in keys:
+            funcs[k]()
+            time.sleep(idle)
+            if k in BEFORE:
+                BEFORE[k]()
             t0 = time.perf_counter()
             funcs[k]()
             times[k].append(time.perf_counter() - t0)
@@ -276,15 +288,14 @@ def run_shape(n: int, d: int, dtype: type, rounds: int, backends: list[str]) -> 
     funcs |= gp | hand_fused(X, y, w, b) | jax_candidates(X, y, w, b)
     funcs |= torch_candidates(X, y, w, b)
     base = "two-pass bound (X@w, v@X)"
-    warm = {k: CALIBRATION_CALLS + 1 for k, f in compiled.items() if f.backend == "numpy"}
-    res = time_interleaved(funcs, base, rounds, warm)
+    res = time_interleaved(funcs, base, rounds)
     print(
         f"\nn = {n}, d = {d}, {np.dtype(dtype).name}, X = {X.nbytes / 1e6:.0f} MB; "
         f"two-pass bound {BASE_MS[-1]:.0f} ms; {rounds} rounds"
     )
     jax = {k.rsplit(" ", 1)[1]: v[0] for k, v in res.items() if k.startswith("jax")}
     one_pass = res["one-pass bound (blocked)"][0]
-    print(f"{'':<36}{'median':>8}{'best':>7}{'÷ 1-pass':>10}  {'schedule (1-pass ÷ 2-pass)':<28}")
+    print(f"{'':<42}{'median':>8}{'best':>7}{'÷ 1-pass':>10}  {'schedule':<18}")
     missed = []
     for k, (r, best) in res.items():
         loss = k.rsplit(" ", 1)[-1]
@@ -292,20 +303,8 @@ def run_shape(n: int, d: int, dtype: type, rounds: int, backends: list[str]) -> 
         if ">" in flag or "behind" in flag:
             missed.append(f"{k} at n={n}, d={d}, {np.dtype(dtype).name}")
         note = schedule_note(k, compiled.get(k), X)
-        print(f"{k:<36}{r:>8.2f}{best:>7.2f}{r / one_pass:>10.2f}  {note:<28}{flag}")
+        print(f"{k:<42}{r:>8.2f}{best:>7.2f}{r / one_pass:>10.2f}  {note:<18}{flag}")
     missed += _pick_verdict(res, compiled["numpy logistic"].schedule(X), n, d, dtype)
-    costs = [  # the first call is left out: a cold call, whatever the schedule
-        sum(WARMUP[k][1:CALIBRATION_CALLS]) - (CALIBRATION_CALLS - 1) * MEDIAN_S[k]
-        for k, f in compiled.items()
-        if f.backend == "numpy" and "forced" not in k and f.calibration()
-    ]
-    if costs:
-        print(
-            f"calibration cost (timed calls 2–{CALIBRATION_CALLS} beyond the median call): "
-            f"{statistics.median(costs) * 1e3:+.0f} ms = "
-            f"{statistics.median(costs) / (BASE_MS[-1] / 1e3):+.1f} two-pass bounds "
-            f"(median over losses; max {max(costs) * 1e3:+.0f} ms)"
-        )
     compiled_s = [max(v) for k, v in WARMUP.items() if k.startswith("numba ")]
     if compiled_s and max(compiled_s) > 0.1:
         print(f"numba first calls (compilation for this dtype): {max(compiled_s):.1f} s at most")
@@ -315,17 +314,17 @@ def run_shape(n: int, d: int, dtype: type, rounds: int, backends: list[str]) -> 
 def _pick_verdict(
     res: dict[str, tuple[float, float]], kept: str, n: int, d: int, dtype: type
 ) -> list[str]:
-    """Print whether the calibrated logistic gradient kept the schedule that was faster
-    when forced (the same schedule runs at the same speed; two rows of it differ only by
-    timing noise, so the choice is compared, not the two times); a miss when it kept the
-    one slower by more than 10 %."""
+    """Print whether the rule's schedule for the logistic gradient is the one that was
+    faster when forced (the same schedule runs at the same speed; two rows of it differ only
+    by timing noise, so the choice is compared, not the two times); a miss when it picked
+    the one slower by more than 10 %."""
     picked = res["numpy logistic"][0]
     one, two = (res[f"numpy logistic, forced {s}"][0] for s in ("one-pass", "two-pass"))
     faster = "one-pass" if one < two else "two-pass"
     ok = kept == faster or max(one, two) <= 1.1 * min(one, two)
     print(
-        f"picked vs forced (logistic): kept {kept} ({picked:.2f}); forced one-pass {one:.2f}, "
-        f"two-pass {two:.2f}  {'ok' if ok else 'kept the slower schedule'}"
+        f"rule vs forced (logistic): picked {kept} ({picked:.2f}); forced one-pass {one:.2f}, "
+        f"two-pass {two:.2f}  {'ok' if ok else 'picked the slower schedule'}"
     )
     return [] if ok else [f"numpy logistic schedule at n={n}, d={d}, {np.dtype(dtype).name}"]
 

@@ -63,26 +63,44 @@ def test_one_pass_result_does_not_depend_on_the_thread_count(name):
             np.testing.assert_array_equal(a, c)  # the same sums in the same order
 
 
-def test_the_choice_follows_type_layout_and_size():
-    f = derive("logistic").numpy()
+def test_the_choice_follows_type_layout_and_size(monkeypatch):
+    f = derive("logistic").numpy().with_schedule(None)  # a namespace of its own
     assert f.schedule(np.zeros((100, 10))) == "two-pass"  # small: two BLAS calls
-    narrow = np.zeros((70_000, 10))  # 5.6 MB of rows of 80 bytes
-    assert f.schedule(narrow) == "one-pass"
-    assert f.schedule(np.asfortranarray(narrow)) == "two-pass"  # rows are not contiguous
-    assert f.schedule(np.zeros((5_000, 100))) == "two-pass"  # 4 MB of wide rows
-    assert f.schedule(np.zeros((5_000, 1_000))) == "one-pass"  # 40 MB
+    many = np.zeros((300_000, 2))  # 4.8 MB in 2¹⁸ rows or more: one pass
+    assert f.schedule(many) == "one-pass"
+    assert f.schedule(np.asfortranarray(many)) == "two-pass"  # rows are not contiguous
+    assert f.schedule(np.zeros((5_000, 100))) == "two-pass"  # 4 MB: too small
     assert f.schedule(np.zeros((1_000, 100_000))) == "two-pass"  # rows longer than a block
+    wide = np.zeros((20_000, 1_000))  # 160 MB in few rows: one pass only beyond the cache
+    monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
+    assert f.schedule(wide) == "two-pass"
+    monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 32 << 20)
+    assert f.schedule(wide) == "one-pass"
     assert f.with_schedule("one-pass").schedule(np.zeros((3, 2))) == "one-pass"
     assert "def _grad_one_pass(" in f.source and "def _grad_two_pass(" in f.source
+    assert "def _rule(" in f.source
+
+
+def test_the_rule_repeats_bit_for_bit():
+    """Without calibration a call's schedule depends on X alone: the same call gives the
+    same bits every time (the two schedules round differently)."""
+    X, y, w, b = oracles.make_data(300_000, 2, "pm1", seed=12)
+    f = derive("logistic").numpy().with_schedule(None)
+    first = f.loss_and_grad(X, y, w, b)
+    for _ in range(15):
+        for a, c in zip(first, f.loss_and_grad(X, y, w, b), strict=True):
+            np.testing.assert_array_equal(a, c)
+    assert f.calibration() == {}
 
 
 # -- calibration --------------------------------------------------------------------------
-NARROW = (70_000, 10)  # 5.6 MB of rows of 80 bytes: calibrated, first guess one-pass
+NARROW = (300_000, 2)  # 4.8 MB in 2¹⁸ rows or more: calibrated, the rule's one-pass first
 
 
 def _fresh(name="logistic"):
-    """A compiled loss with a namespace of its own (no calibration shared with others)."""
-    return derive(name).numpy().with_schedule(None)
+    """A compiled loss that calibrates, with a namespace of its own (no calibration shared
+    with others)."""
+    return derive(name).numpy().with_schedule("calibrate")
 
 
 def _calibrate(ns, X, times):
@@ -117,7 +135,7 @@ def test_calibration_alternates_and_keeps_the_faster(one, two, kept):
     assert f.schedule(X) == kept
     assert f.namespace["_plan"](X, "_grad") == (kept, None)  # decided: no more timing
     ((key, (schedule, ratio)),) = f.calibration().items()
-    assert key == ("grad", 10, "float64", 11) and schedule == kept
+    assert key == ("grad", 2, "float64", 11) and schedule == kept
     assert ratio == pytest.approx(min(one) / min(two))
     assert f.schedule(X, "loss") == "one-pass"  # another call calibrates on its own
     assert f.schedule(np.zeros((300_000, 10))) == "one-pass"  # another size class too
@@ -143,7 +161,7 @@ def test_a_choice_is_checked_again_at_powers_of_two():
         ns["_record"](key, "two-pass", 0.5)
         ns["_record"](key, "one-pass", 1.5)
     assert f.schedule(X) == "two-pass"
-    assert f.calibration()[("grad", 10, "float64", 11)] == ("two-pass", pytest.approx(2.0))
+    assert f.calibration()[("grad", 2, "float64", 11)] == ("two-pass", pytest.approx(2.0))
 
 
 def test_calibrated_calls_agree_and_then_repeat_exactly():
@@ -166,7 +184,7 @@ def test_small_forced_and_column_ordered_x_are_not_timed():
     X, y, w, b = oracles.make_data(NARROW[0], NARROW[1], "pm1", seed=9)
     f = _fresh()
     for _ in range(8):
-        f.grad(X[:1000], y[:1000], w, b)  # 80 kB: two-pass without timing
+        f.grad(X[:1000], y[:1000], w, b)  # 16 kB: two-pass without timing
         f.grad(np.asfortranarray(X), y, w, b)
         f.with_schedule("two-pass").grad(X, y, w, b)
     assert f.calibration() == {}
@@ -189,7 +207,7 @@ def test_dask_and_other_arrays_take_two_passes():
 
 
 def test_unknown_schedule_is_refused():
-    with pytest.raises(OptionError, match="unknown schedule 'three-pass'"):
+    with pytest.raises(OptionError, match="unknown schedule 'three-pass'; use 'one-pass'"):
         derive("logistic").numpy().with_schedule("three-pass")
 
 
@@ -278,3 +296,34 @@ def test_numba_backend_without_numba_says_how_to_install(monkeypatch):
     monkeypatch.setattr(compile_module, "numba_available", lambda: False)
     with pytest.raises(OptionError, match=r"pip install 'gradproof\[fast\]'"):
         compile_module.compile_derivation(derive("hinge"), backend="numba")
+
+
+@pytest.mark.parametrize(
+    "value, printed", [("two-pass", "two-pass {}"), ("calibrate", "one-pass {}")]
+)
+def test_the_environment_variable_sets_the_schedule_of_the_process(value, printed):
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from gradproof import derive; f = derive('hinge').numpy(); "
+        "X = np.zeros((300_000, 2)); f.grad(X, np.ones(300_000), np.zeros(2), 0.0); "
+        "print(f.schedule(X), f.calibration())"
+    )
+    env = {**os.environ, "GRADPROOF_SCHEDULE": value}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == printed
+
+
+def test_an_unknown_environment_schedule_is_refused():
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "GRADPROOF_SCHEDULE": "three-pass"}
+    code = "from gradproof import derive; derive('hinge').numpy()"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate" in out.stderr

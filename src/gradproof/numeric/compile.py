@@ -78,9 +78,9 @@ class CompiledLoss:
 
     def schedule(self, X: Any, call: str = "grad") -> str:
         """``"one-pass"`` or ``"two-pass"``: how the next ``call`` (``"loss"``, ``"grad"``
-        or ``"loss_and_grad"``) walks over this X. For a large numpy X the choice is
-        calibrated by timing the first calls (see :mod:`gradproof.numeric.schedule`); until
-        it is made this is the schedule the next call tries."""
+        or ``"loss_and_grad"``) walks over this X, by a fixed rule of X's type, layout and
+        size (see :mod:`gradproof.numeric.schedule`), or as :meth:`with_schedule` fixed or
+        calibrated it."""
         if call not in _HOT_CALLS:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
         if f"_{call}_one_pass" not in self.namespace:  # a call with one schedule only
@@ -88,9 +88,10 @@ class CompiledLoss:
         return str(self.namespace["_schedule"](X, "_" + call))
 
     def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:
-        """The schedules calibrated so far in this process: (call, d, dtype, size class k:
-        X of 4^k to 4^(k+1) bytes) → (schedule kept, fastest one-pass time ÷ fastest
-        two-pass time over the last timed calls)."""
+        """The schedules calibrated so far in this process (only with
+        ``with_schedule("calibrate")`` or ``GRADPROOF_SCHEDULE=calibrate``; empty else):
+        (call, d, dtype, size class k: X of 4^k to 4^(k+1) bytes) → (schedule kept, fastest
+        one-pass time ÷ fastest two-pass time over the last timed calls)."""
         return {
             (name.removeprefix("_"), d, dt, k): (made[0], float(made[1]))
             for (name, d, dt, k), made in dict(self.namespace["_CHOICES"]).items()
@@ -115,11 +116,14 @@ class CompiledLoss:
         workers: int | None = None,
     ) -> CompiledLoss:
         """The same functions with the schedule fixed for numpy arrays (``"one-pass"`` or
-        ``"two-pass"``; None: calibrated afresh, see :meth:`schedule`) and, optionally,
+        ``"two-pass"``), calibrated afresh by timing the first calls (``"calibrate"``), or
+        chosen by the rule (None, the default; see :meth:`schedule`) and, optionally,
         another block size in bytes or thread count for the one-pass schedule. For tests
         and benchmarks; results agree to rounding whatever is chosen."""
-        if schedule not in (None, "one-pass", "two-pass"):
-            raise OptionError(f"unknown schedule {schedule!r}; use 'one-pass' or 'two-pass'")
+        if schedule not in (None, "one-pass", "two-pass", "calibrate"):
+            raise OptionError(
+                f"unknown schedule {schedule!r}; use 'one-pass', 'two-pass' or 'calibrate'"
+            )
         settings: dict[str, Any] = {"FORCED": schedule}
         if block_bytes is not None:
             settings["BLOCK_BYTES"] = int(block_bytes)

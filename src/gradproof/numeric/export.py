@@ -62,8 +62,8 @@ def module_doc(d: Derivation) -> str:
         "Dask arrays give lazy results. A large numpy X is read once, in blocks of rows",
         "used for their scores (X_b @ w) and their gradient term (c_b @ X_b) while in cache",
         "(the one-pass schedule, on all cores); other arrays take two passes (X @ w, then",
-        "c @ X). Which is faster depends on the machine: the first calls on a large X",
-        "time both and keep the faster (_schedule(X, '_grad') says which one runs).",
+        "c @ X). _rule says which runs (one-pass for many rows or X beyond the cache;",
+        "_schedule(X, '_grad') tells); GRADPROOF_SCHEDULE=one-pass|two-pass fixes it.",
         "",
         f"Per-sample form: ℓ = {d.form.loss}; ∂ℓ/∂s = {d.form.cw}.",
     ]

@@ -13,25 +13,37 @@ is small: two BLAS calls and nothing else.
 memory once, for its scores ``X_b @ w + b``, and used again for ``c_b @ X_b`` while it is still
 in the cache, with the coefficients c_b computed in between. Memory traffic is halved and no
 array of n numbers is made. The blocks are shared among :data:`WORKERS` threads (numpy and
-BLAS release the GIL), each summing its own contiguous range of rows; the partial sums are
-added in a fixed order, so a result does not depend on thread timing.
+BLAS release the GIL; the block products are ``np.dot``, since numpy's ``@`` keeps the GIL for
+some matrix-vector products), each summing its own contiguous range of rows; the partial sums
+are added in a fixed order, so a result does not depend on thread timing.
 
-Which one wins depends on the machine and how busy it is, not on X alone (measured: on an
-idle machine two-pass beat one-pass at d = 1000, under load one-pass won), so the choice is
-*calibrated*: the first :data:`CALIBRATION_CALLS` calls of a function on a numpy X of at
-least :data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate in pairs
-between the two schedules, starting with the guess :func:`_guess`, and the second call of
-each pair is timed; then the schedule whose fastest time is lower by :data:`MARGIN` is kept
-for the process (ties go to two-pass). Every call returns its real result, so calibration
-costs only the extra time of the slower schedule on half of those calls. The choice is
-checked again from calls 32, 64, 128, ... (:data:`RECHECK_FROM`), so one made while the
-machine was busy does not stay.
-Small X, Dask and other arrays, column-ordered X and rows too long for a block always take
-two passes. ``FORCED`` fixes the choice (tests,
-benchmarks: :meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`); the choice is
-visible in every generated function (``print(f.source)``), from
-:meth:`~gradproof.numeric.compile.CompiledLoss.schedule` and, with the times behind it,
-:meth:`~gradproof.numeric.compile.CompiledLoss.calibration`.
+**The choice is a rule** (:func:`_rule`), the same on every call and in every run, so results
+repeat bit for bit (the two schedules round differently, and a sample exactly on a kink can
+fall on either side): one-pass for a numpy X stored row by row of at least
+:data:`ONE_PASS_MIN_BYTES` whose rows fit 16 to a block, when X has at least
+:data:`ONE_PASS_MIN_ROWS` rows (the elementwise work on n numbers is then worth sharing among
+the cores) or is larger than the last-level cache (:data:`LLC_BYTES`: two passes then read X
+from memory twice). Everything else takes two passes: small X, X stored by columns, Dask and
+other array libraries. The rule was fitted on a 2-core machine (benchmarks/bench_numeric.py
+and the table in :data:`ONE_PASS_MIN_ROWS`).
+
+``FORCED`` fixes the choice (:meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`
+per function, ``GRADPROOF_SCHEDULE=one-pass|two-pass`` for the process). The opt-in
+``GRADPROOF_SCHEDULE=calibrate`` (or ``with_schedule("calibrate")``) times the schedules
+instead: the first :data:`CALIBRATION_CALLS` calls on a numpy X of at least
+:data:`CALIBRATE_MIN_BYTES` (of one size class, see :func:`_key`) alternate in pairs between
+them, starting with the rule's choice, the second call of each pair timed; the schedule whose
+fastest time is lower by :data:`MARGIN` is kept (ties go to two-pass) and checked again from
+calls 32, 64, ... (:data:`RECHECK_FROM`). Timing inside calls is noisy on a shared machine
+(measured: it kept the slower schedule at n = 4·10⁵, d = 100), hence not the default. The
+choice is visible in every generated function (``print(f.source)``), from
+:meth:`~gradproof.numeric.compile.CompiledLoss.schedule` and, when calibrating, with the times
+behind it from :meth:`~gradproof.numeric.compile.CompiledLoss.calibration`.
+
+A one-pass call that starts within about 0.2 s of a multi-threaded OpenBLAS call in the same
+process shares the cores with OpenBLAS's idle threads, which spin before they sleep, and runs
+up to about 2× slower (measured at n = 4·10⁵, d = 100); a loop that calls the same function
+over and over does not see this.
 """
 
 from __future__ import annotations
@@ -56,7 +68,8 @@ __all__ = [
     "BLOCK_BYTES",
     "WORKERS",
     "ONE_PASS_MIN_BYTES",
-    "NARROW_MIN_BYTES",
+    "ONE_PASS_MIN_ROWS",
+    "LLC_BYTES",
     "CALIBRATE_MIN_BYTES",
     "CALIBRATION_CALLS",
     "MARGIN",
@@ -116,8 +129,8 @@ the block's temporaries stay there between its two uses; at most 1 MiB (OpenBLAS
 on larger single calls, measured in benchmarks/bench_numeric.py)."""
 
 CALIBRATE_MIN_BYTES = 4 << 20
-"""Smaller X always runs the two-pass schedule (two BLAS calls on data served from the
-cache; a difference there is too small to be worth timing)."""
+"""When calibrating, smaller X is not timed and takes two passes (two BLAS calls on data
+served from the cache; a difference there is too small to be worth timing)."""
 
 CALIBRATION_CALLS = 12
 """Calls per function and size class that calibrate: pairs of calls alternate between the
@@ -131,28 +144,51 @@ MARGIN = 0.95
 """The one-pass schedule is kept when its fastest time is below MARGIN × the two-pass
 one: a difference within timing noise keeps the two plain BLAS calls."""
 
-ONE_PASS_MIN_BYTES = 32 << 20
-"""The first guess (:func:`_guess`): one-pass from this size (measured under load: 1.1–3×
-slower up to 8 MB at d ≥ 100, 2–3× faster from 32 MB; idle, two-pass won at 400 MB,
-d = 1000, hence the calibration)."""
 
-NARROW_ROW_BYTES = 256
-"""Rows of at most this many bytes (d ≤ 32 in float64) are narrow: BLAS is slow on them
-(dot products too short to vectorise well), so the one-pass schedule starts earlier."""
+def _llc_bytes() -> int:
+    """The largest (last-level) data cache of cpu0, in bytes, read from Linux's sysfs;
+    32 MiB where it cannot be read."""
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        found = [0]
+        for entry in os.listdir(base):
+            if not entry.startswith("index"):
+                continue
+            with open(os.path.join(base, entry, "type")) as f:
+                if f.read().strip() not in ("Data", "Unified"):
+                    continue
+            with open(os.path.join(base, entry, "size")) as f:
+                text = f.read().strip().upper()
+            scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}.get(text[-1:], 1)
+            found.append(int(text.rstrip("KMG")) * scale)
+        return max(found) or 32 << 20
+    except (OSError, ValueError):
+        return 32 << 20
 
-NARROW_MIN_BYTES = 4 << 20
-"""The first guess for narrow rows: one-pass from this size (measured crossover 2–4 MB)."""
+
+LLC_BYTES = _llc_bytes()
+"""The last-level cache: a larger X is read from memory on each pass, so one pass halves
+the traffic whatever d is."""
+
+ONE_PASS_MIN_BYTES = 4 << 20
+"""Smaller X always takes two passes (two BLAS calls on data served from the cache)."""
+
+ONE_PASS_MIN_ROWS = 1 << 18
+"""From this many rows the one-pass schedule wins even with X in the cache: the elementwise
+work on n numbers, which the two-pass schedule does in one thread, is shared among the cores.
+Measured (logistic gradient, one-pass ÷ two-pass time, X in a 300 MB L3, 2 cores): rows of
+80 B 0.59 at 4·10⁵ rows, 0.83 at 10⁵; 240 B 0.77 at 5.6·10⁵, 0.97 at 1.4·10⁵; 400 B (float32)
+0.75 at 3.4·10⁵, 0.97 at 8·10⁴; 800 B 1.05 at 1.7·10⁵; 1.2 kB 1.03 at 1.1·10⁵."""
 
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
 
 FORCED: Any = os.environ.get("GRADPROOF_SCHEDULE") or None
-"""A schedule name that overrides the choice for numpy arrays (:meth:`CompiledLoss.with_schedule`
-per function; the environment variable ``GRADPROOF_SCHEDULE=one-pass|two-pass`` for the whole
-process, where results must repeat bit for bit from run to run: a calibrated choice depends on
-timing, and the two schedules round differently); None lets :func:`_schedule` choose."""
-if FORCED not in (None, "one-pass", "two-pass"):
-    raise ValueError(f"GRADPROOF_SCHEDULE must be one-pass or two-pass, got {FORCED!r}")
+"""A schedule name that overrides the rule for numpy arrays, or ``"calibrate"`` to time the
+schedules instead (:meth:`CompiledLoss.with_schedule` per function; the environment variable
+``GRADPROOF_SCHEDULE`` for the whole process); None: :func:`_rule` chooses."""
+if FORCED not in (None, "one-pass", "two-pass", "calibrate"):
+    raise ValueError(f"GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got {FORCED!r}")
 
 RECHECK_FROM = 32
 """After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
@@ -179,11 +215,11 @@ def _key(X: Any, name: str) -> Any:
     return (name, X.shape[1], X.dtype.name, (X.nbytes.bit_length() - 1) // 2)
 
 
-def _guess(X: Any) -> str:
-    """The schedule a function tries first on a large numpy X (and keeps when it is called
-    only once): one-pass from NARROW_MIN_BYTES for narrow rows, ONE_PASS_MIN_BYTES else."""
-    small = NARROW_MIN_BYTES if X.shape[1] * X.itemsize <= NARROW_ROW_BYTES else ONE_PASS_MIN_BYTES
-    return "two-pass" if X.nbytes < small else "one-pass"
+def _rule(X: Any) -> str:
+    """The schedule of a large numpy X stored by rows: one-pass from ONE_PASS_MIN_ROWS rows
+    or when X is larger than the last-level cache, two-pass else."""
+    big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
+    return "one-pass" if big and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
 
 
 def _other(which: str) -> str:
@@ -195,10 +231,13 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
     is to be timed (None otherwise); ``count=False`` asks without making a call."""
     if not isinstance(X, _numpy.ndarray):
         return "two-pass", None
-    if FORCED is not None:
+    if FORCED in ("one-pass", "two-pass"):
         return FORCED, None
-    row = X.shape[1] * X.itemsize
-    if not X.flags.c_contiguous or 16 * row > BLOCK_BYTES or X.nbytes < CALIBRATE_MIN_BYTES:
+    if not X.flags.c_contiguous or 16 * X.shape[1] * X.itemsize > BLOCK_BYTES:
+        return "two-pass", None
+    if FORCED != "calibrate":
+        return _rule(X), None
+    if X.nbytes < CALIBRATE_MIN_BYTES:
         return "two-pass", None
     key = _key(X, name)
     with _CHOICE_LOCK:
@@ -206,9 +245,9 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
         _CALLS[key] = calls + count
         made = _CHOICES.get(key)
     if made is None:
-        # calibrating: pairs of calls, the first guess first, then the schedules in turn;
+        # calibrating: pairs of calls, the rule's choice first, then the schedules in turn;
         # the first call of a pair follows the other schedule and is not timed
-        which = _guess(X) if (calls // 2) % 2 == 0 else _other(_guess(X))
+        which = _rule(X) if (calls // 2) % 2 == 0 else _other(_rule(X))
         return which, (key if calls % 2 else None)
     start = 1 << max(0, calls.bit_length() - 1)  # the largest power of two ≤ calls
     if start >= RECHECK_FROM and calls - start < 4:  # a check: the other pair, then ours
@@ -248,9 +287,9 @@ def _record(key: Any, which: str, seconds: float) -> None:
 def _schedule(X: Any, name: str = "_grad") -> str:
     """``"one-pass"`` or ``"two-pass"``: the schedule the next call of the generated
     function ``name`` runs on X. Two-pass for anything but a numpy X stored row by row (C
-    order) of at least CALIBRATE_MIN_BYTES whose rows fit 16 to a block; for such X the
-    calibrated choice, or while calibrating the next one to be timed. FORCED, when set,
-    decides for numpy arrays."""
+    order) whose rows fit 16 to a block; for such X the rule's choice (:func:`_rule`), or
+    when calibrating the calibrated one (while calibrating: the next one to be timed).
+    FORCED one-pass or two-pass decides for every numpy array."""
     return str(_plan(X, name, count=False)[0])
 
 
@@ -268,12 +307,13 @@ def _scheduled(name: str, one: Any, two: Any, X: Any, y: Any, w: Any, b: Any) ->
 
 
 def _scores(X: Any, w: Any, b: Any) -> Any:
-    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array."""
-    s = X @ w
-    if isinstance(s, _numpy.ndarray):
+    """X @ w + b, adding b in place (no second array of n numbers) when X is a numpy array
+    (whose product is ``np.dot``: it lets other threads run, numpy's ``@`` does not always)."""
+    if isinstance(X, _numpy.ndarray):
+        s = _numpy.dot(X, w)
         s += b
         return s
-    return s + b
+    return X @ w + b
 
 
 def _map_blocks(f: Any, n_full: int, out: Any, arrays: Any, shared: Any) -> Any:

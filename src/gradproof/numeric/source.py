@@ -7,9 +7,9 @@ returned), and the gradient's data term cw @ X. Two schedules run that work
 (:mod:`gradproof.numeric.schedule`): *one-pass*, blocks of rows each read once for both of
 their uses, and *two-pass*, two BLAS calls over the whole of X with the elementwise work in
 cache-sized blocks between them. Each of ``_loss``, ``_grad`` and ``_loss_and_grad`` has both
-(``_grad_one_pass``, ``_grad_two_pass``) and runs the one :func:`_schedule` picks (calibrated
-by timing the first calls, see :mod:`gradproof.numeric.schedule`), so ``print(f.source)``
-shows both and the rule between them.
+(``_grad_one_pass``, ``_grad_two_pass``) and runs the one :func:`_schedule` picks (by a
+fixed rule of X's type, layout and size, see :mod:`gradproof.numeric.schedule`), so
+``print(f.source)`` shows both and the rule between them.
 
 The functions ``_loss``, ``_grad``, ``_loss_and_grad``, ``_coefficients`` and ``_switches``
 expect checked arrays; the public ``loss``, ``grad``, ... check their arguments first with
@@ -122,19 +122,24 @@ def _prune(lines: list[str]) -> list[str]:
     return lines
 
 
-def _atom_lines(used: set[sp.Symbol], source: str = "X") -> tuple[list[str], str | None]:
+def _atom_lines(
+    used: set[sp.Symbol], source: str = "X", rows: bool = False
+) -> tuple[list[str], str | None]:
     """Lines computing the per-sample atoms from ``source``, and the name of the X @ w
-    buffer (which a two-pass function may overwrite with its coefficients)."""
+    buffer (which a two-pass function may overwrite with its coefficients). ``rows``: a
+    block of a numpy X in the one-pass schedule, whose products are ``np.dot`` (numpy's
+    ``@`` keeps the GIL for some matrix-vector products, so the threads would take turns)."""
     lines: list[str] = []
     owned = None
+    product = f"np.dot({source}, w)" if rows else f"{source} @ w"
     if S in used and Z in used:
-        lines += [f"z = {source} @ w", "s = z + b"]
+        lines += [f"z = {product}", "s = z + b"]
         owned = "z"
     elif S in used:
         lines.append(f"s = _scores({source}, w, b)")
         owned = "s"
     elif Z in used:
-        lines.append(f"z = {source} @ w")
+        lines.append(f"z = {product}")
         owned = "z"
     if XX in used:
         lines.append(f"xx = np.einsum('ij,ij->i', {source}, {source})")
@@ -214,7 +219,7 @@ def _hot(
             fname,
             "X, y, w, b",
             dispatch,
-            "The one-pass or the two-pass version, as _schedule(X) picks (calibrated).",
+            "The one-pass or the two-pass version, as _schedule(X) picks (see _rule).",
         )
     )
     return out
@@ -226,10 +231,10 @@ def _sum_names(summed: Sequence[str]) -> dict[str, str]:
 
 def _rows_function(fname: str, body: Body, cw: str | None, summed: Sequence[str]) -> str:
     """The one-pass block function: the sums of ``fname`` over one block of rows X."""
-    atoms, _ = _atom_lines(body.needs)
+    atoms, _ = _atom_lines(body.needs, rows=True)
     args = ["X"] + (["y"] if Y in body.needs else [])
     args += ["w", "b"] + [a for a in body.shared_args() if a != "b"]
-    results = ([f"{cw} @ X"] if cw else []) + [f"{v}.sum()" for v in summed]
+    results = ([f"np.dot({cw}, X)"] if cw else []) + [f"{v}.sum()" for v in summed]
     words = (["Σ cw·x"] if cw else []) + [f"Σ {v}" for v in summed]
     return _function(
         f"{fname}_rows",

@@ -9,21 +9,29 @@ from __future__ import annotations
 __all__ = ["SIGMOID", "SOFTPLUS", "STEP", "ERF"]
 
 SIGMOID = '''\
+_SIGMOID_LIMITS = {}
+
+
 def _sigmoid(u):
-    """σ(u) = 1 / (1 + e^(−u)). A numpy array takes one exponential, in place; where σ(u)
-    is below the smallest normal number (e^(−u) is huge or overflows, an expected overflow
-    that is not reported) σ(u) = e^u is taken instead, so subnormal values keep their
-    digits. Other arrays (Dask, other namespaces) take exponents that are never positive:
-    σ = e^min(u, 0) / (1 + e^−|u|)."""
+    """σ(u) = 1 / (1 + e^(−u)). A numpy array takes one exponential, in place, of −u capped
+    below the overflow of its dtype; where σ(u) is below the smallest normal number σ(u) =
+    e^u is taken instead, so subnormal values keep their digits. Other arrays (Dask, other
+    namespaces) take exponents that are never positive: σ = e^min(u, 0) / (1 + e^−|u|)."""
     import numpy as _np  # numpy itself, also where np is another namespace (f.on(xp))
 
     if isinstance(u, _np.ndarray) and u.ndim and u.dtype.kind == "f":
-        with _np.errstate(over="ignore"):
-            e = _np.exp(_np.negative(u))
+        limits = _SIGMOID_LIMITS.get(u.dtype)
+        if limits is None:  # (cap of −u, log of the smallest normal number)
+            info = _np.finfo(u.dtype)
+            limits = (float(_np.log(info.max)) - 0.5, float(_np.log(info.tiny)))
+            _SIGMOID_LIMITS[u.dtype] = limits
+        e = _np.negative(u)
+        _np.minimum(e, limits[0], out=e)
+        _np.exp(e, out=e)
         e += 1
         r = _np.reciprocal(e, out=e)
-        low = u < _np.log(_np.finfo(u.dtype).tiny)
-        if low.any():
+        if u.min() < limits[1]:
+            low = u < limits[1]
             r[low] = _np.exp(u[low])
         return r
     return np.exp(np.minimum(u, 0)) / (1 + np.exp(-np.abs(u)))
