@@ -83,7 +83,7 @@ def bounds(X: np.ndarray, w: np.ndarray) -> Candidates:
     map_rows = ns["_map_rows"]
 
     def rows(Xb: np.ndarray, w: np.ndarray) -> tuple[np.ndarray]:
-        return ((Xb @ w) @ Xb,)
+        return (np.dot(np.dot(Xb, w), Xb),)  # as the schedule's blocks
 
     return {
         "two-pass bound (X@w, v@X)": lambda: (X @ w, v @ X),

@@ -312,7 +312,7 @@ def test_source_is_kept_and_shows_both_schedules():
     assert two.count("_scores(X, w, b)") == 1 and two.count("@ X") == 1
     # one-pass: each block of rows is used once for its scores and once for cw @ X
     rows = _function_source(f.source, "_grad_rows")
-    assert rows.count("_scores(X, w, b)") == 1 and rows.count("np.dot(cw, X)") == 1
+    assert rows.count("_scores(X, w, b)") == 1 and rows.count("_numpy.dot(cw, X)") == 1
     assert "@" not in rows  # np.dot lets the other threads run; numpy's @ may keep the GIL
     assert "X * X" not in f.source  # no temporary of X's size
 

@@ -91,3 +91,13 @@ def test_sigmoid_is_the_same_on_arrays_scalars_and_other_array_types(dtype):
 def test_step_helper_uses_its_value_at_the_kink():
     step = _load(H.STEP, "_step")
     np.testing.assert_array_equal(step(np.array([-1.0, 0.0, 2.0]), 0.25), [0.0, 0.25, 1.0])
+
+
+def test_sigmoid_keeps_subnormal_digits_beside_a_nan_and_takes_empty_arrays():
+    sigmoid = _load(H.SIGMOID, "_sigmoid")
+    u = np.array([np.nan, -720.0, -800.0, 3.0])
+    got = sigmoid(u)
+    assert np.isnan(got[0])
+    assert got[1] == np.exp(-720.0) and got[2] == np.exp(-800.0)  # e^u, not e^(−cap)
+    assert got[3] == 1 / (1 + np.exp(-3.0))
+    assert sigmoid(np.empty(0)).shape == (0,)

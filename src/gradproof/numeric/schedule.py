@@ -17,9 +17,10 @@ BLAS release the GIL; the block products are ``np.dot``, since numpy's ``@`` kee
 some matrix-vector products), each summing its own contiguous range of rows; the partial sums
 are added in a fixed order, so a result does not depend on thread timing.
 
-**The choice is a rule** (:func:`_rule`), the same on every call and in every run, so results
-repeat bit for bit (the two schedules round differently, and a sample exactly on a kink can
-fall on either side): one-pass for a numpy X stored row by row of at least
+**The choice is a rule** (:func:`_rule`), the same on every call and in every run on a
+machine, so results repeat bit for bit there (the two schedules round differently, and a
+sample exactly on a kink can fall on either side; another machine's cache size can change the
+choice): one-pass for a numpy X stored row by row of at least
 :data:`ONE_PASS_MIN_BYTES` whose rows fit 16 to a block, when X has at least
 :data:`ONE_PASS_MIN_ROWS` rows (the elementwise work on n numbers is then worth sharing among
 the cores) or is larger than the last-level cache (:data:`LLC_BYTES`: two passes then read X
@@ -216,8 +217,9 @@ def _key(X: Any, name: str) -> Any:
 
 
 def _rule(X: Any) -> str:
-    """The schedule of a large numpy X stored by rows: one-pass from ONE_PASS_MIN_ROWS rows
-    or when X is larger than the last-level cache, two-pass else."""
+    """The schedule of a numpy X stored by rows: one-pass for X of at least
+    ONE_PASS_MIN_BYTES with ONE_PASS_MIN_ROWS rows or more, or larger than the last-level
+    cache; two-pass else."""
     big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
     return "one-pass" if big and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
 

@@ -128,10 +128,11 @@ def _atom_lines(
     """Lines computing the per-sample atoms from ``source``, and the name of the X @ w
     buffer (which a two-pass function may overwrite with its coefficients). ``rows``: a
     block of a numpy X in the one-pass schedule, whose products are ``np.dot`` (numpy's
-    ``@`` keeps the GIL for some matrix-vector products, so the threads would take turns)."""
+    ``@`` keeps the GIL for some matrix-vector products, so the threads would take turns;
+    numpy's own, also where ``np`` is another namespace: the blocks are numpy arrays)."""
     lines: list[str] = []
     owned = None
-    product = f"np.dot({source}, w)" if rows else f"{source} @ w"
+    product = f"_numpy.dot({source}, w)" if rows else f"{source} @ w"
     if S in used and Z in used:
         lines += [f"z = {product}", "s = z + b"]
         owned = "z"
@@ -234,7 +235,7 @@ def _rows_function(fname: str, body: Body, cw: str | None, summed: Sequence[str]
     atoms, _ = _atom_lines(body.needs, rows=True)
     args = ["X"] + (["y"] if Y in body.needs else [])
     args += ["w", "b"] + [a for a in body.shared_args() if a != "b"]
-    results = ([f"np.dot({cw}, X)"] if cw else []) + [f"{v}.sum()" for v in summed]
+    results = ([f"_numpy.dot({cw}, X)"] if cw else []) + [f"{v}.sum()" for v in summed]
     words = (["Σ cw·x"] if cw else []) + [f"Σ {v}" for v in summed]
     return _function(
         f"{fname}_rows",

@@ -30,7 +30,7 @@ def _sigmoid(u):
         _np.exp(e, out=e)
         e += 1
         r = _np.reciprocal(e, out=e)
-        if u.min() < limits[1]:
+        if u.size and not u.min() >= limits[1]:  # NaN: element by element
             low = u < limits[1]
             r[low] = _np.exp(u[low])
         return r
