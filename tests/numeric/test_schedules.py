@@ -71,11 +71,13 @@ def test_the_choice_follows_type_layout_and_size(monkeypatch):
     assert f.schedule(np.asfortranarray(many)) == "two-pass"  # rows are not contiguous
     assert f.schedule(np.zeros((5_000, 100))) == "two-pass"  # 4 MB: too small
     assert f.schedule(np.zeros((1_000, 100_000))) == "two-pass"  # rows longer than a block
-    wide = np.zeros((20_000, 1_000))  # 160 MB in few rows: one pass only beyond the cache
+    few = np.zeros((80_000, 256))  # 164 MB in few rows of 2 kB: one pass only beyond the cache
     monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
-    assert f.schedule(wide) == "two-pass"
+    assert f.schedule(few) == "two-pass"
     monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 32 << 20)
-    assert f.schedule(wide) == "one-pass"
+    assert f.schedule(few) == "one-pass"
+    assert f.schedule(np.zeros((20_000, 1_000))) == "two-pass"  # rows of 8 kB: two passes
+    assert f.schedule(np.zeros((300_000, 257))) == "two-pass"
     assert f.with_schedule("one-pass").schedule(np.zeros((3, 2))) == "one-pass"
     assert "def _grad_one_pass(" in f.source and "def _grad_two_pass(" in f.source
     assert "def _rule(" in f.source

@@ -20,8 +20,8 @@ are added in a fixed order, so a result does not depend on thread timing.
 **The choice is a rule** (:func:`_rule`), the same on every call and in every run on a
 machine, so results repeat bit for bit there (the two schedules round differently, and a
 sample exactly on a kink can fall on either side; another machine's cache size can change the
-choice): one-pass for a numpy X stored row by row of at least
-:data:`ONE_PASS_MIN_BYTES` whose rows fit 16 to a block, when X has at least
+choice): one-pass for a numpy X stored row by row of at least :data:`ONE_PASS_MIN_BYTES`
+whose rows are at most :data:`ONE_PASS_MAX_ROW_BYTES`, when X has at least
 :data:`ONE_PASS_MIN_ROWS` rows (the elementwise work on n numbers is then worth sharing among
 the cores) or is larger than the last-level cache (:data:`LLC_BYTES`: two passes then read X
 from memory twice). Everything else takes two passes: small X, X stored by columns, Dask and
@@ -70,6 +70,7 @@ __all__ = [
     "WORKERS",
     "ONE_PASS_MIN_BYTES",
     "ONE_PASS_MIN_ROWS",
+    "ONE_PASS_MAX_ROW_BYTES",
     "LLC_BYTES",
     "CALIBRATE_MIN_BYTES",
     "CALIBRATION_CALLS",
@@ -181,6 +182,11 @@ Measured (logistic gradient, one-pass ÷ two-pass time, X in a 300 MB L3, 2 core
 80 B 0.59 at 4·10⁵ rows, 0.83 at 10⁵; 240 B 0.77 at 5.6·10⁵, 0.97 at 1.4·10⁵; 400 B (float32)
 0.75 at 3.4·10⁵, 0.97 at 8·10⁴; 800 B 1.05 at 1.7·10⁵; 1.2 kB 1.03 at 1.1·10⁵."""
 
+ONE_PASS_MAX_ROW_BYTES = 2048
+"""Longer rows take two passes: a block then holds fewer than 512 rows, and the elementwise
+calls on so few numbers cost more than the second read of X saves (measured at d = 1000,
+float64, 400 MB: logistic one-pass 1.14, two-pass 1.03 × the two bare BLAS passes)."""
+
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
 
@@ -218,10 +224,11 @@ def _key(X: Any, name: str) -> Any:
 
 def _rule(X: Any) -> str:
     """The schedule of a numpy X stored by rows: one-pass for X of at least
-    ONE_PASS_MIN_BYTES with ONE_PASS_MIN_ROWS rows or more, or larger than the last-level
-    cache; two-pass else."""
+    ONE_PASS_MIN_BYTES with rows of at most ONE_PASS_MAX_ROW_BYTES and ONE_PASS_MIN_ROWS
+    rows or more, or larger than the last-level cache; two-pass else."""
     big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
-    return "one-pass" if big and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
+    narrow = X.shape[1] * X.itemsize <= ONE_PASS_MAX_ROW_BYTES
+    return "one-pass" if big and narrow and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
 
 
 def _other(which: str) -> str:
