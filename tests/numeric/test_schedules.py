@@ -329,3 +329,9 @@ def test_an_unknown_environment_schedule_is_refused():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0
     assert "GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate" in out.stderr
+
+
+def test_the_schedule_asked_is_the_one_of_the_converted_x():
+    f = derive("logistic").numpy().with_schedule(None)
+    X = np.zeros((300_000, 10), dtype=np.int8)  # 3 MB as given, 24 MB as float64
+    assert f.schedule(X) == "one-pass" == f.schedule(X.astype(np.float64))

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from gradproof._typing import Array
 from gradproof.errors import DataError, OptionError, ShapeError
 from gradproof.numeric import schedule
@@ -85,6 +87,10 @@ class CompiledLoss:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
         if f"_{call}_one_pass" not in self.namespace:  # a call with one schedule only
             return "two-pass"
+        if isinstance(X, np.ndarray):  # the call runs on X in its working dtype
+            dt = np.result_type(X.dtype, np.float32) if X.dtype.kind == "f" else np.float64
+            if X.dtype != dt:
+                X = np.empty_like(X, dtype=dt)  # same shape and order, nothing written
         return str(self.namespace["_schedule"](X, "_" + call))
 
     def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:

@@ -62,8 +62,9 @@ def module_doc(d: Derivation) -> str:
         "Dask arrays give lazy results. A large numpy X is read once, in blocks of rows",
         "used for their scores (X_b @ w) and their gradient term (c_b @ X_b) while in cache",
         "(the one-pass schedule, on all cores); other arrays take two passes (X @ w, then",
-        "c @ X). _rule says which runs (one-pass for many rows or X beyond the cache;",
-        "_schedule(X, '_grad') tells); GRADPROOF_SCHEDULE=one-pass|two-pass fixes it.",
+        "c @ X). _rule says which runs (one-pass from 4 MiB, rows of at most 2 kB, and",
+        "2**18 rows or X beyond the cache; _schedule(X, '_grad') tells);",
+        "GRADPROOF_SCHEDULE=one-pass|two-pass fixes it, =calibrate times both.",
         "",
         f"Per-sample form: ℓ = {d.form.loss}; ∂ℓ/∂s = {d.form.cw}.",
     ]
