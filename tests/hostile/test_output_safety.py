@@ -239,6 +239,8 @@ def test_killed_mid_write_leaves_no_temp_file(sig: str, tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # a suite run under nohup passes on an ignored SIGHUP, which write_atomic respects
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_DFL),
     )
     try:
         assert proc.stdout is not None and proc.stdout.readline() == "writing\n"
