@@ -46,7 +46,7 @@ def test_long_code_lines_are_broken_not_overfull(tmp_path, lang, tex):
         check=True,
     ).stdout
     # the code reads back from the PDF as written (no spaces between the letters)
-    assert "np.where(delta >= np.abs(s - y), s - y, delta*np.sign(s - y))" in text
+    assert "return np.sum(np.where(delta >= np.abs(s - y), (0.5)*(s - y)**2," in text
 
 
 def test_code_in_a_body_stays_verbatim():

@@ -114,3 +114,44 @@ def test_backend_errors_are_one_line():
 
     with pytest.raises(OptionError, match="numba backend cannot compile erf"):
         _check_supported([sp.erf(sp.Symbol("s"))])
+
+
+def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan():
+    # the kernel's own e^x (x ≤ 0), which vectorises where the library's exp does not:
+    # against numpy's exp, subnormal results and the ends of the range included
+    ns = compile_derivation(derive("logistic"), backend="numba").namespace
+    exp_neg = ns["_nb_exp_neg"]
+
+    @numba.njit
+    def run(a, out):
+        for i in range(a.shape[0]):
+            out[i] = exp_neg(a[i])
+
+    rng = np.random.default_rng(5)
+    ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
+    x = np.concatenate([-rng.uniform(0, 750, 20000), -rng.uniform(0, 5, 20000), ends])
+    got = np.empty_like(x)
+    run(x, got)
+    want = np.exp(x)
+    assert np.all(np.abs(got - want) <= np.spacing(want)), np.max(np.abs(got - want))
+    special = np.array([-np.inf, np.nan])
+    out = np.empty(2)
+    run(special, out)
+    assert out[0] == 0.0 and np.isnan(out[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_numba_logistic_gradient_keeps_its_digits_at_extreme_margins(dtype):
+    # margins up to ±1000 (σ(−m) subnormal or 0 in float64 when m > 708): the same numbers
+    # as the numpy backend, whose σ is tested against mpmath
+    d = derive("logistic")
+    fn, fb = d.numpy(), compile_derivation(d, backend="numba")
+    margins = np.concatenate([np.linspace(-1000, 1000, 2001), np.linspace(-40, 40, 2001)])
+    X = margins[:, None].astype(dtype)
+    y = np.ones(len(margins), dtype)
+    rel = 1e-13 if dtype == np.float64 else 2e-6
+    for i in range(len(margins)):
+        gw_n, gb_n = fn.grad(X[i : i + 1], y[i : i + 1], np.ones(1, dtype), 0.0)
+        gw_b, gb_b = fb.grad(X[i : i + 1], y[i : i + 1], np.ones(1, dtype), 0.0)
+        want = float(gb_n)  # within 2 ulp (relative error is meaningless among subnormals)
+        assert abs(float(gb_b) - want) <= max(rel * abs(want), 2 * np.spacing(want))

@@ -101,3 +101,37 @@ def test_sigmoid_keeps_subnormal_digits_beside_a_nan_and_takes_empty_arrays():
     assert got[1] == np.exp(-720.0) and got[2] == np.exp(-800.0)  # e^u, not e^(−cap)
     assert got[3] == 1 / (1 + np.exp(-3.0))
     assert sigmoid(np.empty(0)).shape == (0,)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("size", [64, 20000], ids=["short", "long"])
+def test_sigmoid_of_a_negated_argument_is_sigma_of_minus_u(dtype, size):
+    # neg=True computes σ(−u) without forming −u, and the overflow of its exponent is silent
+    # (σ = 0 there); both must match mpmath, subnormals too
+    sigmoid = _load(H.SIGMOID, "_sigmoid")
+    rng = np.random.default_rng(3)
+    edge = [-800.0, -745.0, -720.0, -100.0, -88.0, 0.0, 88.0, 100.0, 720.0, 745.0, 800.0]
+    u = np.concatenate([rng.uniform(-120, 120, size - len(edge)), edge]).astype(dtype)
+    tiny = np.finfo(dtype).tiny
+    ulp = np.finfo(dtype).smallest_subnormal
+    rel = {np.float64: 1e-14, np.float32: 1e-6}[dtype]
+    with mpmath.workdps(40):
+        for neg, sign in ((True, -1), (False, 1)):
+            want = np.array([float(1 / (1 + mpmath.exp(-sign * mpmath.mpf(float(v))))) for v in u])
+            with np.errstate(all="raise"):  # the intended over- and underflows stay silent
+                got = sigmoid(u, neg=neg)
+            assert got.dtype == dtype
+            normal = want >= tiny
+            assert np.max(_rel_err(got[normal], want[normal])) < rel
+            assert np.all(np.abs(got[~normal] - want[~normal].astype(dtype)) <= 2 * ulp)
+
+
+def test_sigmoid_of_minus_infinity_is_zero_under_a_raising_error_state():
+    sigmoid = _load(H.SIGMOID, "_sigmoid")
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(sigmoid(np.array([-np.inf, np.inf])), [0.0, 1.0])
+        np.testing.assert_array_equal(sigmoid(np.array([-np.inf, np.inf]), neg=True), [1.0, 0.0])
+        got = sigmoid(np.array([np.nan, 800.0]), neg=True)
+    assert np.isnan(got[0]) and got[1] == 0.0
+    # other array types take the two-exponential form, negated as asked
+    assert float(sigmoid(np.float64(3.0), neg=True)) == pytest.approx(1 / (1 + np.exp(3.0)))

@@ -114,20 +114,74 @@ FUSED_PRELUDE = '''\
 import math as _math
 
 import numba as _numba
+from llvmlite import ir as _ir
+from numba.extending import intrinsic as _intrinsic
 
 
-@_numba.njit(cache=False, error_model="numpy")
+@_intrinsic
+def _nb_f64_from_bits(typingctx, bits):
+    """The float64 whose IEEE 754 bits are the int64 ``bits`` (a bit cast: it vectorises)."""
+    if bits != _numba.types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], _ir.DoubleType())
+
+    return _numba.types.float64(_numba.types.int64), codegen
+
+
+@_numba.njit(cache=False, error_model="numpy", inline="always")
+def _nb_exp_neg(x):
+    """e^x for x ≤ 0 within 1 ulp (NaN stays NaN, below −746 it is 0), with no call and no
+    branch, so a loop over it vectorises (the library's exp is one call per number): x =
+    k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 in two parts, Cody and Waite), e^r by its Taylor
+    polynomial of degree 13, times 2^k as two normal powers of two (a subnormal result is
+    rounded once)."""
+    xc = x if x > -746.0 else -746.0
+    k = _math.floor(xc * 1.4426950408889634 + 0.5)
+    r = (xc - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    p = p * r + 1.0
+    ki = _numba.int64(k)
+    k1 = ki // 2
+    k2 = ki - k1
+    e = p * _nb_f64_from_bits((k1 + 1023) << 52) * _nb_f64_from_bits((k2 + 1023) << 52)
+    return e if x == x else x
+
+
+@_numba.njit(cache=False, error_model="numpy", inline="always")
 def _nb_sigmoid(u):
     """σ(u) without overflow (the exponent is never positive) and without a branch."""
-    e = _math.exp(-abs(u))
+    e = _nb_exp_neg(-abs(u))
     r = 1.0 / (1.0 + e)
     return r if u >= 0 else e * r
 
 
-@_numba.njit(cache=False, error_model="numpy")
+@_numba.njit(cache=False, error_model="numpy", inline="always")
 def _nb_softplus(u):
     """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|))."""
-    return max(u, 0.0) + _math.log1p(_math.exp(-abs(u)))
+    return max(u, 0.0) + _math.log1p(_nb_exp_neg(-abs(u)))
+
+
+@_numba.njit(cache=False, nogil=True, error_model="numpy", fastmath={"reassoc"})
+def _nb_sum(a, m):
+    """a[0] + ... + a[m − 1], reassociated so that it vectorises."""
+    t = 0.0
+    for k in range(m):
+        t += a[k]
+    return t
 
 
 @_numba.njit(cache=False, error_model="numpy")
@@ -254,8 +308,10 @@ _MODES = {
 
 def _mode_block(
     mode: int, outputs: Mapping[str, sp.Expr], printer: ScalarPrinter
-) -> tuple[list[str], list[str], set[sp.Symbol]]:
-    """(lines before the loop, lines per row of a mini-block, atoms used) of one mode."""
+) -> tuple[list[str], list[str], list[str], set[sp.Symbol]]:
+    """(lines before the loop, lines per row of a mini-block, lines after it, atoms used) of
+    one mode. The loop over the rows of a mini-block only writes buffers (no running sum),
+    so that it vectorises; the buffers are summed after it."""
     named = [(k, outputs[k]) for k in _MODES[mode]]
     subs, reduced = sp.cse(
         [e for _, e in named], symbols=sp.numbered_symbols(f"_t{mode}_"), optimizations=None
@@ -275,11 +331,19 @@ def _mode_block(
         target = row if r.free_symbols & per_sample else before
         target.append(f"{var[name]} = {printer.doprint(r)}")
     used = set().union(*(e.free_symbols for _, e in named))
-    acc = {"ell": "acc0", "cb": "acc1", "cq": "acc2"}
-    row += [f"{acc[k]} += {var[k]}" for k in _MODES[mode] if k in acc]
+    acc = {"ell": "0", "cb": "1", "cq": "2"}
+    after: list[str] = []
+    for k in _MODES[mode]:
+        if k not in acc:
+            continue
+        if any(ln.startswith(f"{var[k]} = ") for ln in row):
+            row.append(f"abuf{acc[k]}[k] = {var[k]}")
+            after.append(f"acc{acc[k]} += _nb_sum(abuf{acc[k]}, m)")
+        elif outputs[k] != 0:
+            after.append(f"acc{acc[k]} += m * {var[k]}")
     if "cw" in var and outputs["cw"] != 0:
         row.append(f"cbuf[k] = {var['cw']}")
-    return before, row, used
+    return before, row, after, used
 
 
 def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
@@ -288,7 +352,7 @@ def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
     then the update of g, so each row is read from memory once), Σ cw·x into g and
     [Σ ℓ, Σ cb, Σ cq, R, rw, rb] into t."""
     blocks = {m: _mode_block(m, outputs, printer) for m in _MODES}
-    used = set().union(*(u for _, _, u in blocks.values()))
+    used = set().union(*(u for _, _, _, u in blocks.values()))
     lines = [
         "acc0 = 0.0",
         "acc1 = 0.0",
@@ -296,6 +360,9 @@ def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
         "zero = np.zeros(1, X.dtype)[0]",
         "zbuf = np.empty(256)",
         "cbuf = np.empty(256)",
+        "abuf0 = np.empty(256)",
+        "abuf1 = np.empty(256)",
+        "abuf2 = np.empty(256)",
         "xbuf = np.empty(256)",
         "ct = np.empty(256, X.dtype)",
         "gb = np.empty(X.shape[1], X.dtype)",
@@ -310,7 +377,7 @@ def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
         loop.append("_nb_dots(X, W, i0, m, zbuf, zero)")
     if XX in used:
         loop.append("_nb_squares(X, i0, m, xbuf, zero)")
-    for mode, (before, row, u) in blocks.items():
+    for mode, (before, row, after, u) in blocks.items():
         loop.append(f"{'if' if mode == 0 else 'elif'} mode == {mode}:" if mode < 2 else "else:")
         atoms = []
         if Z in u or S in u:
@@ -321,7 +388,7 @@ def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
             atoms.append("y = Y[i0 + k]")
         if XX in u:
             atoms.append("xx = xbuf[k]")
-        body = [*before, "for k in range(m):", *("    " + ln for ln in atoms + row)]
+        body = [*before, "for k in range(m):", *("    " + ln for ln in atoms + row), *after]
         if any(ln.startswith("cbuf[k]") for ln in row):
             body.append("_nb_axpy(X, i0, m, cbuf, ct, g, gb)")
         loop += ["    " + ln for ln in body]

@@ -19,6 +19,7 @@ from typing import Any
 
 import sympy as sp
 from sympy.printing.numpy import NumPyPrinter
+from sympy.printing.precedence import precedence
 
 from gradproof.symbolic import primitives
 from gradproof.symbolic.atoms import XX, B, Q, S, Y, Z
@@ -115,7 +116,31 @@ class CoefficientPrinter(NumPyPrinter):
             return e.name
         return ATOM_NAMES.get(e, f"p_{e.name}")
 
+    def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
+        """A sum led by a term without a minus sign where there is one (``1 - s*y``, not
+        ``-s*y + 1``: one numpy call fewer, the same numbers)."""
+        terms = list(self._as_ordered_terms(expr, order=order))
+        printed = [self._print(t) for t in terms]
+        lead = next((i for i, t in enumerate(printed) if not t.startswith("-")), 0)
+        terms.insert(0, terms.pop(lead))
+        printed.insert(0, printed.pop(lead))
+        prec = precedence(expr)
+        parts: list[str] = []
+        for term, text in zip(terms, printed, strict=True):
+            sign = "+"
+            if text.startswith("-") and not term.is_Add:
+                sign, text = "-", text[1:]
+            if precedence(term) < prec or term.is_Add:
+                text = f"({text})"
+            parts += [sign, text]
+        head = parts.pop(0)
+        return ("" if head == "+" else head) + " ".join(parts)
+
     def _print_Piecewise(self, e: sp.Piecewise) -> str:
+        clipped = _clip_bounds(e)
+        if clipped is not None:  # np.where is slow (a branch per element); np.clip is not
+            x, c = clipped
+            return f"np.clip({self._print(x)}, {self._print(-c)}, {self._print(c)})"
         out = "np.nan"
         for value, cond in reversed(e.args):
             if cond == sp.true:
@@ -126,3 +151,23 @@ class CoefficientPrinter(NumPyPrinter):
 
     def _module_format(self, fqn: str, register: bool = True) -> str:
         return "np." + fqn.split(".")[-1]
+
+
+def _clip_bounds(e: sp.Piecewise) -> tuple[sp.Expr, sp.Expr] | None:
+    """(x, c) when ``e`` is x where |x| ≤ c (or < c), else c·sign(x), with c ≥ 0 known: the
+    clip of x to [−c, c] (Huber's ψ). The two agree at |x| = c and on NaN."""
+    if len(e.args) != 2 or e.args[1].cond != sp.true:
+        return None
+    (x, cond), (other, _) = e.args
+    if not isinstance(cond, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)):
+        return None
+    small, big = (
+        (cond.lhs, cond.rhs)
+        if isinstance(cond, (sp.LessThan, sp.StrictLessThan))
+        else (cond.rhs, cond.lhs)
+    )
+    if small != sp.Abs(x) or not big.is_nonnegative:
+        return None
+    if sp.expand(other - big * sp.sign(x)) != 0:
+        return None
+    return x, big

@@ -355,12 +355,13 @@ partial sums are added in range order, so results do not depend on the thread co
 
 def _rows_range(f: Any, X: Any, arrays: Any, shared: Any, lo: int, hi: int, rows: int) -> Any:
     """Σ of f(X_b, *arrays_b, *shared) over the blocks of rows lo..hi (a tuple of sums)."""
-    sums: Any = None
-    for i in range(lo, hi, rows):
+    j = slice(lo, min(lo + rows, hi))
+    sums = list(f(X[j], *[a[j] for a in arrays], *shared))
+    for i in range(lo + rows, hi, rows):
         j = slice(i, min(i + rows, hi))
-        part = f(X[j], *(a[j] for a in arrays), *shared)
-        sums = part if sums is None else tuple(t + p for t, p in zip(sums, part, strict=True))
-    return sums
+        for k, p in enumerate(f(X[j], *[a[j] for a in arrays], *shared)):
+            sums[k] += p  # in place for the arrays: the first block's sums are its own
+    return tuple(sums)
 
 
 def _take_ranges(

@@ -9,31 +9,34 @@ from __future__ import annotations
 __all__ = ["SIGMOID", "SOFTPLUS", "STEP", "ERF"]
 
 SIGMOID = '''\
-_SIGMOID_LIMITS = {}
+import numpy as _np  # numpy itself, also where np is another namespace (f.on(xp))
+
+_SIGMOID_LOW = {}
 
 
-def _sigmoid(u):
-    """σ(u) = 1 / (1 + e^(−u)). A numpy array takes one exponential, in place, of −u capped
-    below the overflow of its dtype; where σ(u) is below the smallest normal number σ(u) =
-    e^u is taken instead, so subnormal values keep their digits. Other arrays (Dask, other
-    namespaces) take exponents that are never positive: σ = e^min(u, 0) / (1 + e^−|u|)."""
-    import numpy as _np  # numpy itself, also where np is another namespace (f.on(xp))
-
+def _sigmoid(u, neg=False):
+    """σ(u) = 1 / (1 + e^(−u)), or σ(−u) when ``neg`` (its printed argument had a minus
+    sign, which costs nothing here). A numpy array takes one exponential, in place, whose
+    overflow gives σ = 0 exactly; where σ is below the smallest normal number it is e^u
+    (e^(−u) for ``neg``) instead, so subnormal values keep their digits. These intended
+    over- and underflows raise no floating-point warning or error, whatever ``np.errstate``
+    says. Other arrays (Dask, other namespaces) take exponents that are never positive:
+    σ(v) = e^min(v, 0) / (1 + e^−|v|)."""
     if isinstance(u, _np.ndarray) and u.ndim and u.dtype.kind == "f":
-        limits = _SIGMOID_LIMITS.get(u.dtype)
-        if limits is None:  # (cap of −u, log of the smallest normal number)
-            info = _np.finfo(u.dtype)
-            limits = (float(_np.log(info.max)) - 0.5, float(_np.log(info.tiny)))
-            _SIGMOID_LIMITS[u.dtype] = limits
-        e = _np.negative(u)
-        _np.minimum(e, limits[0], out=e)
-        _np.exp(e, out=e)
-        e += 1
-        r = _np.reciprocal(e, out=e)
-        if u.size and not u.min() >= limits[1]:  # NaN: element by element
-            low = u < limits[1]
-            r[low] = _np.exp(u[low])
+        low = _SIGMOID_LOW.get(u.dtype)
+        if low is None:  # the log of the smallest normal number
+            low = _SIGMOID_LOW[u.dtype] = float(_np.log(_np.finfo(u.dtype).tiny))
+        with _np.errstate(over="ignore", under="ignore"):
+            e = _np.exp(u) if neg else _np.exp(_np.negative(u))
+            e += 1
+            r = _np.reciprocal(e, out=e)
+            if u.size and not (u.max() <= -low if neg else u.min() >= low):  # NaN: one by one
+                v = _np.negative(u) if neg else u
+                small = v < low
+                r[small] = _np.exp(v[small])
         return r
+    if neg:
+        u = -u
     return np.exp(np.minimum(u, 0)) / (1 + np.exp(-np.abs(u)))
 '''
 

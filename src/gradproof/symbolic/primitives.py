@@ -126,6 +126,15 @@ def _numpy_log(p: Callable[[sp.Basic], str], e: sp.Expr) -> str:
     return f"np.log({p(e.args[0])})"
 
 
+def _numpy_sigmoid(p: Callable[[sp.Basic], str], e: sp.Expr) -> str:
+    """σ(−v) as ``_sigmoid(v, neg=True)``: the helper negates in its exponent, which saves the
+    two negations of printing −v and negating it again."""
+    (u,) = e.args
+    if u.could_extract_minus_sign():
+        return f"_sigmoid({p(-u)}, neg=True)"
+    return f"_sigmoid({p(u)})"
+
+
 def _r_sigmoid(u: Any) -> Any:
     e = np.exp(-np.abs(u))
     return np.where(u >= 0, 1.0, e) / (1.0 + e)
@@ -258,7 +267,7 @@ _ENTRIES = [
         derivative=lambda u: Sigmoid(u) * Sigmoid(-u),
         rule=PrimitiveRule("SIGMOID", N_("derivative of the sigmoid")),
         text="σ({0})", latex=r"\sigma\left({0}\right)",
-        numpy="_sigmoid({0})", numpy_helper=H.SIGMOID,
+        numpy=_numpy_sigmoid, numpy_helper=H.SIGMOID,
         real=_silent(_r_sigmoid), complex=_silent(_c_sigmoid),
         mp=lambda u: 1 / (1 + mpmath.exp(-u)), to_float=_f_sigmoid,
         example="sigmoid(-y*(w·x + b))",

@@ -1,0 +1,61 @@
+"""The coefficient printer's shortcuts print fewer numpy calls for the same numbers: a sum
+led by a positive term, σ of a negated argument, and Huber's ψ as a clip (np.where takes a
+branch per element: at 26 214 float32 numbers it ran 120 µs against np.clip's 7.5)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from gradproof.numeric.printer import CoefficientPrinter
+from gradproof.symbolic.atoms import S, Y, hyperparameter
+from gradproof.symbolic.functions import Sigmoid
+
+DELTA = hyperparameter("delta")  # a real constant ≥ 0
+
+
+def _print(e: sp.Expr) -> str:
+    return CoefficientPrinter().doprint(e)
+
+
+def test_a_sum_is_led_by_a_term_without_minus_sign():
+    assert _print(1 - S * Y) == "1 - s*y"
+    assert _print(-S * Y - 2 * Y) in ("-s*y - 2*y", "-2*y - s*y")  # nothing to lead with
+    assert _print(S - Y) == "s - y"
+
+
+def test_sigmoid_of_a_negated_argument_passes_the_sign_to_the_helper():
+    assert _print(Sigmoid(-S * Y)) == "_sigmoid(s*y, neg=True)"
+    assert _print(Sigmoid(S * Y)) == "_sigmoid(s*y)"
+
+
+def _huber_psi(c: sp.Expr, strict: bool = False) -> sp.Piecewise:
+    r = S - Y
+    cond = sp.Abs(r) < c if strict else c >= sp.Abs(r)
+    return sp.Piecewise((r, cond), (c * sp.sign(r), True))
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_huber_psi_prints_as_a_clip_with_the_same_numbers(strict):
+    text = _print(_huber_psi(DELTA, strict))
+    assert text == "np.clip(s - y, -p_delta, p_delta)"
+    s = np.array([-3.0, -1.5, -1.0, -0.25, 0.0, 0.5, 1.0, 2.0, np.inf, -np.inf, np.nan])
+    y = np.zeros_like(s)
+    delta = 1.0
+    got = eval(text, {"np": np, "s": s, "y": y, "p_delta": delta})  # our own printed code
+    r = s - y
+    with np.errstate(invalid="ignore"):
+        want = np.where(np.abs(r) <= delta, r, delta * np.sign(r))
+    np.testing.assert_array_equal(got, want)  # NaN at the same place, ±δ at |r| = δ
+
+
+def test_piecewise_stays_a_where_unless_it_is_a_clip():
+    # a bound of unknown sign: clip(r, -c, c) differs from the Piecewise for c < 0
+    c = sp.Symbol("c", real=True)
+    assert _print(_huber_psi(c)).startswith("np.where(")
+    r = S - Y
+    other = sp.Piecewise((r, DELTA >= sp.Abs(r)), (-DELTA * sp.sign(r), True))
+    assert _print(other).startswith("np.where(")
+    three = sp.Piecewise((r, DELTA >= sp.Abs(r)), (0, r > 5), (DELTA * sp.sign(r), True))
+    assert _print(three).startswith("np.where(")
