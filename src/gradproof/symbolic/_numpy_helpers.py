@@ -16,23 +16,27 @@ _SIGMOID_LOW = {}
 
 def _sigmoid(u, neg=False):
     """σ(u) = 1 / (1 + e^(−u)), or σ(−u) when ``neg`` (its printed argument had a minus
-    sign, which costs nothing here). A numpy array takes one exponential, in place, whose
-    overflow gives σ = 0 exactly; where σ is below the smallest normal number it is e^u
-    (e^(−u) for ``neg``) instead, so subnormal values keep their digits. These intended
-    over- and underflows raise no floating-point warning or error, whatever ``np.errstate``
-    says. Other arrays (Dask, other namespaces) take exponents that are never positive:
-    σ(v) = e^min(v, 0) / (1 + e^−|v|)."""
+    sign, which costs nothing here). A numpy array takes one exponential, in place, of an
+    exponent capped at −log(tiny) (tiny: the smallest normal number), so it never overflows
+    and 1/(1 + e) stays normal; where σ is below tiny it is e^u (e^(−u) for ``neg``)
+    instead, so subnormal values keep their digits. Other arrays (Dask, other namespaces)
+    take exponents that are never positive: σ(v) = e^min(v, 0) / (1 + e^−|v|)."""
     if isinstance(u, _np.ndarray) and u.ndim and u.dtype.kind == "f":
         low = _SIGMOID_LOW.get(u.dtype)
-        if low is None:  # the log of the smallest normal number
+        if low is None:  # log(tiny)
             low = _SIGMOID_LOW[u.dtype] = float(_np.log(_np.finfo(u.dtype).tiny))
-        with _np.errstate(over="ignore", under="ignore"):
-            e = _np.exp(u) if neg else _np.exp(_np.negative(u))
-            e += 1
-            r = _np.reciprocal(e, out=e)
-            if u.size and not (u.max() <= -low if neg else u.min() >= low):  # NaN: one by one
-                v = _np.negative(u) if neg else u
-                small = v < low
+        if neg:
+            e = _np.minimum(u, -low)
+        else:
+            e = _np.maximum(u, low)
+            _np.negative(e, out=e)
+        _np.exp(e, out=e)
+        e += 1
+        r = _np.reciprocal(e, out=e)
+        if u.size and not (u.max() <= -low if neg else u.min() >= low):  # NaN: one by one
+            v = _np.negative(u) if neg else u
+            small = v < low
+            with _np.errstate(under="ignore"):  # subnormal on purpose
                 r[small] = _np.exp(v[small])
         return r
     if neg:
