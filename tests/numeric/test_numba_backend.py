@@ -155,3 +155,10 @@ def test_numba_logistic_gradient_keeps_its_digits_at_extreme_margins(dtype):
         gw_b, gb_b = fb.grad(X[i : i + 1], y[i : i + 1], np.ones(1, dtype), 0.0)
         want = float(gb_n)  # within 2 ulp (relative error is meaningless among subnormals)
         assert abs(float(gb_b) - want) <= max(rel * abs(want), 2 * np.spacing(want))
+
+
+def test_the_schedule_of_a_numba_loss_is_the_fused_loop():
+    f = compile_derivation(derive("hinge"), backend="numba")
+    for dtype in (np.float64, np.float32, np.float16, np.int64):
+        assert f.schedule(np.zeros((300_000, 4), dtype=dtype)) == "fused"
+    assert f.with_backend("numpy").schedule(np.zeros((300_000, 4))) == "one-pass"

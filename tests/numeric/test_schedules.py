@@ -319,16 +319,31 @@ def test_the_environment_variable_sets_the_schedule_of_the_process(value, printe
     assert out.stdout.strip() == printed
 
 
-def test_an_unknown_environment_schedule_is_refused():
+def test_an_unknown_environment_schedule_is_refused_in_one_line():
     import os
     import subprocess
     import sys
 
     env = {**os.environ, "GRADPROOF_SCHEDULE": "three-pass"}
-    code = "from gradproof import derive; derive('hinge').numpy()"
+    code = (
+        "import numpy as np; from gradproof import derive, OptionError; "
+        "f = derive('hinge').numpy()\n"
+        "try:\n    f.grad(np.zeros((4, 2)), np.ones(4), np.zeros(2), 0.0)\n"
+        "except OptionError as e:\n    print(e)"
+    )
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
-    assert out.returncode != 0
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == (
+        "GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got 'three-pass'; "
+        "set one of these or unset it"
+    )
+    # the command line: one line, exit code 2, nothing written
+    cli = [sys.executable, "-m", "gradproof", "derive", "hinge"]
+    out = subprocess.run(cli, env=env, capture_output=True, text=True)
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
     assert "GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate" in out.stderr
+    assert out.stdout == ""
 
 
 def test_the_schedule_asked_is_the_one_of_the_converted_x():

@@ -82,15 +82,19 @@ class CompiledLoss:
         """``"one-pass"`` or ``"two-pass"``: how the next ``call`` (``"loss"``, ``"grad"``
         or ``"loss_and_grad"``) walks over this X, by a fixed rule of X's type, layout and
         size (see :mod:`gradproof.numeric.schedule`), or as :meth:`with_schedule` fixed or
-        calibrated it."""
+        calibrated it. With the numba backend, ``"fused"`` where its compiled loop takes
+        this X (a numpy array in float32 or float64 after conversion; at w = 0 a form that
+        divides by ‖w‖ still takes the numpy functions)."""
         if call not in _HOT_CALLS:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
-        if f"_{call}_one_pass" not in self.namespace:  # a call with one schedule only
-            return "two-pass"
         if isinstance(X, np.ndarray):  # the call runs on X in its working dtype
             dt = np.result_type(X.dtype, np.float32) if X.dtype.kind == "f" else np.float64
             if X.dtype != dt:
                 X = np.empty_like(X, dtype=dt)  # same shape and order, nothing written
+            if self.backend == "numba" and dt in (np.float32, np.float64):
+                return "fused"
+        if f"_{call}_one_pass" not in self.namespace:  # a call with one schedule only
+            return "two-pass"
         return str(self.namespace["_schedule"](X, "_" + call))
 
     def calibration(self) -> dict[tuple[str, int, str, int], tuple[str, float]]:
@@ -190,6 +194,7 @@ def _execute(
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     exec(compile(source, filename, "exec"), namespace)  # our own printing  # noqa: S102
     namespace["_DataError"] = DataError
+    namespace["_OptionError"] = OptionError
     namespace["_pool"] = schedule._pool
     namespace.update(settings or {})
     return namespace

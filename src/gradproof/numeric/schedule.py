@@ -194,8 +194,9 @@ FORCED: Any = os.environ.get("GRADPROOF_SCHEDULE") or None
 """A schedule name that overrides the rule for numpy arrays, or ``"calibrate"`` to time the
 schedules instead (:meth:`CompiledLoss.with_schedule` per function; the environment variable
 ``GRADPROOF_SCHEDULE`` for the whole process); None: :func:`_rule` chooses."""
-if FORCED not in (None, "one-pass", "two-pass", "calibrate"):
-    raise ValueError(f"GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got {FORCED!r}")
+_FORCED_NAMES = (None, "one-pass", "two-pass", "calibrate")
+"""The values FORCED may take; another one (a mistyped ``GRADPROOF_SCHEDULE``) is refused by
+the first call that needs a schedule, with _OptionError."""
 
 RECHECK_FROM = 32
 """After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
@@ -242,6 +243,11 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
         return "two-pass", None
     if FORCED in ("one-pass", "two-pass"):
         return FORCED, None
+    if FORCED not in _FORCED_NAMES:
+        raise _OptionError(
+            f"GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got {FORCED!r}; "
+            "set one of these or unset it"
+        )
     if not X.flags.c_contiguous or 16 * X.shape[1] * X.itemsize > BLOCK_BYTES:
         return "two-pass", None
     if FORCED != "calibrate":
@@ -470,6 +476,10 @@ def _check_pm1(y: Any) -> None:
 _DataError: Any = ValueError
 """The exception for unusable data (labels outside the loss's set): ValueError in exported
 modules, :class:`gradproof.errors.DataError` in gradproof's own compiled losses."""
+
+_OptionError: Any = ValueError
+"""The exception for an unknown ``GRADPROOF_SCHEDULE``: ValueError in exported modules,
+:class:`gradproof.errors.OptionError` in gradproof's own compiled losses."""
 # -- end of the copied part ---------------------------------------------------------------
 
 
