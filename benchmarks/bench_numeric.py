@@ -18,10 +18,10 @@ in interleaved rounds whose order is shuffled each round,
 and prints the median over rounds of each one's time divided by the time of the two-pass
 bound measured just before it (the "best" column divides the fastest times instead; the
 machine's speed drifts within seconds, so each call is paired with its own bound call), the
-schedule each numpy loss picked, then derive + compile times. Targets (issue 17): numpy ≤ 0.85 at the
-first two shapes and ≤ 1.0 at n = 5·10⁴, d = 1000; numba ≤ 0.75 at the first two; ahead of
-jax everywhere; the rule's schedule no slower than the faster forced one (unless the two are
-within 10 %). Exit code 1 when a target is missed.
+schedule each numpy loss picked, then derive + compile times. Targets (issue 17): numpy
+≤ 0.85 at the first two shapes and ≤ 1.0 at n = 5·10⁴, d = 1000; numba ≤ 0.75 at the first
+two; ahead of jax everywhere; the rule's schedule no slower than the faster forced one
+(unless the two are within 10 %). Exit code 1 when a target is missed.
 
 Each timed call is the second of two calls of the same candidate with :data:`IDLE` seconds
 between them, as in a loop that calls one function over and over: without the pause a call
@@ -245,6 +245,7 @@ def time_interleaved(
     call of the same function and ``idle`` seconds of pause (or, for a candidate in
     :data:`BEFORE`, its call there)."""
     times: dict[str, list[float]] = {k: [] for k in funcs}
+    paired: dict[str, list[float]] = {k: [] for k in funcs}  # the base call before each
     ratios: dict[str, list[float]] = {k: [] for k in funcs}
     for k, f in funcs.items():  # warm up: page in X, compile, build BLAS buffers
         t0 = time.perf_counter()
@@ -258,13 +259,16 @@ def time_interleaved(
             t_base = _timed(funcs[base], idle, None)
             t = _timed(funcs[k], idle, BEFORE.get(k))
             times[base].append(t_base)
+            paired[k].append(t_base)
             times[k].append(t)
             ratios[k].append(t / t_base)
     ratios[base] = [1.0]
-    ref = times[base]
-    BASE_MS.append(statistics.median(ref) * 1e3)
+    paired[base] = times[base]
+    BASE_MS.append(statistics.median(times[base]) * 1e3)
     MEDIAN_S.update({k: statistics.median(v) for k, v in times.items()})
-    return {k: (statistics.median(ratios[k]), min(v) / min(ref)) for k, v in times.items()}
+    return {  # "best": the fastest call ÷ the fastest of the base calls paired with it
+        k: (statistics.median(ratios[k]), min(v) / min(paired[k])) for k, v in times.items()
+    }
 
 
 def compile_times() -> dict[str, float]:

@@ -47,6 +47,7 @@ def test_long_code_lines_are_broken_not_overfull(tmp_path, lang, tex):
     ).stdout
     # the code reads back from the PDF as written (no spaces between the letters)
     assert "return np.sum(np.where(delta >= np.abs(s - y), (0.5)*(s - y)**2," in text
+    assert "c = np.clip(s - y, -delta, delta)" in text  # Huber's ψ, printed as a clip
 
 
 def test_code_in_a_body_stays_verbatim():

@@ -60,6 +60,7 @@ USER = [
     ("-y*log(sigmoid(w·x + b)) - (1 - y)*log(1 - sigmoid(w·x + b))", None, {}),
     ("log(cosh(w·x + b - y)) + max(0, -y*(w·x + b))^3", None, {}),
     ("exp(w·x + b)", None, {}),
+    ("(w·x)^2 + b", None, {}),  # ∂ℓ/∂b = 1 for every row: summed as m × 1 per mini-block
 ]
 
 
@@ -118,7 +119,8 @@ def test_backend_errors_are_one_line():
 
 def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan():
     # the kernel's own e^x (x ≤ 0), which vectorises where the library's exp does not:
-    # against numpy's exp, subnormal results and the ends of the range included
+    # against mpmath rounded to float64, subnormal results and the ends of the range included
+    mpmath = pytest.importorskip("mpmath")
     ns = compile_derivation(derive("logistic"), backend="numba").namespace
     exp_neg = ns["_nb_exp_neg"]
 
@@ -129,10 +131,11 @@ def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan():
 
     rng = np.random.default_rng(5)
     ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
-    x = np.concatenate([-rng.uniform(0, 750, 20000), -rng.uniform(0, 5, 20000), ends])
+    x = np.concatenate([-rng.uniform(0, 750, 6000), -rng.uniform(0, 5, 6000), ends])
     got = np.empty_like(x)
     run(x, got)
-    want = np.exp(x)
+    with mpmath.workdps(30):
+        want = np.array([float(mpmath.exp(mpmath.mpf(float(v)))) for v in x])
     assert np.all(np.abs(got - want) <= np.spacing(want)), np.max(np.abs(got - want))
     special = np.array([-np.inf, np.nan])
     out = np.empty(2)
@@ -142,19 +145,41 @@ def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan():
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_numba_logistic_gradient_keeps_its_digits_at_extreme_margins(dtype):
-    # margins up to ±1000 (σ(−m) subnormal or 0 in float64 when m > 708): the same numbers
-    # as the numpy backend, whose σ is tested against mpmath
-    d = derive("logistic")
-    fn, fb = d.numpy(), compile_derivation(d, backend="numba")
-    margins = np.concatenate([np.linspace(-1000, 1000, 2001), np.linspace(-40, 40, 2001)])
-    X = margins[:, None].astype(dtype)
-    y = np.ones(len(margins), dtype)
+    # one sample per call, margins y·s up to ±1000 (σ(−m) subnormal or 0 when m > 708 in
+    # float64, m > 87 in float32), both labels: ∂L/∂b = −y σ(−y s) and ∂L/∂w = x ∂L/∂b
+    # against mpmath, rounded to the dtype, within 2 ulp of it
+    mpmath = pytest.importorskip("mpmath")
+    f = compile_derivation(derive("logistic"), backend="numba")
+    scores = np.concatenate([np.linspace(-1000, 1000, 401), np.linspace(-100, 100, 401)])
     rel = 1e-13 if dtype == np.float64 else 2e-6
-    for i in range(len(margins)):
-        gw_n, gb_n = fn.grad(X[i : i + 1], y[i : i + 1], np.ones(1, dtype), 0.0)
-        gw_b, gb_b = fb.grad(X[i : i + 1], y[i : i + 1], np.ones(1, dtype), 0.0)
-        want = float(gb_n)  # within 2 ulp (relative error is meaningless among subnormals)
-        assert abs(float(gb_b) - want) <= max(rel * abs(want), 2 * np.spacing(want))
+    for label in (1.0, -1.0):
+        for s in scores.astype(dtype):
+            X, y = np.array([[s]], dtype), np.array([label], dtype)
+            gw, gb = f.grad(X, y, np.ones(1, dtype), 0.0)
+            with mpmath.workdps(40):
+                m = mpmath.mpf(label) * mpmath.mpf(float(s))
+                exact = -label / (1 + mpmath.exp(m))
+            want_b = dtype(float(exact))
+            tol_b = max(rel * abs(float(want_b)), 2 * abs(float(np.spacing(want_b))))
+            assert abs(float(gb) - float(want_b)) <= tol_b, (label, s, gb, want_b)
+            # ∂L/∂w = x·∂L/∂b: the error of a subnormal ∂L/∂b is scaled by |x| with it
+            want_w = dtype(float(exact * mpmath.mpf(float(s))))
+            tol_w = abs(float(s)) * tol_b + 2 * abs(float(np.spacing(want_w)))
+            assert abs(float(gw[0]) - float(want_w)) <= tol_w, (label, s, gw, want_w)
+
+
+def test_numba_matches_numpy_over_one_chunk_of_ragged_mini_blocks():
+    # 3·1024 + 7 rows: three chunks of 1026 or 1027 rows, each a full mini-block of 1024 rows
+    # and a short one; every built-in loss, all three calls
+    for name in LOSSES:
+        X, y, w, b = oracles.make_data(3 * 1024 + 7, 3, LOSSES[name].labels, seed=4)
+        fast = compile_derivation(derive(name), backend="numba")
+        want = oracles.oracle(name)(X, y, w, b)
+        for g, ref in zip(fast.loss_and_grad(X, y, w, b), want, strict=True):
+            _close(g, ref, 1e-12)
+        _close(fast.loss(X, y, w, b), want[0], 1e-12)
+        for g, ref in zip(fast.grad(X, y, w, b), want[1:], strict=True):
+            _close(g, ref, 1e-12)
 
 
 def test_the_schedule_of_a_numba_loss_is_the_fused_loop():
@@ -162,3 +187,5 @@ def test_the_schedule_of_a_numba_loss_is_the_fused_loop():
     for dtype in (np.float64, np.float32, np.float16, np.int64):
         assert f.schedule(np.zeros((300_000, 4), dtype=dtype)) == "fused"
     assert f.with_backend("numpy").schedule(np.zeros((300_000, 4))) == "one-pass"
+    da = pytest.importorskip("dask.array")
+    assert f.schedule(da.zeros((300_000, 4), chunks=100_000)) == "two-pass"  # numpy code

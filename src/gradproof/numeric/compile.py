@@ -83,10 +83,12 @@ class CompiledLoss:
         or ``"loss_and_grad"``) walks over this X, by a fixed rule of X's type, layout and
         size (see :mod:`gradproof.numeric.schedule`), or as :meth:`with_schedule` fixed or
         calibrated it. With the numba backend, ``"fused"`` where its compiled loop takes
-        this X (a numpy array in float32 or float64 after conversion; at w = 0 a form that
-        divides by ‖w‖ still takes the numpy functions)."""
+        this X (a numpy array in float32 or float64 after conversion), as it does when y
+        and w are numpy arrays too (else, and at w = 0 for a form that divides by ‖w‖, the
+        numpy functions run)."""
         if call not in _HOT_CALLS:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
+        self.namespace["_check_forced"]()
         if isinstance(X, np.ndarray):  # the call runs on X in its working dtype
             dt = np.result_type(X.dtype, np.float32) if X.dtype.kind == "f" else np.float64
             if X.dtype != dt:

@@ -117,13 +117,15 @@ class CoefficientPrinter(NumPyPrinter):
         return ATOM_NAMES.get(e, f"p_{e.name}")
 
     def _print_Add(self, expr: sp.Add, order: Any = None) -> str:
-        """A sum led by a term without a minus sign where there is one (``1 - s*y``, not
-        ``-s*y + 1``: one numpy call fewer, the same numbers)."""
+        """A sum whose first term has a minus sign and whose second has none is printed with
+        the two swapped (``1 - s*y``, not ``-s*y + 1``): one numpy call fewer and the same
+        numbers, since only the first addition changes order (a + b = b + a exactly; moving
+        a later term to the front would regroup the sum and change its rounding)."""
         terms = list(self._as_ordered_terms(expr, order=order))
         printed = [self._print(t) for t in terms]
-        lead = next((i for i, t in enumerate(printed) if not t.startswith("-")), 0)
-        terms.insert(0, terms.pop(lead))
-        printed.insert(0, printed.pop(lead))
+        if len(terms) > 1 and printed[0].startswith("-") and not printed[1].startswith("-"):
+            terms[:2] = terms[1::-1]
+            printed[:2] = printed[1::-1]
         prec = precedence(expr)
         parts: list[str] = []
         for term, text in zip(terms, printed, strict=True):

@@ -196,7 +196,17 @@ schedules instead (:meth:`CompiledLoss.with_schedule` per function; the environm
 ``GRADPROOF_SCHEDULE`` for the whole process); None: :func:`_rule` chooses."""
 _FORCED_NAMES = (None, "one-pass", "two-pass", "calibrate")
 """The values FORCED may take; another one (a mistyped ``GRADPROOF_SCHEDULE``) is refused by
-the first call that needs a schedule, with _OptionError."""
+every call (:func:`_check_forced`), whatever the arrays or backend."""
+
+
+def _check_forced() -> None:
+    """Raise _OptionError unless FORCED is a schedule name (or None)."""
+    if FORCED not in _FORCED_NAMES:
+        raise _OptionError(
+            f"GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got {FORCED!r}; "
+            "set one of these or unset it"
+        )
+
 
 RECHECK_FROM = 32
 """After the choice, calls 32–35 of a size class (then 64–67, 128–131, ...: from each power
@@ -239,15 +249,11 @@ def _other(which: str) -> str:
 def _plan(X: Any, name: str, count: bool = True) -> Any:
     """(schedule, key): the schedule of this call, and the calibration key when the call
     is to be timed (None otherwise); ``count=False`` asks without making a call."""
+    _check_forced()
     if not isinstance(X, _numpy.ndarray):
         return "two-pass", None
     if FORCED in ("one-pass", "two-pass"):
         return FORCED, None
-    if FORCED not in _FORCED_NAMES:
-        raise _OptionError(
-            f"GRADPROOF_SCHEDULE must be one-pass, two-pass or calibrate, got {FORCED!r}; "
-            "set one of these or unset it"
-        )
     if not X.flags.c_contiguous or 16 * X.shape[1] * X.itemsize > BLOCK_BYTES:
         return "two-pass", None
     if FORCED != "calibrate":

@@ -341,8 +341,8 @@ def generate_source(
 
 
 def _checked_source(labels: str) -> str:
-    lines = ["X, y, w, b = prepare_arrays(X, y, w, b, error)"]
-    doc = "prepare_arrays(X, y, w, b), then the labels"
+    lines = ["_check_forced()", "X, y, w, b = prepare_arrays(X, y, w, b, error)"]
+    doc = "The schedule asked for (GRADPROOF_SCHEDULE), prepare_arrays(X, y, w, b), then the labels"
     if labels == "pm1":
         lines.append("_check_pm1(y)")
         doc += ": each −1 or +1"

@@ -11,31 +11,33 @@ __all__ = ["SIGMOID", "SOFTPLUS", "STEP", "ERF"]
 SIGMOID = '''\
 import numpy as _np  # numpy itself, also where np is another namespace (f.on(xp))
 
-_SIGMOID_LOW = {}
+_SIGMOID_LIM = {}
 
 
 def _sigmoid(u, neg=False):
     """σ(u) = 1 / (1 + e^(−u)), or σ(−u) when ``neg`` (its printed argument had a minus
     sign, which costs nothing here). A numpy array takes one exponential, in place, of an
-    exponent capped at −log(tiny) (tiny: the smallest normal number), so it never overflows
-    and 1/(1 + e) stays normal; where σ is below tiny it is e^u (e^(−u) for ``neg``)
-    instead, so subnormal values keep their digits. Other arrays (Dask, other namespaces)
-    take exponents that are never positive: σ(v) = e^min(v, 0) / (1 + e^−|v|)."""
+    exponent capped at −1 − log(tiny) (tiny: the smallest normal number), so it never
+    overflows and 1/(1 + e) stays normal; where the cap applies σ = e^u (e^(−u) for ``neg``)
+    instead, to the last digit (subnormal values keep theirs; their underflow is not
+    reported). Where σ rounds to 1, e^(−u) may underflow to 0, which ``np.errstate``
+    reports as it says (ignored by default). Other arrays (Dask, other namespaces) take
+    exponents that are never positive: σ(v) = e^min(v, 0) / (1 + e^−|v|)."""
     if isinstance(u, _np.ndarray) and u.ndim and u.dtype.kind == "f":
-        low = _SIGMOID_LOW.get(u.dtype)
-        if low is None:  # log(tiny)
-            low = _SIGMOID_LOW[u.dtype] = float(_np.log(_np.finfo(u.dtype).tiny))
+        lim = _SIGMOID_LIM.get(u.dtype)
+        if lim is None:  # below lim, σ(u) = e^u / (1 + e^u) rounds to e^u
+            lim = _SIGMOID_LIM[u.dtype] = float(_np.log(_np.finfo(u.dtype).tiny)) + 1
         if neg:
-            e = _np.minimum(u, -low)
+            e = _np.minimum(u, -lim)
         else:
-            e = _np.maximum(u, low)
+            e = _np.maximum(u, lim)
             _np.negative(e, out=e)
         _np.exp(e, out=e)
         e += 1
         r = _np.reciprocal(e, out=e)
-        if u.size and not (u.max() <= -low if neg else u.min() >= low):  # NaN: one by one
+        if u.size and not (u.max() <= -lim if neg else u.min() >= lim):  # NaN: one by one
             v = _np.negative(u) if neg else u
-            small = v < low
+            small = v < lim
             with _np.errstate(under="ignore"):  # subnormal on purpose
                 r[small] = _np.exp(v[small])
         return r
