@@ -23,7 +23,7 @@ from gradproof.symbolic import display as D
 from gradproof.symbolic.atoms import hyperparameter
 from gradproof.symbolic.example import NetworkExample
 from gradproof.symbolic.render.example import fmt, number_lit
-from gradproof.symbolic.render.model_example import _g_matrix, _loss
+from gradproof.symbolic.render.model_example import _eq, _g_matrix, _loss
 from gradproof.symbolic.sentences import sentence
 from gradproof.symbolic.steps import DerivationStep, Formula, Join, Rule
 
@@ -152,15 +152,11 @@ def _data(d: Any, ex: NetworkExample) -> DerivationStep:
     lines = [Formula((D.Lit("X", "X"), _grid(ex.X))), Formula((y, _grid(ex.y)))]
     lines += [Formula((_param(k), _grid(v))) for k, v in ex.point.items()]
     params = Join(tuple(Formula((hyperparameter(k), number_lit(v))) for k, v in d.params.items()))
-
-    def eq(name: str, value: int) -> Formula:
-        return Formula((D.Lit(f"{name} = {value}", f"{name} = {value}"),))
-
     said = sentence(
         NET_EXAMPLE_DATA[bool(d.params)],
-        n_eq=eq("n", ex.n),
-        d_eq=eq("d", ex.d),
-        K_eq=eq("K", ex.K),
+        n_eq=_eq("n", ex.n),
+        d_eq=_eq("d", ex.d),
+        K_eq=_eq("K", ex.K),
         params=params,
     )
     return DerivationStep(Rule.EXAMPLE_DATA, tuple(lines), said)
