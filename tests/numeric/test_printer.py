@@ -74,3 +74,34 @@ def test_piecewise_stays_a_where_unless_it_is_a_clip():
     assert _print(other).startswith("np.where(")
     three = sp.Piecewise((r, DELTA >= sp.Abs(r)), (0, r > 5), (DELTA * sp.sign(r), True))
     assert _print(three).startswith("np.where(")
+
+
+def test_huber_psi_is_a_clip_also_where_cse_shares_its_condition_with_the_loss():
+    # in loss_and_grad the condition |r| ≤ δ and |r| are CSE temporaries shared with ℓ
+    from gradproof import derive
+
+    f = derive("huber").numpy()
+    rows = f.source.split("def _loss_and_grad_rows", 1)[1].split("\ndef ", 1)[0]
+    assert "np.clip(" in rows and rows.count("np.where(") == 1  # ℓ's branch only
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 4))
+    y = 3 * rng.standard_normal(3000)  # residuals on both sides of ±δ (δ = 1)
+    w, b = rng.standard_normal(4), 0.2
+    r = X @ w + b - y
+    psi = np.where(np.abs(r) <= 1.0, r, np.sign(r))  # written here, not printed
+    ell = np.where(np.abs(r) <= 1.0, 0.5 * r**2, np.abs(r) - 0.5)
+    loss, gw, gb = f.loss_and_grad(X, y, w, b)
+    np.testing.assert_allclose(loss, ell.sum(), rtol=1e-12)
+    np.testing.assert_allclose(gw, psi @ X, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(gb, psi.sum(), rtol=1e-12, atol=1e-9)
+
+
+def test_a_clip_is_not_seen_through_temporaries_of_another_body():
+    # the lookup table is the printing body's own: with none, a temporary is opaque
+    t = sp.Symbol("_t9")
+    r = S - Y
+    pw = sp.Piecewise((r, t), (DELTA * sp.sign(r), True))
+    assert _print(pw).startswith("np.where(")
+    p = CoefficientPrinter()
+    p.definitions = {t: DELTA >= sp.Abs(r)}
+    assert p.doprint(pw) == "np.clip(s - y, -p_delta, p_delta)"

@@ -88,6 +88,22 @@ class Body:
     ) -> None:
         exprs = [prepare(e) for _, e in named]
         subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_t"), optimizations=None)
+        printer.definitions = dict(subs)
+        try:
+            self._sort(printer, named, exprs, subs, reduced, force)
+        finally:
+            printer.definitions = {}
+
+    def _sort(
+        self,
+        printer: CoefficientPrinter,
+        named: Sequence[tuple[str, sp.Expr]],
+        exprs: list[sp.Expr],
+        subs: list[tuple[sp.Symbol, sp.Expr]],
+        reduced: list[sp.Expr],
+        force: frozenset[sp.Symbol],
+    ) -> None:
+        """Print the CSE lines and sort them into shared and per-sample ones."""
         per_sample_syms = set(PER_SAMPLE)
         self.shared: list[str] = []
         self.per_sample: list[str] = []

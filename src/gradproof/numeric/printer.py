@@ -74,6 +74,9 @@ class CoefficientPrinter(NumPyPrinter):
         )
         self.module_imports.clear()
         self.helpers: set[str] = set()
+        self.definitions: dict[sp.Symbol, sp.Expr] = {}
+        """CSE temporaries → what they stand for, set while a :class:`Body` prints (so
+        that a pattern split by CSE, such as Huber's ψ, is still recognised)."""
 
     def prelude(self) -> str:
         """The source of the helpers the expressions printed so far call."""
@@ -139,7 +142,7 @@ class CoefficientPrinter(NumPyPrinter):
         return ("" if head == "+" else head) + " ".join(parts)
 
     def _print_Piecewise(self, e: sp.Piecewise) -> str:
-        clipped = _clip_bounds(e)
+        clipped = _clip_bounds(e, self.definitions)
         if clipped is not None:  # np.where is slow (a branch per element); np.clip is not
             x, c = clipped
             return f"np.clip({self._print(x)}, {self._print(-c)}, {self._print(c)})"
@@ -155,12 +158,24 @@ class CoefficientPrinter(NumPyPrinter):
         return "np." + fqn.split(".")[-1]
 
 
-def _clip_bounds(e: sp.Piecewise) -> tuple[sp.Expr, sp.Expr] | None:
+def _clip_bounds(
+    e: sp.Piecewise, definitions: dict[sp.Symbol, sp.Expr] | None = None
+) -> tuple[sp.Expr, sp.Expr] | None:
     """(x, c) when ``e`` is x where |x| ≤ c (or < c), else c·sign(x), with c ≥ 0 known: the
-    clip of x to [−c, c] (Huber's ψ). The two agree at |x| = c and on NaN."""
+    clip of x to [−c, c] (Huber's ψ). The two agree at |x| = c and on NaN. CSE temporaries
+    in the condition are looked up in ``definitions`` (the condition and |x| are shared
+    with the loss in ``loss_and_grad``)."""
+    defs = definitions or {}
+
+    def seen(v: sp.Basic) -> sp.Basic:
+        while isinstance(v, sp.Symbol) and v in defs:
+            v = defs[v]
+        return v
+
     if len(e.args) != 2 or e.args[1].cond != sp.true:
         return None
     (x, cond), (other, _) = e.args
+    cond = seen(cond)
     if not isinstance(cond, (sp.LessThan, sp.StrictLessThan, sp.GreaterThan, sp.StrictGreaterThan)):
         return None
     small, big = (
@@ -168,7 +183,7 @@ def _clip_bounds(e: sp.Piecewise) -> tuple[sp.Expr, sp.Expr] | None:
         if isinstance(cond, (sp.LessThan, sp.StrictLessThan))
         else (cond.rhs, cond.lhs)
     )
-    if small != sp.Abs(x) or not big.is_nonnegative:
+    if seen(small) != sp.Abs(x) or not seen(big).is_nonnegative:
         return None
     if sp.expand(other - big * sp.sign(x)) != 0:
         return None
