@@ -83,6 +83,25 @@ def test_the_choice_follows_type_layout_and_size(monkeypatch):
     assert "def _rule(" in f.source
 
 
+def test_wide_rows_take_one_pass_only_where_the_coefficients_are_light(monkeypatch):
+    # rows of 2 to 8 kB beyond the cache: one pass for comparisons, clips and arithmetic
+    # (perceptron, Huber); two for a coefficient with exponentials (logistic's σ)
+    light = derive("perceptron").numpy().with_schedule(None)
+    huber = derive("huber").numpy().with_schedule(None)
+    heavy = derive("logistic").numpy().with_schedule(None)
+    assert 'LIGHT.add("_grad")' in light.source and 'LIGHT.add("_loss")' in huber.source
+    assert "LIGHT.add(" not in heavy.source
+    wide = np.zeros((20_000, 1_000))  # 160 MB in rows of 8 kB
+    for f in (light, huber, heavy):
+        monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 32 << 20)
+    assert light.schedule(wide) == light.schedule(wide, "loss_and_grad") == "one-pass"
+    assert huber.schedule(wide, "loss") == "one-pass"
+    assert heavy.schedule(wide) == heavy.schedule(wide, "loss") == "two-pass"
+    assert light.schedule(np.zeros((20_000, 1_025))) == "two-pass"  # rows over 8 kB
+    monkeypatch.setitem(light.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
+    assert light.schedule(wide) == "two-pass"  # in the cache, and fewer than 2¹⁸ rows
+
+
 def test_the_rule_repeats_bit_for_bit():
     """Without calibration a call's schedule depends on X alone: the same call gives the
     same bits every time (the two schedules round differently)."""

@@ -183,9 +183,22 @@ Measured (logistic gradient, one-pass ÷ two-pass time, X in a 300 MB L3, 2 core
 0.75 at 3.4·10⁵, 0.97 at 8·10⁴; 800 B 1.05 at 1.7·10⁵; 1.2 kB 1.03 at 1.1·10⁵."""
 
 ONE_PASS_MAX_ROW_BYTES = 2048
-"""Longer rows take two passes: a block then holds fewer than 512 rows, and the elementwise
-calls on so few numbers cost more than the second read of X saves (measured at d = 1000,
-float64, 400 MB: logistic one-pass 1.14, two-pass 1.03 × the two bare BLAS passes)."""
+"""Longer rows take two passes (unless the function is in LIGHT): a block then holds fewer
+than 512 rows, and the elementwise calls on so few numbers cost more than the second read
+of X saves (measured at d = 1000, float64, 400 MB: logistic one-pass 1.14, two-pass 1.03 ×
+the two bare BLAS passes)."""
+
+ONE_PASS_MAX_LIGHT_ROW_BYTES = 8192
+"""The longest rows that take one pass in the functions of LIGHT. Measured at n = 5·10⁴,
+d = 1000, float64, 400 MB (gradients, medians of 13 rounds, × the two bare BLAS passes timed
+just before each call), one-pass against two-pass: perceptron 0.94 / 1.03, hinge 0.94 /
+1.03, squared hinge 0.94 / 1.04, squared error 0.87 / 0.98, Huber 0.89 / 1.00; logistic,
+not light, 1.03 / 1.02 (and 1.14 / 1.02 in float32)."""
+
+LIGHT: Any = set()
+"""Generated functions whose per-sample code has only arithmetic, comparisons, selections
+and clips (no exponential, logarithm or helper function): their few calls per block stay
+cheap in blocks of few rows (each generated module adds its own)."""
 
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
@@ -233,12 +246,14 @@ def _key(X: Any, name: str) -> Any:
     return (name, X.shape[1], X.dtype.name, (X.nbytes.bit_length() - 1) // 2)
 
 
-def _rule(X: Any) -> str:
+def _rule(X: Any, name: str = "_grad") -> str:
     """The schedule of a numpy X stored by rows: one-pass for X of at least
-    ONE_PASS_MIN_BYTES with rows of at most ONE_PASS_MAX_ROW_BYTES and ONE_PASS_MIN_ROWS
-    rows or more, or larger than the last-level cache; two-pass else."""
+    ONE_PASS_MIN_BYTES with rows of at most ONE_PASS_MAX_ROW_BYTES (ONE_PASS_MAX_LIGHT_ROW_BYTES
+    for a function ``name`` of LIGHT) and ONE_PASS_MIN_ROWS rows or more, or larger than
+    the last-level cache; two-pass else."""
     big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
-    narrow = X.shape[1] * X.itemsize <= ONE_PASS_MAX_ROW_BYTES
+    row = X.shape[1] * X.itemsize
+    narrow = row <= (ONE_PASS_MAX_LIGHT_ROW_BYTES if name in LIGHT else ONE_PASS_MAX_ROW_BYTES)
     return "one-pass" if big and narrow and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
 
 
@@ -257,7 +272,7 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
     if not X.flags.c_contiguous or 16 * X.shape[1] * X.itemsize > BLOCK_BYTES:
         return "two-pass", None
     if FORCED != "calibrate":
-        return _rule(X), None
+        return _rule(X, name), None
     if X.nbytes < CALIBRATE_MIN_BYTES:
         return "two-pass", None
     key = _key(X, name)
@@ -268,7 +283,8 @@ def _plan(X: Any, name: str, count: bool = True) -> Any:
     if made is None:
         # calibrating: pairs of calls, the rule's choice first, then the schedules in turn;
         # the first call of a pair follows the other schedule and is not timed
-        which = _rule(X) if (calls // 2) % 2 == 0 else _other(_rule(X))
+        first = _rule(X, name)
+        which = first if (calls // 2) % 2 == 0 else _other(first)
         return which, (key if calls % 2 else None)
     start = 1 << max(0, calls.bit_length() - 1)  # the largest power of two ≤ calls
     if start >= RECHECK_FROM and calls - start < 4:  # a check: the other pair, then ours

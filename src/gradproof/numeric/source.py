@@ -211,6 +211,8 @@ def _hot(
         out.append(_function(fname, "X, y, w, b", _prune([*prologue, *lines])))
         return out
     out.append(_function(f"{fname}_two_pass", "X, y, w, b", _prune(lines)))
+    if _light(body.per_sample):
+        out.append(f'LIGHT.add("{fname}")  # arithmetic, comparisons and clips only')
     dispatch = [
         *prologue,
         f'return _scheduled("{fname}", {fname}_one_pass, {fname}_two_pass, X, y, w, b)',
@@ -224,6 +226,33 @@ def _hot(
         )
     )
     return out
+
+
+_LIGHT_CALLS = frozenset(
+    {
+        "np.less",
+        "np.less_equal",
+        "np.greater",
+        "np.greater_equal",
+        "np.maximum",
+        "np.minimum",
+        "np.clip",
+        "np.abs",
+        "np.sign",
+        "np.where",
+        "astype",
+        "_cast",
+    }
+)
+"""The calls a light per-sample code may make (arithmetic operators aside)."""
+
+
+def _light(lines: Sequence[str]) -> bool:
+    """True when the printed per-sample ``lines`` call nothing but :data:`_LIGHT_CALLS`: no
+    exponential, logarithm or helper, whose cost per block grows where blocks hold few
+    rows (the rule then allows longer rows, ONE_PASS_MAX_LIGHT_ROW_BYTES)."""
+    calls = {m.group(1) for ln in lines for m in re.finditer(r"([A-Za-z_][\w.]*)\(", ln)}
+    return all(c.removeprefix(".") in _LIGHT_CALLS or c.endswith(".astype") for c in calls)
 
 
 def _sum_names(summed: Sequence[str]) -> dict[str, str]:
