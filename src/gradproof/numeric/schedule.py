@@ -21,7 +21,9 @@ are added in a fixed order, so a result does not depend on thread timing.
 machine, so results repeat bit for bit there (the two schedules round differently, and a
 sample exactly on a kink can fall on either side; another machine's cache size can change the
 choice): one-pass for a numpy X stored row by row of at least :data:`ONE_PASS_MIN_BYTES`
-whose rows are at most :data:`ONE_PASS_MAX_ROW_BYTES`, when X has at least
+whose rows are at most :data:`ONE_PASS_MAX_ROW_BYTES` (:data:`ONE_PASS_MAX_LIGHT_ROW_BYTES`
+for a function in :data:`LIGHT`, whose per-sample code is only arithmetic, comparisons,
+selections and clips: a decision from the generated code, not from X), when X has at least
 :data:`ONE_PASS_MIN_ROWS` rows (the elementwise work on n numbers is then worth sharing among
 the cores) or is larger than the last-level cache (:data:`LLC_BYTES`: two passes then read X
 from memory twice). Everything else takes two passes: small X, X stored by columns, Dask and
@@ -71,6 +73,8 @@ __all__ = [
     "ONE_PASS_MIN_BYTES",
     "ONE_PASS_MIN_ROWS",
     "ONE_PASS_MAX_ROW_BYTES",
+    "ONE_PASS_MAX_LIGHT_ROW_BYTES",
+    "LIGHT",
     "LLC_BYTES",
     "CALIBRATE_MIN_BYTES",
     "CALIBRATION_CALLS",
@@ -189,16 +193,18 @@ of X saves (measured at d = 1000, float64, 400 MB: logistic one-pass 1.14, two-p
 the two bare BLAS passes)."""
 
 ONE_PASS_MAX_LIGHT_ROW_BYTES = 8192
-"""The longest rows that take one pass in the functions of LIGHT. Measured at n = 5·10⁴,
-d = 1000, float64, 400 MB (gradients, medians of 13 rounds, × the two bare BLAS passes timed
-just before each call), one-pass against two-pass: perceptron 0.94 / 1.03, hinge 0.94 /
-1.03, squared hinge 0.94 / 1.04, squared error 0.87 / 0.98, Huber 0.89 / 1.00; logistic,
-not light, 1.03 / 1.02 (and 1.14 / 1.02 in float32)."""
+"""The longest rows that take one pass in the functions of LIGHT. Measured for the
+gradients only, at one shape: n = 5·10⁴, d = 1000, float64, 400 MB (medians of 13 rounds, ×
+the two bare BLAS passes timed just before each call), one-pass against two-pass:
+perceptron 0.94 / 1.03, hinge 0.94 / 1.03, squared hinge 0.94 / 1.04, squared error 0.87 /
+0.98, Huber 0.89 / 1.00; the logistic gradient, not light, 1.03 / 1.02 (and 1.14 / 1.02 in
+float32, 200 MB). Rows between 2 and 8 kB, float32, and the loss alone were not measured."""
 
 LIGHT: Any = set()
-"""Generated functions whose per-sample code has only arithmetic, comparisons, selections
-and clips (no exponential, logarithm or helper function): their few calls per block stay
-cheap in blocks of few rows (each generated module adds its own)."""
+"""Generated functions whose per-sample code has only arithmetic (integer powers included),
+comparisons, selections and clips (no exponential, logarithm, other power or helper
+function): their few calls per block stay cheap in blocks of few rows. Each generated
+module adds its own; a ``_w0`` variant (w = 0) follows its function's entry."""
 
 WORKERS = _worker_count()
 """Threads sharing the blocks of the one-pass schedule."""
@@ -249,11 +255,12 @@ def _key(X: Any, name: str) -> Any:
 def _rule(X: Any, name: str = "_grad") -> str:
     """The schedule of a numpy X stored by rows: one-pass for X of at least
     ONE_PASS_MIN_BYTES with rows of at most ONE_PASS_MAX_ROW_BYTES (ONE_PASS_MAX_LIGHT_ROW_BYTES
-    for a function ``name`` of LIGHT) and ONE_PASS_MIN_ROWS rows or more, or larger than
-    the last-level cache; two-pass else."""
+    where the function ``name``, or the one whose ``_w0`` variant it is, is in LIGHT) and
+    ONE_PASS_MIN_ROWS rows or more, or larger than the last-level cache; two-pass else."""
     big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
     row = X.shape[1] * X.itemsize
-    narrow = row <= (ONE_PASS_MAX_LIGHT_ROW_BYTES if name in LIGHT else ONE_PASS_MAX_ROW_BYTES)
+    light = name.removesuffix("_w0") in LIGHT
+    narrow = row <= (ONE_PASS_MAX_LIGHT_ROW_BYTES if light else ONE_PASS_MAX_ROW_BYTES)
     return "one-pass" if big and narrow and X.nbytes >= ONE_PASS_MIN_BYTES else "two-pass"
 
 

@@ -211,7 +211,7 @@ def _hot(
         out.append(_function(fname, "X, y, w, b", _prune([*prologue, *lines])))
         return out
     out.append(_function(f"{fname}_two_pass", "X, y, w, b", _prune(lines)))
-    if _light(body.per_sample):
+    if _light(body.per_sample) and not fname.endswith("_w0"):  # _w0 follows its function
         out.append(f'LIGHT.add("{fname}")  # arithmetic, comparisons and clips only')
     dispatch = [
         *prologue,
@@ -246,13 +246,19 @@ _LIGHT_CALLS = frozenset(
 )
 """The calls a light per-sample code may make (arithmetic operators aside)."""
 
+_CALL = re.compile(r"([A-Za-z_][\w.]*)\(")
+_POWER = re.compile(r"\*\*\s*(\(?-?\d+\)?)(?![\w.(])|\*\*")
+
 
 def _light(lines: Sequence[str]) -> bool:
-    """True when the printed per-sample ``lines`` call nothing but :data:`_LIGHT_CALLS`: no
-    exponential, logarithm or helper, whose cost per block grows where blocks hold few
-    rows (the rule then allows longer rows, ONE_PASS_MAX_LIGHT_ROW_BYTES)."""
-    calls = {m.group(1) for ln in lines for m in re.finditer(r"([A-Za-z_][\w.]*)\(", ln)}
-    return all(c.removeprefix(".") in _LIGHT_CALLS or c.endswith(".astype") for c in calls)
+    """True when the printed per-sample ``lines`` call nothing but :data:`_LIGHT_CALLS` and
+    take only integer powers: no exponential, logarithm, other power or helper, whose cost
+    per block grows where blocks hold few rows (the rule then allows longer rows,
+    ONE_PASS_MAX_LIGHT_ROW_BYTES)."""
+    text = "\n".join(lines)
+    if any(m.group(1) is None for m in _POWER.finditer(text)):
+        return False  # a power whose exponent is not an integer literal
+    return all(c in _LIGHT_CALLS for c in _CALL.findall(text))
 
 
 def _sum_names(summed: Sequence[str]) -> dict[str, str]:
