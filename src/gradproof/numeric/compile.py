@@ -81,11 +81,11 @@ class CompiledLoss:
     def schedule(self, X: Any, call: str = "grad") -> str:
         """``"one-pass"`` or ``"two-pass"``: how the next ``call`` (``"loss"``, ``"grad"``
         or ``"loss_and_grad"``) walks over this X, by a fixed rule of X's type, layout and
-        size and of the call's code (see :mod:`gradproof.numeric.schedule`), or as :meth:`with_schedule` fixed or
-        calibrated it. With the numba backend, ``"fused"`` where its compiled loop takes
-        this X (a numpy array in float32 or float64 after conversion), as it does when y
-        and w are numpy arrays too (else, and at w = 0 for a form that divides by ‖w‖, the
-        numpy functions run)."""
+        size and of the call's code (see :mod:`gradproof.numeric.schedule`), or as
+        :meth:`with_schedule` fixed or calibrated it. With the numba backend, ``"fused"``
+        where its compiled loop takes this X (a numpy array in float32 or float64 after
+        conversion), as it does when y and w are numpy arrays too (else, and at w = 0 for a
+        form that divides by ‖w‖, the numpy functions run)."""
         if call not in _HOT_CALLS:
             raise OptionError(f"unknown call {call!r}; use one of {', '.join(_HOT_CALLS)}")
         self.namespace["_check_forced"]()
