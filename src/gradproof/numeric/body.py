@@ -88,51 +88,36 @@ class Body:
     ) -> None:
         exprs = [prepare(e) for _, e in named]
         subs, reduced = sp.cse(exprs, symbols=sp.numbered_symbols("_t"), optimizations=None)
-        printer.definitions = dict(subs)
-        try:
-            self._sort(printer, named, exprs, subs, reduced, force)
-        finally:
-            printer.definitions = {}
-
-    def _sort(
-        self,
-        printer: CoefficientPrinter,
-        named: Sequence[tuple[str, sp.Expr]],
-        exprs: list[sp.Expr],
-        subs: list[tuple[sp.Symbol, sp.Expr]],
-        reduced: list[sp.Expr],
-        force: frozenset[sp.Symbol],
-    ) -> None:
-        """Print the CSE lines and sort them into shared and per-sample ones."""
-        per_sample_syms = set(PER_SAMPLE)
-        self.shared: list[str] = []
-        self.per_sample: list[str] = []
-        inner_exprs: list[sp.Expr] = []
-        for sym, e in subs:
-            if e.free_symbols & per_sample_syms:
-                per_sample_syms.add(sym)
-                self.per_sample.append(f"{sym} = {printer.doprint(e)}")
-                inner_exprs.append(e)
-            else:
-                self.shared.append(f"{sym} = {printer.doprint(e)}")
-        self.var: dict[str, str] = {}
-        self.uniform: set[str] = set()
-        seen: dict[sp.Expr, str] = {}
-        for (name, _), r in zip(named, reduced, strict=True):
-            if r in seen:
-                self.var[name] = seen[r]
-                continue
-            self.var[name] = seen[r] = name
-            code = printer.doprint(r)
-            if r.free_symbols & per_sample_syms:
-                self.per_sample.append(f"{name} = _cast({code}, dt)")
-                inner_exprs.append(r)
-            else:
-                self.shared.append(f"{name} = {code}")
-                self.uniform.add(name)
-        self.used: set[sp.Symbol] = set(force).union(*(e.free_symbols for e in exprs))
-        self.needs: set[sp.Symbol] = set().union(*(e.free_symbols for e in inner_exprs))
-        self._printer = printer
+        with printer.defining(subs):  # so that it sees through the temporaries
+            per_sample_syms = set(PER_SAMPLE)
+            self.shared: list[str] = []
+            self.per_sample: list[str] = []
+            inner_exprs: list[sp.Expr] = []
+            for sym, e in subs:
+                if e.free_symbols & per_sample_syms:
+                    per_sample_syms.add(sym)
+                    self.per_sample.append(f"{sym} = {printer.doprint(e)}")
+                    inner_exprs.append(e)
+                else:
+                    self.shared.append(f"{sym} = {printer.doprint(e)}")
+            self.var: dict[str, str] = {}
+            self.uniform: set[str] = set()
+            seen: dict[sp.Expr, str] = {}
+            for (name, _), r in zip(named, reduced, strict=True):
+                if r in seen:
+                    self.var[name] = seen[r]
+                    continue
+                self.var[name] = seen[r] = name
+                code = printer.doprint(r)
+                if r.free_symbols & per_sample_syms:
+                    self.per_sample.append(f"{name} = _cast({code}, dt)")
+                    inner_exprs.append(r)
+                else:
+                    self.shared.append(f"{name} = {code}")
+                    self.uniform.add(name)
+            self.used: set[sp.Symbol] = set(force).union(*(e.free_symbols for e in exprs))
+            self.needs: set[sp.Symbol] = set().union(*(e.free_symbols for e in inner_exprs))
+            self._printer = printer
 
     def per_sample_var(self, name: str) -> str | None:
         """The variable of output ``name`` when it varies per sample, else None."""

@@ -15,6 +15,8 @@ positive, log(1 + u) as ``log1p``). A node no entry claims is a
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sympy as sp
@@ -77,6 +79,16 @@ class CoefficientPrinter(NumPyPrinter):
         self.definitions: dict[sp.Symbol, sp.Expr] = {}
         """CSE temporaries → what they stand for, set while a :class:`Body` prints (so
         that a pattern split by CSE, such as Huber's ψ, is still recognised)."""
+
+    @contextmanager
+    def defining(self, subs: Iterable[tuple[sp.Symbol, sp.Expr]]) -> Iterator[None]:
+        """:attr:`definitions` set to the CSE substitutions ``subs`` while the block runs,
+        and empty again after it, whatever happens."""
+        self.definitions = dict(subs)
+        try:
+            yield
+        finally:
+            self.definitions = {}
 
     def prelude(self) -> str:
         """The source of the helpers the expressions printed so far call."""
