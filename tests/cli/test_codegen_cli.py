@@ -19,6 +19,8 @@ ATTACKS = [
     ("lam-zero", ["--expr", "y/lam", "--param", "lam=0"], "with lam = 0, the loss contains 1/λ"),
     ("lam-1e308", ["--expr", "lam^2*b", "--param", "lam=1e308"], "beyond the float64 range"),
     ("gradient-only", ["--expr", "lam^b", "--param", "lam=0"], "the gradient contains log(λ)"),
+    # d|y^b|/db needs im(y^b) for y < 0 (found by the CLI fuzz test in a fresh venv)
+    ("abs-of-power", ["--expr", "abs((y)^(b))"], "the derivative of this loss is not real"),
 ]
 
 

@@ -139,8 +139,27 @@ def differentiate(loss: sp.Expr, reg: sp.Expr, at_kink: sp.Expr, mean: bool) -> 
     cq = _tidy(2 * d(loss, Q), at_kink)
     rw = _tidy(2 * d(reg, Q), at_kink)
     rb = _tidy(d(reg, B), at_kink)
+    _check_real((cw, cb, cq, rw, rb))
     switches = tuple(_collect_switches(loss, at_kink) + _collect_switches(reg, at_kink))
     return GradientForm(loss, reg, cw, cb, cq, rw, rb, mean, switches, at_kink)
+
+
+_COMPLEX_PARTS = (sp.re, sp.im, sp.arg, sp.conjugate)
+
+
+def _check_real(coefs: tuple[sp.Expr, ...]) -> None:
+    """Refuse a loss whose derivative SymPy can only write with real and imaginary parts
+    (re, im, arg): a power or logarithm of something that may be negative, such as |y^b|,
+    is not a real function of b where y < 0, and no numeric code is made for it."""
+    for c in coefs:
+        found = [n for n in sp.preorder_traversal(c) if isinstance(n, _COMPLEX_PARTS)]
+        if found:
+            part = str(found[0].args[0]).replace("**", "^")
+            raise ParseError(
+                f"the derivative of this loss is not real everywhere: it needs the complex "
+                f"part of {part}, a power or logarithm of something that may be negative; "
+                "give it a positive base or an integer exponent, e.g. abs(y)^b instead of y^b"
+            )
 
 
 def restrict_to_active(coef: sp.Expr, u: sp.Expr) -> sp.Expr | None:
