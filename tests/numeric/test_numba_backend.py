@@ -6,6 +6,7 @@ once per dtype (about a second), so the tests share compiled objects."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import threading
 from pathlib import Path
 
@@ -80,6 +81,39 @@ def test_numba_matches_numpy_on_user_expressions(expr, reg, params):
         _close(fast.loss(X, y, point, b), slow.loss(X, y, point, b), 1e-11)
 
 
+_ROW_VARIABLE = re.compile(r"(z|s|y|xx|q|_t\d+_\d+|(ell|cw|cb|cq)_\d+)(\.\d+)?")
+"""The kernel's per-row variables (numba's names for them): the atoms, CSE temporaries
+and coefficients of the printed scalar code."""
+
+
+@pytest.mark.parametrize(
+    "expr, reg, params",
+    [(n, None, {}) for n in LOSSES] + USER,
+    ids=[*LOSSES, *(u[0] for u in USER)],
+)
+def test_float32_data_is_computed_in_float32(expr, reg, params):
+    # float32 data: every per-row variable of the kernel is float32 (a Python constant would
+    # make it float64, half as many numbers per vector instruction), and the results agree
+    # with the numpy backend, which computes in float32 too
+    d = derive(expr) if expr in LOSSES else derive(expr=expr, reg=reg, params=params)
+    labels = LOSSES[expr].labels if expr in LOSSES else "real"
+    X, y, w, b = oracles.make_data(3_000, 4, labels, seed=12, dtype=np.float32)
+    X = X / 3
+    fast, slow = d.numpy().with_backend("numba"), d.numpy()
+    for g, e in zip(fast.loss_and_grad(X, y, w, b), slow.loss_and_grad(X, y, w, b), strict=True):
+        assert g.dtype == np.float32
+        _close(g, e, 2e-5)
+    for g, e in zip(fast.grad(X, y, w, b), slow.grad(X, y, w, b), strict=True):
+        _close(g, e, 2e-5)
+    _close(fast.loss(X, y, w, b), slow.loss(X, y, w, b), 2e-5)
+    kernel = fast.namespace["_fused_kernel"]
+    (sig,) = [sig for sig in kernel.signatures if sig[0].dtype == numba.float32]
+    types = kernel.overloads[sig].type_annotation.typemap
+    rows = {v: str(t) for v, t in types.items() if _ROW_VARIABLE.fullmatch(v)}
+    assert any(v.startswith("ell_") for v in rows), rows  # the names are numba's: still found
+    assert {v: t for v, t in rows.items() if t not in ("float32", "bool")} == {}
+
+
 def test_numba_checks_labels_and_falls_back_for_other_arrays():
     fast = derive("logistic").numpy().with_backend("numba")
     with pytest.raises(DataError, match="label 2 in row 2"):
@@ -117,71 +151,95 @@ def test_backend_errors_are_one_line():
         _check_supported([sp.erf(sp.Symbol("s"))])
 
 
-def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan():
-    # the kernel's own e^x (x ≤ 0), which vectorises where the library's exp does not:
-    # against mpmath rounded to float64, subnormal results and the ends of the range included
-    mpmath = pytest.importorskip("mpmath")
-    ns = compile_derivation(derive("logistic"), backend="numba").namespace
-    exp_neg = ns["_nb_exp_neg"]
+def _scalar_runner(f):
+    """A compiled loop out[i] = f(a[i]) (f: one of the kernel's scalar helpers)."""
 
     @numba.njit
     def run(a, out):
         for i in range(a.shape[0]):
-            out[i] = exp_neg(a[i])
+            out[i] = f(a[i])
 
+    return run
+
+
+def _ulps(got, want):
+    """|got − want| in units of want's last place (in want's dtype)."""
+    got, want = np.asarray(got), np.asarray(want)
+    return np.abs(got.astype(np.float64) - want) / np.spacing(np.abs(want)).astype(np.float64)
+
+
+def _mp(f, x, dtype, dps=40):
+    """f(x) for each x by mpmath, rounded to dtype."""
+    mpmath = pytest.importorskip("mpmath")
+    with mpmath.workdps(dps):
+        return np.array([float(f(mpmath.mpf(float(v)))) for v in x]).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan(dtype):
+    # the kernel's own e^x (x ≤ 0), which vectorises where the library's exp does not, in
+    # the precision of x: against mpmath rounded to that dtype, subnormal results and the
+    # ends of the range included
+    mpmath = pytest.importorskip("mpmath")
+    ns = compile_derivation(derive("logistic"), backend="numba").namespace
+    run = _scalar_runner(ns["_nb_exp_neg"])
     rng = np.random.default_rng(5)
-    ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
-    x = np.concatenate([-rng.uniform(0, 750, 6000), -rng.uniform(0, 5, 6000), ends])
+    if dtype == np.float64:
+        ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
+        x = np.concatenate([-rng.uniform(0, 750, 6000), -rng.uniform(0, 5, 6000), ends])
+    else:  # −20.447023: the worst point of 9·10⁵ (1 ulp); −87.34: σ's cap; −103.3..: subnormal
+        ends = [0.0, -0.0, -1e-40, -20.447023, -87.33655, -87.34, -103.27, -103.9, -104.0, -200.0]
+        x = np.concatenate([-rng.uniform(0, 105, 4000), -rng.uniform(0, 5, 3000), ends])
+    x = x.astype(dtype)
     got = np.empty_like(x)
     run(x, got)
-    with mpmath.workdps(30):
-        want = np.array([float(mpmath.exp(mpmath.mpf(float(v)))) for v in x])
-    assert np.all(np.abs(got - want) <= np.spacing(want)), np.max(np.abs(got - want))
-    special = np.array([-np.inf, np.nan])
-    out = np.empty(2)
+    want = _mp(mpmath.exp, x, dtype, dps=30)
+    assert got.dtype == dtype
+    assert _ulps(got, want).max() <= 1, _ulps(got, want).max()
+    special = np.array([-np.inf, np.nan], dtype)
+    out = np.empty(2, dtype)
     run(special, out)
     assert out[0] == 0.0 and np.isnan(out[1])
 
 
-def test_the_fused_log1p_and_softplus_keep_their_digits_and_nan():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_the_fused_log1p_and_softplus_keep_their_digits_and_nan(dtype):
     # the kernel's own log(1 + x) on [0, 1] (a series: it vectorises where the library's
-    # log1p does not) within 1 ulp, and softplus(u) = max(u, 0) + log1p(e^−|u|) over u up to ±1000,
-    # against mpmath rounded to float64
+    # log1p does not) within 1 ulp, and softplus(u) = max(u, 0) + log1p(e^−|u|) over u up to
+    # ±1000 within 2, in the precision of the argument, against mpmath rounded to that dtype
     mpmath = pytest.importorskip("mpmath")
     ns = compile_derivation(derive("logistic"), backend="numba").namespace
-    log1p, softplus = ns["_nb_log1p_unit"], ns["_nb_softplus"]
-
-    @numba.njit
-    def run(f, a, out):
-        for i in range(a.shape[0]):
-            out[i] = f(a[i])
-
+    log1p, softplus = _scalar_runner(ns["_nb_log1p_unit"]), _scalar_runner(ns["_nb_softplus"])
     rng = np.random.default_rng(6)
-    # the two points were 3 ulp off when 2t was computed as 2·t (a reviewer's search)
-    worst = [0.6416200925555191, 0.28231536663972956]
-    ends = [0.0, 5e-324, 1e-300, 1e-17, 1e-8, 0.5, np.nextafter(1.0, 0.0), 1.0, *worst]
-    x = np.concatenate([rng.uniform(0, 1, 20_000), 10 ** -rng.uniform(0, 20, 3000), ends])
+    if dtype == np.float64:
+        # the two points were 3 ulp off when 2t was computed as 2·t (a reviewer's search)
+        worst = [0.6416200925555191, 0.28231536663972956]
+        ends = [0.0, 5e-324, 1e-300, 1e-17, 1e-8, 0.5, np.nextafter(1.0, 0.0), 1.0, *worst]
+        x = np.concatenate([rng.uniform(0, 1, 20_000), 10 ** -rng.uniform(0, 20, 3000), ends])
+        u_ends = [0.0, -745.5, 745.5]
+    else:  # the worst points of 9·10⁵ in float32 (1 ulp, and 2 for softplus)
+        ends = [0.0, 1e-45, 1e-30, 1e-8, 0.5, np.nextafter(np.float32(1), 0), 1.0, 0.83664906]
+        x = np.concatenate([rng.uniform(0, 1, 6000), 10 ** -rng.uniform(0, 20, 2000), ends])
+        u_ends = [0.0, -0.527775, -104.5, 104.5, 89.0]
+    x = x.astype(dtype)
     got = np.empty_like(x)
-    run(log1p, x, got)
-    with mpmath.workdps(40):
-        want = np.array([float(mpmath.log1p(mpmath.mpf(float(v)))) for v in x])
-    ulps = np.abs(got - want) / np.spacing(want)
+    log1p(x, got)
+    assert got.dtype == dtype
+    ulps = _ulps(got, _mp(mpmath.log1p, x, dtype))
     assert ulps.max() <= 1, ulps.max()
-    ends = [0.0, -745.5, 745.5]
-    u = np.concatenate([rng.uniform(-40, 40, 4000), rng.uniform(-1000, 1000, 2000), ends])
+    u = np.concatenate([rng.uniform(-40, 40, 4000), rng.uniform(-1000, 1000, 2000), u_ends])
+    u = u.astype(dtype)
     got = np.empty_like(u)
-    run(softplus, u, got)
-    with mpmath.workdps(40):
-        want = np.array([float(mpmath.log1p(mpmath.exp(mpmath.mpf(float(v))))) for v in u])
+    softplus(u, got)
     # within 1 ulp of exp's result, then 1 of log1p's: 2 ulp
-    ulps = np.abs(got - want) / np.spacing(want)
+    ulps = _ulps(got, _mp(lambda v: mpmath.log1p(mpmath.exp(v)), u, dtype))
     assert ulps.max() <= 2, ulps.max()
-    special = np.array([np.nan, np.inf, -np.inf])
-    out = np.empty(3)
-    run(softplus, special, out)
+    special = np.array([np.nan, np.inf, -np.inf], dtype)
+    out = np.empty(3, dtype)
+    softplus(special, out)
     assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0.0
-    out = np.empty(1)
-    run(log1p, np.array([np.nan]), out)
+    out = np.empty(1, dtype)
+    log1p(np.array([np.nan], dtype), out)
     assert np.isnan(out[0])
 
 

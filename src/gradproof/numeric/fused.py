@@ -7,7 +7,9 @@ update Σ cwᵢ xᵢ while the row is still in cache. X is read once and no temp
 numbers is made. The rows are split into a fixed number of contiguous chunks that the
 threads of the one-pass schedule take in turn (the kernel releases the GIL), each with its
 own partial sums in float64, added in chunk order at the end, so the result does not depend
-on the number of threads; float32 data gives float32 results.
+on the number of threads. float32 data is computed in float32 from the score to the
+coefficients (constants print in X's precision, and σ, softplus and their exponential and
+logarithm have float32 versions), as the numpy backend computes it; the results are float32.
 
 The generated source (appended to the numpy module, so ``print(f.source)`` shows both) falls
 back to the numpy functions for anything but numpy arrays (Dask, other namespaces) and at
@@ -21,6 +23,7 @@ import importlib.util
 from collections.abc import Mapping, Sequence
 
 import sympy as sp
+from sympy.printing.precedence import precedence
 
 from gradproof.errors import OptionError
 from gradproof.numeric.body import PER_SAMPLE, compiled_form, prepare
@@ -64,7 +67,13 @@ class ScalarPrinter(CoefficientPrinter):
     """The coefficient printer for scalar code inside a numba loop: comparisons and
     branches are Python conditionals, σ/softplus/𝟙 are the scalar helpers of
     :data:`FUSED_PRELUDE`; everything else (np.exp, np.log1p, np.tanh, ...) is numpy's
-    scalar form, which numba compiles."""
+    scalar form, which numba compiles.
+
+    Constants and hyperparameters print as ``_nb_like(zero, c)``: in the precision of X
+    (``zero`` is the kernel's 0 in X's dtype), since numba makes float32 × a Python number
+    float64. Integer powers keep their integer exponent (x**2 stays in x's precision and
+    is a product; x**(−2) prints as 1/x**2), so float32 data is computed in float32 from
+    the score to the coefficient, as the numpy backend computes it."""
 
     _SCALAR_FORMS = ("Sigmoid", "Softplus", "Ramp", "Step")
     """Primitives whose scalar form differs from their numpy form (printed by the methods
@@ -83,7 +92,24 @@ class ScalarPrinter(CoefficientPrinter):
         return f"_nb_softplus({self._print(e.args[0])})"
 
     def _print_Ramp(self, e: Ramp) -> str:
-        return f"max({self._print(e.args[0])}, 0.0)"
+        return f"max({self._print(e.args[0])}, {self._number(sp.S.Zero)})"
+
+    def _number(self, e: sp.Expr) -> str:
+        return f"_nb_like(zero, {super()._number(e)})"
+
+    def _print_Symbol(self, e: sp.Symbol) -> str:
+        text = super()._print_Symbol(e)
+        return f"_nb_like(zero, {text})" if text.startswith("p_") else text
+
+    def _print_Pow(self, e: sp.Pow, rational: bool = False) -> str:
+        n = e.exp
+        if n.is_Integer and n != 0:
+            base = self.parenthesize(e.base, precedence(e), strict=False)
+            if n > 0:
+                return f"{base}**{int(n)}"
+            power = base if n == -1 else f"{base}**{-int(n)}"
+            return f"{self._number(sp.S.One)}/{power}"
+        return str(super()._print_Pow(e, rational=rational))
 
     def _print_Step(self, e: Step) -> str:
         at = e.at_kink
@@ -101,7 +127,7 @@ class ScalarPrinter(CoefficientPrinter):
         return "(" + " or ".join(self._print(a) for a in e.args) + ")"
 
     def _print_Piecewise(self, e: sp.Piecewise) -> str:
-        out = "np.nan"
+        out = "_nb_like(zero, np.nan)"
         for value, cond in reversed(e.args):
             if cond == sp.true:
                 out = self._print(value)
@@ -116,6 +142,20 @@ import math as _math
 import numba as _numba
 from llvmlite import ir as _ir
 from numba.extending import intrinsic as _intrinsic
+from numba.extending import overload as _overload
+
+
+def _nb_like(z, v):
+    """v in the floating type of z (compiled code: a constant of the kernel's precision, so
+    that float32 data is computed in float32; a Python number would make it float64)."""
+    return type(z)(v)
+
+
+@_overload(_nb_like, inline="always")
+def _nb_like_typed(z, v):
+    if z == _numba.types.float32:
+        return lambda z, v: _numba.float32(v)
+    return lambda z, v: _numba.float64(v)
 
 
 @_intrinsic
@@ -130,13 +170,24 @@ def _nb_f64_from_bits(typingctx, bits):
     return _numba.types.float64(_numba.types.int64), codegen
 
 
-@_numba.njit(cache=False, error_model="numpy", inline="always")
-def _nb_exp_neg(x):
-    """e^x for x ≤ 0 within 1 ulp (NaN stays NaN, below −746 it is 0), with no call and no
-    branch, so a loop over it vectorises (the library's exp is one call per number): x =
-    k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 in two parts, Cody and Waite), e^r by its Taylor
-    polynomial of degree 13, times 2^k as two normal powers of two (a subnormal result is
-    rounded once)."""
+@_intrinsic
+def _nb_f32_from_bits(typingctx, bits):
+    """The float32 whose IEEE 754 bits are the low 32 bits of the int64 ``bits``."""
+    if bits != _numba.types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(builder.trunc(args[0], _ir.IntType(32)), _ir.FloatType())
+
+    return _numba.types.float32(_numba.types.int64), codegen
+
+
+def _nb_exp_neg64(x):
+    """e^x for float64 x ≤ 0 within 1 ulp (NaN stays NaN, below −746 it is 0), with no call
+    and no branch, so a loop over it vectorises (the library's exp is one call per number):
+    x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 in two parts, Cody and Waite), e^r by its
+    Taylor polynomial of degree 13, times 2^k as two normal powers of two (a subnormal
+    result is rounded once)."""
     xc = x if x > -746.0 else -746.0
     k = _math.floor(xc * 1.4426950408889634 + 0.5)
     r = (xc - k * 6.93147180369123816490e-01) - k * 1.90821492927058770002e-10
@@ -161,22 +212,51 @@ def _nb_exp_neg(x):
     return e if x == x else x
 
 
-@_numba.njit(cache=False, error_model="numpy", inline="always")
-def _nb_sigmoid(u):
-    """σ(u) without overflow (the exponent is never positive) and without a branch."""
-    e = _nb_exp_neg(-abs(u))
-    r = 1.0 / (1.0 + e)
-    return r if u >= 0 else e * r
+_F = _numba.float32
 
 
-@_numba.njit(cache=False, error_model="numpy", inline="always")
-def _nb_log1p_unit(x):
-    """log(1 + x) for 0 ≤ x ≤ 1 within 1 ulp (measured against mpmath on 10⁶ points; NaN
-    stays NaN), with no call and no branch, so a loop over it vectorises (the library's
-    log1p is one call per number): log(1 + x) = 2·atanh(t) with t = x / (2 + x) ≤ 1/3,
-    whose series 2t + 2t·Σ t^(2k)/(2k + 1) is summed by Horner's rule in t² up to t³¹/31
-    (the first term left out, 2·t³³/33, is below 2⁻⁵⁵ of the sum), and 2t is written
-    x − t·x (equal in exact arithmetic), so that t's rounding error is scaled by x/2."""
+def _nb_exp_neg32(x):
+    """e^x for float32 x ≤ 0 in float32 arithmetic (8 numbers per AVX2 instruction, not
+    4), as _nb_exp_neg64 with the float32 constants: ln 2 split after 9 bits (k·ln2_hi is
+    exact for |k| ≤ 150), Taylor polynomial of degree 7 (its first omitted term, r⁸/8!, is
+    below 2⁻²⁷), 0 below −104, where e^x is under half the smallest subnormal."""
+    xc = x if x > _F(-104.0) else _F(-104.0)
+    k = np.floor(xc * _F(1.4426950408889634) + _F(0.5))
+    r = (xc - k * _F(0.693359375)) - k * _F(-2.12194440054690582e-4)
+    p = _F(1.0 / 5040.0)
+    p = p * r + _F(1.0 / 720.0)
+    p = p * r + _F(1.0 / 120.0)
+    p = p * r + _F(1.0 / 24.0)
+    p = p * r + _F(1.0 / 6.0)
+    p = p * r + _F(0.5)
+    p = p * r + _F(1.0)
+    p = p * r + _F(1.0)
+    ki = _numba.int64(k)
+    k1 = ki // 2
+    k2 = ki - k1
+    e = p * _nb_f32_from_bits((k1 + 127) << 23) * _nb_f32_from_bits((k2 + 127) << 23)
+    return e if x == x else x
+
+
+def _nb_exp_neg(x):
+    """e^x for x ≤ 0 in x's precision, with no call and no branch (compiled code only:
+    _nb_exp_neg64 for float64, _nb_exp_neg32 for float32)."""
+    raise NotImplementedError("_nb_exp_neg runs in compiled code only")
+
+
+@_overload(_nb_exp_neg)
+def _nb_exp_neg_typed(x):
+    return _nb_exp_neg32 if x == _numba.types.float32 else _nb_exp_neg64
+
+
+def _nb_log1p_unit64(x):
+    """log(1 + x) for float64 0 ≤ x ≤ 1 within 1 ulp (measured against mpmath on 10⁶
+    points; NaN stays NaN), with no call and no branch, so a loop over it vectorises (the
+    library's log1p is one call per number): log(1 + x) = 2·atanh(t) with
+    t = x / (2 + x) ≤ 1/3, whose series 2t + 2t·Σ t^(2k)/(2k + 1) is summed by Horner's rule
+    in t² up to t³¹/31 (the first term left out, 2·t³³/33, is below 2⁻⁵⁵ of the sum), and 2t
+    is written x − t·x (equal in exact arithmetic), so that t's rounding error is scaled by
+    x/2."""
     t = x / (2.0 + x)
     u = t * t
     p = 1.0 / 31.0
@@ -197,11 +277,48 @@ def _nb_log1p_unit(x):
     return x - t * (x - 2.0 * u * p)
 
 
+def _nb_log1p_unit32(x):
+    """log(1 + x) for float32 0 ≤ x ≤ 1 in float32 arithmetic, as _nb_log1p_unit64 with
+    the series up to t¹⁵/15 (the first term left out, 2·t¹⁷/17, is below 2⁻²⁹ of the
+    sum)."""
+    t = x / (_F(2.0) + x)
+    u = t * t
+    p = _F(1.0 / 15.0)
+    p = p * u + _F(1.0 / 13.0)
+    p = p * u + _F(1.0 / 11.0)
+    p = p * u + _F(1.0 / 9.0)
+    p = p * u + _F(1.0 / 7.0)
+    p = p * u + _F(1.0 / 5.0)
+    p = p * u + _F(1.0 / 3.0)
+    return x - t * (x - _F(2.0) * u * p)
+
+
+def _nb_log1p_unit(x):
+    """log(1 + x) for 0 ≤ x ≤ 1 in x's precision, with no call and no branch (compiled
+    code only: _nb_log1p_unit64 for float64, _nb_log1p_unit32 for float32)."""
+    raise NotImplementedError("_nb_log1p_unit runs in compiled code only")
+
+
+@_overload(_nb_log1p_unit)
+def _nb_log1p_unit_typed(x):
+    return _nb_log1p_unit32 if x == _numba.types.float32 else _nb_log1p_unit64
+
+
+@_numba.njit(cache=False, error_model="numpy", inline="always")
+def _nb_sigmoid(u):
+    """σ(u) in u's precision without overflow (the exponent is never positive) and without
+    a branch."""
+    one = _nb_like(u, 1.0)
+    e = _nb_exp_neg(-abs(u))
+    r = one / (one + e)
+    return r if u >= 0 else e * r
+
+
 @_numba.njit(cache=False, error_model="numpy", inline="always")
 def _nb_softplus(u):
-    """log(1 + e^u) without overflow: max(u, 0) + log1p(e^(−|u|)), with no call (within 2
-    ulp: 1 from the exponential, 1 from the logarithm)."""
-    return max(u, 0.0) + _nb_log1p_unit(_nb_exp_neg(-abs(u)))
+    """log(1 + e^u) in u's precision without overflow: max(u, 0) + log1p(e^(−|u|)), with
+    no call (within 2 ulp: 1 from the exponential, 1 from the logarithm)."""
+    return max(u, _nb_like(u, 0.0)) + _nb_log1p_unit(_nb_exp_neg(-abs(u)))
 
 
 _FUSED_ROWS = 1024
@@ -222,8 +339,9 @@ def _nb_sum(a, m):
 
 @_numba.njit(cache=False, error_model="numpy")
 def _nb_step(u, at_kink):
-    """The indicator 1[u ≥ 0] with the value ``at_kink`` at u = 0 (no branch)."""
-    return (u > 0) * 1.0 + (u == 0) * at_kink
+    """The indicator 1[u ≥ 0] with the value ``at_kink`` at u = 0 (no branch), in u's
+    precision."""
+    return (u > 0) * _nb_like(u, 1.0) + (u == 0) * at_kink
 
 
 @_numba.njit(cache=False, nogil=True, error_model="numpy", fastmath={"reassoc", "contract"})
@@ -301,7 +419,7 @@ def _fused_run(X, y, w, b, mode):
     G = _numpy.zeros((nc, d))
     T = _numpy.zeros((nc, 6))
     state = (itertools.count(), nc)
-    b = float(b)
+    b = X.dtype.type(b)  # float32 data: the kernel computes in float32
     futures = []
     if WORKERS > 1 and nc > 1:
         pool = _pool()
@@ -394,18 +512,18 @@ def _kernel(outputs: Mapping[str, sp.Expr], printer: ScalarPrinter) -> str:
         "acc1 = 0.0",
         "acc2 = 0.0",
         "zero = np.zeros(1, X.dtype)[0]",
-        "zbuf = np.empty(_FUSED_ROWS)",
+        "zbuf = np.empty(_FUSED_ROWS, X.dtype)",
         "cbuf = np.empty(_FUSED_ROWS)",
         "abuf0 = np.empty(_FUSED_ROWS)",
         "abuf1 = np.empty(_FUSED_ROWS)",
         "abuf2 = np.empty(_FUSED_ROWS)",
-        "xbuf = np.empty(_FUSED_ROWS)",
+        "xbuf = np.empty(_FUSED_ROWS, X.dtype)",
         "ct = np.empty(_FUSED_ROWS, X.dtype)",
         "gb = np.empty(X.shape[1], X.dtype)",
         "rows = max(4, min(_FUSED_ROWS, 262144 // max(1, X.shape[1] * X.itemsize)))",
     ]
     if Q in used or any(outputs[k].has(Q) for k in ("reg", "rw", "rb")):
-        lines.append("q = 0.0")
+        lines.append("q = zero")
         lines += ["for j in range(W.shape[0]):", "    q += W[j] * W[j]"]
     lines += ["for i0 in range(lo, hi, rows):", "    m = min(rows, hi - i0)"]
     loop: list[str] = []
