@@ -122,3 +122,40 @@ def test_a_body_leaves_no_temporaries_behind_in_its_printer():
     with pytest.raises(RegistryError):  # a node no entry prints, after CSE ran
         Body(p, [("ell", sp.gamma(sp.Abs(r)) + sp.Abs(r)), ("cw", sp.Abs(r))])
     assert p.definitions == {}
+
+
+@pytest.mark.parametrize(
+    "expr, text",
+    [
+        (S**2, "s**2"),
+        (S**-2, "_nb_like(zero, 1)/s**2"),
+        (1 / S, "_nb_like(zero, 1)/s"),
+        ((S + Y) ** -3, "_nb_like(zero, 1)/(s + y)**3"),
+        (2 * S - 1, "_nb_like(zero, 2)*s + _nb_like(zero, (-1))"),
+        (DELTA * S, "_nb_like(zero, p_delta)*s"),
+    ],
+)
+def test_the_scalar_printer_keeps_integer_exponents_and_types_constants(expr, text):
+    # the numba kernel's printer: an integer power stays a product (not a pow call with a
+    # float exponent), constants and hyperparameters take X's precision via _nb_like
+    from gradproof.numeric.fused import ScalarPrinter
+
+    assert ScalarPrinter().doprint(expr) == text
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [S**-2, (S + Y) ** -3, S ** sp.Rational(3, 2), 1 / sp.sqrt(S), sp.pi * S - sp.E, S ** (Y / 2)],
+)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_scalar_printer_prints_the_same_numbers(expr, dtype):
+    # the printed scalar code, evaluated with _nb_like as a plain cast, against SymPy's value
+    from gradproof.numeric.fused import ScalarPrinter
+
+    text = ScalarPrinter().doprint(expr)
+    names = {"np": np, "zero": dtype(0), "_nb_like": lambda z, v: type(z)(v)}
+    s, y = dtype(1.7), dtype(0.6)
+    got = eval(text, names | {"s": s, "y": y})  # our own printed code, not user text
+    want = float(expr.subs({S: 1.7, Y: 0.6}))
+    assert np.asarray(got).dtype == dtype, text
+    assert abs(float(got) - want) <= 4 * np.finfo(dtype).eps * abs(want), text
