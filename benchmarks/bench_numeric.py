@@ -313,7 +313,7 @@ def _verdict(
     marks = []
     if target is not None:
         mark = "ok" if ratio <= target else f"> {target}"
-        marks.append(mark + (" (in the noise)" if q1 <= target < q3 else ""))
+        marks.append(mark + (" (in the noise)" if q1 <= target <= q3 else ""))
     if jax_stats is not None:
         mark = "ahead of jax" if ratio < jax_stats[0] else "behind jax"
         overlap = q1 <= jax_stats[3] and jax_stats[2] <= q3

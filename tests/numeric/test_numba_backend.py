@@ -112,6 +112,8 @@ def test_float32_data_is_computed_in_float32(expr, reg, params):
     rows = {v: str(t) for v, t in types.items() if _ROW_VARIABLE.fullmatch(v)}
     assert any(v.startswith("ell_") for v in rows), rows  # the names are numba's: still found
     assert {v: t for v, t in rows.items() if t not in ("float32", "bool")} == {}
+    for buffer in ("zbuf", "cbuf", "gb"):  # scores, coefficients, each block's Σ cw·x
+        assert str(types[buffer].dtype) == "float32", (buffer, types[buffer])
 
 
 def test_numba_checks_labels_and_falls_back_for_other_arrays():
@@ -162,6 +164,14 @@ def _scalar_runner(f):
     return run
 
 
+def _assert_returns(f, dtype):
+    """f, compiled for an argument of ``dtype``, returns that dtype (a float64 result stored
+    in a float32 buffer would pass the ulp checks: it is within half an ulp there)."""
+    call = numba.njit(lambda v: f(v))
+    call(dtype(0.5))
+    assert call.nopython_signatures[-1].return_type == numba.from_dtype(np.dtype(dtype))
+
+
 def _ulps(got, want):
     """|got − want| in units of want's last place (in want's dtype)."""
     got, want = np.asarray(got), np.asarray(want)
@@ -187,14 +197,14 @@ def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan(dtype):
     if dtype == np.float64:
         ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
         x = np.concatenate([-rng.uniform(0, 750, 6000), -rng.uniform(0, 5, 6000), ends])
-    else:  # −20.447023: the worst point of 9·10⁵ (1 ulp); −87.34: σ's cap; −103.3..: subnormal
+    else:  # −20.447023: the worst of 9·10⁵ points (1 ulp); from −87.34 = ln(FLT_MIN): subnormal
         ends = [0.0, -0.0, -1e-40, -20.447023, -87.33655, -87.34, -103.27, -103.9, -104.0, -200.0]
         x = np.concatenate([-rng.uniform(0, 105, 4000), -rng.uniform(0, 5, 3000), ends])
     x = x.astype(dtype)
     got = np.empty_like(x)
     run(x, got)
     want = _mp(mpmath.exp, x, dtype, dps=30)
-    assert got.dtype == dtype
+    _assert_returns(ns["_nb_exp_neg"], dtype)
     assert _ulps(got, want).max() <= 1, _ulps(got, want).max()
     special = np.array([-np.inf, np.nan], dtype)
     out = np.empty(2, dtype)
@@ -224,7 +234,8 @@ def test_the_fused_log1p_and_softplus_keep_their_digits_and_nan(dtype):
     x = x.astype(dtype)
     got = np.empty_like(x)
     log1p(x, got)
-    assert got.dtype == dtype
+    _assert_returns(ns["_nb_log1p_unit"], dtype)
+    _assert_returns(ns["_nb_softplus"], dtype)
     ulps = _ulps(got, _mp(mpmath.log1p, x, dtype))
     assert ulps.max() <= 1, ulps.max()
     u = np.concatenate([rng.uniform(-40, 40, 4000), rng.uniform(-1000, 1000, 2000), u_ends])
@@ -252,6 +263,7 @@ def test_the_fused_sigmoid_keeps_its_digits(dtype):
     mpmath = pytest.importorskip("mpmath")
     ns = compile_derivation(derive("logistic"), backend="numba").namespace
     run = _scalar_runner(ns["_nb_sigmoid"])
+    _assert_returns(ns["_nb_sigmoid"], dtype)
     rng = np.random.default_rng(7)
     if dtype == np.float64:
         ends = [0.0, -1.9888019780271122, -708.0, -745.0, 36.0, 40.0, 800.0]

@@ -72,15 +72,26 @@ def test_the_choice_follows_type_layout_and_size(monkeypatch):
     assert f.schedule(np.zeros((5_000, 100))) == "two-pass"  # 4 MB: too small
     assert f.schedule(np.zeros((1_000, 100_000))) == "two-pass"  # rows longer than a block
     few = np.zeros((80_000, 256))  # 164 MB in few rows of 2 kB: one pass only beyond the cache
-    monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
-    assert f.schedule(few) == "two-pass"
     monkeypatch.setitem(f.namespace["_rule"].__globals__, "LLC_BYTES", 32 << 20)
     assert f.schedule(few) == "one-pass"
+    assert f.schedule(np.zeros((10_000, 256))) == "two-pass"  # 20 MB: in the cache
     assert f.schedule(np.zeros((20_000, 1_000))) == "two-pass"  # rows of 8 kB: two passes
     assert f.schedule(np.zeros((300_000, 257))) == "two-pass"
     assert f.with_schedule("one-pass").schedule(np.zeros((3, 2))) == "one-pass"
     assert "def _grad_one_pass(" in f.source and "def _grad_two_pass(" in f.source
     assert "def _rule(" in f.source
+
+
+def test_the_rule_counts_on_at_most_32_mib_of_the_last_level_cache():
+    # sysfs reports the whole shared cache (300 MiB on a 2-core VM whose second pass over
+    # 64 MiB came from memory): X of 40 MB in fewer than 2¹⁸ rows is beyond it on any machine
+    for f in (derive("perceptron").numpy().with_schedule(None), derive("logistic").numpy()):
+        ns = f.namespace
+        assert ns["LLC_BYTES"] == min(ns["_llc_bytes"](), ns["LLC_SHARE_MAX"]) <= 32 << 20
+        assert f.schedule(np.zeros((50_000, 100))) == "one-pass"
+    exported: dict = {}
+    exec(export_module(derive("perceptron")), exported)  # noqa: S102 (gradproof's own output)
+    assert exported["LLC_BYTES"] <= exported["LLC_SHARE_MAX"] == 32 << 20
 
 
 def test_wide_rows_take_one_pass_only_where_the_coefficients_are_light(monkeypatch):
@@ -100,8 +111,8 @@ def test_wide_rows_take_one_pass_only_where_the_coefficients_are_light(monkeypat
     assert huber.schedule(wide) == "one-pass"
     assert light.schedule(np.zeros((20_000, 1_024))) == "one-pass"  # 8 kB exactly
     assert light.schedule(np.zeros((20_000, 1_025))) == "two-pass"  # rows over 8 kB
-    monkeypatch.setitem(light.namespace["_rule"].__globals__, "LLC_BYTES", 300 << 20)
-    assert light.schedule(wide) == "two-pass"  # in the cache, and fewer than 2¹⁸ rows
+    in_cache = np.zeros((2_000, 1_000))  # 16 MB in rows of 8 kB, fewer than 2¹⁸ rows
+    assert light.schedule(in_cache) == "two-pass"
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,11 @@ whose rows are at most :data:`ONE_PASS_MAX_ROW_BYTES` (:data:`ONE_PASS_MAX_LIGHT
 for a function in :data:`LIGHT`, whose per-sample code is only arithmetic, comparisons,
 selections and clips: a decision from the generated code, not from X), when X has at least
 :data:`ONE_PASS_MIN_ROWS` rows (the elementwise work on n numbers is then worth sharing among
-the cores) or is larger than the last-level cache (:data:`LLC_BYTES`: two passes then read X
-from memory twice). Everything else takes two passes: small X, X stored by columns, Dask and
-other array libraries. The rule was fitted on a 2-core machine (benchmarks/bench_numeric.py
-and the table in :data:`ONE_PASS_MIN_ROWS`).
+the cores) or is larger than the part of the last-level cache it can stay in
+(:data:`LLC_BYTES`, at most 32 MiB: two passes then read X from memory twice). Everything
+else takes two passes: small X, X stored by columns, Dask and other array libraries. The
+rule was fitted on a 2-core machine (benchmarks/bench_numeric.py and the tables in
+:data:`ONE_PASS_MIN_ROWS` and :data:`LLC_BYTES`).
 
 ``FORCED`` fixes the choice (:meth:`~gradproof.numeric.compile.CompiledLoss.with_schedule`
 per function, ``GRADPROOF_SCHEDULE=one-pass|two-pass`` for the process). The opt-in
@@ -76,6 +77,7 @@ __all__ = [
     "ONE_PASS_MAX_LIGHT_ROW_BYTES",
     "LIGHT",
     "LLC_BYTES",
+    "LLC_SHARE_MAX",
     "CALIBRATE_MIN_BYTES",
     "CALIBRATION_CALLS",
     "MARGIN",
@@ -172,19 +174,36 @@ def _llc_bytes() -> int:
         return 32 << 20
 
 
-LLC_BYTES = _llc_bytes()
-"""The last-level cache: a larger X is read from memory on each pass, so one pass halves
-the traffic whatever d is."""
+LLC_SHARE_MAX = 32 << 20
+"""The most of the last-level cache the rule counts on (32 MiB). sysfs reports the whole
+cache, which all the cores of the socket share (in a VM, with other tenants too: a 2-core VM
+whose sysfs reports a 300 MiB L3). There, a second ``X @ w`` right after the first (float32,
+d = 1000, best of 5) took 0.66 of the first's time at 8 MiB, 0.81 at 16, 0.91 at 32, and
+0.98–1.01 from 64 to 300 MiB: X of 64 MiB or more was read from memory both times, and X of
+32 MiB mostly. Between 32 and 64 MiB the choice is a guess (see :data:`LLC_BYTES`)."""
+
+LLC_BYTES = min(_llc_bytes(), LLC_SHARE_MAX)
+"""The part of the last-level cache X can stay in between two passes: a larger X is read
+from memory on each pass, so one pass halves the traffic whatever d is. Measured with fewer
+than 2¹⁸ rows, beyond 32 MiB, one-pass against two-pass (gradients, medians of 9 rounds, ×
+the two bare BLAS passes): 1.5·10⁵ × 100, float64 (120 MB): perceptron 0.82 / 1.12, squared
+error 0.82 / 1.03, logistic 1.00 / 1.18; 5·10⁴ × 1000, float32 (200 MB, rows of 4 kB):
+perceptron 0.96 / 1.02, hinge 0.90 / 0.99, squared error 0.90 / 1.01, Huber 1.04 / 1.03 (a
+tie), and logistic (not light: two passes for rows over 2 kB) 1.00 / 0.96. At 40 MB the
+results are mixed: 5·10⁴ × 100 float64 perceptron 1.09 / 1.05 (one-pass 4 % slower), logistic
+1.12 / 1.18; 10⁵ × 100 float32 perceptron 0.93 / 1.17, logistic 1.02 / 1.22."""
 
 ONE_PASS_MIN_BYTES = 4 << 20
 """Smaller X always takes two passes (two BLAS calls on data served from the cache)."""
 
 ONE_PASS_MIN_ROWS = 1 << 18
-"""From this many rows the one-pass schedule wins even with X in the cache: the elementwise
-work on n numbers, which the two-pass schedule does in one thread, is shared among the cores.
-Measured (logistic gradient, one-pass ÷ two-pass time, X in a 300 MB L3, 2 cores): rows of
-80 B 0.59 at 4·10⁵ rows, 0.83 at 10⁵; 240 B 0.77 at 5.6·10⁵, 0.97 at 1.4·10⁵; 400 B (float32)
-0.75 at 3.4·10⁵, 0.97 at 8·10⁴; 800 B 1.05 at 1.7·10⁵; 1.2 kB 1.03 at 1.1·10⁵."""
+"""From this many rows the one-pass schedule wins even where X may stay in the cache: the
+elementwise work on n numbers, which the two-pass schedule does in one thread, is shared among
+the cores. Measured (logistic gradient, one-pass ÷ two-pass time, 2 cores): rows of 80 B 0.59
+at 4·10⁵ rows (32 MB), 0.83 at 10⁵ (8 MB); 240 B 0.77 at 5.6·10⁵, 0.97 at 1.4·10⁵ (34 MB);
+400 B (float32) 0.75 at 3.4·10⁵, 0.97 at 8·10⁴ (32 MB). Beyond LLC_BYTES fewer rows do: rows
+of 800 B at 1.7·10⁵ and of 1.2 kB at 1.1·10⁵ (136 and 132 MB), measured again with 9 rounds
+when LLC_BYTES was capped: 0.88 and 0.96 (an earlier session had 1.05 and 1.03)."""
 
 ONE_PASS_MAX_ROW_BYTES = 2048
 """Longer rows take two passes (unless the function is in LIGHT): a block then holds fewer
@@ -198,7 +217,8 @@ gradients only, at one shape: n = 5·10⁴, d = 1000, float64, 400 MB (medians o
 the two bare BLAS passes timed just before each call), one-pass against two-pass:
 perceptron 0.94 / 1.03, hinge 0.94 / 1.03, squared hinge 0.94 / 1.04, squared error 0.87 /
 0.98, Huber 0.89 / 1.00; the logistic gradient, not light, 1.03 / 1.02 (and 1.14 / 1.02 in
-float32, 200 MB). Rows between 2 and 8 kB, float32, and the loss alone were not measured."""
+float32, 200 MB). Rows of 4 kB in float32: see :data:`LLC_BYTES`; the loss alone was not
+measured."""
 
 LIGHT: Any = set()
 """Generated functions whose per-sample code has only arithmetic (integer powers included),
@@ -256,7 +276,8 @@ def _rule(X: Any, name: str = "_grad") -> str:
     """The schedule of a numpy X stored by rows: one-pass for X of at least
     ONE_PASS_MIN_BYTES with rows of at most ONE_PASS_MAX_ROW_BYTES (ONE_PASS_MAX_LIGHT_ROW_BYTES
     where the function ``name``, or the one whose ``_w0`` variant it is, is in LIGHT) and
-    ONE_PASS_MIN_ROWS rows or more, or larger than the last-level cache; two-pass else."""
+    ONE_PASS_MIN_ROWS rows or more, or larger than LLC_BYTES (the part of the last-level
+    cache X can stay in); two-pass else."""
     big = X.shape[0] >= ONE_PASS_MIN_ROWS or X.nbytes > LLC_BYTES
     row = X.shape[1] * X.itemsize
     light = name.removesuffix("_w0") in LIGHT
