@@ -185,14 +185,30 @@ def _mp(f, x, dtype, dps=40):
         return np.array([float(f(mpmath.mpf(float(v)))) for v in x]).astype(dtype)
 
 
+def _assert_helper(name, x, exact, bound, special=(), dps=40):
+    """The kernel's scalar helper ``name`` on x, in x's dtype: it compiles to a result of
+    that dtype, is within ``bound`` ulp of ``exact`` (an mpmath function) rounded to it, and
+    maps each (input, output) of ``special`` as given (NaN to NaN)."""
+    f = compile_derivation(derive("logistic"), backend="numba").namespace[name]
+    _assert_returns(f, x.dtype.type)
+    run = _scalar_runner(f)
+    got = np.empty_like(x)
+    run(x, got)
+    ulps = _ulps(got, _mp(exact, x, x.dtype.type, dps))
+    assert ulps.max() <= bound, (name, ulps.max(), x[np.argmax(ulps)])
+    if special:
+        inputs = np.array([a for a, _ in special], x.dtype)
+        out = np.empty_like(inputs)
+        run(inputs, out)
+        np.testing.assert_array_equal(out, np.array([b for _, b in special], x.dtype))
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan(dtype):
     # the kernel's own e^x (x ≤ 0), which vectorises where the library's exp does not, in
     # the precision of x: against mpmath rounded to that dtype, subnormal results and the
     # ends of the range included
     mpmath = pytest.importorskip("mpmath")
-    ns = compile_derivation(derive("logistic"), backend="numba").namespace
-    run = _scalar_runner(ns["_nb_exp_neg"])
     rng = np.random.default_rng(5)
     if dtype == np.float64:
         ends = [0.0, -0.0, -1e-300, -708.39, -708.4, -709.8, -744.4, -745.1, -745.2, -800.0]
@@ -200,26 +216,17 @@ def test_the_fused_exponential_is_within_one_ulp_and_keeps_nan(dtype):
     else:  # −20.447023: the worst of 9·10⁵ points (1 ulp); from −87.34 = ln(FLT_MIN): subnormal
         ends = [0.0, -0.0, -1e-40, -20.447023, -87.33655, -87.34, -103.27, -103.9, -104.0, -200.0]
         x = np.concatenate([-rng.uniform(0, 105, 4000), -rng.uniform(0, 5, 3000), ends])
-    x = x.astype(dtype)
-    got = np.empty_like(x)
-    run(x, got)
-    want = _mp(mpmath.exp, x, dtype, dps=30)
-    _assert_returns(ns["_nb_exp_neg"], dtype)
-    assert _ulps(got, want).max() <= 1, _ulps(got, want).max()
-    special = np.array([-np.inf, np.nan], dtype)
-    out = np.empty(2, dtype)
-    run(special, out)
-    assert out[0] == 0.0 and np.isnan(out[1])
+    special = [(-np.inf, 0.0), (np.nan, np.nan)]
+    _assert_helper("_nb_exp_neg", x.astype(dtype), mpmath.exp, 1, special, dps=30)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_the_fused_log1p_and_softplus_keep_their_digits_and_nan(dtype):
     # the kernel's own log(1 + x) on [0, 1] (a series: it vectorises where the library's
     # log1p does not) within 1 ulp, and softplus(u) = max(u, 0) + log1p(e^−|u|) over u up to
-    # ±1000 within 2, in the precision of the argument, against mpmath rounded to that dtype
+    # ±1000 within 2 (1 ulp from exp's result, then 1 from log1p's), in the precision of the
+    # argument, against mpmath rounded to that dtype
     mpmath = pytest.importorskip("mpmath")
-    ns = compile_derivation(derive("logistic"), backend="numba").namespace
-    log1p, softplus = _scalar_runner(ns["_nb_log1p_unit"]), _scalar_runner(ns["_nb_softplus"])
     rng = np.random.default_rng(6)
     if dtype == np.float64:
         # the two points were 3 ulp off when 2t was computed as 2·t (a reviewer's search)
@@ -231,27 +238,11 @@ def test_the_fused_log1p_and_softplus_keep_their_digits_and_nan(dtype):
         ends = [0.0, 1e-45, 1e-30, 1e-8, 0.5, np.nextafter(np.float32(1), 0), 1.0, 0.83664906]
         x = np.concatenate([rng.uniform(0, 1, 6000), 10 ** -rng.uniform(0, 20, 2000), ends])
         u_ends = [0.0, -0.527775, -104.5, 104.5, 89.0]
-    x = x.astype(dtype)
-    got = np.empty_like(x)
-    log1p(x, got)
-    _assert_returns(ns["_nb_log1p_unit"], dtype)
-    _assert_returns(ns["_nb_softplus"], dtype)
-    ulps = _ulps(got, _mp(mpmath.log1p, x, dtype))
-    assert ulps.max() <= 1, ulps.max()
+    _assert_helper("_nb_log1p_unit", x.astype(dtype), mpmath.log1p, 1, [(np.nan, np.nan)])
     u = np.concatenate([rng.uniform(-40, 40, 4000), rng.uniform(-1000, 1000, 2000), u_ends])
-    u = u.astype(dtype)
-    got = np.empty_like(u)
-    softplus(u, got)
-    # within 1 ulp of exp's result, then 1 of log1p's: 2 ulp
-    ulps = _ulps(got, _mp(lambda v: mpmath.log1p(mpmath.exp(v)), u, dtype))
-    assert ulps.max() <= 2, ulps.max()
-    special = np.array([np.nan, np.inf, -np.inf], dtype)
-    out = np.empty(3, dtype)
-    softplus(special, out)
-    assert np.isnan(out[0]) and out[1] == np.inf and out[2] == 0.0
-    out = np.empty(1, dtype)
-    log1p(np.array([np.nan], dtype), out)
-    assert np.isnan(out[0])
+    special = [(np.nan, np.nan), (np.inf, np.inf), (-np.inf, 0.0)]
+    exact = lambda v: mpmath.log1p(mpmath.exp(v))  # noqa: E731
+    _assert_helper("_nb_softplus", u.astype(dtype), exact, 2, special)
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
@@ -261,9 +252,6 @@ def test_the_fused_sigmoid_keeps_its_digits(dtype):
     # and 3 in float32 (measured on 4·10⁵ points: −1.9888019780271122 gives 2, −1.1329037
     # gives 3), against mpmath rounded to the dtype; subnormal results and NaN included
     mpmath = pytest.importorskip("mpmath")
-    ns = compile_derivation(derive("logistic"), backend="numba").namespace
-    run = _scalar_runner(ns["_nb_sigmoid"])
-    _assert_returns(ns["_nb_sigmoid"], dtype)
     rng = np.random.default_rng(7)
     if dtype == np.float64:
         ends = [0.0, -1.9888019780271122, -708.0, -745.0, 36.0, 40.0, 800.0]
@@ -272,14 +260,8 @@ def test_the_fused_sigmoid_keeps_its_digits(dtype):
         ends = [0.0, -1.1329037, -87.0, -103.9, 16.0, 18.0, 200.0]
         bound, lo = 3, -105
     u = np.concatenate([rng.uniform(-60, 60, 3000), rng.uniform(lo, 0, 1000), ends])
-    u = u.astype(dtype)
-    got = np.empty_like(u)
-    run(u, got)
-    ulps = _ulps(got, _mp(lambda v: 1 / (1 + mpmath.exp(-v)), u, dtype))
-    assert ulps.max() <= bound, ulps.max()
-    out = np.empty(1, dtype)
-    run(np.array([np.nan], dtype), out)
-    assert np.isnan(out[0])
+    exact = lambda v: 1 / (1 + mpmath.exp(-v))  # noqa: E731
+    _assert_helper("_nb_sigmoid", u.astype(dtype), exact, bound, [(np.nan, np.nan)])
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
