@@ -123,3 +123,24 @@ def test_no_sign_flip_hint_when_only_one_entry_is_nonzero():
     assert not report.passed
     assert "flipped everywhere" not in str(report)
     assert "only ∂L/∂b is wrong" in str(report)
+
+
+@pytest.mark.parametrize("expr", ["log(b)", "(b)^(b)", "sqrt(b)"])
+def test_a_loss_undefined_for_some_b_is_checked_without_a_crash(expr):
+    # b reached the lambdified reference as a Python float: 0.0**−1 raised ZeroDivisionError
+    # (log(b) at the default point b = 0) and (−0.03)**(−0.03) gave a complex number, a
+    # TypeError (found by the CLI fuzz test with random examples). With numpy's rules these
+    # are inf and NaN, and the check runs to a verdict. (Which verdict is not pinned here:
+    # points outside the loss's domain still fail, see the closing note of stop 24.)
+    res = CliRunner().invoke(cli, ["check", "--expr", expr])
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
+    assert res.exit_code in (0, 1), res.output
+    assert "Traceback" not in res.output
+    ff = gradproof.derive(expr=expr)  # the evaluators themselves: numpy's rules
+    from gradproof.verify.evaluators import form_functions
+
+    fns = form_functions(ff.form, ff.params)
+    zeros = np.zeros(2)
+    with np.errstate(all="raise"):  # the evaluators silence numpy's warnings themselves
+        value = fns.loss(zeros, zeros, 0.0, -0.5, zeros, zeros)
+    assert np.all(np.isnan(value)) or np.all(np.isinf(value))
