@@ -49,12 +49,12 @@ _STRUCTURE = (sp.Add, sp.Mul, sp.Pow)
 
 def _silent(f: Callable[..., Any]) -> Callable[..., Any]:
     """f with numpy's floating-point rules for every argument: warnings off, and a Python
-    float (b, q) made a numpy float, so that 0.0 to a negative power is inf and a negative
-    base to a fractional power is NaN, as in the compiled code, instead of a
-    ZeroDivisionError or a complex number from Python's arithmetic."""
+    float or int (b, q, a hyperparameter) made a numpy float, so that 0.0 to a negative
+    power is inf and a negative base to a fractional power is NaN, as in the compiled code,
+    instead of a ZeroDivisionError or a complex number from Python's arithmetic."""
 
     def g(*a: Any) -> Any:
-        a = tuple(np.float64(v) if type(v) is float else v for v in a)
+        a = tuple(np.float64(v) if type(v) in (float, int) else v for v in a)
         with np.errstate(all="ignore"):
             return f(*a)
 
