@@ -11,6 +11,7 @@ from click.testing import CliRunner
 import gradproof
 from gradproof import OptionError, check_gradient
 from gradproof.cli import cli
+from gradproof.verify.evaluators import form_functions
 
 
 def _data(seed=0, n=6, d=2):
@@ -136,11 +137,27 @@ def test_a_loss_undefined_for_some_b_is_checked_without_a_crash(expr):
     assert res.exception is None or isinstance(res.exception, SystemExit), res.exception
     assert res.exit_code in (0, 1), res.output
     assert "Traceback" not in res.output
-    ff = gradproof.derive(expr=expr)  # the evaluators themselves: numpy's rules
-    from gradproof.verify.evaluators import form_functions
 
-    fns = form_functions(ff.form, ff.params)
+
+def test_the_reference_evaluators_follow_numpy_rules_for_python_numbers():
+    # the crashes above, at the evaluators: 1/b at b = 0 (a float or an int) is inf, and
+    # (−0.5)^(−0.5) is NaN, not a ZeroDivisionError or a complex number
     zeros = np.zeros(2)
-    with np.errstate(all="raise"):  # the evaluators silence numpy's warnings themselves
-        value = fns.loss(zeros, zeros, 0.0, -0.5, zeros, zeros)
-    assert np.all(np.isnan(value)) or np.all(np.isinf(value))
+    coef = form_functions(gradproof.derive(expr="log(b)").form, ()).np_coef
+    for b0 in (0.0, 0):
+        cb = np.broadcast_to(np.asarray(coef(zeros, zeros, 0.0, b0, zeros, zeros)[1]), (2,))
+        assert np.all(np.isinf(cb)), cb
+    loss = form_functions(gradproof.derive(expr="(b)^(b)").form, ()).loss
+    assert np.all(np.isnan(loss(zeros, zeros, 0.0, -0.5, zeros, zeros)))
+
+
+def test_a_point_where_another_term_divides_by_zero_is_not_blamed_on_norm_w():
+    # log(b) at w = 0, b = 0: 1/b, not a norm(w) term; the note and the error say so
+    res = CliRunner().invoke(cli, ["check", "--expr", "1/b"])
+    assert res.exit_code == 0, res.output
+    assert "the gradient is undefined there (a coefficient divides by zero)" in res.output
+    assert "norm(w)" not in res.output
+    res = CliRunner().invoke(cli, ["check", "--expr", "log(b)", "--at", '{"w":[0,0],"b":0}'])
+    assert res.exit_code == 2 and "check at another point" in res.stderr, res.output
+    res = CliRunner().invoke(cli, ["check", "--expr", "b^2 + norm(w)"])
+    assert res.exit_code == 0 and "norm(w) has no gradient there" in res.output

@@ -40,7 +40,7 @@ from gradproof.verify.loss_value import check_loss_value
 from gradproof.verify.model_check import check_model_gradient
 from gradproof.verify.pointcheck import check_point
 from gradproof.verify.points import DEFAULT_POINTS, CheckPoint, plan_points
-from gradproof.verify.reference import UndefinedReference, undefined_at
+from gradproof.verify.reference import NORM_AT_ZERO, UndefinedReference, undefined_at
 from gradproof.verify.report import CheckReport, PointResult
 from gradproof.verify.search import search_failure
 from gradproof.verify.tolerance import unit_roundoff
@@ -287,8 +287,17 @@ def check_gradient(
         for k, pt in enumerate(run.points(case, index, given_point(case, w, b, at), count)):
             res = run.check(case, index, k, pt)
             if res is None:
-                skipped = lazy(
-                    "the {point} (w = 0) was skipped: norm(w) has no gradient there", point=pt.label
+                skipped = (
+                    lazy(
+                        "the {point} (w = 0) was skipped: norm(w) has no gradient there",
+                        point=pt.label,
+                    )
+                    if run.skipped == NORM_AT_ZERO
+                    else lazy(
+                        "the {point} was skipped: the gradient is undefined there "
+                        "(a coefficient divides by zero)",
+                        point=pt.label,
+                    )
                 )
                 if skipped not in notes:
                     notes.append(skipped)
@@ -319,6 +328,7 @@ class _Run:
         self.fn = None if claim is not None else (grad if grad is not None else d.numpy().grad)
         self.source = _source(grad, claim)
         self.clock = Budget()
+        self.skipped: str | None = None  # why check() last skipped a point
 
     def points(self, case: Case, index: int, given: CheckPoint, count: int) -> list[CheckPoint]:
         """The given point and the random ones for dataset ``index``."""
@@ -353,7 +363,16 @@ class _Run:
         )
         if reason is not None:
             if pt.kind in ("default", "kink"):
+                self.skipped = reason
                 return None
+            if reason != NORM_AT_ZERO:
+                raise DataError(
+                    _(
+                        "{reason} (the {point}); check at another point",
+                        reason=tr(reason),
+                        point=tr(pt.label),
+                    )
+                )
             raise DataError(
                 _(
                     "{reason} (the {point}); check at a point with w ≠ 0",

@@ -43,6 +43,7 @@ __all__ = [
     "EXACT_LIMIT",
     "EXACT_SAMPLES",
     "KinkPair",
+    "NORM_AT_ZERO",
     "Reference",
     "UndefinedReference",
     "reference_gradient",
@@ -223,22 +224,32 @@ def _slope_bound(ff: FormFunctions, s, z, q, b, y, xx, uvals) -> Array:
 def undefined_at(
     ff: FormFunctions, X: Array, y: Array, w: Array, b: float, xx: Array
 ) -> str | None:
-    """Why the gradient has no value at (w, b) — a norm(w) term at w = 0 — or None."""
+    """Why the gradient has no value at (w, b) with w = 0, or None: a norm(w) term
+    (:data:`NORM_AT_ZERO`: the coefficients are finite for ‖w‖² just above 0), or another
+    coefficient that divides by zero there (log(b) at b = 0)."""
     if np.any(w):
         return None
     z = X @ w
     s = z + b
     at = [float(i.at) for i in ff.indicators]
-    with np.errstate(all="ignore"):
-        nat, _, _, rw, rb = _float(ff, s, z, 0.0, b, y, xx, at, ff.params)
-    if np.all(np.isfinite(nat)) and np.isfinite(rw) and np.isfinite(rb):
+
+    def finite(q: float) -> bool:
+        with np.errstate(all="ignore"):
+            nat, _, _, rw, rb = _float(ff, s, z, q, b, y, xx, at, ff.params)
+        return bool(np.all(np.isfinite(nat)) and np.isfinite(rw) and np.isfinite(rb))
+
+    if finite(0.0):
         return None
-    return _undefined_reason(ff, 0.0)
+    return NORM_AT_ZERO if finite(1e-200) else _undefined_reason(ff, 1.0)
+
+
+NORM_AT_ZERO = "the gradient is undefined at w = 0 (a term such as norm(w) has no derivative there)"
+"""The reason :func:`undefined_at` gives for a norm(w) term at w = 0."""
 
 
 def _undefined_reason(ff: FormFunctions, q: float) -> str:
     if q == 0:
-        return "the gradient is undefined at w = 0 (a term such as norm(w) has no derivative there)"
+        return NORM_AT_ZERO
     return "the gradient is undefined at this point (a coefficient divides by zero)"
 
 
