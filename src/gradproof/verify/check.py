@@ -365,21 +365,10 @@ class _Run:
             if pt.kind in ("default", "kink"):
                 self.skipped = reason
                 return None
-            if reason != NORM_AT_ZERO:
-                raise DataError(
-                    _(
-                        "{reason} (the {point}); check at another point",
-                        reason=tr(reason),
-                        point=tr(pt.label),
-                    )
-                )
-            raise DataError(
-                _(
-                    "{reason} (the {point}); check at a point with w ≠ 0",
-                    reason=tr(reason),
-                    point=tr(pt.label),
-                )
-            )
+            where = {"reason": tr(reason), "point": tr(pt.label)}
+            if reason == NORM_AT_ZERO:
+                raise DataError(_("{reason} (the {point}); check at a point with w ≠ 0", **where))
+            raise DataError(_("{reason} (the {point}); check at another point", **where))
         mode = self._mode(case)
         cand: Candidate | CandidateFailure
         if self.claim is not None:

@@ -240,17 +240,20 @@ def undefined_at(
 
     if finite(0.0):
         return None
-    return NORM_AT_ZERO if finite(1e-200) else _undefined_reason(ff, 1.0)
+    return NORM_AT_ZERO if finite(1e-200) else DIVIDES_BY_ZERO
 
 
 NORM_AT_ZERO = "the gradient is undefined at w = 0 (a term such as norm(w) has no derivative there)"
 """The reason :func:`undefined_at` gives for a norm(w) term at w = 0."""
 
+DIVIDES_BY_ZERO = "the gradient is undefined at this point (a coefficient divides by zero)"
+"""The reason for any other coefficient without a finite value."""
+
 
 def _undefined_reason(ff: FormFunctions, q: float) -> str:
     if q == 0:
         return NORM_AT_ZERO
-    return "the gradient is undefined at this point (a coefficient divides by zero)"
+    return DIVIDES_BY_ZERO
 
 
 def _cauchy_schwarz(X: Array, w: Array, b: float, cw: Array, dcw: Array, xx: Array, cols: Array):
